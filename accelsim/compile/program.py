@@ -1,0 +1,67 @@
+"""``Program``: a compiled layer, the immutable tile tasks an engine executes (layer 3)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from accelsim.counts import Counts
+
+
+def _frozen(array: np.ndarray, dtype=np.int64) -> np.ndarray:
+    out = np.array(array, dtype=dtype)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True)
+class Program:
+    """A layer as a sequence of steps (tiles in time), each executed by ``n_pes`` PEs.
+
+    Per step ``s``: ``load_bytes[s]`` must arrive from DRAM before any PE starts it (double-buffered: the
+    load of step s+1 overlaps the compute of step s); PE ``p`` then works ``pe_cycles[s, p]`` cycles
+    (multiplier cycles including its bank-conflict serialisation); ``barrier[s]`` makes every PE wait for
+    the slowest at the end of the step; ``store_bytes[s]`` goes back to DRAM once every PE has finished it.
+
+    ``counts`` are the on-chip actions (MACs, SRAM and register-file accesses, index decoding) whose number
+    does not depend on timing; the engine adds DRAM traffic and stalls. ``conflict_cycles`` and
+    ``fragmentation_slots`` break down where PE time went (see the engine's stall report);
+    ``useful_macs`` are products of a non-zero weight and a non-zero activation.
+    """
+
+    layer: str
+    load_bytes: np.ndarray
+    pe_cycles: np.ndarray
+    store_bytes: np.ndarray
+    barrier: np.ndarray
+    counts: Counts
+    useful_macs: int
+    conflict_cycles: int = 0
+    fragmentation_slots: int = 0
+    notes: tuple[tuple[str, object], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        cycles = np.asarray(self.pe_cycles)
+        if cycles.ndim != 2:
+            raise ValueError("pe_cycles must be (steps, pes)")
+        steps = cycles.shape[0]
+        object.__setattr__(self, "pe_cycles", _frozen(cycles))
+        object.__setattr__(self, "load_bytes", _frozen(np.broadcast_to(self.load_bytes, (steps,))))
+        object.__setattr__(self, "store_bytes", _frozen(np.broadcast_to(self.store_bytes, (steps,))))
+        object.__setattr__(self, "barrier", _frozen(np.broadcast_to(self.barrier, (steps,)), bool))
+        if (self.pe_cycles < 0).any() or (self.load_bytes < 0).any() or (self.store_bytes < 0).any():
+            raise ValueError("Program quantities are non-negative")
+
+    @property
+    def n_steps(self) -> int:
+        return self.pe_cycles.shape[0]
+
+    @property
+    def n_pes(self) -> int:
+        return self.pe_cycles.shape[1]
+
+    @property
+    def compute_bound_cycles(self) -> int:
+        """Cycles if memory were free: steps back to back, each as long as its slowest PE when it ends in a
+        barrier. (Without barriers PEs run ahead, which this bound ignores; the simulation does not.)"""
+        return int(self.pe_cycles.max(axis=1).sum())

@@ -1,0 +1,163 @@
+"""Compiling a layer for a dense systolic array (WS, OS or IS) into a :class:`Program` (layer 3).
+
+**Compute** follows SCALE-Sim 3.0.0 exactly (``docs/scalesim_crosscheck.md``): a GEMM (E x K) . (K x M)
+maps ``Sr`` onto the ``Ra`` array rows and ``Sc`` onto the ``Ca`` columns and streams ``T`` in time
+(ws: Sr=K, Sc=M, T=E; os: Sr=E, Sc=M, T=K; is: Sr=K, Sc=E, T=M). Folds run column folds outer, row folds
+inner, one after another, each costing the full array whatever part of it is used:
+``2*Ra + Ca + T - 2`` cycles (ws, is: weight/input preload, fill, stream, drain) or ``Ra + Ca + T - 2``
+(os). A layer's compute cycles are the sum over its folds (SCALE-Sim reports one cycle less per simulated
+layer: the 0-based index of its last cycle).
+
+**Memory.** Each fold touches one slice of each operand, named by a key (ws: weights by (row, col) fold,
+inputs by row fold; os: inputs by row fold, weights by column fold; is: inputs by (row, col) fold, weights by
+row fold). A fold fetches its slice from DRAM when the slice differs from the previous fold's, unless the
+whole operand fits in half of its buffer and the slice was fetched before (it is still on chip). Outputs
+accumulate over row folds in the output buffer when one column fold's partial sums fit in half of it;
+otherwise every row fold but the last spills its partial sums to DRAM and every one but the first reads
+them back. Final outputs are written once. Every layer reads its inputs from DRAM and writes its outputs
+back (layer by layer, no fusion).
+
+**Steps.** The DRAM stream is cut into steps of at most half the smallest operand buffer (the double
+buffer's half): a fold whose fetch is larger is split into equal sub-steps, consecutive small folds share a
+step. SimPy then overlaps each step's fetch with the previous step's compute.
+
+**Counts** (words of the buffer's width): input-buffer reads ``T*rows`` per fold (ws; SCALE-Sim's SRAM
+IFMAP reads), weight-buffer reads, output-buffer writes of every fold's partial sums and reads of the
+partial sums accumulated into, one ``mac.op`` per MAC.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from accelsim.compile.gemm import Gemm, embedding_rows, lower
+from accelsim.compile.program import Program
+from accelsim.counts import Counts
+from accelsim.errors import ConfigError
+from accelsim.hardware.schema import Buffer, HardwareConfig
+from accelsim.units import ceil_div
+from accelsim.workloads.layers import Embedding, Layer
+
+
+def _buffer(hw: HardwareConfig, kind: str) -> Buffer:
+    holding = hw.buffers_holding(kind)
+    if not holding:
+        raise ConfigError("no buffer holds this data", file=hw.source, key="buffers",
+                          expected=f"a buffer whose holds lists {kind}")
+    return holding[0]
+
+
+def _words(elements: float, bits: int, buffer: Buffer) -> float:
+    return elements * bits / buffer.width_bits
+
+
+def _fold_grid(gemm: Gemm, dataflow: str, rows: int, cols: int):
+    """Per fold (column folds outer, rows inner): rows used, cols used, row index, col index; and T."""
+    sr, sc, t = {"ws": (gemm.K, gemm.M, gemm.E), "os": (gemm.E, gemm.M, gemm.K),
+                 "is": (gemm.K, gemm.E, gemm.M)}[dataflow]
+    rf, cf = ceil_div(sr, rows), ceil_div(sc, cols)
+    row_idx = np.tile(np.arange(rf), cf)
+    col_idx = np.repeat(np.arange(cf), rf)
+    used_r = np.minimum(rows, sr - row_idx * rows)
+    used_c = np.minimum(cols, sc - col_idx * cols)
+    return used_r, used_c, row_idx, col_idx, t, rf
+
+
+def _fetch_mask(keys: np.ndarray, resident: bool) -> np.ndarray:
+    """Folds that fetch their operand slice: the key changed since the previous fold, and (when the whole
+    operand stays on chip) the key was never fetched before."""
+    changed = np.ones(len(keys), dtype=bool)
+    changed[1:] = keys[1:] != keys[:-1]
+    if resident:
+        first = np.zeros(len(keys), dtype=bool)
+        first[np.unique(keys, return_index=True)[1]] = True
+        return changed & first
+    return changed
+
+
+def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer]):
+    """Per-fold cycles, DRAM load and store bytes and SRAM word counts of one GEMM (one repeat)."""
+    df = hw.dataflow
+    ra, ca = hw.pe_array.rows, hw.pe_array.cols
+    wb, ab, pb = hw.data_widths.weight_bits, hw.data_widths.activation_bits, hw.data_widths.psum_bits
+    used_r, used_c, row_idx, col_idx, t, rf = _fold_grid(gemm, df, ra, ca)
+    cycles = np.full(len(used_r), (ra + ca + t - 2) if df == "os" else (2 * ra + ca + t - 2), dtype=np.int64)
+    n_cf = int(col_idx.max()) + 1
+    if df == "ws":      # weights stationary (K rows x M cols); inputs E x K streamed
+        w_el, w_key = used_r * used_c, row_idx * n_cf + col_idx
+        i_el, i_key = used_r * (gemm.ifmap_elements / gemm.K), row_idx
+        i_reads, w_reads = t * used_r, used_r * used_c
+        out_slice = t * used_c          # partial sums of one fold
+    elif df == "is":    # inputs stationary (K rows x E cols); weights K x M streamed
+        i_el, i_key = used_r * used_c * (gemm.ifmap_elements / (gemm.K * gemm.E)), row_idx * n_cf + col_idx
+        w_el, w_key = used_r * t, row_idx
+        i_reads, w_reads = used_r * used_c, t * used_r
+        out_slice = t * used_c
+    else:               # os: outputs stationary (E rows x M cols); inputs and weights streamed over K
+        i_el, i_key = used_r * (gemm.ifmap_elements / gemm.E), row_idx
+        w_el, w_key = t * used_c, col_idx
+        i_reads, w_reads = used_r * t, t * used_c
+        out_slice = used_r * used_c
+    half = {name: b.size_bytes / 2 for name, b in buffers.items()}
+    i_fetch = _fetch_mask(i_key, gemm.ifmap_elements * ab / 8 <= half["in"])
+    w_fetch = _fetch_mask(w_key, gemm.weight_elements * wb / 8 <= half["w"])
+    load = i_fetch * i_el * ab / 8 + w_fetch * w_el * wb / 8
+    # Outputs: ws/is accumulate over the rf row folds of a column fold; os finishes each fold's outputs.
+    accumulating = df != "os" and rf > 1
+    last_row = (row_idx == rf - 1) if df != "os" else np.ones(len(row_idx), dtype=bool)
+    spill = accumulating and float(out_slice.max()) * pb / 8 > half["out"]
+    store = last_row * out_slice * ab / 8
+    psum_reads = (row_idx > 0) * out_slice if accumulating else np.zeros_like(out_slice)
+    if spill:
+        store = store + (~last_row) * out_slice * pb / 8
+        load = load + (row_idx > 0) * out_slice * pb / 8
+    sram = {("in", "read_words"): _words(i_reads.sum(), ab, buffers["in"]),
+            ("in", "write_words"): _words((i_fetch * i_el).sum(), ab, buffers["in"]),
+            ("w", "read_words"): _words(w_reads.sum(), wb, buffers["w"]),
+            ("w", "write_words"): _words((w_fetch * w_el).sum(), wb, buffers["w"]),
+            ("out", "write_words"): _words(out_slice.sum(), pb if accumulating else ab, buffers["out"]),
+            ("out", "read_words"): _words(psum_reads.sum() + (last_row * out_slice).sum(), pb, buffers["out"])}
+    return cycles, np.ceil(load).astype(np.int64), np.ceil(store).astype(np.int64), sram
+
+
+def _chunk(load: np.ndarray, cycles: np.ndarray, store: np.ndarray, half_bytes: float):
+    """Cut the fold stream into steps of at most ``half_bytes`` of fetch (split big folds, merge small)."""
+    parts = np.maximum(1, np.ceil(load / half_bytes)).astype(np.int64)
+    idx = np.repeat(np.arange(len(load)), parts)
+    first = np.r_[0, np.cumsum(parts)[:-1]]
+    offset = np.arange(len(idx)) - np.repeat(first, parts)
+    sub_load = load[idx] // parts[idx] + (offset < load[idx] % parts[idx])
+    sub_cycles = cycles[idx] // parts[idx] + (offset < cycles[idx] % parts[idx])
+    sub_store = np.where(offset == parts[idx] - 1, store[idx], 0)
+    start = np.cumsum(sub_load) - sub_load
+    group = np.floor(start / half_bytes).astype(np.int64)
+    bounds = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    return (np.add.reduceat(sub_load, bounds), np.add.reduceat(sub_cycles, bounds),
+            np.add.reduceat(sub_store, bounds))
+
+
+def compile_systolic(layer: Layer, hw: HardwareConfig) -> Program:
+    """``layer`` on the systolic array of ``hw`` (engine ``systolic``), as a :class:`Program` of one PE
+    (the whole array) whose steps are DRAM-fetch chunks."""
+    buffers = {"in": _buffer(hw, "input_activations"), "w": _buffer(hw, "weights"),
+               "out": _buffer(hw, "output_activations")}
+    half = min(buffers["in"].size_bytes, buffers["w"].size_bytes) / 2
+    names = {"in": buffers["in"].name, "w": buffers["w"].name, "out": buffers["out"].name}
+    if isinstance(layer, Embedding):
+        row_bytes = ceil_div(layer.dim * hw.data_widths.weight_bits, 8)
+        n = embedding_rows(layer)
+        out_words = _words(n * layer.dim, hw.data_widths.activation_bits, buffers["out"])
+        return Program(layer.name, load_bytes=[n * row_bytes], pe_cycles=[[0]], store_bytes=[n * row_bytes],
+                       barrier=True, useful_macs=0,
+                       counts=Counts({(names["out"], "write_words"): out_words,
+                                      (names["out"], "read_words"): out_words}))
+    loads, cycles, stores, sram = [], [], [], Counts()
+    for gemm in lower(layer):
+        c, l, s, words = _gemm_folds(gemm, hw, buffers)
+        reps = gemm.repeats
+        cycles.append(np.tile(c, reps))
+        loads.append(np.tile(l, reps))
+        stores.append(np.tile(s, reps))
+        sram += Counts({(names[b], action): v * reps for (b, action), v in words.items()})
+    load, cyc, store = _chunk(np.concatenate(loads), np.concatenate(cycles), np.concatenate(stores), half)
+    return Program(layer.name, load_bytes=load, pe_cycles=cyc[:, None], store_bytes=store, barrier=True,
+                   useful_macs=layer.macs, counts=sram + Counts.of(mac={"op": layer.macs}))

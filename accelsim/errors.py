@@ -1,0 +1,83 @@
+"""Error types of accelsim (layer 0).
+
+Every problem caused by what a user wrote is an :class:`InputError`. It carries where the problem is (a
+file, a key path inside it, a layer name or a command-line option), what was expected and what was found,
+and renders as one line. The command line prints that line on stderr and exits with status 2; anything
+else that escapes is an internal error (status 1).
+"""
+from __future__ import annotations
+
+
+class AccelsimError(Exception):
+    """Base class of every error accelsim raises on purpose."""
+
+
+class InputError(AccelsimError):
+    """Something the user supplied is wrong: a file, a key, an option, a layer's mask.
+
+    Parameters
+    ----------
+    problem:
+        What is wrong, in a few words (e.g. ``"unknown key"``).
+    file:
+        The file the problem is in, if any.
+    key:
+        Where inside the input: a YAML key path (``"pe_array.rows"``), a layer name, an option (``"--width"``).
+    expected:
+        What would have been accepted.
+    got:
+        What was found instead (shown with ``repr``-like brevity).
+    """
+
+    def __init__(self, problem: str, *, file: object = None, key: str | None = None,
+                 expected: str | None = None, got: object = None) -> None:
+        self.problem = problem
+        self.file = None if file is None else str(file)
+        self.key = key
+        self.expected = expected
+        self.got = got
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """The message on one line: ``file: key: problem; expected ...; got ...``."""
+        where = ": ".join(part for part in (self.file, self.key) if part)
+        text = f"{where}: {self.problem}" if where else self.problem
+        if self.expected is not None:
+            text += f"; expected {self.expected}"
+        if self.got is not None:
+            text += f"; got {_brief(self.got)}"
+        return " ".join(text.split())
+
+
+class ConfigError(InputError):
+    """A hardware description (YAML) is malformed or inconsistent."""
+
+
+class WorkloadError(InputError):
+    """A model name, model option or workload file is wrong."""
+
+
+class MaskError(InputError):
+    """A mask (file or array) does not fit the model it is applied to."""
+
+
+class OutputError(InputError):
+    """An output path exists, is of the wrong kind, or cannot be written."""
+
+
+class ManyInputErrors(InputError):
+    """Several input errors found in one pass (e.g. every problem of one YAML file).
+
+    Renders as one line listing each problem, separated by `` | ``; ``errors`` keeps them apart.
+    """
+
+    def __init__(self, errors: list[InputError]) -> None:
+        if not errors:
+            raise ValueError("ManyInputErrors needs at least one error")
+        self.errors = list(errors)
+        super().__init__(" | ".join(e.one_line() for e in self.errors))
+
+
+def _brief(value: object, limit: int = 80) -> str:
+    text = repr(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,333 @@
+"""Load a hardware YAML file into a frozen :class:`HardwareConfig`, or report every problem in it (layer 1).
+
+Reading is guarded before anything is built: files over ``MAX_FILE_BYTES`` are refused unread; the YAML is
+composed into nodes and walked once, counting nodes with aliases expanded (anchors and aliases are allowed,
+``<<`` merges too, but a document that expands to more than ``MAX_NODES`` nodes, a "YAML bomb", is refused
+before it is expanded), refusing tags a ``yaml.safe_load`` cannot build (``!!python/object`` ...) and
+finding duplicate keys (PyYAML would silently keep the last). Only then is it built with PyYAML's safe
+constructor and checked against the declarations of :mod:`accelsim.hardware.schema`.
+
+Every problem of one file is collected in that one pass, each a :class:`ConfigError` naming the file, the
+key path (``buffers.iaram.size_bytes``), what was expected and what was found. One problem is raised as
+that ConfigError, several together as :class:`ManyInputErrors` (its ``errors`` list keeps them apart).
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from accelsim.errors import ConfigError, ManyInputErrors
+from accelsim.hardware.schema import (BUFFER_ACTIONS, ENGINE_KEYS, REQUIRED_ENERGY, REQUIRED_HOLDS, Buffer,
+                                      HardwareConfig, InvalidValue, Named, Section, Spec, required_energy,
+                                      suggestion)
+
+MAX_FILE_BYTES = 1_000_000           # 1 MB: a hardware description is a few kB
+MAX_NODES = 10_000                   # YAML nodes after alias expansion; a shipped config has about 300
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_INVALID = object()                  # a value that failed its check (the problem is already recorded)
+
+
+def load_hardware(path: str | Path) -> HardwareConfig:
+    """Load and check the hardware description in the YAML file ``path``.
+
+    Raises ConfigError (one problem) or ManyInputErrors (several, each a ConfigError) naming ``path``.
+    """
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError("cannot read the file", file=path, expected="a readable YAML file",
+                          got=exc.strerror) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_large(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError("not UTF-8 text", file=path, expected="a UTF-8 YAML file",
+                          got=f"byte {exc.start}") from None
+    return parse_hardware(text, str(path))
+
+
+def parse_hardware(text: str, source_name: str = "<string>") -> HardwareConfig:
+    """Check and load a hardware description given as YAML text; ``source_name`` names it in errors."""
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise _too_large(source_name)
+    raw, errors = _read_yaml(text, source_name)
+    return _Checker(source_name, errors).config(raw)
+
+
+def _too_large(file: object) -> ConfigError:
+    return ConfigError("file too large", file=file, expected=f"at most {MAX_FILE_BYTES} bytes")
+
+
+# --- YAML: safe, bounded, no duplicate keys -----------------------------------------------------------------
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader, plus a check of the composed node graph before anything is constructed, and
+    YAML 1.2's exponent floats: PyYAML (YAML 1.1) reads ``1e9`` and ``1.0e9`` as text, not numbers."""
+
+    def checked_document(self, file: str) -> tuple[Any, list[ConfigError]]:
+        """The document's data and the duplicate-key problems; raises on syntax errors, YAML bombs and
+        tags the safe constructor cannot build."""
+        try:
+            root = self.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise ConfigError(f"not valid YAML: {exc.problem}{where}", file=file,
+                              expected="YAML text") from None
+        if root is None:
+            return None, []
+        duplicates = self._walk(root, file)
+        return self.construct_document(root), duplicates
+
+    def _walk(self, root: Node, file: str) -> list[ConfigError]:
+        """Visit every node as often as aliases repeat it (at most MAX_NODES visits); return the
+        duplicate-key problems, raise them together with any tag the safe constructor cannot build."""
+        errors: list[ConfigError] = []
+        bad_tags: list[ConfigError] = []
+        checked: set[int] = set()        # mappings already checked for duplicate keys
+        stack: list[tuple[Node, str]] = [(root, "")]
+        visits = 0
+        while stack:
+            node, path = stack.pop()
+            visits += 1
+            if visits > MAX_NODES:   # named by its top-level key: the full path may be endless
+                raise ConfigError("too many YAML nodes once aliases are expanded (a YAML bomb?)", file=file,
+                                  key=re.split(r"[.\[]", path)[0] or None,
+                                  expected=f"at most {MAX_NODES} nodes")
+            if node.tag not in self.yaml_constructors:
+                bad_tags.append(ConfigError("tag not allowed", file=file, key=path or None, got=node.tag,
+                                          expected="plain YAML: mappings, lists, text, numbers, booleans"))
+            elif isinstance(node, SequenceNode):
+                stack.extend(reversed([(item, f"{path}[{i}]") for i, item in enumerate(node.value)]))
+            elif isinstance(node, MappingNode):
+                stack.extend(reversed(self._children(node, path, file, errors, id(node) not in checked)))
+                checked.add(id(node))
+        if bad_tags:
+            raise _many(errors + bad_tags)
+        return errors
+
+    @staticmethod
+    def _children(node: MappingNode, path: str, file: str, errors: list[ConfigError],
+                  check_duplicates: bool) -> list[tuple[Node, str]]:
+        children: list[tuple[Node, str]] = []
+        first_line: dict[tuple[str, str], int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:   # `<<: *base`: its keys may be overridden here
+                children.append((value_node, path))
+                continue
+            key = key_node.value if isinstance(key_node, ScalarNode) else "<complex key>"
+            key_path = _join(path, key)
+            line = key_node.start_mark.line + 1
+            if check_duplicates and (key_node.tag, key) in first_line:
+                errors.append(ConfigError(
+                    f"duplicate key (lines {first_line[(key_node.tag, key)]} and {line})", file=file,
+                    key=key_path, expected="each key once per mapping"))
+            first_line.setdefault((key_node.tag, key), line)
+            children += [(key_node, key_path), (value_node, key_path)]
+        return children
+
+
+_StrictSafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
+
+
+def _read_yaml(text: str, file: str) -> tuple[Any, list[ConfigError]]:
+    loader = _StrictSafeLoader(text)
+    try:
+        return loader.checked_document(file)
+    except RecursionError:
+        raise ConfigError("nested too deeply", file=file, expected="YAML nested a few levels deep") from None
+    except (yaml.YAMLError, ValueError, TypeError) as exc:   # e.g. an unhashable key, a bad timestamp
+        raise ConfigError(f"not valid YAML: {exc}", file=file, expected="YAML text") from None
+    finally:
+        loader.dispose()
+
+
+# --- checks ------------------------------------------------------------------------------------------------
+
+def _join(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _many(errors: list[ConfigError]) -> ConfigError | ManyInputErrors:
+    return errors[0] if len(errors) == 1 else ManyInputErrors(errors)  # type: ignore[arg-type]
+
+
+class _Checker:
+    """Checks one file's data against the schema, recording every problem in ``errors``."""
+
+    def __init__(self, file: str, errors: list[ConfigError]) -> None:
+        self.file = file
+        self.errors = errors
+
+    def fail(self, key: str, problem: str, expected: str | None = None, got: object = None) -> None:
+        self.errors.append(ConfigError(problem, file=self.file, key=key or None, expected=expected, got=got))
+
+    def config(self, raw: object) -> HardwareConfig:
+        """The config, or raise every problem found (including those recorded while reading the YAML)."""
+        if not isinstance(raw, dict):
+            self.fail("", "the top level is not a mapping", expected="a mapping with keys name, engine, ...",
+                      got=raw)
+            raise _many(self.errors)
+        parts = self.fields(HardwareConfig, raw, "")
+        # Cross-checks read only the parts that loaded; each skips what needs a part that did not.
+        self.check_engine_keys(raw, parts.get("engine"))
+        self.check_buffers(parts)
+        self.check_dram(parts)
+        self.check_energy(parts)
+        if self.errors:
+            raise _many(self.errors)
+        return HardwareConfig(**parts, source=self.file)
+
+    def fields(self, cls: type, raw: object, path: str, **given: Any) -> dict[str, Any]:
+        """The values of ``cls``'s YAML keys that passed their checks (``given`` fills the others)."""
+        specs = {f.name: f for f in dataclasses.fields(cls) if "spec" in f.metadata}
+        if not isinstance(raw, dict):
+            self.fail(path, "not a mapping", expected="a mapping with keys " + ", ".join(specs), got=raw)
+            return {}
+        for key in raw:
+            if key not in specs:
+                self.fail(_join(path, key), "unknown key" + suggestion(key, specs),
+                          expected="one of " + ", ".join(specs))
+        values = dict(given)
+        for name, f in specs.items():
+            spec: Spec = f.metadata["spec"]
+            key = _join(path, name)
+            if name not in raw:
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                    self.fail(key, "missing key", expected=spec.expected)
+                continue
+            value = self.value(spec, raw[name], key, values)
+            if value is not _INVALID:
+                values[name] = value
+        return values
+
+    def build(self, cls: type, raw: object, path: str, **given: Any) -> Any:
+        """An instance of ``cls``, or _INVALID when a key of it failed."""
+        before = len(self.errors)
+        values = self.fields(cls, raw, path, **given)
+        return cls(**values) if len(self.errors) == before else _INVALID
+
+    def value(self, spec: Spec, raw: object, key: str, parent: dict[str, Any]) -> Any:
+        """``raw`` checked against ``spec``, or _INVALID; ``parent``: the values loaded beside it so far."""
+        if isinstance(spec, Section):   # an inherited value that failed is None: the section is still checked
+            return self.build(spec.cls, raw, key, **{n: parent.get(n) for n in spec.inherit})
+        if isinstance(spec, Named):
+            return self.named(spec, raw, key, ())
+        if raw is None:
+            self.fail(key, "missing value", expected=spec.expected)
+            return _INVALID
+        try:
+            return spec.convert(raw)
+        except InvalidValue as exc:
+            self.fail(key, exc.problem, expected=spec.expected, got=raw)
+            return _INVALID
+
+    def named(self, spec: Named, raw: object, path: str, names: tuple[str, ...]) -> Any:
+        """A sorted tuple of ``spec.cls``, one per innermost name, or _INVALID."""
+        if not isinstance(raw, dict):
+            self.fail(path, "not a mapping", expected=spec.expected, got=raw)
+            return _INVALID
+        before = len(self.errors)
+        items = []
+        for name, sub in raw.items():
+            key = _join(path, name)
+            if not (isinstance(name, str) and name.isidentifier()):
+                self.fail(key, "not a name", expected="letters, digits and _, not starting with a digit",
+                          got=name)
+            elif len(names) + 1 < len(spec.keys):
+                inner = self.named(spec, sub, key, names + (name,))
+                items += inner if inner is not _INVALID else ()
+            else:
+                items.append(self.build(spec.cls, sub, key, **dict(zip(spec.keys, names + (name,)))))
+        if len(self.errors) > before:
+            return _INVALID
+        return tuple(sorted(items, key=lambda item: [getattr(item, k) for k in spec.keys]))
+
+    # cross-checks: settings that are each fine but do not fit together
+
+    def check_engine_keys(self, raw: dict, engine: str | None) -> None:
+        """Each engine's optional keys present, every other optional key absent."""
+        if engine is None:
+            return
+        for key in sorted(set().union(*ENGINE_KEYS.values())):
+            section, _, name = key.rpartition(".")
+            scope = raw.get(section) if section else raw
+            present = isinstance(scope, dict) and name in scope
+            users = ", ".join(e for e, keys in ENGINE_KEYS.items() if key in keys)
+            if key in ENGINE_KEYS[engine] and not present:
+                self.fail(key, "missing key", expected=f"present: engine {engine} needs it")
+            elif present and key not in ENGINE_KEYS[engine]:
+                self.fail(key, f"not used by engine {engine}", expected=f"absent (used by: {users})",
+                          got=scope[name])
+
+    def check_buffers(self, parts: dict[str, Any]) -> None:
+        """Whole words and banks, widths that fit the data held, names apart from other components, and
+        every data kind the engine needs held somewhere."""
+        buffers: tuple[Buffer, ...] | None = parts.get("buffers")
+        if buffers is None:
+            return
+        widths = parts.get("data_widths")
+        engine = parts.get("engine")
+        kind_bits = widths.bits_of if widths is not None else lambda kind: None
+        for b in buffers:
+            key = f"buffers.{b.name}"
+            if b.width_bits % 8:
+                self.fail(f"{key}.width_bits", "not a whole number of bytes", expected="a multiple of 8",
+                          got=b.width_bits)
+            elif b.size_bytes % (b.word_bytes * b.banks):
+                self.fail(f"{key}.size_bytes", "not a whole number of words in every bank",
+                          expected=f"a multiple of width_bits/8 x banks = {b.word_bytes * b.banks} bytes",
+                          got=b.size_bytes)
+            for kind in b.holds:
+                bits = kind_bits(kind)
+                if bits is not None and b.width_bits % bits:
+                    self.fail(f"{key}.width_bits", f"does not hold whole {kind}",
+                              expected=f"a multiple of {bits} bits", got=b.width_bits)
+            if engine is not None and b.name in {c for c, _ in REQUIRED_ENERGY[engine]}:
+                self.fail(key, f"name taken by a component of engine {engine}", expected="another name")
+        if engine is not None:
+            held = {kind for b in buffers for kind in b.holds}
+            for kind in sorted(REQUIRED_HOLDS[engine] - held):
+                self.fail("buffers", f"no buffer holds {kind}",
+                          expected=f"a buffer with {kind} in holds (engine {engine} needs one)")
+
+    def check_dram(self, parts: dict[str, Any]) -> None:
+        dram = parts.get("dram")
+        if dram is not None and (dram.bandwidth_bytes_per_cycle is None) == (dram.bandwidth_gb_per_s is None):
+            twice = dram.bandwidth_gb_per_s is not None
+            self.fail("dram", "bandwidth given " + ("twice" if twice else "nowhere"),
+                      expected="exactly one of bandwidth_bytes_per_cycle, bandwidth_gb_per_s")
+
+    def check_energy(self, parts: dict[str, Any]) -> None:
+        """The dynamic entries are exactly those the engine counts; static ones name its components."""
+        energy, engine, buffers = parts.get("energy"), parts.get("engine"), parts.get("buffers")
+        if energy is None or engine is None or buffers is None:
+            return
+        required = required_energy(engine, tuple(b.name for b in buffers))
+        given = {(e.component, e.action) for e in energy.dynamic}
+        components = sorted({c for c, _ in required})
+        for component, action in sorted(given - required):
+            if component in components:
+                hint = suggestion(action, [a for c, a in required if c == component])
+            else:
+                hint = suggestion(component, components)
+            self.fail(f"energy.dynamic.{component}.{action}", f"not counted by engine {engine}{hint}",
+                      expected="one of " + ", ".join(f"{c}.{a}" for c, a in sorted(required)))
+        for component, action in sorted(required - given):
+            unit = "byte" if action.endswith("_bytes") else "word" if action in BUFFER_ACTIONS else action
+            self.fail(f"energy.dynamic.{component}.{action}", "missing energy entry",
+                      expected=f"{{pj: <pJ per {unit}>, source: <text>}}: engine {engine} counts it")
+        for entry in energy.static:
+            if entry.component not in components:
+                self.fail(f"energy.static.{entry.component}", "unknown component" + suggestion(
+                    entry.component, components), expected="one of " + ", ".join(components))

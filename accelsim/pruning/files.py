@@ -1,0 +1,131 @@
+"""Mask files (layer 2): ``.npz`` archives holding one boolean array per layer name.
+
+Format: a zip archive (deflate-compressed, as ``np.savez_compressed`` writes) whose member ``NAME.npy`` is
+the ``.npy`` file of layer NAME's mask: dtype bool, the layer's ``weight_shape``, True = weight kept.
+Archives written by ``np.savez`` / ``np.savez_compressed`` load as well.
+
+What :func:`load_masks` accepts, said once: every entry must be named after a layer of the model, have the
+layer's ``weight_shape`` and dtype bool. Only dtype bool is accepted: float masks are refused (NaN has no
+keep/prune meaning, and 0.5 none either), and so are 0/1 integer masks (convert with ``mask.astype(bool)``),
+so a mask never depends on a conversion rule. Every prunable layer needs an entry; a non-prunable layer may
+have one (it is then applied). Nothing is ever unpickled.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import secrets
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from accelsim.errors import MaskError, OutputError
+from accelsim.pruning.masks import Masks
+from accelsim.workloads.layers import Layer
+from accelsim.workloads.model import Model
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")   # a zip archive's first bytes (with members / empty)
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def save_masks(path: str | os.PathLike[str], masks: Mapping[str, np.ndarray], *, force: bool = False) -> Path:
+    """Write ``masks`` (layer name -> boolean array) to the ``.npz`` file ``path``; return the path.
+
+    An existing ``path`` is an :class:`OutputError` unless ``force``. The file is written to a temporary
+    file in the same folder and moved into place with ``os.replace``, so ``path`` is either absent, the old
+    file or the complete new one; on any error nothing is left behind.
+    """
+    path = Path(path)
+    checked = Masks(masks)   # refuses non-boolean arrays before anything is written
+    if path.is_dir():
+        raise OutputError("output path is a directory", file=path, expected="a file path ending in .npz")
+    if path.exists() and not force:
+        raise OutputError("output exists", file=path, expected="a new path, or --force to overwrite it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise OutputError("output folder does not exist", file=path, expected=f"an existing folder {folder}")
+    temporary = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        with zipfile.ZipFile(temporary, "x", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, mask in checked.items():
+                with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, mask, allow_pickle=False)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise OutputError("cannot write mask file", file=path, got=str(error)) from error
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_masks(path: str | os.PathLike[str], model: Model) -> Masks:
+    """Read the mask file ``path`` for ``model``; return its masks in model layer order.
+
+    Every problem is a :class:`MaskError` naming the file and, where there is one, the layer: unreadable or
+    missing file, not an ``.npz`` archive, an entry that is not a plain boolean array (object arrays would
+    need pickle and are refused), a name that is no layer of ``model`` (with the closest name), a missing
+    prunable layer, a wrong shape or a non-bool dtype (module docstring).
+    """
+    path = Path(path)
+    _check_is_npz(path)
+    layers = {layer.name: layer for layer in model.layers}
+    found = {}
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            for name in archive.files:
+                found[name] = _entry(archive, name, path, model, layers)
+    except (OSError, zipfile.BadZipFile, EOFError) as error:
+        raise MaskError("cannot read mask file", file=path, expected="a valid .npz archive",
+                        got=str(error)) from error
+    for layer in model.prunable_layers:
+        if layer.name not in found:
+            raise MaskError("no mask for a prunable layer", file=path, key=layer.name,
+                            expected=f"a boolean array of shape {layer.weight_shape}")
+    return Masks({name: found[name] for name in layers if name in found})
+
+
+def _check_is_npz(path: Path) -> None:
+    """A readable zip archive, or a MaskError saying what ``path`` is instead."""
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(6)
+    except FileNotFoundError as error:
+        raise MaskError("mask file not found", file=path, expected="an existing .npz file") from error
+    except OSError as error:
+        raise MaskError("cannot read mask file", file=path, expected="a readable .npz file",
+                        got=error.strerror or str(error)) from error
+    if not head.startswith(_ZIP_MAGIC):
+        what = "a single-array .npy file" if head.startswith(_NPY_MAGIC) else "a file that is not a zip archive"
+        raise MaskError("not an .npz mask archive", file=path, expected="an .npz archive (np.savez)", got=what)
+
+
+def _entry(archive: np.lib.npyio.NpzFile, name: str, path: Path, model: Model,
+           layers: Mapping[str, Layer]) -> np.ndarray:
+    """The checked boolean mask stored under ``name``."""
+    if name not in layers:
+        close = difflib.get_close_matches(name, list(layers), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise MaskError("mask for a layer the model does not have", file=path, key=name,
+                        expected=f"a layer of {model.name}{hint}", got=name)
+    try:
+        array = archive[name]
+    except ValueError as error:
+        problem = ("mask entry holds Python objects (would need pickle)" if "pickle" in str(error)
+                   else "mask entry is not a valid .npy array")
+        raise MaskError(problem, file=path, key=name, expected="a boolean array", got=str(error)) from error
+    if not isinstance(array, np.ndarray):
+        raise MaskError("archive member is not a .npy array", file=path, key=name, expected="a boolean array",
+                        got=f"{len(array)} bytes of other data")
+    shape = layers[name].weight_shape
+    if array.dtype != np.bool_:
+        float_note = " (float masks are refused, NaN included)" if array.dtype.kind in "fc" else ""
+        raise MaskError(f"mask is not boolean{float_note}", file=path, key=name,
+                        expected="dtype bool (convert 0/1 masks with .astype(bool))", got=f"dtype {array.dtype}")
+    if array.shape != shape:
+        raise MaskError("mask has the wrong shape", file=path, key=name, expected=f"shape {shape}",
+                        got=f"shape {array.shape}")
+    return array

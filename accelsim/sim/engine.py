@@ -1,0 +1,123 @@
+"""The engine base class and what a layer's simulation returns."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from accelsim.compile.program import Program
+from accelsim.counts import Counts
+from accelsim.sim.buffers import DoubleBuffer
+from accelsim.sim.dram import DramChannel
+from accelsim.sim.sync import Barrier
+
+
+@dataclass(frozen=True)
+class LayerRun:
+    """The simulated execution of one layer.
+
+    Times are cycles. The stall causes are averaged over PEs so that, for the layer,
+    ``cycles == busy_cycles + stall_imbalance_cycles + stall_memory_cycles + drain_cycles``:
+
+    * busy: the PE worked (includes ``stall_conflict_cycles``, multiplier cycles lost to accumulator-bank
+      conflicts, and the cycles whose multipliers were partly unfed, see ``fragmentation_slots``);
+    * imbalance: the PE waited at a barrier, or at the end, for a slower PE;
+    * memory: the PE waited for its operands to arrive from DRAM;
+    * drain: after the last PE finished, the last results were written back to DRAM.
+    """
+
+    layer: str
+    cycles: int
+    busy_cycles: float
+    stall_memory_cycles: float
+    stall_imbalance_cycles: float
+    stall_conflict_cycles: float
+    drain_cycles: float
+    dram_read_bytes: int
+    dram_write_bytes: int
+    useful_macs: int
+    fragmentation_slots: int
+    counts: Counts
+
+
+class Engine:
+    """Base class of the engines: runs a compiled :class:`Program` on the SimPy kernel.
+
+    The base provides the pipeline every engine shares: a loader streams each step's operands from DRAM
+    into a double buffer; ``n_pes`` PE processes work through the steps (one timeout per PE per step) and
+    meet at a barrier where the program says so; once every PE is done with a step its buffer half is
+    freed and its results are written back to DRAM. The layer ends when the last write has completed.
+
+    Hooks a subclass overrides:
+
+    * ``compile(layer, ...) -> Program`` (required): the engine's dataflow, computed with vectorised numpy
+      (usually a call into ``accelsim.compile``).
+    * ``extra_counts(program, run) -> Counts`` (optional): actions whose number depends on the simulated
+      timing (e.g. cycles a FIFO was full). Default: none.
+
+    Parameters: DRAM ``bytes_per_cycle`` and ``latency_cycles``.
+    """
+
+    def __init__(self, dram_bytes_per_cycle: float, dram_latency_cycles: int) -> None:
+        self.dram_bytes_per_cycle = dram_bytes_per_cycle
+        self.dram_latency_cycles = dram_latency_cycles
+
+    def compile(self, *args, **kwargs) -> Program:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def extra_counts(self, program: Program, cycles: int) -> Counts:
+        return Counts()
+
+    def execute(self, program: Program) -> LayerRun:
+        """Simulate ``program``; deterministic (SimPy breaks ties by event order)."""
+        env = simpy.Environment()
+        dram = DramChannel(env, self.dram_bytes_per_cycle, self.dram_latency_cycles)
+        buffer = DoubleBuffer(env)
+        barrier = Barrier(env, program.n_pes)
+        ready = [env.event() for _ in range(program.n_steps)]
+        remaining = np.full(program.n_steps, program.n_pes, dtype=np.int64)
+        halves: dict[int, int] = {}
+        memory_wait = np.zeros(program.n_pes, dtype=np.int64)
+        writes: list[simpy.events.Event] = []
+
+        def loader():
+            for step in range(program.n_steps):
+                half = yield buffer.acquire_for_load()
+                yield dram.read(int(program.load_bytes[step]))
+                halves[step] = half
+                ready[step].succeed()
+
+        def pe(index: int):
+            for step in range(program.n_steps):
+                start = env.now
+                yield ready[step]
+                memory_wait[index] += env.now - start
+                yield env.timeout(int(program.pe_cycles[step, index]))
+                if program.barrier[step]:
+                    yield barrier.wait()
+                remaining[step] -= 1
+                if remaining[step] == 0:
+                    writes.append(dram.write(int(program.store_bytes[step])))
+                    buffer.release(halves.pop(step))
+
+        env.process(loader())
+        workers = [env.process(pe(p)) for p in range(program.n_pes)]
+        env.run(simpy.AllOf(env, workers))
+        compute_end = env.now
+        env.run()
+        cycles = int(env.now)
+        n = program.n_pes
+        busy = float(program.pe_cycles.sum()) / n
+        stall_memory = float(memory_wait.sum()) / n
+        stall_imbalance = compute_end - busy - stall_memory
+        counts = (program.counts
+                  + Counts.of(dram={"read_bytes": dram.read_bytes, "write_bytes": dram.write_bytes})
+                  + self.extra_counts(program, cycles))
+        return LayerRun(
+            layer=program.layer, cycles=cycles, busy_cycles=busy, stall_memory_cycles=stall_memory,
+            stall_imbalance_cycles=stall_imbalance, stall_conflict_cycles=program.conflict_cycles / n,
+            drain_cycles=float(cycles - compute_end),
+            dram_read_bytes=dram.read_bytes, dram_write_bytes=dram.write_bytes,
+            useful_macs=program.useful_macs, fragmentation_slots=program.fragmentation_slots,
+            counts=counts)

@@ -1,0 +1,44 @@
+"""Units and the only conversions between them (layer 0).
+
+Names carry their unit: ``_bits``, ``_bytes``, ``_cycles``, ``_s``, ``_hz``, ``_pj``. Simulated time is an
+``int`` number of cycles of the accelerator's clock; seconds appear only in reports.
+"""
+from __future__ import annotations
+
+import math
+
+BITS_PER_BYTE = 8
+MB = 10**6          # bytes in a megabyte, as the paper counts (Table 5, 6)
+PJ_PER_J = 10**12
+
+
+def bits_to_bytes(bits: float) -> float:
+    """Bits -> bytes (not rounded: a packed stream of 12 bits is 1.5 bytes)."""
+    return bits / BITS_PER_BYTE
+
+
+def bytes_to_mb(n_bytes: float) -> float:
+    """Bytes -> MB with MB = 10**6 bytes."""
+    return n_bytes / MB
+
+
+def ceil_div(a: int, b: int) -> int:
+    """Integer ceiling of a / b for non-negative a and positive b."""
+    return -(-a // b)
+
+
+def cycles_to_seconds(cycles: float, clock_hz: float) -> float:
+    """Cycles at ``clock_hz`` -> seconds."""
+    return cycles / clock_hz
+
+
+def gbps_to_bytes_per_cycle(gb_per_s: float, clock_hz: float) -> float:
+    """A bandwidth in GB/s (10**9 bytes per second) -> bytes per cycle at ``clock_hz``."""
+    return gb_per_s * 1e9 / clock_hz
+
+
+def transfer_cycles(n_bytes: float, bytes_per_cycle: float) -> int:
+    """Whole cycles needed to move ``n_bytes`` at ``bytes_per_cycle`` (0 bytes take 0 cycles)."""
+    if n_bytes <= 0:
+        return 0
+    return int(math.ceil(n_bytes / bytes_per_cycle - 1e-9))

@@ -1,0 +1,59 @@
+"""``Model``: an ordered, frozen tuple of layers with the options that built it (layer 1)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accelsim.errors import WorkloadError
+from accelsim.workloads.layers import Layer
+
+
+@dataclass(frozen=True)
+class Model:
+    """A network as accelsim sees it.
+
+    ``family`` is the zoo family (``mobilenet_v1``, ``ptb_lstm``, ...); ``options`` the options that built
+    this variant (``(("width", 1.0),)``), kept as sorted pairs so a Model is hashable.
+    """
+
+    name: str
+    family: str
+    layers: tuple[Layer, ...]
+    options: tuple[tuple[str, object], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        names = [layer.name for layer in self.layers]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise WorkloadError("duplicate layer names", key=self.name, expected="unique names",
+                                got=duplicated)
+
+    @property
+    def params(self) -> int:
+        """All parameters, including biases and layers not run at inference."""
+        return sum(layer.params for layer in self.layers)
+
+    @property
+    def macs(self) -> int:
+        """MACs of one inference (layers with ``at_inference`` only)."""
+        return sum(layer.macs for layer in self.inference_layers)
+
+    @property
+    def inference_layers(self) -> tuple[Layer, ...]:
+        return tuple(layer for layer in self.layers if layer.at_inference)
+
+    @property
+    def prunable_layers(self) -> tuple[Layer, ...]:
+        return tuple(layer for layer in self.layers if layer.prunable)
+
+    @property
+    def option_dict(self) -> dict[str, object]:
+        return dict(self.options)
+
+    def layer(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise WorkloadError("no such layer", key=name, expected=f"a layer of {self.name}")
+
+    def __len__(self) -> int:
+        return len(self.layers)
