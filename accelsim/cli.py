@@ -6,6 +6,7 @@ expected), 1 internal error. ``--csv`` prints machine-readable rows; the default
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,9 @@ import pandas as pd
 
 from accelsim import __version__, study
 from accelsim.errors import InputError
+from accelsim.hardware import load_hardware
+from accelsim.pruning import load_masks
+from accelsim.reports import prepare_output_dir, write_results
 from accelsim.workloads import zoo
 
 EXIT_BAD_INPUT = 2
@@ -33,9 +37,26 @@ def _sparsity_list(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers in [0, 1), got {text!r}") from None
 
 
-def _add_model_options(parser: argparse.ArgumentParser) -> None:
+def _list_of(kind):
+    """An argparse type: comma-separated values of ``kind``."""
+    def parse(text: str) -> list:
+        try:
+            return [kind(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated {kind.__name__} values, got {text!r}") \
+                from None
+    return parse
+
+
+def _add_model_options(parser: argparse.ArgumentParser, *, workload: bool = False) -> None:
     group = parser.add_argument_group("model")
-    group.add_argument("--model", required=True, help=f"zoo family: {', '.join(zoo.FAMILIES)}")
+    if workload:
+        which = group.add_mutually_exclusive_group(required=True)
+        which.add_argument("--model", help=f"zoo family: {', '.join(zoo.FAMILIES)}")
+        which.add_argument("--workload", type=Path,
+                           help="a workload file: accelsim YAML or a SCALE-Sim topology CSV")
+    else:
+        group.add_argument("--model", required=True, help=f"zoo family: {', '.join(zoo.FAMILIES)}")
     group.add_argument("--width", type=float, help="MobileNet width multiplier (default 1.0)")
     group.add_argument("--size", help="PTB model size: small | medium | large")
     group.add_argument("--steps", type=int, help="PTB tokens per inference (default 1)")
@@ -45,15 +66,23 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _model(args: argparse.Namespace):
+    if getattr(args, "workload", None) is not None:
+        from accelsim.workloads.files import load_workload
+        return load_workload(args.workload)
     options = {name: getattr(args, name) for name in ("width", "size", "steps", "units", "src_len", "tgt_len")}
     return zoo.build(args.model, **options)
 
 
 def _print(table: pd.DataFrame, as_csv: bool, float_format: str = "%.4g") -> None:
+    """CSV (every digit) or a readable table: counts of cycles, bytes and MACs as whole numbers."""
     if as_csv:
         table.to_csv(sys.stdout, index=False)
-    else:
-        print(table.to_string(index=False, na_rep="", float_format=lambda v: float_format % v))
+        return
+    readable = table.copy()
+    for column in readable.columns:
+        if column.endswith(("cycles", "bytes", "macs", "nnz", "params")) and readable[column].dtype.kind == "f":
+            readable[column] = readable[column].round().astype("Int64")
+    print(readable.to_string(index=False, na_rep="", float_format=lambda v: float_format % v))
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -73,6 +102,57 @@ def _cmd_prune(args: argparse.Namespace) -> int:
     if not args.quiet:
         _print(table, args.csv)
         print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+#: The per-layer columns the readable ``simulate`` table shows (layers.csv has them all).
+SIMULATE_COLUMNS = ("layer", "kind", "cycles", "latency_s", "multiplier_utilization", "stall_memory_cycles",
+                    "stall_imbalance_cycles", "stall_conflict_cycles", "dram_read_bytes", "dram_write_bytes",
+                    "energy_pj")
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    hw = load_hardware(args.hw)
+    model = _model(args)
+    if args.out is not None:
+        prepare_output_dir(args.out, force=args.force)
+    masks = load_masks(args.masks, model) if args.masks is not None else None
+    result = study.simulate(model, hw, masks=masks, sparsity=args.sparsity, seed=args.seed)
+    if args.out is not None:
+        write_results(result, args.out, force=args.force)
+    if args.quiet:
+        return 0
+    if args.csv:
+        _print(result.layers, as_csv=True)
+        return 0
+    table = result.layers[[c for c in SIMULATE_COLUMNS if c in result.layers]]
+    total = {c: result.total.get(c, "") for c in table.columns}
+    total.update(layer="TOTAL", kind="")
+    _print(pd.concat([table, pd.DataFrame([total])], ignore_index=True), as_csv=False)
+    print(f"\n{model.name} on {hw.name} ({hw.engine}): {int(result.total['cycles'])} cycles, "
+          f"{result.total['latency_s'] * 1e3:.4g} ms, {result.total['energy_pj'] / 1e6:.4g} uJ"
+          + (f"; results in {args.out}" if args.out is not None else ""))
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from accelsim.study import sweep
+    options = {name: getattr(args, name) for name in ("width", "size", "units", "steps")
+               if getattr(args, name) is not None}
+    points = sweep.grid(args.model, options, args.sparsity, args.hw, args.seeds)
+    args.out.mkdir(parents=True, exist_ok=True)
+    progress = None
+    if not args.quiet:
+        from tqdm import tqdm
+        progress = lambda it, total: tqdm(it, total=total, desc="sweep", unit="point", file=sys.stderr)  # noqa: E731
+    ran = sweep.run(points, args.out, jobs=args.jobs, scheduler=args.scheduler, progress=progress)
+    layers, totals = sweep.gather(points, args.out)
+    if not args.quiet:
+        columns = [c for c in ("model", "sparsity", "seed", "hardware", "cycles", "latency_s", "energy_pj",
+                               "dram_read_bytes", "multiplier_utilization") if c in totals]
+        _print(totals[columns], as_csv=False)
+        print(f"{ran} points simulated, {len(points) - ran} already done; {args.out / 'points.csv'}, "
+              f"{args.out / 'totals.csv'}", file=sys.stderr)
     return 0
 
 
@@ -104,6 +184,34 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--csv", action="store_true")
     pr.add_argument("--quiet", action="store_true", help="print nothing on success")
     pr.set_defaults(run=_cmd_prune)
+
+    sim = commands.add_parser("simulate", help="cycles, latency, accesses and energy per layer and in total")
+    _add_model_options(sim, workload=True)
+    sim.add_argument("--hw", type=Path, required=True, help="hardware description (YAML)")
+    masks = sim.add_mutually_exclusive_group()
+    masks.add_argument("--masks", type=Path, help="weight masks (.npz from 'accelsim prune')")
+    masks.add_argument("--sparsity", type=float, help="prune uniformly to this sparsity (seeded weights)")
+    sim.add_argument("--seed", type=int, default=0, help="seed of weights and activations (default 0)")
+    sim.add_argument("--out", type=Path, help="write layers.csv and summary.json into this directory")
+    sim.add_argument("--force", action="store_true", help="overwrite results already in --out")
+    sim.add_argument("--csv", action="store_true", help="print every per-layer column as CSV")
+    sim.add_argument("--quiet", action="store_true", help="print nothing on success")
+    sim.set_defaults(run=_cmd_simulate)
+
+    sw = commands.add_parser("sweep", help="a grid of models x sparsities x hardware x seeds; resumable")
+    sw.add_argument("--model", required=True, help=f"zoo family: {', '.join(zoo.FAMILIES)}")
+    sw.add_argument("--width", type=_list_of(float), help="MobileNet widths, e.g. 0.25,0.5,1.0")
+    sw.add_argument("--size", type=_list_of(str), help="PTB sizes, e.g. small,medium,large")
+    sw.add_argument("--units", type=_list_of(int), help="GNMT units, e.g. 256,1024")
+    sw.add_argument("--steps", type=_list_of(int), help="PTB tokens per inference")
+    sw.add_argument("--sparsity", type=_sparsity_list, required=True, help="comma-separated, e.g. 0,0.5,0.9")
+    sw.add_argument("--hw", type=Path, nargs="+", required=True, help="hardware descriptions (YAML)")
+    sw.add_argument("--seeds", type=_list_of(int), default=[0], help="comma-separated seeds (default 0)")
+    sw.add_argument("--out", type=Path, required=True, help="sweep directory (re-running resumes)")
+    sw.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="local worker processes")
+    sw.add_argument("--scheduler", help="a Dask scheduler address (tcp://HOST:PORT) instead of local workers")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    sw.set_defaults(run=_cmd_sweep)
     return parser
 
 

@@ -249,8 +249,10 @@ def fold(topo: list[dict], sim_rows: list[dict]) -> list[dict]:
         n = t["channels"] if is_depthwise(t["layer"]) else 1
         group = sim_rows[k:k + n]
         k += n
-        oh = (t["ifmap_h"] - t["filt_h"]) // t["stride"] + 1
-        ow = (t["ifmap_w"] - t["filt_w"]) // t["stride"] + 1
+        # scalesim's own output size (topology_utils.topo_calc_hyperparams): ceil((H - R + s) / s), one more than
+        # floor((H - R) / s) + 1 when s does not divide H - R (the last window then hangs over the edge).
+        oh = -(-(t["ifmap_h"] - t["filt_h"] + t["stride"]) // t["stride"])
+        ow = -(-(t["ifmap_w"] - t["filt_w"] + t["stride"]) // t["stride"])
         # scalesim keeps NumFilt for each single-channel layer of a DP* row (it only sets C = 1)
         per_layer_channels = 1 if is_depthwise(t["layer"]) else t["channels"]
         macs = oh * ow * t["filt_h"] * t["filt_w"] * per_layer_channels * t["num_filt"] * n
@@ -270,7 +272,7 @@ def fold(topo: list[dict], sim_rows: list[dict]) -> list[dict]:
             else:
                 # Ratios (util %, bandwidths): cycle-weighted mean over the per-channel layers.
                 w = [g["total_cycles"] for g in group]
-                row[c] = round(sum(v * x for v, x in zip(vals, w)) / sum(w), 6)
+                row[c] = vals[0] if n == 1 else sum(v * x for v, x in zip(vals, w)) / sum(w)
         res.append(row)
     return res
 
@@ -352,6 +354,9 @@ def check_closed_form(rows: list[dict], cfg: dict) -> dict:
                 else:
                     worst[key + "_max_ratio_to_distinct_when_not"] = max(
                         worst.get(key + "_max_ratio_to_distinct_when_not", 0), r[key] / cf[f"distinct_{op}"])
+                # Always: distinct addresses <= DRAM reads <= SRAM reads (a DRAM read is a missed request).
+                bad = not (cf[f"distinct_{op}"] <= r[key] <= r[f"sram_{op}_reads"])
+                worst[key + "_bound_violations"] = worst.get(key + "_bound_violations", 0) + int(bad)
         if "dram_ofmap_writes" in r:
             base = cf["distinct_ofmap"] if cfg["dataflow"] == "os" else cf["sram_ofmap_writes"]
             key = "dram_ofmap_writes_minus_written_max"
@@ -368,9 +373,11 @@ def write_outputs(rows: list[dict], meta: dict, out_csv: Path) -> None:
     with open(out_csv, "w", newline="") as f:
         for k in ("source", "scalesim_version", "numpy_version", "python_version", "config_file",
                   "topology_file", "network", "dataflow", "array", "sram_kb", "interface_bandwidth",
-                  "wall_time_s", "cpu_user_s", "peak_rss_mb", "trace_files_deleted_mb", "date_utc", "notes"):
+                  "wall_time_s", "cpu_user_s", "peak_rss_mb", "trace_files_deleted_mb", "date_utc", "config",
+                  "closed_form_max_abs_error", "notes"):
             if k in meta:
-                f.write(f"# {k}: {meta[k]}\n")
+                v = json.dumps(meta[k]) if isinstance(meta[k], dict) else meta[k]
+                f.write(f"# {k}: {v}\n")
         w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
         for r in rows:

@@ -107,14 +107,17 @@ def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer]):
     spill = accumulating and float(out_slice.max()) * pb / 8 > half["out"]
     store = last_row * out_slice * ab / 8
     psum_reads = (row_idx > 0) * out_slice if accumulating else np.zeros_like(out_slice)
+    reloaded = np.zeros_like(out_slice)
     if spill:
         store = store + (~last_row) * out_slice * pb / 8
-        load = load + (row_idx > 0) * out_slice * pb / 8
+        reloaded = (row_idx > 0) * out_slice
+        load = load + reloaded * pb / 8
     sram = {("in", "read_words"): _words(i_reads.sum(), ab, buffers["in"]),
             ("in", "write_words"): _words((i_fetch * i_el).sum(), ab, buffers["in"]),
             ("w", "read_words"): _words(w_reads.sum(), wb, buffers["w"]),
             ("w", "write_words"): _words((w_fetch * w_el).sum(), wb, buffers["w"]),
-            ("out", "write_words"): _words(out_slice.sum(), pb if accumulating else ab, buffers["out"]),
+            ("out", "write_words"): _words(out_slice.sum(), pb if accumulating else ab, buffers["out"])
+            + _words(reloaded.sum(), pb, buffers["out"]),
             ("out", "read_words"): _words(psum_reads.sum() + (last_row * out_slice).sum(), pb, buffers["out"])}
     return cycles, np.ceil(load).astype(np.int64), np.ceil(store).astype(np.int64), sram
 
@@ -135,17 +138,35 @@ def _chunk(load: np.ndarray, cycles: np.ndarray, store: np.ndarray, half_bytes: 
             np.add.reduceat(sub_store, bounds))
 
 
+#: The operand each dataflow keeps stationary in the array, its buffer and its word width.
+STATIONARY = {"ws": ("w", "weight_bits"), "is": ("in", "activation_bits"), "os": ("out", "psum_bits")}
+
+
+def _check_stationary_tile(layer: Layer, hw: HardwareConfig, buffers: dict[str, Buffer]) -> None:
+    """The array's stationary tile (rows x cols words) must fit half of its buffer (the other half is
+    filling for the next fold)."""
+    which, width = STATIONARY[hw.dataflow]
+    buffer = buffers[which]
+    tile_bytes = hw.pe_array.rows * hw.pe_array.cols * getattr(hw.data_widths, width) / 8
+    if tile_bytes > buffer.size_bytes / 2:
+        raise ConfigError(f"layer {layer.name}: the {hw.pe_array.rows}x{hw.pe_array.cols} stationary tile "
+                          f"of the {hw.dataflow} dataflow does not fit half of buffer {buffer.name}",
+                          file=hw.source, key=f"buffers.{buffer.name}.size_bytes",
+                          expected=f">= {int(2 * tile_bytes)} bytes", got=buffer.size_bytes)
+
+
 def compile_systolic(layer: Layer, hw: HardwareConfig) -> Program:
     """``layer`` on the systolic array of ``hw`` (engine ``systolic``), as a :class:`Program` of one PE
     (the whole array) whose steps are DRAM-fetch chunks."""
     buffers = {"in": _buffer(hw, "input_activations"), "w": _buffer(hw, "weights"),
                "out": _buffer(hw, "output_activations")}
+    _check_stationary_tile(layer, hw, buffers)
     half = min(buffers["in"].size_bytes, buffers["w"].size_bytes) / 2
     names = {"in": buffers["in"].name, "w": buffers["w"].name, "out": buffers["out"].name}
     if isinstance(layer, Embedding):
         row_bytes = ceil_div(layer.dim * hw.data_widths.weight_bits, 8)
         n = embedding_rows(layer)
-        out_words = _words(n * layer.dim, hw.data_widths.activation_bits, buffers["out"])
+        out_words = _words(n * layer.dim, hw.data_widths.weight_bits, buffers["out"])
         return Program(layer.name, load_bytes=[n * row_bytes], pe_cycles=[[0]], store_bytes=[n * row_bytes],
                        barrier=True, useful_macs=0,
                        counts=Counts({(names["out"], "write_words"): out_words,

@@ -51,19 +51,25 @@ class Engine:
 
     Hooks a subclass overrides:
 
-    * ``compile(layer, ...) -> Program`` (required): the engine's dataflow, computed with vectorised numpy
-      (usually a call into ``accelsim.compile``).
+    * ``compile(layer, masks=None, activations=None) -> Program`` (required): the engine's dataflow,
+      computed with vectorised numpy (usually a call into ``accelsim.compile``). ``masks`` is the layer's
+      boolean weight mask (``layer.weight_shape``; None = dense), ``activations`` its boolean input-activation
+      mask (``accelsim.pruning.activation_shape(layer)``; None = dense).
+    * ``sparse`` (class attribute): True when the engine skips zeros, so callers build activation masks
+      for it; dense engines ignore both masks and multiply zeros at full price.
     * ``extra_counts(program, run) -> Counts`` (optional): actions whose number depends on the simulated
       timing (e.g. cycles a FIFO was full). Default: none.
 
     Parameters: DRAM ``bytes_per_cycle`` and ``latency_cycles``.
     """
 
+    sparse: bool = False
+
     def __init__(self, dram_bytes_per_cycle: float, dram_latency_cycles: int) -> None:
         self.dram_bytes_per_cycle = dram_bytes_per_cycle
         self.dram_latency_cycles = dram_latency_cycles
 
-    def compile(self, *args, **kwargs) -> Program:  # pragma: no cover - abstract
+    def compile(self, layer, masks=None, activations=None) -> Program:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def extra_counts(self, program: Program, cycles: int) -> Counts:

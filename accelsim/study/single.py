@@ -1,4 +1,4 @@
-"""The user workflows (layer 8): what the command line and notebooks call.
+"""Workflows on one model at a time (layer 8): the zoo table, footprints, pruning to a file, simulation.
 
 Each function takes plain values (a model, sparsities, paths), runs the pipeline of DESIGN.md and returns
 DataFrames or writes files; none of them parses command-line arguments.
@@ -11,10 +11,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from accelsim import __version__
 from accelsim.compile.footprint import footprint
+from accelsim.energy.model import energy
+from accelsim.energy.table import EnergyTable
+from accelsim.engines import engine_for
 from accelsim.errors import InputError
-from accelsim.pruning import prune, save_masks, synthetic_weights
+from accelsim.hardware.schema import HardwareConfig
+from accelsim.pruning import ActivationDensity, Masks, activation_mask, prune, save_masks, synthetic_weights
 from accelsim.reference import paper_table
+from accelsim.reports import SimulationResult, assemble, layer_row
 from accelsim.workloads import zoo
 from accelsim.workloads.model import Model
 
@@ -76,3 +82,30 @@ def prune_to_file(model: Model, sparsity: float, *, seed: int, out: Path, method
     save_masks(out, masks, force=force)
     return pd.DataFrame([{"layer": name, "elements": m.size, "nnz": int(m.sum()),
                           "sparsity": 1 - m.sum() / m.size} for name, m in masks.items()])
+
+
+def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sparsity: float | None = None,
+             seed: int = 0, activation_density: ActivationDensity | None = None) -> SimulationResult:
+    """Simulate one inference of ``model`` on ``hw``, layer by layer.
+
+    Weight masks come from ``masks`` (e.g. loaded from a file) or, given ``sparsity``, from uniform
+    magnitude pruning of seeded synthetic weights; with neither the model is dense. A sparse engine also
+    gets seeded input-activation masks at ``activation_density`` (default: :class:`ActivationDensity`'s
+    post-ReLU rule). Layers not run at inference (InceptionV3's auxiliary classifier) are skipped.
+    """
+    if masks is None and sparsity:
+        masks = prune(model, check_sparsity(sparsity), seed=seed)
+    engine = engine_for(hw)
+    table = EnergyTable.from_config(hw)
+    densities = (activation_density or ActivationDensity()).densities(model) if engine.sparse else {}
+    rows = []
+    for layer in model.inference_layers:
+        mask = masks.get(layer.name) if masks is not None else None
+        acts = activation_mask(layer, densities[layer.name], seed) if layer.name in densities else None
+        run = engine.execute(engine.compile(layer, masks=mask, activations=acts))
+        rows.append(layer_row(layer, run, energy(run.counts, table, run.cycles, hw.clock_hz), hw))
+    metadata = {"accelsim_version": __version__, "model": model.name, "model_family": model.family,
+                "model_options": dict(model.options), "hardware": hw.name, "hardware_file": Path(hw.source).name,
+                "config_hash": hw.config_hash, "engine": hw.engine, "seed": seed,
+                "sparsity": None if masks is None else masks.total_sparsity}
+    return assemble(rows, hw, metadata)

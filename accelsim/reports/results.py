@@ -1,0 +1,76 @@
+"""Per-layer and per-model results as tidy DataFrames with unit-suffixed columns (layer 6).
+
+One row per simulated layer; the model's totals are the column sums (cycles, bytes, MACs, pJ add up from
+layers to the model), with ratios (utilisation) recomputed from the sums.
+
+Columns: ``cycles``, ``latency_s``; where the cycles went (``busy_cycles``, ``stall_memory_cycles``,
+``stall_imbalance_cycles``, ``drain_cycles``; ``stall_conflict_cycles`` is part of busy); ``macs`` (dense
+MACs of the layer) and ``useful_macs`` (products of two non-zeros); ``multiplier_utilization``
+(useful MACs per multiplier-cycle); ``dram_read_bytes``, ``dram_write_bytes`` and ``<buffer>_read_bytes``,
+``<buffer>_write_bytes`` per on-chip buffer; ``energy_<component>_pj`` (dynamic),
+``static_<component>_pj`` (leakage over the layer's cycles), ``energy_dynamic_pj``, ``energy_static_pj``,
+``energy_pj``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from accelsim.energy.model import Energy
+from accelsim.hardware.schema import HardwareConfig
+from accelsim.sim.engine import LayerRun
+from accelsim.units import cycles_to_seconds
+from accelsim.workloads.layers import Layer
+
+#: Columns that are not summed into the model's totals.
+NON_ADDITIVE = ("layer", "kind", "engine", "multiplier_utilization")
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """A simulated model: ``layers`` (one row per layer), ``total`` (the model's sums) and ``metadata``
+    (what reproduces it: package version, hardware name and config hash, model and options, seed)."""
+
+    layers: pd.DataFrame
+    total: pd.Series
+    metadata: dict = field(default_factory=dict)
+
+
+def layer_row(layer: Layer, run: LayerRun, energy: Energy, hw: HardwareConfig) -> dict:
+    """The report row of one simulated layer."""
+    row = {
+        "layer": layer.name, "kind": layer.kind, "engine": hw.engine,
+        "cycles": run.cycles, "latency_s": cycles_to_seconds(run.cycles, hw.clock_hz),
+        "busy_cycles": run.busy_cycles, "stall_memory_cycles": run.stall_memory_cycles,
+        "stall_imbalance_cycles": run.stall_imbalance_cycles, "stall_conflict_cycles": run.stall_conflict_cycles,
+        "drain_cycles": run.drain_cycles,
+        "macs": layer.macs, "useful_macs": run.useful_macs,
+        "fragmentation_slots": run.fragmentation_slots,
+        "multiplier_utilization": _utilization(run.useful_macs, run.cycles, hw),
+        "dram_read_bytes": run.dram_read_bytes, "dram_write_bytes": run.dram_write_bytes,
+    }
+    for buffer in hw.buffers:
+        for action, column in (("read_words", "read_bytes"), ("write_words", "write_bytes")):
+            row[f"{buffer.name}_{column}"] = run.counts.get((buffer.name, action)) * buffer.width_bits / 8
+    for component, pj in sorted(energy.dynamic_pj.items()):
+        row[f"energy_{component}_pj"] = pj
+    for component, pj in sorted(energy.static_pj.items()):
+        row[f"static_{component}_pj"] = pj
+    row["energy_dynamic_pj"] = energy.total_dynamic_pj
+    row["energy_static_pj"] = energy.total_static_pj
+    row["energy_pj"] = energy.total_pj
+    return row
+
+
+def _utilization(useful_macs: float, cycles: float, hw: HardwareConfig) -> float:
+    return useful_macs / (cycles * hw.total_multipliers) if cycles else 0.0
+
+
+def assemble(rows: list[dict], hw: HardwareConfig, metadata: dict) -> SimulationResult:
+    """Rows of :func:`layer_row` -> a :class:`SimulationResult` whose totals are the column sums."""
+    layers = pd.DataFrame(rows).fillna(0.0)
+    additive = [c for c in layers.columns if c not in NON_ADDITIVE]
+    total = layers[additive].sum()
+    total["multiplier_utilization"] = _utilization(total["useful_macs"], total["cycles"], hw)
+    return SimulationResult(layers=layers, total=total, metadata=dict(metadata))

@@ -1,0 +1,157 @@
+"""Sweeps: a grid of (model variant, sparsity, hardware, seed) points, run in parallel, resumable.
+
+A :class:`Point` carries everything its result depends on (the hardware description's text included), so
+:func:`run_point` is a pure function that runs anywhere: in this process, on a local process pool, or on a
+Dask cluster. Each finished point is written atomically into ``DIR/points/`` under a key hashed from its
+inputs (``<key>.csv`` per-layer rows, then ``<key>.json`` totals and metadata, the marker that the point is
+complete); re-running the same sweep skips finished points, so a sweep killed half-way loses nothing.
+``gather`` collects the grid into ``points.csv`` (one row per point and layer) and ``totals.csv`` (one row
+per point).
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from accelsim import __version__
+from accelsim.errors import InputError
+from accelsim.hardware import load_hardware, parse_hardware
+from accelsim.reports.writers import write_atomic
+from accelsim.study.single import check_sparsity, simulate
+from accelsim.workloads import zoo
+
+POINT_COLUMNS = ("point", "model", "family", "sparsity", "seed", "hardware")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One simulation of a sweep: a zoo variant at a sparsity on one hardware description, with a seed."""
+
+    family: str
+    options: tuple[tuple[str, object], ...]
+    sparsity: float
+    seed: int
+    hw_file: str
+    hw_text: str
+
+    @property
+    def key(self) -> str:
+        """16 hex digits of SHA-256 over the inputs and the package version: equal inputs, equal key."""
+        text = json.dumps([__version__, self.family, list(map(list, self.options)), self.sparsity, self.seed,
+                           self.hw_file, self.hw_text])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def grid(family: str, option_lists: dict[str, Sequence[object]], sparsities: Sequence[float],
+         hw_files: Sequence[Path], seeds: Sequence[int]) -> list[Point]:
+    """Every combination, in a stable order: model variants, then sparsities, hardware, seeds. Checks the
+    model options, sparsities and hardware files here, before anything runs."""
+    names = sorted(option_lists)
+    variants = [tuple(zip(names, values)) for values in itertools.product(*(option_lists[n] for n in names))]
+    for variant in variants:
+        zoo.build(family, **dict(variant))
+    sparsities = [check_sparsity(s) for s in sparsities]
+    hardware = []
+    for path in hw_files:
+        load_hardware(path)
+        hardware.append((Path(path).name, Path(path).read_text()))
+    if not seeds:
+        raise InputError("no seeds", key="--seeds", expected="at least one integer")
+    return [Point(zoo.family(family).name, variant, s, seed, name, text)
+            for variant, s, (name, text), seed in itertools.product(variants, sparsities, hardware, seeds)]
+
+
+def run_point(point: Point) -> tuple[pd.DataFrame, dict]:
+    """Simulate one point: its per-layer rows (point columns first) and its totals + metadata."""
+    model = zoo.build(point.family, **dict(point.options))
+    hw = parse_hardware(point.hw_text, point.hw_file)
+    result = simulate(model, hw, sparsity=point.sparsity or None, seed=point.seed)
+    ident = {"point": point.key, "model": model.name, "family": model.family, **dict(point.options),
+             "sparsity": point.sparsity, "seed": point.seed, "hardware": hw.name}
+    layers = pd.concat([pd.DataFrame([ident] * len(result.layers)), result.layers], axis=1)
+    totals = {**ident, **{k: (v.item() if hasattr(v, "item") else v) for k, v in result.total.items()}}
+    return layers, {"totals": totals, "metadata": result.metadata}
+
+
+def point_paths(out: Path, point: Point) -> tuple[Path, Path]:
+    folder = Path(out) / "points"
+    return folder / f"{point.key}.csv", folder / f"{point.key}.json"
+
+
+def is_done(out: Path, point: Point) -> bool:
+    return point_paths(out, point)[1].exists()
+
+
+def store(out: Path, point: Point, layers: pd.DataFrame, summary: dict) -> None:
+    """Write one finished point: rows first, then the JSON that marks it complete (both atomic)."""
+    rows_path, done_path = point_paths(out, point)
+    rows_path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(rows_path, layers.to_csv(index=False, float_format="%.10g"))
+    write_atomic(done_path, json.dumps({"inputs": {k: v for k, v in asdict(point).items() if k != "hw_text"},
+                                        **summary}, indent=1, sort_keys=True) + "\n")
+
+
+def run(points: Sequence[Point], out: Path, *, jobs: int = 1, scheduler: str | None = None,
+        progress: Callable[[Iterable], Iterable] | None = None) -> int:
+    """Run the points not finished yet, storing each as it finishes; returns how many ran.
+
+    ``jobs`` > 1 uses a local process pool; ``scheduler`` (a Dask scheduler address) a Dask cluster.
+    ``progress`` wraps the stream of finished points (e.g. a tqdm bar)."""
+    todo = [p for p in points if not is_done(out, p)]
+    progress = progress or (lambda it, **_: it)
+    for point, (layers, summary) in progress(_execute(todo, jobs, scheduler), total=len(todo)):
+        store(out, point, layers, summary)
+    return len(todo)
+
+
+def _execute(points: list[Point], jobs: int, scheduler: str | None):
+    """Yield (point, result) as points finish."""
+    if not points:
+        return
+    if scheduler is not None:
+        yield from _execute_dask(points, scheduler)
+    elif jobs <= 1:
+        for point in points:
+            yield point, run_point(point)
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(run_point, p): p for p in points}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+
+
+def _execute_dask(points: list[Point], address: str):
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise InputError("Dask is not installed", key="--scheduler",
+                         expected="pip install 'accelsim[dask]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise InputError("cannot reach the Dask scheduler", key="--scheduler", got=address,
+                         expected=f"a running scheduler ({error})") from None
+    with client:
+        futures = client.map(run_point, points, key=[f"accelsim-point-{p.key}" for p in points])
+        where = {f.key: p for f, p in zip(futures, points)}
+        for future in as_completed(futures):
+            yield where[future.key], future.result()
+
+
+def gather(points: Sequence[Point], out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The finished points of the grid, in grid order: (per-layer rows, per-point totals); also written to
+    ``points.csv`` and ``totals.csv`` in ``out``."""
+    done = [p for p in points if is_done(out, p)]
+    layers = pd.concat([pd.read_csv(point_paths(out, p)[0]) for p in done], ignore_index=True) \
+        if done else pd.DataFrame()
+    totals = pd.DataFrame([json.loads(point_paths(out, p)[1].read_text())["totals"] for p in done])
+    write_atomic(Path(out) / "points.csv", layers.to_csv(index=False, float_format="%.10g"))
+    write_atomic(Path(out) / "totals.csv", totals.to_csv(index=False, float_format="%.10g"))
+    return layers, totals

@@ -1,0 +1,41 @@
+"""Shared helpers of the benchmarks: run a command in a fresh process and measure it."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def measure(cmd: list[str], *, one_core: bool = True, repeat: int = 1) -> dict:
+    """Run ``cmd`` ``repeat`` times in fresh processes (pinned to core 0 when ``one_core``); return the best
+    wall time (s) and the peak resident memory of the process (MB) over the runs."""
+    if one_core and hasattr(os, "sched_setaffinity"):
+        cmd = ["taskset", "-c", "0", *cmd]
+    walls, rss = [], []
+    for _ in range(repeat):
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        walls.append(time.monotonic() - start)
+        rss.append(usage.ru_maxrss / 1024)          # KiB -> MiB on Linux
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr.read().decode()}")
+    return {"wall_s": round(min(walls), 3), "peak_rss_mb": round(max(rss), 1), "runs": repeat}
+
+
+def accelsim_cmd(*args: str) -> list[str]:
+    """The ``accelsim`` command line of this checkout's interpreter."""
+    return [sys.executable, "-m", "accelsim.cli", *args]
+
+
+def report(name: str, data: dict) -> None:
+    """Print ``data`` and keep it in benchmarks/results/<name>.json."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    print(json.dumps({name: data}, indent=2, sort_keys=True))

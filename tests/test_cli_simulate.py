@@ -1,0 +1,95 @@
+"""``accelsim simulate`` as a user runs it: outputs, and every class of bad input -> one line, exit 2."""
+import json
+import pathlib
+
+import pandas as pd
+import pytest
+
+from accelsim import cli
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DENSE_EDGE = ROOT / "hwconfigs" / "dense_edge.yaml"
+
+
+def run(capsys, *argv):
+    try:
+        status = cli.main([str(a) for a in argv])
+    except SystemExit as stop:
+        status = stop.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_simulate_writes_results_and_prints_table(capsys, tmp_path):
+    status, out, err = run(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", DENSE_EDGE,
+                           "--out", tmp_path / "r")
+    assert status == 0, err
+    assert "TOTAL" in out and "pw13" in out
+    layers = pd.read_csv(tmp_path / "r" / "layers.csv")
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert len(layers) == 28
+    assert summary["total"]["cycles"] == layers["cycles"].sum()
+    meta = summary["metadata"]
+    assert meta["hardware_file"] == "dense_edge.yaml" and meta["seed"] == 0 and len(meta["config_hash"]) == 64
+    assert meta["accelsim_version"]
+
+
+def test_simulate_refuses_to_overwrite_results(capsys, tmp_path):
+    args = ("simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", DENSE_EDGE, "--out", tmp_path,
+            "--quiet")
+    assert run(capsys, *args)[0] == 0
+    before = (tmp_path / "layers.csv").read_bytes()
+    status, _, err = run(capsys, *args)
+    assert status == 2 and "--force" in err
+    assert (tmp_path / "layers.csv").read_bytes() == before
+    assert run(capsys, *args, "--force")[0] == 0
+
+
+def write_hw(tmp_path, old, new):
+    path = tmp_path / "hw.yaml"
+    text = DENSE_EDGE.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize("old,new,names", [
+    ("clock_hz: 8.0e8", "clock_hz: fast", "clock_hz"),                        # wrong type
+    ("clock_hz: 8.0e8", "clock_hz: -1", "clock_hz"),                          # out of range
+    ("clock_hz: 8.0e8", "clok_hz: 8.0e8", "did you mean"),                    # misspelt key
+    ("dataflow: ws", "dataflow: xs", "dataflow"),                             # bad choice
+    ("latency_cycles: 100", "latency_cycles: .nan", "latency_cycles"),        # NaN
+    ("    size_bytes: 65536           # bytes; scale.cfg IfmapSramSzkB",
+     "    size_bytes: 0           # bytes; scale.cfg IfmapSramSzkB", "size_bytes"),  # zero size
+    ("name: dense_edge", "name: dense_edge\nname: again", "name"),            # duplicate key
+    ("name: dense_edge", "name: [unclosed", "hw.yaml"),                       # not YAML
+])
+def test_bad_hardware_one_line_exit_2(capsys, tmp_path, old, new, names):
+    hw = write_hw(tmp_path, old, new)
+    status, out, err = run(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", hw,
+                           "--out", tmp_path / "out")
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "hw.yaml" in err and names in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_layer_that_cannot_fit_names_layer_and_buffer(capsys, tmp_path):
+    hw = write_hw(tmp_path, "    size_bytes: 65536           # bytes; scale.cfg FilterSramSzkB",
+                  "    size_bytes: 1024           # bytes; scale.cfg FilterSramSzkB")
+    status, _, err = run(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", hw)
+    assert status == 2 and "layer conv1" in err and "filter" in err
+
+
+def test_missing_hardware_file(capsys, tmp_path):
+    status, _, err = run(capsys, "simulate", "--model", "mobilenet_v1", "--hw", tmp_path / "nope.yaml")
+    assert status == 2 and "nope.yaml" in err
+
+
+def test_masks_of_another_model_name_the_layer(capsys, tmp_path):
+    masks = tmp_path / "m.npz"
+    assert run(capsys, "prune", "--model", "ptb_lstm", "--size", "small", "--sparsity", "0.5", "--seed", "0",
+               "--out", masks, "--quiet")[0] == 0
+    status, _, err = run(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", DENSE_EDGE,
+                         "--masks", masks)
+    assert status == 2 and "m.npz" in err
