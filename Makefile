@@ -21,6 +21,7 @@ test-slow: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/accelsim models
 	$(BIN)/accelsim footprint --model mobilenet_v1 --width 1.0 --sparsity 0,0.5,0.75,0.9,0.95 --paper
+	$(BIN)/accelsim simulate --model mobilenet_v1 --width 1.0 --hw hwconfigs/dense_edge.yaml --out results/demo --force
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

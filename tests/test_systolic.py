@@ -137,22 +137,24 @@ def test_same_inputs_give_byte_identical_outputs(tmp_path):
         assert filecmp.cmp(tmp_path / "a" / name, tmp_path / "b" / name, shallow=False)
 
 
-def scalesim_rows(network):
-    with open(REFERENCE / f"scalesim_{network}_ws.csv") as f:
+def scalesim_rows(network, dataflow):
+    with open(REFERENCE / f"scalesim_{network}_{dataflow}.csv") as f:
         return list(csv.DictReader(line for line in f if not line.startswith("#")))
 
 
-@pytest.mark.parametrize("network,topology", [("mobilenet_v1", "mobilenet_v1_224.csv"),
-                                              ("yolo_tiny", "yolo_tiny.csv")])
-def test_compute_cycles_agree_with_scalesim(network, topology):
-    """SCALE-Sim 3.0.0, 32x32 ws, 64 kB SRAMs (benchmarks/reference/, made by
+@pytest.mark.parametrize("network,dataflow,topology", [
+    ("mobilenet_v1", "ws", "mobilenet_v1_224.csv"), ("yolo_tiny", "ws", "yolo_tiny.csv"),
+    ("alexnet", "ws", "alexnet.csv"), ("mobilenet_v1", "os", "mobilenet_v1_224.csv"),
+    ("alexnet", "is", "alexnet.csv")])
+def test_compute_cycles_agree_with_scalesim(network, dataflow, topology):
+    """SCALE-Sim 3.0.0, 32x32 array, 64 kB SRAMs (benchmarks/reference/, made by
     benchmarks/scalesim_reference.py): per-layer compute cycles (total - stall) within 2% on every layer;
-    SRAM IFMAP and filter reads equal. By design we differ in DRAM: SCALE-Sim's CALC mode assumes whatever
-    bandwidth avoids stalls, we model a 16 B/cycle channel, so only compute cycles are compared."""
+    MACs and SRAM IFMAP and filter reads equal. By design we differ in DRAM: SCALE-Sim's CALC mode assumes
+    whatever bandwidth avoids stalls, we model a 16 B/cycle channel, so only compute cycles are compared."""
     from accelsim.workloads.files import load_workload
     model = load_workload(REFERENCE / topology)
-    result = acs.simulate(model, acs.load_hardware(DENSE_EDGE)).layers.set_index("layer")
-    rows = scalesim_rows(network)
+    result = acs.simulate(model, dense_edge(dataflow=dataflow)).layers.set_index("layer")
+    rows = scalesim_rows(network, dataflow)
     assert len(rows) == len(model.layers)
     for row in rows:
         ours = result.loc[row["layer"]]
