@@ -141,11 +141,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                if getattr(args, name) is not None}
     points = sweep.grid(args.model, options, args.sparsity, args.hw, args.seeds)
     args.out.mkdir(parents=True, exist_ok=True)
-    progress = None
-    if not args.quiet:
-        from tqdm import tqdm
-        progress = lambda it, total: tqdm(it, total=total, desc="sweep", unit="point", file=sys.stderr)  # noqa: E731
-    ran = sweep.run(points, args.out, jobs=args.jobs, scheduler=args.scheduler, progress=progress)
+    ran = sweep.run(points, args.out, jobs=args.jobs, scheduler=args.scheduler,
+                    progress=_progress(args, "sweep"))
     layers, totals = sweep.gather(points, args.out)
     if not args.quiet:
         columns = [c for c in ("model", "sparsity", "seed", "hardware", "cycles", "latency_s", "energy_pj",
@@ -153,6 +150,24 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         _print(totals[columns], as_csv=False)
         print(f"{ran} points simulated, {len(points) - ran} already done; {args.out / 'points.csv'}, "
               f"{args.out / 'totals.csv'}", file=sys.stderr)
+    return 0
+
+
+def _progress(args: argparse.Namespace, desc: str):
+    """A tqdm bar on stderr, or None in --quiet mode."""
+    if args.quiet:
+        return None
+    from tqdm import tqdm
+    return lambda it, total: tqdm(it, total=total, desc=desc, unit="point", file=sys.stderr)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from accelsim.study import compare
+    table = compare.compare(args.family, args.hw, args.out, seed=args.seed, jobs=args.jobs,
+                            scheduler=args.scheduler, progress=_progress(args, "compare"))
+    if not args.quiet:
+        _print(compare.headline(table), as_csv=args.csv)
+        print(f"{args.out / 'compare.csv'}: every variant on every machine", file=sys.stderr)
     return 0
 
 
@@ -212,6 +227,17 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--scheduler", help="a Dask scheduler address (tcp://HOST:PORT) instead of local workers")
     sw.add_argument("--quiet", action="store_true", help="no progress bar, no table")
     sw.set_defaults(run=_cmd_sweep)
+
+    cp = commands.add_parser("compare", help="large-sparse vs small-dense at equal footprint (the paper's pairs)")
+    cp.add_argument("--family", required=True, help="mobilenet (Table 6) | ptb (Table 3) | gnmt (Table 4)")
+    cp.add_argument("--hw", type=Path, nargs="+", required=True, help="hardware descriptions (YAML)")
+    cp.add_argument("--out", type=Path, required=True, help="results directory (re-running resumes)")
+    cp.add_argument("--seed", type=int, default=0, help="seed of weights and activations (default 0)")
+    cp.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="local worker processes")
+    cp.add_argument("--scheduler", help="a Dask scheduler address instead of local workers")
+    cp.add_argument("--csv", action="store_true", help="print the headline table as CSV")
+    cp.add_argument("--quiet", action="store_true")
+    cp.set_defaults(run=_cmd_compare)
     return parser
 
 

@@ -1,0 +1,116 @@
+"""Large-sparse vs small-dense at equal footprint: the paper's pairs, with hardware costs (layer 8).
+
+For a family, the variants the paper compares (MobileNet: Table 6 / Table 2; PTB: Table 3; GNMT: Table 4)
+are simulated on every given hardware description: the small-dense models on dense and sparse machines,
+the large-sparse ones too (a dense machine multiplies their zeros at full price). The result joins each
+simulation with the variant's non-zeros and storage (``compile.footprint``, the paper's Table 6
+convention) and with the accuracy the paper reports for it (cited by table). Points are run and stored
+like a sweep's (``study.sweep``), so a stopped comparison resumes.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from accelsim.errors import InputError
+from accelsim.reference import paper_table
+from accelsim.reports.writers import write_atomic
+from accelsim.study import sweep
+from accelsim.study.single import footprint_table
+from accelsim.workloads import zoo
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One model the paper reports: zoo options, sparsity, kind and its accuracy (with the metric)."""
+
+    options: tuple[tuple[str, object], ...]
+    sparsity: float
+    kind: str
+    accuracy: float
+    metric: str
+    higher_is_better: bool
+    source: str
+
+
+def _mobilenet() -> list[Variant]:
+    rows = paper_table(2).to_dict("records")
+    return [Variant((("width", r["width"]),), r["sparsity"],
+                    "large-sparse" if r["sparsity"] > 0 else "small-dense", r["top1"], "top1", True,
+                    "paper Table 2") for r in rows if r["width"] < 1.0 or r["sparsity"] > 0]
+
+
+def _ptb() -> list[Variant]:
+    rows = paper_table(3).to_dict("records")
+    return [Variant((("size", r["model"]),), r["sparsity"],
+                    "large-sparse" if r["sparsity"] > 0 else "small-dense", r["perplexity"], "perplexity",
+                    False, "paper Table 3") for r in rows if r["sparsity"] > 0 or r["model"] != "large"]
+
+
+def _gnmt() -> list[Variant]:
+    rows = paper_table(4).to_dict("records")
+    return [Variant((("units", int(r["units"])),), r["sparsity"],
+                    "large-sparse" if r["sparsity"] > 0 else "small-dense", r["bleu_en_de"], "bleu_en_de", True,
+                    "paper Table 4") for r in rows if r["sparsity"] > 0 or r["units"] != 1024]
+
+
+#: family -> (zoo family, the paper's variants)
+FAMILIES = {"mobilenet": ("mobilenet_v1", _mobilenet), "ptb": ("ptb_lstm", _ptb), "gnmt": ("gnmt", _gnmt)}
+
+
+def variants(family: str) -> tuple[str, list[Variant]]:
+    """The zoo family and the paper's variants for a ``compare --family`` name."""
+    if family not in FAMILIES:
+        raise InputError("unknown comparison family", key="--family", expected=" | ".join(FAMILIES),
+                         got=family)
+    zoo_family, make = FAMILIES[family]
+    return zoo_family, make()
+
+
+def compare(family: str, hw_files: Sequence[Path], out: Path, *, seed: int = 0, jobs: int = 1,
+            scheduler: str | None = None, progress=None) -> pd.DataFrame:
+    """Simulate the paper's variants of ``family`` on each machine; write and return ``compare.csv``."""
+    zoo_family, chosen = variants(family)
+    points = []
+    for v in chosen:
+        points += sweep.grid(zoo_family, {k: [val] for k, val in v.options}, [v.sparsity], hw_files, [seed])
+    Path(out).mkdir(parents=True, exist_ok=True)
+    sweep.run(points, out, jobs=jobs, scheduler=scheduler, progress=progress)
+    _, totals = sweep.gather(points, out)
+    storage = pd.DataFrame([_storage(zoo_family, v, seed) for v in chosen])
+    table = totals.merge(storage, on=["model", "sparsity"], how="left")
+    write_atomic(Path(out) / "compare.csv", table.to_csv(index=False, float_format="%.10g"))
+    return table
+
+
+def _storage(zoo_family: str, v: Variant, seed: int) -> dict:
+    model = zoo.build(zoo_family, **dict(v.options))
+    fp = footprint_table(model, [v.sparsity], seed=seed).iloc[0]
+    return {"model": model.name, "sparsity": v.sparsity, "kind": v.kind, "nnz": int(fp["nnz"]),
+            "model_mb": float(fp["model_mb"]), "accuracy_metric": v.metric, "accuracy": v.accuracy,
+            "higher_is_better": v.higher_is_better, "accuracy_source": v.source}
+
+
+def headline(table: pd.DataFrame) -> pd.DataFrame:
+    """Per machine and footprint budget, the small-dense model against the large-sparse model closest to
+    it in size: accuracy, latency and energy of each and which wins on each count."""
+    rows = []
+    for hardware, on_hw in table.groupby("hardware", sort=False):
+        dense = on_hw[on_hw["kind"] == "small-dense"]
+        sparse = on_hw[on_hw["kind"] == "large-sparse"]
+        for _, d in dense.iterrows():
+            s = sparse.iloc[(sparse["model_mb"] - d["model_mb"]).abs().argsort().iloc[0]]
+            better = (lambda a, b: a > b) if d["higher_is_better"] else (lambda a, b: a < b)
+            rows.append({
+                "hardware": hardware, "small_dense": d["model"], "large_sparse": f"{s['model']} @ {s['sparsity']:g}",
+                "dense_mb": d["model_mb"], "sparse_mb": s["model_mb"], "metric": d["accuracy_metric"],
+                "dense_accuracy": d["accuracy"], "sparse_accuracy": s["accuracy"],
+                "dense_latency_ms": d["latency_s"] * 1e3, "sparse_latency_ms": s["latency_s"] * 1e3,
+                "dense_energy_uj": d["energy_pj"] / 1e6, "sparse_energy_uj": s["energy_pj"] / 1e6,
+                "more_accurate": "large-sparse" if better(s["accuracy"], d["accuracy"]) else "small-dense",
+                "faster": "large-sparse" if s["latency_s"] < d["latency_s"] else "small-dense",
+                "less_energy": "large-sparse" if s["energy_pj"] < d["energy_pj"] else "small-dense"})
+    return pd.DataFrame(rows)
