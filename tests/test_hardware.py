@@ -16,6 +16,11 @@ SHIPPED = sorted(HWCONFIGS.glob("*.yaml"))
 DELETE = object()
 
 
+#: What SCNN counts beyond a dense machine's MACs, DRAM and buffer words (hardware.schema.REQUIRED_ENERGY).
+SCNN_ONLY_ACTIONS = (("weight_fifo", "read_entries"), ("halo", "transfer"), ("crossbar", "transfer"),
+                     ("index", "decode"))
+
+
 def scnn():
     """A small valid scnn description."""
     sram = {"level": "pe", "size_bytes": 10240, "banks": 1, "width_bits": 64, "read_ports": 1, "write_ports": 1}
@@ -32,6 +37,8 @@ def scnn():
         "energy": {
             "dynamic": {"mac": {"op": {"pj": 2.2, "source": "test"}},
                         "accumulator": {"update": {"pj": 1.5, "source": "test"}},
+                        **{component: {action: {"pj": 1.0, "source": "test"}}
+                           for component, action in SCNN_ONLY_ACTIONS},
                         "dram": {"read_bytes": {"pj": 64, "source": "test"},
                                  "write_bytes": {"pj": 64, "source": "test"}},
                         "iaram": copy.deepcopy(words), "oaram": copy.deepcopy(words)},
@@ -45,6 +52,8 @@ def systolic():
     data = scnn()
     data.update(name="tiny_systolic", engine="systolic", dataflow="ws")
     del data["pe"], data["data_widths"]["index_bits"], data["energy"]["dynamic"]["accumulator"]
+    for component, _ in SCNN_ONLY_ACTIONS:
+        del data["energy"]["dynamic"][component]
     data["buffers"]["oaram"]["holds"] = ["weights", "output_activations"]
     return data
 

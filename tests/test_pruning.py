@@ -485,3 +485,17 @@ def test_load_rejects_non_array_members(tmp_path):
     with pytest.raises(MaskError) as error:
         load_masks(path, tiny_cnn())
     assert error.value.key == "fc" and "odd.npz" in str(error.value)
+
+
+def test_row_varied_weights_spread_row_densities_and_keep_the_count():
+    """Per-row densities follow the requested coefficient of variation (cv 0: every row at the density,
+    within sampling noise; cv 1: a wide spread), and magnitude pruning still keeps exactly round(d * N)."""
+    from accelsim.pruning import magnitude_mask, row_varied_weights
+    flat = magnitude_mask(row_varied_weights((400, 500), 0.1, 0.0, seed=1), 0.9)
+    varied = magnitude_mask(row_varied_weights((400, 500), 0.1, 1.0, seed=1), 0.9)
+    assert flat.sum() == varied.sum() == 20_000
+    flat_cv = flat.mean(axis=1).std() / flat.mean()
+    varied_cv = varied.mean(axis=1).std() / varied.mean()
+    assert flat_cv < 0.2 < 0.7 < varied_cv
+    with pytest.raises(InputError, match="cv"):
+        row_varied_weights((4, 4), 0.5, 2.0, seed=0)

@@ -2,11 +2,17 @@
 hardware description names."""
 from __future__ import annotations
 
+from accelsim.engines.dcnn import DcnnEngine
+from accelsim.engines.eie import EieEngine
+from accelsim.engines.scnn import ScnnEngine
 from accelsim.engines.systolic import SystolicEngine
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.sim.engine import Engine
 
 ENGINES: dict[str, type[Engine]] = {"systolic": SystolicEngine}
+ENGINES["eie"] = EieEngine
+ENGINES["scnn"] = ScnnEngine
+ENGINES["dcnn"] = DcnnEngine
 
 
 def engine_for(hw: HardwareConfig) -> Engine:

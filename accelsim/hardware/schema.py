@@ -89,9 +89,15 @@ REQUIRED_HOLDS: dict[str, frozenset[str]] = {
 _DENSE_COUNTS = frozenset({("mac", "op"), ("dram", "read_bytes"), ("dram", "write_bytes")})
 REQUIRED_ENERGY: dict[str, frozenset[tuple[str, str]]] = {
     "systolic": _DENSE_COUNTS,
-    "dcnn": _DENSE_COUNTS | {("accumulator", "update")},
-    "scnn": _DENSE_COUNTS | {("accumulator", "update")},
-    "eie": _DENSE_COUNTS,
+    # DCNN/SCNN (docs/scnn.md): weight_fifo.read_entries per weight entry read into the multiplier array;
+    # halo.transfer per partial sum sent to a neighbour PE; SCNN adds crossbar.transfer per product scattered
+    # to an accumulator bank and index.decode per product whose output coordinate is computed.
+    "dcnn": _DENSE_COUNTS | {("accumulator", "update"), ("weight_fifo", "read_entries"), ("halo", "transfer")},
+    "scnn": _DENSE_COUNTS | {("accumulator", "update"), ("weight_fifo", "read_entries"), ("halo", "transfer"),
+                             ("crossbar", "transfer"), ("index", "decode")},
+    # EIE: padding entries go through the multiplier (mac.padding_op); every broadcast is pushed into every
+    # PE's activation FIFO (fifo.push).
+    "eie": _DENSE_COUNTS | {("mac", "padding_op"), ("fifo", "push")},
 }
 BUFFER_ACTIONS = ("read_words", "write_words")
 

@@ -51,3 +51,29 @@ def synthetic_weights(layer: Layer, seed: int) -> np.ndarray:
     shape = layer.weight_shape
     std = np.float32(math.sqrt(2.0 / math.prod(shape[1:])))
     return layer_rng(seed, layer.name, WEIGHTS).standard_normal(shape, dtype=np.float32) * std
+
+
+def row_varied_weights(shape: tuple[int, int], density: float, cv: float, seed: int) -> np.ndarray:
+    """Synthetic weights whose magnitude mask (:func:`accelsim.pruning.magnitude_mask` at sparsity
+    ``1 - density``) keeps rows at different densities.
+
+    Row i gets a density d_i ~ Beta with mean ``density`` and coefficient of variation ``cv`` (cv = 0: all
+    rows at ``density``, a uniform mask); its weights are |w_ij| = u_ij / (1 - d_i) with u_ij ~ U(0, 1),
+    so |w_ij| > 1 exactly with probability d_i and the common magnitude threshold of the pruning keeps
+    about d_i of row i, while the layer keeps exactly its count. Real pruned layers are like this: some
+    output neurons keep many more weights than others, which no FIFO can even out between PEs.
+    """
+    rng = np.random.default_rng(seed)
+    rows = shape[0]
+    if cv == 0:
+        row_density = np.full(rows, density)
+    else:
+        variance = (cv * density) ** 2
+        if variance >= density * (1 - density):
+            raise InputError("row-density variation too large for the density", key="cv",
+                             expected=f"cv^2 < (1 - d) / d = {(1 - density) / density:.3g}", got=cv)
+        nu = density * (1 - density) / variance - 1
+        row_density = rng.beta(density * nu, (1 - density) * nu, rows)
+    row_density = np.clip(row_density, 1e-9, 1 - 1e-6)
+    u = rng.random(shape, dtype=np.float32)
+    return u / (1 - row_density[:, None]).astype(np.float32)

@@ -1,0 +1,48 @@
+"""EIE (Han et al., ISCA 2016): compressed sparse matrix x sparse vector on N PEs with activation FIFOs.
+
+The dataflow, the exact FIFO schedule and the counts are :mod:`accelsim.compile.eie`; this engine runs the
+resulting steps (one per input vector, output pass and weight tile) on the kernel's DRAM channel, double
+buffer and barrier, then reports the PEs' time honestly: a PE's step time holds its work and the cycles
+it waited on an empty FIFO, so ``busy_cycles`` is recomputed from the work alone (the cycles the PE's
+pipeline was occupied), the empty-FIFO cycles spent while the broadcaster reloaded source registers from
+the activation SRAM are added to ``stall_memory_cycles``, and every other waiting cycle inside a step is
+``stall_imbalance_cycles`` (load imbalance: EIE's "bubble cycles", a PE starved because the broadcast
+waited for a full FIFO elsewhere, or done before the slowest PE).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from accelsim.compile.eie import compile_eie
+from accelsim.compile.program import Program
+from accelsim.hardware.schema import HardwareConfig
+from accelsim.sim.engine import Engine, LayerRun
+from accelsim.workloads.layers import Layer
+
+
+class EieEngine(Engine):
+    """EIE with ``hw.pe_count`` PEs and activation FIFOs of ``hw.pe.activation_fifo_depth`` (``engine: eie``).
+
+    ``preload_weights``: a layer whose compressed matrix fits the PEs' SRAM is loaded once before inference
+    (EIE's I/O mode, a one-time cost) and costs no DRAM traffic per inference (default); False reads it
+    from DRAM once per inference. A layer that does not fit is streamed in tiles either way.
+    """
+
+    sparse = True
+
+    def __init__(self, hw: HardwareConfig, *, preload_weights: bool = True) -> None:
+        super().__init__(hw.dram.bytes_per_cycle, hw.dram.latency_cycles)
+        self.hw = hw
+        self.preload_weights = preload_weights
+
+    def compile(self, layer: Layer, masks=None, activations=None) -> Program:
+        return compile_eie(layer, self.hw, masks, activations, preload_weights=self.preload_weights)
+
+    def execute(self, program: Program) -> LayerRun:
+        run = super().execute(program)
+        notes = dict(program.notes)
+        busy = float(notes["busy_pe_cycles"]) / program.n_pes
+        reload = float(notes["reload_idle_pe_cycles"]) / program.n_pes
+        waiting = run.busy_cycles - busy        # FIFO-empty cycles the PE step times include
+        return replace(run, busy_cycles=busy, stall_memory_cycles=run.stall_memory_cycles + reload,
+                       stall_imbalance_cycles=run.stall_imbalance_cycles + waiting - reload)

@@ -1,0 +1,554 @@
+"""The EIE engine: the FIFO recurrence against a literal SimPy model, the compressed storage against the
+formats, conservation identities, layer lowering, memory capacity, and the calibration against Han et al.,
+"EIE: Efficient Inference Engine on Compressed Deep Neural Network", ISCA 2016 (Table III benchmarks,
+Table IV theoretical / actual times, Fig. 8 FIFO depth), read from the paper itself."""
+import importlib.util
+import pathlib
+import sys
+import time
+
+import numpy as np
+import pytest
+import simpy
+import yaml
+
+import accelsim as acs
+from accelsim.compile.eie import EieConfig, compile_eie, fifo_schedule, plan_eie, slice_matrix
+from accelsim.energy.model import energy
+from accelsim.energy.table import EnergyTable
+from accelsim.engines import engine_for
+from accelsim.engines.eie import EieEngine
+from accelsim.errors import InputError
+from accelsim.formats import RunLength
+from accelsim.hardware import load_hardware, parse_hardware
+from accelsim.pruning import rounded_count
+from accelsim.sim import BoundedFifo
+from accelsim.workloads import LSTM, Attention, Conv2D, Embedding, Linear
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+EIE_LIKE = ROOT / "hwconfigs" / "eie_like.yaml"
+
+
+def _load_calibration():
+    path = ROOT / "benchmarks" / "eie_calibration.py"
+    spec = importlib.util.spec_from_file_location("eie_calibration", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module          # dataclasses look their module up while it executes
+    spec.loader.exec_module(module)
+    return module
+
+
+cal = _load_calibration()
+
+
+@pytest.fixture(scope="module")
+def hw():
+    return load_hardware(EIE_LIKE)
+
+
+def eie_variant(**changes):
+    """eie_like.yaml with some values changed (``pe_array__cols=4`` style keys)."""
+    raw = yaml.safe_load(EIE_LIKE.read_text())
+    for key, value in changes.items():
+        node = raw
+        *path, last = key.split("__")
+        for part in path:
+            node = node[part]
+        node[last] = value
+    return parse_hardware(yaml.safe_dump(raw), "eie_variant.yaml")
+
+
+def random_mask(shape, density, seed):
+    return np.random.default_rng(seed).random(shape) < density
+
+
+# --- the recurrence against SimPy with BoundedFifo --------------------------------------------------------
+
+def simpy_schedule(costs, depth, gaps):
+    """The broadcast written literally in SimPy: one BoundedFifo of ``depth`` per PE; a PE processes the
+    activation at the head of its FIFO and frees the slot (returns a credit) when it has finished it; the
+    broadcaster waits at least 1 + gap cycles after its previous broadcast, then until every PE has a free
+    slot, then pushes the activation into every FIFO. Returns (finish per PE, broadcast times)."""
+    n_items, n_pes = costs.shape
+    env = simpy.Environment()
+    fifos = [BoundedFifo(env, depth) for _ in range(n_pes)]
+    credits = [simpy.Container(env, capacity=depth, init=depth) for _ in range(n_pes)]
+    finish = [0] * n_pes
+    broadcasts = []
+
+    def broadcaster():
+        for k in range(n_items):
+            yield env.timeout((1 if k else 0) + int(gaps[k]))
+            yield simpy.AllOf(env, [c.get(1) for c in credits])
+            broadcasts.append(env.now)
+            for fifo in fifos:
+                yield env.process(fifo.put(k))
+
+    def pe(p):
+        for _ in range(n_items):
+            k = yield fifos[p].get()
+            yield env.timeout(int(costs[k, p]))
+            finish[p] = env.now
+            yield credits[p].put(1)
+
+    env.process(broadcaster())
+    for p in range(n_pes):
+        env.process(pe(p))
+    env.run()
+    assert all(f.pushes == n_items for f in fifos)
+    return np.array(finish), np.array(broadcasts)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 8])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_recurrence_equals_simpy_with_bounded_fifos(depth, seed):
+    rng = np.random.default_rng(seed)
+    costs = rng.integers(0, 9, size=(40, 5)) * (rng.random((40, 5)) < 0.8)
+    costs = np.maximum(costs, 1)
+    gaps = np.where(rng.random(40) < 0.1, rng.integers(1, 20, 40), 0)
+    sched = fifo_schedule(costs, depth, gaps)
+    finish, broadcasts = simpy_schedule(costs, depth, gaps)
+    np.testing.assert_array_equal(sched.finish[0], finish)
+    assert sched.total[0] == finish.max()
+    # cycles the broadcast was held by a full FIFO: actual issue minus earliest (previous + 1 + gap)
+    earliest = np.r_[gaps[0], broadcasts[:-1] + 1 + gaps[1:]]
+    assert sched.full_stall[0] == (broadcasts - earliest).sum()
+    np.testing.assert_array_equal(sched.busy[0], costs.sum(axis=0))
+
+
+def test_recurrence_by_hand():
+    """Two PEs, costs (3, 1) then (1, 2). Depth 1: item 1 waits until both finished item 0 (PE 0 at 3):
+    b = (0, 3), PE 0 ends at 4, PE 1 at 5; busy (4, 3) of 2 x 5 -> efficiency 0.7. Depth 2: item 1 is
+    broadcast at 1; PE 1 takes it at 1 and ends at 3, PE 0 at 4: total 4, efficiency 7 / 8."""
+    costs = np.array([[3, 1], [1, 2]])
+    one = fifo_schedule(costs, 1)
+    assert one.finish.tolist() == [[4, 5]] and one.total.tolist() == [5] and one.full_stall.tolist() == [2]
+    assert one.efficiency == pytest.approx(0.7)
+    two = fifo_schedule(costs, 2)
+    assert two.finish.tolist() == [[4, 3]] and two.total.tolist() == [4]
+    assert two.efficiency == pytest.approx(7 / 8)
+    assert not one.gap_idle.any() and not two.gap_idle.any()
+
+
+def test_idle_in_a_broadcast_gap_is_told_apart():
+    """One PE, items of 2 cycles, a 10-cycle gap before item 1 and a 5-cycle tail: item 0 runs 0-2, the
+    broadcaster is free at 1 and waits until 11, so the PE idles 2-11 (9 cycles, all in the gap); item 1
+    runs 11-13; the tail keeps the broadcaster busy until 12 + 5 = 17: 4 more idle cycles in a gap."""
+    sched = fifo_schedule(np.array([[2], [2]]), 8, gaps=[0, 10], tail=[5])
+    assert sched.finish.tolist() == [[13]] and sched.total.tolist() == [17]
+    assert sched.gap_idle.tolist() == [[13]]
+
+
+def test_recurrence_is_vectorised_over_ragged_segments():
+    rng = np.random.default_rng(3)
+    lengths = [7, 0, 12, 3]
+    parts = [rng.integers(1, 6, size=(n, 4)) for n in lengths]
+    tails = [0, 5, 2, 30]
+    padded = np.zeros((12, 4, 4), np.int64)
+    for s, part in enumerate(parts):
+        padded[:len(part), s] = part
+    together = fifo_schedule(padded, 3, lengths=lengths, tail=tails)
+    for s, part in enumerate(parts):
+        alone = fifo_schedule(part, 3, tail=[tails[s]])
+        assert together.total[s] == alone.total[0]
+        np.testing.assert_array_equal(together.finish[s], alone.finish[0])
+    assert together.total[1] == 5          # no item: only the broadcaster's trailing work
+
+
+def test_efficiency_never_falls_with_depth():
+    costs = np.maximum(np.random.default_rng(4).poisson(3, size=(300, 16)), 1)
+    efficiency = [fifo_schedule(costs, d).efficiency for d in (1, 2, 4, 8, 16, 64, 512)]
+    assert efficiency == sorted(efficiency)
+
+
+# --- storage against the formats --------------------------------------------------------------------------
+
+def test_slices_count_what_the_formats_count():
+    """stored[o, j, p] of slice_matrix == RunLength.measure of PE p's rows (i mod N == p) of pass o in
+    column j, computed independently; 100 rows over 8 PEs in passes of 4 rows per PE."""
+    mask = random_mask((100, 30), 0.05, 5)
+    sliced = slice_matrix(mask, n_pes=8, pass_rows=4, index_bits=4)
+    fmt = RunLength(index_bits=4)
+    assert sliced.passes == 4      # 13 rows for PEs 0..3, 12 for the others: 4 passes of <= 4
+    for p in range(8):
+        own = mask[p::8]
+        for o in range(4):
+            part = own[4 * o:4 * o + 4]
+            if len(part) == 0:
+                assert sliced.stored[o, :, p].sum() == 0
+                continue
+            expected = fmt.measure(np.ascontiguousarray(part.T)).stored
+            np.testing.assert_array_equal(sliced.stored[o, :, p], expected)
+            np.testing.assert_array_equal(sliced.nnz[o, :, p], part.sum(axis=0))
+        assert sliced.rows[:, p].sum() == len(own)
+
+
+def test_sram_word_reads_follow_a_literal_row_buffer():
+    """Sparse-matrix SRAM reads (64-bit words of 8 entries): a PE walks its columns' entries in order and
+    reads a word whenever the entry is not in the word it holds."""
+    from accelsim.compile.eie import _sram_rows
+    rng = np.random.default_rng(19)
+    for _ in range(30):
+        k, s, n = rng.integers(1, 30), rng.integers(1, 4), rng.integers(1, 5)
+        stored = rng.integers(0, 12, (k, s, n)) * (rng.random((k, s, n)) < 0.7)
+        skipped = rng.integers(0, 10, (k, s, n))                # entries of inactive columns in between
+        start = np.cumsum(stored + skipped, axis=0) - stored
+        reads = 0
+        for seg in range(s):
+            for p in range(n):
+                held = -1
+                for item in range(k):
+                    for entry in range(start[item, seg, p], start[item, seg, p] + stored[item, seg, p]):
+                        if entry // 8 != held:
+                            reads, held = reads + 1, entry // 8
+        assert _sram_rows(stored, start, 8).sum() == reads
+
+
+def test_eie_example_column_costs_four_cycles(hw):
+    """The paper's column [0, 0, 1, 2, 18 zeros, 3] on one PE: 3 non-zeros, 1 padding entry: 4 MAC
+    cycles, 3 useful MACs, 1 padding MAC."""
+    one_pe = eie_variant(pe_array__cols=1)
+    column = np.array([0, 0, 1, 2] + [0] * 18 + [3], bool).reshape(23, 1)
+    layer = Linear("col", in_features=1, out_features=23)
+    program = compile_eie(layer, one_pe, column, np.ones((1, 1), bool))
+    cfg = EieConfig.from_hw(one_pe)
+    assert program.pe_cycles.tolist() == [[4 + cfg.pipeline_cycles]]
+    assert (program.counts[("mac", "op")], program.counts[("mac", "padding_op")]) == (3, 1)
+
+
+# --- conservation identities ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_linear():
+    layer = Linear("fc", in_features=700, out_features=2000, steps=3)    # 31-32 rows per PE: padding
+    mask = random_mask(layer.weight_shape, 0.05, 6)
+    acts = random_mask((3, 700), 0.4, 7)
+    return layer, mask, acts
+
+
+def test_useful_macs_are_the_nonzero_pairs(hw, small_linear):
+    """Useful products == sum over outputs and steps of (mask @ activation), computed independently."""
+    layer, mask, acts = small_linear
+    program = compile_eie(layer, hw, mask, acts)
+    pairs = int(sum((mask.astype(np.int64) @ a.astype(np.int64)).sum() for a in acts))
+    assert program.useful_macs == program.counts[("mac", "op")] == pairs
+    # padding MACs: stored entries of the active columns minus their non-zeros, per PE slice (formats)
+    fmt = RunLength(index_bits=4)
+    stored = sum(fmt.measure(np.ascontiguousarray(mask[p::64][:, a].T)).stored.sum()
+                 for a in acts for p in range(64))
+    assert program.counts[("mac", "padding_op")] == stored - pairs
+    # every broadcast reaches every PE; two pointers per (column, PE)
+    assert program.counts[("fifo", "push")] == acts.sum() * 64
+    assert program.counts[("ptr", "read_words")] == 2 * acts.sum() * 64
+
+
+def test_time_adds_up_and_idle_is_imbalance(hw, small_linear):
+    """Resident weights: the layer takes exactly the recurrence's steps plus the pipeline latency; the
+    report splits it into work and imbalance (FIFO idle), nothing else."""
+    layer, mask, acts = small_linear
+    plan = plan_eie(layer, hw, mask, acts)
+    sched = plan.schedule()
+    run = EieEngine(hw).execute(plan.program())
+    cfg = plan.cfg
+    assert run.cycles == sched.total.sum() + 3 * cfg.pipeline_cycles
+    assert run.dram_read_bytes == run.dram_write_bytes == 0
+    assert run.busy_cycles == pytest.approx(sched.busy.sum() / 64 + 3 * cfg.pipeline_cycles)
+    assert run.stall_memory_cycles == 0 and run.drain_cycles == 0
+    assert run.cycles == pytest.approx(run.busy_cycles + run.stall_imbalance_cycles)
+    assert run.stall_imbalance_cycles == pytest.approx(sched.idle.sum() / 64)
+
+
+def test_equal_input_vectors_are_simulated_once_and_replayed_in_order(hw):
+    """Steps with equal activation masks have equal schedules: steps (a, b, a) give the single-step
+    programs of a, b, a in that order, and counts three times a single step's on average."""
+    layer = Linear("fc", in_features=300, out_features=200, steps=3)
+    mask = random_mask(layer.weight_shape, 0.1, 20)
+    a, b = random_mask((1, 300), 0.5, 21), random_mask((1, 300), 0.5, 22)
+    three = compile_eie(layer, hw, mask, np.concatenate([a, b, a]))
+    single = Linear("fc", in_features=300, out_features=200)
+    one_a, one_b = (compile_eie(single, hw, mask, v) for v in (a, b))
+    np.testing.assert_array_equal(three.pe_cycles, np.concatenate([one_a.pe_cycles, one_b.pe_cycles,
+                                                                   one_a.pe_cycles]))
+    assert three.counts == one_a.counts + one_b.counts + one_a.counts
+    assert dict(three.notes)["steps"] == 3
+
+
+def test_concentrated_rows_take_longer_than_uniform(hw):
+    """Same size, same number of non-zeros (5% of 4096 x 1024): spread uniformly, or packed into 5% of the
+    rows (chosen at random, filled). Rows are interleaved over the PEs, so the dense rows land unevenly
+    (3.2 per PE on average, several PEs get twice that) and those PEs do most of the work."""
+    rng = np.random.default_rng(8)
+    layer = Linear("fc", in_features=1024, out_features=4096)
+    k = rounded_count(0.05, 4096 * 1024)
+    uniform = np.zeros(4096 * 1024, bool)
+    uniform[rng.choice(4096 * 1024, k, replace=False)] = True
+    concentrated = np.zeros((4096, 1024), bool)
+    rows = np.sort(rng.choice(4096, -(-k // 1024), replace=False))
+    concentrated[rows] = np.arange(rows.size * 1024).reshape(-1, 1024) < k
+    assert concentrated.sum() == uniform.sum() == k
+    acts = np.ones((1, 1024), bool)
+    engine = EieEngine(hw)
+    times = [engine.execute(engine.compile(layer, m.reshape(4096, 1024), acts)).cycles
+             for m in (uniform, concentrated)]
+    assert times[1] > 1.5 * times[0]
+
+
+# --- layers -----------------------------------------------------------------------------------------------
+
+def test_lstm_runs_each_step_and_direction(hw):
+    """A bidirectional LSTM: per step and direction one product of the 4H x (I + H) gate matrix with
+    [x_t, h_t-1] (the activation mask's row t); 4H = 160 rows fit one pass."""
+    layer = LSTM("lstm", input_size=30, hidden_size=40, bidirectional=True, steps=5)
+    mask = random_mask(layer.weight_shape, 0.2, 9)
+    acts = random_mask((5, 70), 0.7, 10)
+    program = compile_eie(layer, hw, mask, acts)
+    assert program.n_steps == 5 * 2
+    pairs = sum((mask[d * 160:(d + 1) * 160].astype(int) @ a.astype(int)).sum()
+                for d in range(2) for a in acts)
+    assert program.useful_macs == pairs
+
+
+def test_embedding_is_a_lookup_of_one_column(hw):
+    """A 10,000 x 128 table, 3 tokens: the table is stored transposed (128 rows over 64 PEs, 2 each), a
+    token is one column, its index broadcast directly (no activation vector to scan, so no input batches
+    although 10,000 > 4,096); no MACs; each PE spends max(1, its entries) cycles per token."""
+    layer = Embedding("emb", vocab_size=10000, dim=128, steps=3)
+    mask = random_mask(layer.weight_shape, 0.5, 11)
+    tokens = np.zeros((3, 10000), bool)
+    tokens[[0, 1, 2], [5, 5000, 9999]] = True
+    program = compile_eie(layer, hw, mask, tokens)
+    assert program.useful_macs == 0 and ("mac", "op") not in program.counts
+    assert ("act", "read_words") not in program.counts
+    pipeline = EieConfig.from_hw(hw).pipeline_cycles
+    for step, token in enumerate((5, 5000, 9999)):
+        per_pe = np.maximum([mask[token, p::64].sum() for p in range(64)], 1)
+        assert program.pe_cycles[step].max() == per_pe.max() + pipeline
+    default = compile_eie(layer, hw, mask)     # evenly spaced tokens 0, 3333, 6666
+    assert default.n_steps == 3
+
+
+def test_attention_is_dense(hw):
+    layer = Attention("att", units=64, query_size=64, memory_size=64, memory_length=10, steps=4)
+    program = compile_eie(layer, hw)
+    assert program.useful_macs == program.counts[("mac", "op")] == layer.macs
+    assert ("mac", "padding_op") not in program.counts
+
+
+def test_convolution_is_refused(hw):
+    with pytest.raises(InputError, match="matrix-vector"):
+        compile_eie(Conv2D("conv", in_channels=3, out_channels=8, kernel_h=3, kernel_w=3, in_h=8, in_w=8), hw)
+
+
+def test_a_mask_of_the_wrong_shape_is_refused(hw):
+    with pytest.raises(InputError, match="shape"):
+        compile_eie(Linear("fc", in_features=10, out_features=20), hw, np.ones((10, 20), bool))
+
+
+# --- activation storage and weight capacity ---------------------------------------------------------------
+
+def test_register_files_hold_4k_vectors(hw):
+    """eie_like: 2 x 64 16-bit activations per PE (source, destination), 2 KB SRAM, 64 PEs."""
+    cfg = EieConfig.from_hw(hw)
+    assert (cfg.rf_activations, cfg.vector_batch, cfg.sram_activations) == (64, 4096, 1024)
+    assert cfg.reload_cycles == 64 and cfg.row_entries == 8
+
+
+def test_vectors_beyond_the_activation_sram_go_through_dram(hw):
+    """64 PEs x 1,024 activations of SRAM = 65,536 on chip: the rest of a longer input is read from DRAM
+    once per pass, the rest of a longer output written once (2 bytes each)."""
+    engine = EieEngine(hw)
+    wide = Linear("wide", in_features=70000, out_features=64)
+    run = engine.execute(engine.compile(wide, random_mask(wide.weight_shape, 0.01, 16),
+                                        random_mask((1, 70000), 0.1, 17)))
+    assert (run.dram_read_bytes, run.dram_write_bytes) == ((70000 - 65536) * 2, 0)
+    tall = Linear("tall", in_features=8, out_features=70000)
+    run = engine.execute(engine.compile(tall, random_mask(tall.weight_shape, 0.5, 18)))
+    assert (run.dram_read_bytes, run.dram_write_bytes) == (0, (70000 - 65536) * 2)
+
+
+def test_long_input_is_processed_in_batches(hw):
+    """VGG-6's 25,088 inputs exceed the 4,096 the source registers hold: 7 batches, each reloaded from the
+    activation SRAM (64 cycles, the broadcast pauses), every input element read from it once."""
+    layer = Linear("vgg6", in_features=25088, out_features=64)
+    mask = random_mask(layer.weight_shape, 0.04, 12)
+    acts = random_mask((1, 25088), 0.183, 13)
+    plan = plan_eie(layer, hw, mask, acts)
+    assert dict(plan.notes)["input_batches"] == 7
+    assert plan.counts[("act", "read_words")] == 25088
+    items = np.maximum(plan.works[0].matrix.stored[0, np.flatnonzero(acts[0])], 1)       # (K, N)
+    no_reload = fifo_schedule(items, 8)
+    assert plan.schedule().total[0] >= no_reload.total[0] + 64     # at least the first reload is exposed
+    run = EieEngine(hw).execute(plan.program())
+    assert run.dram_read_bytes == 0
+    assert run.stall_memory_cycles >= 64      # PEs starved while the source registers reloaded
+
+
+def test_long_output_is_computed_in_passes(hw):
+    """NT-Wd's 8,791 outputs are 138 rows per PE, more than the 64 destination registers: 3 passes over
+    the input, each writing its outputs to the activation SRAM."""
+    layer = Linear("ntwd", in_features=600, out_features=8791)
+    mask = random_mask(layer.weight_shape, 0.11, 14)
+    plan = plan_eie(layer, hw, mask, np.ones((1, 600), bool))
+    assert dict(plan.notes)["passes"] == 3
+    assert plan.counts[("act", "write_words")] == 8791
+    assert plan.counts[("fifo", "push")] == 3 * 600 * 64
+
+
+def test_a_layer_that_fits_is_resident_and_one_that_does_not_is_streamed(hw):
+    """A 512 x 512 layer at 10% fits the PEs' SRAM: loaded once before inference, no DRAM traffic per
+    inference (or once per inference without preloading). A dense 4096 x 4096 layer does not (64 rows x
+    4096 columns = 256K one-byte entries per PE): it streams in tiles of 1024 columns (64 KB of entries,
+    half the 128 KB SRAM, 66 KB with pointers, under half of 160 KB), 4 tiles, every byte of entries and
+    pointers read once per input vector, plus the codebook once; the PEs wait for DRAM."""
+    engine = EieEngine(hw)
+    layer = Linear("big", in_features=4096, out_features=4096, steps=2)
+    plan = plan_eie(layer, hw, None, np.ones((2, 4096), bool))
+    assert not plan.resident
+    assert plan.segments[0].pass_.size == 4                 # one distinct vector: its 4 tiles
+    run = engine.execute(plan.program())
+    entries, pointers, codebook = 4096 * 4096, 4 * 1025 * 64, 16 * 2 * 64
+    assert run.dram_read_bytes == 2 * (entries * 8 + pointers * 16) // 8 + codebook
+    assert run.stall_memory_cycles > 0
+    assert run.cycles >= run.dram_read_bytes / hw.dram.bytes_per_cycle
+    preloaded = EieEngine(hw, preload_weights=False)
+    fits = Linear("fits", in_features=512, out_features=512)
+    mask = random_mask((512, 512), 0.1, 15)
+    assert engine.execute(engine.compile(fits, mask)).dram_read_bytes == 0
+    sliced = slice_matrix(mask, 64, 64, 4)
+    assert preloaded.execute(preloaded.compile(fits, mask)).dram_read_bytes == (
+        (int(sliced.stored.sum()) * 8 + 513 * 64 * 16) // 8 + codebook)
+
+
+# --- end to end -------------------------------------------------------------------------------------------
+
+def test_simulate_prices_every_count(hw):
+    """engine_for(eie_like) is the EIE engine; a pruned PTB-small model runs end to end and every count
+    it reports has an energy entry."""
+    assert isinstance(engine_for(hw), EieEngine) and EieEngine.sparse
+    result = acs.simulate(acs.zoo.ptb_lstm("small", steps=2), hw, sparsity=0.9, seed=0)
+    layers = result.layers
+    assert (layers["cycles"] > 0).all()
+    assert (layers["cycles"] - (layers["busy_cycles"] + layers["stall_imbalance_cycles"]
+                                + layers["stall_memory_cycles"] + layers["drain_cycles"])).abs().max() < 1e-6
+    assert result.total["energy_fifo_pj"] > 0
+    program = EieEngine(hw).compile(Linear("fc", in_features=64, out_features=64))
+    table = EnergyTable.from_config(hw)
+    energy(program.counts, table, 100, hw.clock_hz)      # raises if a count has no entry
+
+
+def test_ptb_large_one_step_is_fast(hw):
+    """PTB-large pruned to 90%: one time step simulates in under 5 s (pruning not timed)."""
+    model = acs.zoo.ptb_lstm("large", steps=1)
+    masks = acs.prune(model, 0.9, seed=0)
+    start = time.perf_counter()
+    acs.simulate(model, hw, masks=masks, seed=0)
+    assert time.perf_counter() - start < 5
+
+
+# --- calibration: Han et al. 2016, Table III / IV ---------------------------------------------------------
+
+def test_the_benchmark_layers_are_table_iii():
+    """traces/eie_benchmarks.yaml against Han et al. 2016 Table III: size (in, out), weight % and
+    activation %, one matrix-vector product at batch 1."""
+    table_iii = {"Alex-6": (9216, 4096, 9, 35.1), "Alex-7": (4096, 4096, 9, 35.3),
+                 "Alex-8": (4096, 1000, 25, 37.5), "VGG-6": (25088, 4096, 4, 18.3),
+                 "VGG-7": (4096, 4096, 4, 37.5), "VGG-8": (4096, 1000, 23, 41.1),
+                 "NT-We": (4096, 600, 10, 100), "NT-Wd": (600, 8791, 11, 100), "NT-LSTM": (1201, 2400, 10, 100)}
+    got = {p.name: (p.layer.in_features, p.layer.out_features, round(p.weight_density * 100, 1),
+                    round(p.activation_density * 100, 1)) for p in cal.TABLE_III}
+    assert got == table_iii
+    assert all(p.layer.steps == 1 for p in cal.TABLE_III)
+
+
+@pytest.fixture(scope="module")
+def calibration(hw):
+    plans = cal.plans(hw, seed=0)
+    return plans, cal.calibration_table(hw, plans).set_index("layer")
+
+
+#: Layers whose simulated time is more than 15% from Table IV "actual", with the reason. Each reason is
+#: checked by an assertion in test_deviations_have_their_mechanism.
+EXPLAINED = {
+    "VGG-6": "workload: the paper's own theoretical time (workload / peak, no imbalance) is 28.1 us, but "
+             "a uniform mask at 4% stores 22% fewer entries (padding included): real masks are more "
+             "clustered (longer zero runs, more padding) than uniform ones",
+    "Alex-8": "workload: 1000 rows over 64 PEs leave at most 16 rows per PE slice, so no zero run reaches "
+              "16 and no padding is possible; the paper's theoretical 8.9 us is 19% above what Table III's "
+              "densities give (7.5 us). No hardware mechanism found: left outside 15%",
+}
+
+
+def test_calibration_against_table_iv(calibration):
+    _, table = calibration
+    ratio = table["ratio"]
+    assert abs(cal.geometric_mean(ratio) - 1) <= 0.10
+    within = ratio[(ratio - 1).abs() <= 0.15]
+    assert len(within) >= 7
+    assert set(ratio.index) - set(within.index) <= set(EXPLAINED)
+
+
+def test_deviations_have_their_mechanism(calibration):
+    _, table = calibration
+    vgg6 = table.loc["VGG-6"]
+    assert vgg6["ours_theoretical_us"] < 0.85 * vgg6["paper_theoretical_us"]
+    assert vgg6["ours_us"] / vgg6["ours_theoretical_us"] == pytest.approx(1.1, abs=0.05)
+    alex8 = table.loc["Alex-8"]
+    useful_us = 4096 * 1000 * 0.25 * 0.375 / 64 / 800
+    assert alex8["ours_theoretical_us"] == pytest.approx(useful_us, rel=0.01)      # no padding at all
+    assert alex8["paper_theoretical_us"] / useful_us == pytest.approx(1.19, abs=0.01)
+
+
+def test_nt_we_needs_a_cycle_per_empty_column(calibration):
+    """NT-We (600 rows: 9-10 per PE at 10%, one entry per column on average) is slow because a PE spends a
+    cycle on every broadcast column even when its slice of it is empty (the pointer-read stage handles one
+    column per cycle): without that cycle the same schedule would be over 10% faster and more than 15%
+    below the paper."""
+    plans, table = calibration
+    plan = plans["NT-We"]
+    stored = plan.works[0].matrix.stored[0]                      # (columns, PEs), every column is active
+    free_empty = fifo_schedule(stored, 8).total[0]
+    assert free_empty < 0.9 * plan.schedule().total[0]
+    assert free_empty / 800 < 0.85 * table.loc["NT-We", "paper_actual_us"]
+    assert abs(table.loc["NT-We", "ratio"] - 1) <= 0.15
+
+
+@pytest.fixture(scope="module")
+def fifo_table(calibration):
+    plans, _ = calibration
+    return cal.fifo_table(plans)
+
+
+#: Layers whose efficiency still gains 5 points or more past depth 8 with uniform masks, and why.
+DEEP_FIFO_GAINS = {
+    "VGG-6": "4% weights: 2.6 non-zeros per 64-row column slice plus padding, a large relative spread, and "
+             "7 source-register reloads whose pauses a deep FIFO hides",
+    "NT-We": "one entry per column slice on average (the paper: 'highly susceptible to variation')",
+    "VGG-8": "1000 rows: 15-16 per PE, few entries per column slice",
+}
+
+
+def test_efficiency_rises_with_fifo_depth_and_flattens_past_8(fifo_table):
+    """Fig. 8: efficiency rises with depth and flattens beyond 8; at depth 1 the broadcast waits for the
+    slowest PE on every column, and around half the cycles are idle."""
+    for layer, row in fifo_table.iterrows():
+        values = row.to_numpy()
+        assert (np.diff(values) >= 0).all(), layer
+        gain = values[-1] - row[8]
+        assert gain < (0.06 if layer in DEEP_FIFO_GAINS else 0.05), layer
+        assert 0.3 <= row[1] <= 0.6, layer
+        assert row[8] >= 0.9, layer
+
+
+def test_row_density_variation_caps_what_fifos_can_do(hw):
+    """Per-row densities with a coefficient of variation cv (Beta-distributed; magnitude-pruning masks of
+    exact count): PEs get persistently unequal work, which no FIFO evens out, so efficiency is lower at
+    every depth from 4 on and stops improving sooner (gain past depth 8 under 1 point at cv 0.5)."""
+    table = cal.mask_structure_table(hw, cvs=(0.0, 0.5), depths=(1, 4, 8, 256))
+    uniform, varied = table.iloc[0], table.iloc[1]
+    assert (varied[[4, 8, 256]] < uniform[[4, 8, 256]] - 0.02).all()
+    assert varied[256] - varied[8] < 0.01
+    paper = cal.paper_layer("Alex-7")
+    mask, _ = cal.row_varied_masks(paper, 0.5, seed=0)
+    assert mask.sum() == rounded_count(paper.weight_density, mask.size)
+    row_density = mask.mean(axis=1)
+    assert row_density.std() / row_density.mean() == pytest.approx(0.5, abs=0.05)
