@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The long cross-checks, including the Dask cluster test (installs the optional 'dask' extra).
 test-slow: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
 	$(BIN)/python -m pytest -m slow
 
 demo: $(STAMP)

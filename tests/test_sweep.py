@@ -68,3 +68,25 @@ def test_rows_and_totals_agree(tmp_path):
 def test_bad_grid_rejected_before_running(args, key):
     with pytest.raises(InputError, match=key.replace(".", r"\.")):
         sweep.grid(*args)
+
+
+@pytest.mark.slow
+def test_dask_cluster_equals_local_pool_bit_for_bit(tmp_path):
+    """The same sweep on a dask.distributed LocalCluster (what --scheduler tcp://... reaches) and on the
+    local process pool: identical files."""
+    distributed = pytest.importorskip("distributed")
+    points = small_grid()
+    sweep.run(points, tmp_path / "pool", jobs=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        sweep.run(points, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    sweep.gather(points, tmp_path / "pool")
+    sweep.gather(points, tmp_path / "dask")
+    for name in ("points.csv", "totals.csv"):
+        assert (tmp_path / "pool" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+
+
+def test_unreachable_scheduler_is_bad_input(tmp_path):
+    pytest.importorskip("distributed")
+    with pytest.raises(InputError, match="--scheduler"):
+        sweep.run(small_grid()[:1], tmp_path, scheduler="tcp://127.0.0.1:9")
