@@ -114,9 +114,9 @@ SIMULATE_COLUMNS = ("layer", "kind", "cycles", "latency_s", "multiplier_utilizat
 def _cmd_simulate(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw)
     model = _model(args)
+    masks = load_masks(args.masks, model) if args.masks is not None else None
     if args.out is not None:
         prepare_output_dir(args.out, force=args.force)
-    masks = load_masks(args.masks, model) if args.masks is not None else None
     result = study.simulate(model, hw, masks=masks, sparsity=args.sparsity, seed=args.seed)
     if args.out is not None:
         write_results(result, args.out, force=args.force)
@@ -168,6 +168,31 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if not args.quiet:
         _print(compare.headline(table), as_csv=args.csv)
         print(f"{args.out / 'compare.csv'}: every variant on every machine", file=sys.stderr)
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from accelsim.study import training
+    overrides = {"epochs": args.epochs} if args.epochs is not None else {}
+    result = training.train_run(args.task, tuple(args.hidden), args.sparsity, schedule=args.schedule,
+                                variant=args.variant, seed=args.seed, out=args.out, force=args.force,
+                                **overrides)
+    if not args.quiet:
+        print(f"{args.task}: hidden {','.join(map(str, args.hidden))}, sparsity {args.sparsity:g} "
+              f"({args.schedule}, {args.variant}): test accuracy {result.test_accuracy:.4f}, "
+              f"{result.nnz} non-zero weights; masks, weights, log and figures in {args.out}")
+    return 0
+
+
+def _cmd_train_compare(args: argparse.Namespace) -> int:
+    from accelsim.study import training
+    overrides = {"epochs": args.epochs} if args.epochs is not None else {}
+    results = training.train_compare(args.task, large_hidden=tuple(args.hidden), sparsities=tuple(args.sparsity),
+                                     seeds=tuple(args.seeds), hw_files=args.hw, jobs=args.jobs, out=args.out,
+                                     force=args.force, **overrides)
+    if not args.quiet:
+        _print(training.summarise(results), as_csv=args.csv)
+        print(f"results.csv, summary.csv and figures in {args.out}", file=sys.stderr)
     return 0
 
 
@@ -238,6 +263,35 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--csv", action="store_true", help="print the headline table as CSV")
     cp.add_argument("--quiet", action="store_true")
     cp.set_defaults(run=_cmd_compare)
+
+    tr = commands.add_parser("train", help="train an MLP with AGP pruning on a shipped data set")
+    tr.add_argument("--task", default="mnist1d", help="mnist1d (default) | digits")
+    tr.add_argument("--hidden", type=_list_of(int), default=[256, 256], help="hidden sizes, e.g. 256,256")
+    tr.add_argument("--sparsity", type=float, required=True, help="final sparsity s_f in [0, 1)")
+    tr.add_argument("--schedule", choices=("agp", "none"), default="agp", help="agp (eq. 1) or none (dense)")
+    tr.add_argument("--variant", choices=("uniform", "layerwise", "global"), default="uniform")
+    tr.add_argument("--epochs", type=int, help="training epochs (default: the trainer's)")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--out", type=Path, required=True, help="folder for masks, weights, log and figures")
+    tr.add_argument("--force", action="store_true", help="overwrite a previous run in --out")
+    tr.add_argument("--quiet", action="store_true")
+    tr.set_defaults(run=_cmd_train)
+
+    tc = commands.add_parser("train-compare",
+                             help="train large-sparse and small-dense MLPs of equal NNZ, then simulate both")
+    tc.add_argument("--task", default="mnist1d")
+    tc.add_argument("--hidden", type=_list_of(int), default=[256, 256], help="hidden sizes of the large model")
+    tc.add_argument("--sparsity", type=_sparsity_list, default=[0.75, 0.9, 0.95],
+                    help="NNZ budgets as sparsities of the large model")
+    tc.add_argument("--seeds", type=_list_of(int), default=[0, 1, 2])
+    tc.add_argument("--hw", type=Path, nargs="+", help="hardware (default: dense_edge and eie_like)")
+    tc.add_argument("--epochs", type=int, help="training epochs (default: the trainer's)")
+    tc.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    tc.add_argument("--out", type=Path, required=True)
+    tc.add_argument("--force", action="store_true")
+    tc.add_argument("--csv", action="store_true")
+    tc.add_argument("--quiet", action="store_true")
+    tc.set_defaults(run=_cmd_train_compare)
     return parser
 
 

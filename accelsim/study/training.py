@@ -1,0 +1,415 @@
+"""Training workflows (layer 8): one AGP training run written to a folder, and the paper's experiment with
+real training: a large model pruned with AGP against a small dense model of the same NNZ, each simulated
+on accelerators from its actual trained masks.
+
+* :func:`train_run`: train one MLP (``accelsim.pruning.train``), write its run files and the Figure 2 plot.
+* :func:`train_compare`: per NNZ budget and seed, train large-sparse and small-dense, simulate both on
+  every hardware description; one row per (budget, kind, seed, hardware), plus a mean +- std summary.
+
+Every training run is a pure function of its inputs (task, data seed, configuration, training seed, the
+hardware descriptions' text), so runs give the same numbers serially or on a process pool.
+
+The default pruning schedule in epochs
+    Unless ``t0``, ``n`` or ``dt`` are given, the masks are updated once per epoch (``dt`` = the steps of
+    one epoch) from the start of epoch ``round(0.1 * epochs)`` (``t0``; Python's ``round``) for
+    ``n = max(1, round(0.4 * epochs))`` updates, so pruning ends at 50 % of training while the cosine learning rate is still half its peak.
+    For mnist1d with the trainer's defaults (40 epochs of 63 steps) this is exactly the TrainConfig recipe
+    (t0 = 252, n = 16, dt = 63); for another task or number of epochs it scales with them. Each of the
+    three given explicitly replaces only itself.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+
+from accelsim.compile.footprint import footprint
+from accelsim.errors import InputError, OutputError
+from accelsim.hardware import load_hardware, parse_hardware
+from accelsim.plots.training import agp_schedule_figure, train_compare_figure
+from accelsim.pruning import ActivationDensity
+from accelsim.pruning.datasets import TASKS, load_task
+from accelsim.pruning.masks import rounded_count
+from accelsim.pruning.train import (RUN_FILES, TrainConfig, TrainResult, equal_nnz_width, mask_updates, save_run,
+                                    to_model, train)
+from accelsim.reports.writers import prepare_output_dir, write_atomic
+from accelsim.study.single import simulate
+
+KINDS = ("large-sparse", "small-dense")
+ACTIVATIONS = ("measured", "default")
+RUN_FIGURES = ("figures/agp_schedule.png", "figures/agp_schedule.svg")
+COMPARE_FILES = ("results.csv", "summary.csv", "figures/train_compare.png", "figures/train_compare.svg")
+#: hardware descriptions train_compare simulates when given none (the repository's hwconfigs/ folder)
+DEFAULT_HW_NAMES = ("dense_edge.yaml", "eie_like.yaml")
+#: TrainConfig fields set by the arguments of train_run / train_compare themselves, not by overrides
+_OWN_FIELDS = ("hidden", "s_f", "schedule", "variant", "seed")
+#: quantities summarised over seeds (mean and sample standard deviation)
+SUMMARY_QUANTITIES = ("test_accuracy", "train_accuracy", "latency_s", "cycles", "energy_pj", "dram_read_bytes")
+
+
+def train_run(task: str | Sequence[np.ndarray], hidden: Sequence[int], sparsity: float, *,
+              schedule: str = "agp", variant: str = "uniform", seed: int = 0, data_seed: int = 0,
+              out: str | os.PathLike[str] | None = None, force: bool = False, **overrides: object) -> TrainResult:
+    """Train one MLP ``features-hidden...-classes`` on ``task`` and prune it to ``sparsity`` with AGP.
+
+    ``task``: a task name of :func:`accelsim.pruning.datasets.load_task` (``"mnist1d"``, ``"digits"``),
+    loaded with ``data_seed``; or the arrays ``(x_train, y_train, x_test, y_test)`` themselves.
+    ``sparsity``: the final sparsity s_f of every pruned layer (must be 0 with ``schedule="none"``, a dense
+    run). ``schedule``, ``variant`` (``"uniform"``, ``"layerwise"``, ``"global"``) and ``seed`` as in
+    :class:`~accelsim.pruning.train.TrainConfig`; ``overrides`` are any other TrainConfig field (``epochs``,
+    ``lr``, ``t0``, ...); the pruning schedule defaults to the epoch-based one of the module docstring.
+
+    With ``out``, writes ``masks.npz``, ``weights.npz``, ``log.csv``, ``config.json``
+    (:func:`~accelsim.pruning.train.save_run`) and ``figures/agp_schedule.png`` / ``.svg`` (the paper's
+    Figure 2) into the folder ``out``; if any of them exists, :class:`OutputError` before training unless
+    ``force``. Bad arguments are an :class:`InputError` naming the argument.
+    """
+    data = _task_data(task, data_seed)
+    config = run_config(len(data[1]), hidden, sparsity, schedule=schedule, variant=variant, seed=seed,
+                        **overrides)
+    out_dir = None
+    if out is not None:    # only once the inputs are known to be good: bad input leaves nothing behind
+        out_dir = prepare_output_dir(Path(out), force=force, files=RUN_FILES + RUN_FIGURES)
+    result = train(data, config)
+    if out_dir is not None:
+        save_run(out_dir, result, force=force)
+        sizes = "-".join(map(str, result.sizes))
+        title = (f"AGP run: {sizes} MLP, final sparsity {config.s_f:g} ({config.variant}), seed {config.seed}"
+                 if config.schedule == "agp" else f"dense run: {sizes} MLP, seed {config.seed}")
+        window = None
+        if config.schedule == "agp":
+            plan = mask_updates(config, result.pruned, len(result.log["step"]))
+            window = (min(plan), max(plan))
+        _save_figure(agp_schedule_figure(pd.DataFrame(dict(result.log)), title=title, pruning=window),
+                     out_dir / "figures", "agp_schedule")
+    return result
+
+
+def train_compare(task: str | Sequence[np.ndarray] = "mnist1d", *, large_hidden: Sequence[int] = (256, 256),
+                  sparsities: Sequence[float] = (0.75, 0.9, 0.95), seeds: Sequence[int] = (0, 1, 2),
+                  hw_files: Sequence[str | os.PathLike[str]] | None = None, jobs: int = 1, data_seed: int = 0,
+                  variant: str = "uniform", activations: str = "measured",
+                  out: str | os.PathLike[str] | None = None, force: bool = False,
+                  **overrides: object) -> pd.DataFrame:
+    """Large-sparse vs small-dense at equal NNZ, trained for real and simulated on each machine.
+
+    For each budget s in ``sparsities`` and each seed: the large MLP (hidden widths ``large_hidden``)
+    trained and pruned with AGP to s_f = s (``variant``), and the dense MLP with ``len(large_hidden)``
+    hidden layers of the width ``equal_nnz_width`` gives for the large model's NNZ (weights kept, biases
+    excluded; exact-k pruning makes it the same for every seed), trained with ``schedule="none"``. Both use
+    the same hyperparameters (TrainConfig defaults, the epoch-based pruning schedule of the module
+    docstring, and ``overrides``: any other TrainConfig field) and the same training seed. Each trained
+    network becomes a model of Linear layers (:func:`~accelsim.pruning.train.to_model`) and is simulated
+    on every hardware description in ``hw_files`` (default: the repository's ``hwconfigs/dense_edge.yaml``
+    and ``hwconfigs/eie_like.yaml``), the large one with its trained masks, the small one dense (no masks).
+
+    ``activations``: input-activation densities handed to sparse engines: ``"measured"`` (default): per
+    layer, the fraction of non-zero inputs of the trained network over the test split (the first layer's
+    raw features included); ``"default"``: accelsim's post-ReLU model (1.0 for the first layer, 0.5 after).
+    Either way the non-zeros are placed at seeded random positions
+    (:func:`accelsim.pruning.activation_mask`); dense engines ignore them.
+
+    ``jobs`` > 1 trains on a local process pool; the table is the same bit for bit. Returns the results:
+    one row per (budget, kind, seed, hardware) in that order (columns in docs/training.md);
+    :func:`summarise` turns it into the summary, one row per (budget, kind, hardware) with the mean and
+    sample standard deviation over seeds. With ``out``, writes ``results.csv``, ``summary.csv`` and
+    ``figures/train_compare.png`` / ``.svg`` there, refusing (:class:`OutputError`, before any training) to
+    overwrite any of them unless ``force``.
+    """
+    budgets = _check_budgets(sparsities)
+    seeds = _check_seeds(seeds)
+    large_hidden = _check_hidden(large_hidden, "large_hidden")
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise InputError("bad number of jobs", key="jobs", expected="an integer >= 1", got=jobs)
+    if activations not in ACTIVATIONS:
+        raise InputError("unknown activation model", key="activations",
+                         expected=" or ".join(map(repr, ACTIVATIONS)), got=activations)
+    hardware = _hardware(hw_files)
+    data = _task_data(task, data_seed)
+    features, classes = data[0].shape[1], int(max(data[1].max(), data[3].max())) + 1
+    # both configurations are built (and checked) here, before anything trains
+    plans = []
+    for budget in budgets:
+        large = run_config(len(data[1]), large_hidden, budget, schedule="agp", variant=variant, seed=seeds[0],
+                           **overrides)
+        nnz = _expected_nnz(large, (features, *large_hidden, classes))
+        width = equal_nnz_width(nnz, features, classes, len(large_hidden))
+        small = run_config(len(data[1]), (width,) * len(large_hidden), 0.0, schedule="none", variant=variant,
+                           seed=seeds[0], **overrides)
+        plans.append((budget, nnz, large, small))
+    out_dir = prepare_output_dir(Path(out), force=force, files=COMPARE_FILES) if out is not None else None
+    spec = task if isinstance(task, str) else data
+    runs = []
+    for budget, nnz, large, small in plans:
+        for kind, config in zip(KINDS, (large, small)):
+            for seed in seeds:
+                runs.append(_Run(index=len(runs), task=spec, data_seed=data_seed, budget=budget, kind=kind,
+                                 config=dataclasses.replace(config, seed=seed),
+                                 expected_nnz=nnz if kind == KINDS[0] else None, activations=activations,
+                                 hardware=hardware))
+    rows = [row for rows_of_run in _execute(runs, jobs) for row in rows_of_run]
+    results = pd.DataFrame(rows)
+    summary = summarise(results)
+    if out_dir is not None:
+        write_atomic(out_dir / "results.csv", results.to_csv(index=False, float_format="%.10g"))
+        write_atomic(out_dir / "summary.csv", summary.to_csv(index=False, float_format="%.10g"))
+        name = task if isinstance(task, str) else "task"
+        title = (f"{name}: large-sparse {'-'.join(map(str, (features, *large_hidden, classes)))} (AGP) vs "
+                 f"small-dense at equal NNZ; mean +- std over {len(seeds)} seed(s)")
+        _save_figure(train_compare_figure(summary, title=title), out_dir / "figures", "train_compare")
+    return results
+
+
+def summarise(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per (budget, kind, hardware) of a :func:`train_compare` results table, in its order: the
+    model's description, NNZ and footprint (equal over seeds for exact-k pruning: their mean), and the mean
+    and sample standard deviation (ddof = 1; NaN for one seed) of :data:`SUMMARY_QUANTITIES`."""
+    keys = ["budget", "kind", "hardware"]
+    first = ["task", "model", "hidden", "sizes", "engine"]
+    groups = results.groupby(keys, sort=False)
+    summary = groups[first].first()
+    summary["seeds"] = groups["seed"].count()
+    for column in ("sparsity", "nnz", "params_nnz", "model_mb"):
+        summary[column] = groups[column].mean()
+        if column.endswith("nnz") and (summary[column] == summary[column].round()).all():
+            summary[column] = summary[column].astype(np.int64)
+    for column in SUMMARY_QUANTITIES:
+        summary[f"{column}_mean"] = groups[column].mean()
+        summary[f"{column}_std"] = groups[column].std(ddof=1)
+    return summary.reset_index()
+
+
+# --- one training run of the comparison (a pure function of its inputs) ------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    index: int
+    task: object               # a task name, or the data arrays
+    data_seed: int
+    budget: float
+    kind: str
+    config: TrainConfig
+    expected_nnz: int | None   # the large model's NNZ, checked after training
+    activations: str
+    hardware: tuple[tuple[str, str], ...]   # (file name, YAML text)
+
+
+def _run(run: _Run) -> list[dict]:
+    """Train one model, then simulate it on every machine: one row per machine."""
+    data = _task_data(run.task, run.data_seed)
+    result = train(data, run.config)
+    if run.expected_nnz is not None and result.nnz != run.expected_nnz:
+        raise RuntimeError(f"trained NNZ {result.nnz} differs from the planned {run.expected_nnz}")
+    config = result.config
+    hidden = "-".join(map(str, config.hidden))
+    name = f"mlp_{hidden}_s{config.s_f:g}" if config.schedule == "agp" else f"mlp_{hidden}"
+    model = to_model(result, name)
+    masks = {layer: result.masks[layer] for layer in result.pruned} if config.schedule == "agp" else {}
+    fp = footprint(model, result.masks.total_sparsity if masks else 0.0, masks)
+    densities = input_densities(result, data[2])
+    density_model = (ActivationDensity(overrides={k: max(v, 1e-12) for k, v in densities.items()})
+                     if run.activations == "measured" else None)
+    ident = {"task": run.task if isinstance(run.task, str) else "task", "budget": run.budget,
+             "kind": run.kind, "model": name, "hidden": hidden, "sizes": "-".join(map(str, result.sizes)),
+             "seed": config.seed}
+    trained = {"sparsity": result.masks.total_sparsity, "nnz": result.nnz, "params_nnz": fp.nnz,
+               "model_mb": fp.model_mb, "dense_mb": fp.dense_mb, "test_accuracy": result.test_accuracy,
+               "train_accuracy": result.train_accuracy}
+    trained.update({f"input_density_{k}": v for k, v in densities.items()})
+    rows = []
+    for file_name, text in run.hardware:
+        hw = parse_hardware(text, file_name)
+        sim = simulate(model, hw, masks=result.masks if masks else None, seed=config.seed, activation_density=density_model)
+        total = sim.total
+        rows.append({**ident, "hardware": hw.name, "engine": hw.engine, **trained,
+                     "latency_s": float(total["latency_s"]), "cycles": int(total["cycles"]),
+                     "energy_pj": float(total["energy_pj"]), "dram_read_bytes": float(total["dram_read_bytes"]),
+                     "multiplier_utilization": float(total["multiplier_utilization"]),
+                     "useful_macs": float(total["useful_macs"])})
+    return rows
+
+
+def input_densities(result: TrainResult, x: np.ndarray) -> dict[str, float]:
+    """Per layer of the trained network, the fraction of its inputs that are non-zero over the samples
+    ``x`` (the first layer: the features themselves; the others: the previous layer's ReLU outputs)."""
+    densities = {}
+    a = np.asarray(x, dtype=np.float64)
+    names = result.layer_names
+    for i, name in enumerate(names):
+        densities[name] = float(np.count_nonzero(a)) / a.size
+        a = a @ np.asarray(result.weights[name]).T + result.biases[name]
+        if i < len(names) - 1:
+            a = np.maximum(a, 0.0)
+    return densities
+
+
+def _execute(runs: list[_Run], jobs: int) -> list[list[dict]]:
+    """Every run's rows, in the order of ``runs`` whatever the order they finish in."""
+    if jobs <= 1 or len(runs) <= 1:
+        return [_run(run) for run in runs]
+    from concurrent.futures import ProcessPoolExecutor
+    # the costly large models first, so the small ones fill the pool's gaps at the end
+    order = sorted(runs, key=lambda r: (r.kind != KINDS[0], r.index))
+    with ProcessPoolExecutor(max_workers=min(jobs, len(runs))) as pool:
+        futures = {run.index: pool.submit(_run, run) for run in order}
+        return [futures[run.index].result() for run in runs]
+
+
+# --- inputs ----------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=4)
+def _load(name: str, data_seed: int) -> tuple[np.ndarray, ...]:
+    arrays = load_task(name, data_seed)
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays
+
+
+def _task_data(task: object, data_seed: int) -> tuple[np.ndarray, ...]:
+    if isinstance(task, str):
+        if task not in TASKS:
+            raise InputError("unknown task", key="task", expected=" or ".join(map(repr, TASKS)), got=task)
+        return _load(task, data_seed)
+    if isinstance(task, (tuple, list)) and len(task) == 4:
+        return tuple(np.asarray(a) for a in task)
+    raise InputError("bad task", key="task",
+                     expected=f"a task name ({', '.join(TASKS)}) or (x_train, y_train, x_test, y_test)",
+                     got=type(task).__name__)
+
+
+def _check_hidden(hidden: object, key: str) -> tuple[int, ...]:
+    if isinstance(hidden, (int, np.integer)) and not isinstance(hidden, bool):
+        hidden = (hidden,)
+    if (not isinstance(hidden, (list, tuple)) or not hidden
+            or not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1 for h in hidden)):
+        raise InputError("bad hidden sizes", key=key, expected="one or more positive integers", got=hidden)
+    return tuple(int(h) for h in hidden)
+
+
+def _check_budgets(sparsities: object) -> list[float]:
+    if isinstance(sparsities, (int, float)):
+        sparsities = [sparsities]
+    values = list(sparsities) if isinstance(sparsities, (list, tuple)) else None
+    if not values:
+        raise InputError("no sparsities", key="sparsities", expected="one or more numbers in (0, 1)",
+                         got=sparsities)
+    for value in values:
+        if (not isinstance(value, (int, float, np.floating)) or isinstance(value, bool)
+                or not 0 < value < 1):
+            raise InputError("sparsity out of range", key="sparsities", expected="numbers in (0, 1)", got=value)
+    if len(set(values)) != len(values):
+        raise InputError("repeated sparsity", key="sparsities", expected="distinct budgets", got=values)
+    return [float(v) for v in values]
+
+
+def _check_seeds(seeds: object) -> list[int]:
+    if isinstance(seeds, int):
+        seeds = [seeds]
+    values = list(seeds) if isinstance(seeds, (list, tuple, range)) else None
+    if not values or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0
+                             for s in values):
+        raise InputError("bad seeds", key="seeds", expected="one or more integers >= 0", got=seeds)
+    if len(set(values)) != len(values):
+        raise InputError("repeated seed", key="seeds", expected="distinct seeds", got=values)
+    return [int(s) for s in values]
+
+
+def _hardware(hw_files: Sequence[str | os.PathLike[str]] | None) -> tuple[tuple[str, str], ...]:
+    """(file name, text) of every hardware description, each checked by loading it; names must differ."""
+    if hw_files is None:
+        folder = Path(__file__).resolve().parents[2] / "hwconfigs"
+        hw_files = [folder / name for name in DEFAULT_HW_NAMES]
+        if not all(path.is_file() for path in hw_files):
+            raise InputError("default hardware descriptions not found", key="hw_files",
+                             expected="hw_files given explicitly (e.g. hwconfigs/dense_edge.yaml)",
+                             got=str(folder.name))
+    if isinstance(hw_files, (str, os.PathLike)):
+        hw_files = [hw_files]
+    if not hw_files:
+        raise InputError("no hardware descriptions", key="hw_files", expected="one or more YAML files")
+    described, names = [], {}
+    for path in hw_files:
+        hw = load_hardware(path)
+        if hw.name in names:
+            raise InputError("two hardware descriptions share a name", file=path, key="name",
+                             expected=f"a name other than {hw.name!r} (also in {names[hw.name]})", got=hw.name)
+        names[hw.name] = Path(path).name
+        described.append((Path(path).name, Path(path).read_text(encoding="utf-8")))
+    return tuple(described)
+
+
+def run_config(n_train: int, hidden: Sequence[int], sparsity: float, *, schedule: str = "agp",
+               variant: str = "uniform", seed: int = 0, **overrides: object) -> TrainConfig:
+    """The :class:`TrainConfig` that :func:`train_run` and :func:`train_compare` train with on a task of
+    ``n_train`` training samples: ``hidden``, s_f = ``sparsity``, ``schedule``, ``variant``, ``seed``, the
+    epoch-based default pruning schedule (module docstring) and ``overrides`` (any other TrainConfig field).
+    Bad values are an :class:`InputError` naming the argument or field."""
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    for key in overrides:
+        if key in _OWN_FIELDS:
+            raise InputError("set by its own argument, not as an override", key=key,
+                             expected="the hidden / sparsity / schedule / variant / seed argument", got=key)
+        if key not in fields:
+            raise InputError("unknown training parameter", key=key,
+                             expected=f"a TrainConfig field: {', '.join(sorted(fields - set(_OWN_FIELDS)))}",
+                             got=key)
+    hidden = _check_hidden(hidden, "hidden")
+    if (not isinstance(sparsity, (int, float, np.floating)) or isinstance(sparsity, bool)
+            or not 0 <= sparsity < 1):
+        raise InputError("sparsity out of range", key="sparsity", expected="a number in [0, 1)", got=sparsity)
+    if schedule == "none" and sparsity:
+        raise InputError("a dense run has no sparsity", key="sparsity", expected='0 with schedule="none"',
+                         got=sparsity)
+    epochs = overrides.get("epochs", TrainConfig.epochs)
+    batch_size = overrides.get("batch_size", TrainConfig.batch_size)
+    values: dict[str, object] = {}
+    if all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (epochs, batch_size, n_train)):
+        per_epoch = -(-n_train // batch_size)
+        values = {"t0": round(0.1 * epochs) * per_epoch, "n": max(1, round(0.4 * epochs)), "dt": per_epoch}
+    values.update(overrides)
+    return TrainConfig(hidden=hidden, s_f=float(sparsity), schedule=schedule, variant=variant, seed=seed,
+                       **values)
+
+
+def _expected_nnz(config: TrainConfig, sizes: Sequence[int]) -> int:
+    """Weights kept at the end of an AGP run of ``config``: exact-k per pruned layer (uniform, layerwise) or
+    over the pruned layers together (global)."""
+    counts = [fan_in * out for fan_in, out in zip(sizes[:-1], sizes[1:])]
+    pruned = [counts[i] for i in config.pruned_indices]
+    if config.variant == "global":
+        removed = rounded_count(config.s_f, sum(pruned))
+    else:
+        removed = sum(rounded_count(config.s_f, count) for count in pruned)
+    return sum(counts) - removed
+
+
+def _save_figure(fig, folder: Path, stem: str) -> None:
+    """``stem``.png (150 dpi) and ``stem``.svg in ``folder``, each written atomically (temporary file in
+    the folder, then ``os.replace``)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError("cannot create figures folder", file=folder, got=error.strerror) from None
+    # no date or version in the files: the same run gives the same bytes
+    for suffix, options in ((".png", {"dpi": 150, "metadata": {"Software": None}}),
+                            (".svg", {"metadata": {"Date": None, "Creator": None}})):
+        buffer = io.BytesIO()
+        with matplotlib.rc_context({"svg.hashsalt": "accelsim"}):   # fixed SVG element ids
+            fig.savefig(buffer, format=suffix[1:], **options)
+        path = folder / f"{stem}{suffix}"
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(buffer.getvalue())
+            os.replace(tmp, path)
+        except OSError as error:
+            Path(tmp).unlink(missing_ok=True)
+            raise OutputError("cannot write figure", file=path, got=str(error)) from error
