@@ -90,3 +90,10 @@ def test_unreachable_scheduler_is_bad_input(tmp_path):
     pytest.importorskip("distributed")
     with pytest.raises(InputError, match="--scheduler"):
         sweep.run(small_grid()[:1], tmp_path, scheduler="tcp://127.0.0.1:9")
+
+
+def test_machine_that_cannot_run_the_model_is_refused_before_running():
+    """EIE runs matrix-vector layers only: a MobileNet grid on eie_like fails up front, naming the layer."""
+    with pytest.raises(InputError, match="eie_like.yaml: engine: hardware eie_like \\(eie\\) cannot run layer conv1"):
+        sweep.grid("mobilenet_v1", {"width": [0.25]}, [0.5], [DENSE_EDGE, ROOT / "hwconfigs" / "eie_like.yaml"],
+                   [0])

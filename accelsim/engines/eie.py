@@ -17,7 +17,7 @@ from accelsim.compile.eie import compile_eie
 from accelsim.compile.program import Program
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.sim.engine import Engine, LayerRun
-from accelsim.workloads.layers import Layer
+from accelsim.workloads.layers import LSTM, Attention, Embedding, Layer, Linear
 
 
 class EieEngine(Engine):
@@ -29,6 +29,7 @@ class EieEngine(Engine):
     """
 
     sparse = True
+    layer_kinds = (Linear, LSTM, Embedding, Attention)
 
     def __init__(self, hw: HardwareConfig, *, preload_weights: bool = True) -> None:
         super().__init__(hw.dram.bytes_per_cycle, hw.dram.latency_cycles)

@@ -57,6 +57,8 @@ class Engine:
       mask (``accelsim.pruning.activation_shape(layer)``; None = dense).
     * ``sparse`` (class attribute): True when the engine skips zeros, so callers build activation masks
       for it; dense engines ignore both masks and multiply zeros at full price.
+    * ``layer_kinds`` (class attribute): the layer types the engine runs (``None``: every type); callers
+      check a whole model with :meth:`unsupported` before simulating anything.
     * ``extra_counts(program, run) -> Counts`` (optional): actions whose number depends on the simulated
       timing (e.g. cycles a FIFO was full). Default: none.
 
@@ -64,6 +66,7 @@ class Engine:
     """
 
     sparse: bool = False
+    layer_kinds: tuple[type, ...] | None = None
 
     def __init__(self, dram_bytes_per_cycle: float, dram_latency_cycles: int) -> None:
         self.dram_bytes_per_cycle = dram_bytes_per_cycle
@@ -71,6 +74,12 @@ class Engine:
 
     def compile(self, layer, masks=None, activations=None) -> Program:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def unsupported(self, layers) -> list:
+        """The layers of ``layers`` this engine cannot run (empty when it runs them all)."""
+        if self.layer_kinds is None:
+            return []
+        return [layer for layer in layers if not isinstance(layer, self.layer_kinds)]
 
     def extra_counts(self, program: Program, cycles: int) -> Counts:
         return Counts()

@@ -84,6 +84,17 @@ def prune_to_file(model: Model, sparsity: float, *, seed: int, out: Path, method
                           "sparsity": 1 - m.sum() / m.size} for name, m in masks.items()])
 
 
+def check_runs(model: Model, hw: HardwareConfig) -> None:
+    """An InputError naming the first layer of ``model`` the engine of ``hw`` cannot run, if any."""
+    engine = engine_for(hw)
+    refused = engine.unsupported(model.inference_layers)
+    if refused:
+        kinds = ", ".join(kind.__name__ for kind in engine.layer_kinds)
+        raise InputError(f"hardware {hw.name} ({hw.engine}) cannot run layer {refused[0].name} of {model.name}",
+                         file=Path(hw.source).name, key="engine", expected=f"layers of type {kinds}",
+                         got=refused[0].kind)
+
+
 def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sparsity: float | None = None,
              seed: int = 0, activation_density: ActivationDensity | None = None) -> SimulationResult:
     """Simulate one inference of ``model`` on ``hw``, layer by layer.
@@ -93,6 +104,7 @@ def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sp
     gets seeded input-activation masks at ``activation_density`` (default: :class:`ActivationDensity`'s
     post-ReLU rule). Layers not run at inference (InceptionV3's auxiliary classifier) are skipped.
     """
+    check_runs(model, hw)
     if masks is None and sparsity:
         masks = prune(model, check_sparsity(sparsity), seed=seed)
     engine = engine_for(hw)

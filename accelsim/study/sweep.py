@@ -23,7 +23,7 @@ from accelsim import __version__
 from accelsim.errors import InputError
 from accelsim.hardware import load_hardware, parse_hardware
 from accelsim.reports.writers import write_atomic
-from accelsim.study.single import check_sparsity, simulate
+from accelsim.study.single import check_runs, check_sparsity, simulate
 from accelsim.workloads import zoo
 
 POINT_COLUMNS = ("point", "model", "family", "sparsity", "seed", "hardware")
@@ -51,15 +51,17 @@ class Point:
 def grid(family: str, option_lists: dict[str, Sequence[object]], sparsities: Sequence[float],
          hw_files: Sequence[Path], seeds: Sequence[int]) -> list[Point]:
     """Every combination, in a stable order: model variants, then sparsities, hardware, seeds. Checks the
-    model options, sparsities and hardware files here, before anything runs."""
+    model options, sparsities, hardware files and that each machine runs each model's layers here,
+    before anything runs."""
     names = sorted(option_lists)
     variants = [tuple(zip(names, values)) for values in itertools.product(*(option_lists[n] for n in names))]
-    for variant in variants:
-        zoo.build(family, **dict(variant))
+    models = [zoo.build(family, **dict(variant)) for variant in variants]
     sparsities = [check_sparsity(s) for s in sparsities]
     hardware = []
     for path in hw_files:
-        load_hardware(path)
+        hw = load_hardware(path)
+        for model in models:
+            check_runs(model, hw)
         hardware.append((Path(path).name, Path(path).read_text()))
     if not seeds:
         raise InputError("no seeds", key="--seeds", expected="at least one integer")
@@ -104,7 +106,8 @@ def run(points: Sequence[Point], out: Path, *, jobs: int = 1, scheduler: str | N
     ``jobs`` > 1 uses a local process pool; ``scheduler`` (a Dask scheduler address) a Dask cluster.
     ``progress`` wraps the stream of finished points (e.g. a tqdm bar)."""
     todo = [p for p in points if not is_done(out, p)]
-    progress = progress or (lambda it, **_: it)
+    if not todo or progress is None:                  # no bar for a sweep that has nothing left to run
+        progress = lambda it, **_: it                 # noqa: E731
     for point, (layers, summary) in progress(_execute(todo, jobs, scheduler), total=len(todo)):
         store(out, point, layers, summary)
     return len(todo)
