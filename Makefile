@@ -20,10 +20,11 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
 	$(BIN)/python -m pytest -m slow
 
+# The paper's MobileNet pairs (Table 6), small-dense vs large-sparse, on the shipped machines; then figures.
+DEMO_HW := hwconfigs/scnn_like.yaml hwconfigs/dcnn.yaml hwconfigs/dense_edge.yaml
 demo: $(STAMP)
-	$(BIN)/accelsim models
-	$(BIN)/accelsim footprint --model mobilenet_v1 --width 1.0 --sparsity 0,0.5,0.75,0.9,0.95 --paper
-	$(BIN)/accelsim simulate --model mobilenet_v1 --width 1.0 --hw hwconfigs/dense_edge.yaml --out results/demo --force
+	$(BIN)/accelsim compare --family mobilenet --hw $(DEMO_HW) --out results/demo --jobs 2
+	$(BIN)/accelsim plot results/demo
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

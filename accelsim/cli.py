@@ -171,6 +171,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from accelsim import plots
+    written = plots.plot_directory(args.dir, formats=args.format)
+    if not args.quiet:
+        stems = list(dict.fromkeys(path.stem for path in written))
+        print(f"{len(stems)} figures ({', '.join(args.format)}) in {written[0].parent}: {', '.join(stems)}")
+    return 0
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from accelsim.study import training
     overrides = {"epochs": args.epochs} if args.epochs is not None else {}
@@ -263,6 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--csv", action="store_true", help="print the headline table as CSV")
     cp.add_argument("--quiet", action="store_true")
     cp.set_defaults(run=_cmd_compare)
+
+    pl = commands.add_parser("plot", help="figures (PNG, SVG) of results on disk, into DIR/figures/")
+    pl.add_argument("dir", type=Path, metavar="DIR", help="output of simulate --out, sweep, compare or a folder "
+                                                          "of simulate outputs")
+    pl.add_argument("--format", type=_list_of(str), default=["png", "svg"], help="comma-separated (default png,svg)")
+    pl.add_argument("--quiet", action="store_true")
+    pl.set_defaults(run=_cmd_plot)
 
     tr = commands.add_parser("train", help="train an MLP with AGP pruning on a shipped data set")
     tr.add_argument("--task", default="mnist1d", help="mnist1d (default) | digits")

@@ -1,0 +1,259 @@
+"""Figures of a results directory (layer 7): find out what a directory holds, draw every figure that
+applies, write each as PNG and SVG into ``DIR/figures/``.
+
+What is recognised (checked in this order; a comparison is also a sweep):
+
+* a comparison (``accelsim compare``): ``compare.csv``, beside ``totals.csv`` and ``points.csv``;
+* a sweep (``accelsim sweep``): ``totals.csv`` and, for the per-layer figures, ``points.csv``;
+* one simulation (``accelsim simulate --out``): ``layers.csv`` and ``summary.json``;
+* a folder of simulations: sub-folders that each hold ``layers.csv`` (e.g. one model on several machines).
+
+Only ``DIR/figures/`` is written to; figures there are replaced by newer ones of the same name, nothing
+else is touched.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from accelsim.errors import InputError, OutputError
+from accelsim.plots.common import require, save_figure, sparsity_text, unique_in_order
+from accelsim.plots.figures import (accuracy_tradeoff, energy_breakdown, latency_vs_sparsity, layer_latency,
+                                    stall_breakdown)
+
+FIGURES_DIR = "figures"
+FORMATS = ("png", "svg")
+KNOWN_FORMATS = ("png", "svg", "pdf")
+EXPECTED = "a results directory with compare.csv, totals.csv (sweep) or layers.csv (simulate)"
+
+#: A figure to write: (file name without extension, a function that draws it).
+Job = tuple[str, Callable[[], Figure]]
+
+
+def plot_directory(path: str | Path, *, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Draw every figure that applies to the results in ``path`` and write each in every format (PNG and
+    SVG by default) into ``path/figures/``; returns the files written, in order.
+
+    Raises :class:`~accelsim.errors.InputError` (key ``DIR``) if ``path`` does not exist, is not a
+    directory, or holds no results (key ``--format`` for a format other than png, svg, pdf); :class:`~accelsim.errors.OutputError` if ``path/figures`` cannot be
+    written.
+    """
+    root = Path(path)
+    unknown = [fmt for fmt in formats if fmt not in KNOWN_FORMATS]
+    if unknown or not formats:
+        raise InputError("unknown figure format", key="--format", expected=f"some of {', '.join(KNOWN_FORMATS)}",
+                         got=unknown[0] if unknown else "nothing")
+    if not root.exists():
+        raise InputError("results directory not found", file=root, key="DIR", expected=EXPECTED)
+    if not root.is_dir():
+        raise InputError("not a directory", file=root, key="DIR", expected=EXPECTED)
+    jobs = figure_jobs(root)
+    if not jobs:
+        raise InputError("no results to plot", file=root, key="DIR", expected=EXPECTED)
+    out = _figures_folder(root)
+    written: list[Path] = []
+    for stem, draw in jobs:
+        written += save_figure(draw(), out / stem, formats)
+    return written
+
+
+def figure_jobs(root: Path) -> list[Job]:
+    """The figures that apply to the results in ``root`` (read and checked here; drawn later)."""
+    if (root / "compare.csv").is_file():
+        return _compare_jobs(root)
+    if (root / "totals.csv").is_file():
+        return _sweep_jobs(root)
+    if (root / "layers.csv").is_file():
+        return _simulate_jobs(root)
+    runs = sorted(d for d in root.iterdir() if d.is_dir() and (d / "layers.csv").is_file())
+    return _runs_jobs(runs) if runs else []
+
+
+# --------------------------------------------------------------------------------------------------------
+
+def _compare_jobs(root: Path) -> list[Job]:
+    table = _read(root / "compare.csv")
+    if table is None:
+        return []
+    require(table, ("model", "sparsity", "hardware", "kind", "accuracy", "accuracy_metric", "higher_is_better",
+                    "energy_pj", "latency_s"), "comparison", source=root / "compare.csv")
+    jobs: list[Job] = []
+    metrics = unique_in_order(table["accuracy_metric"])
+    for metric in metrics:
+        rows = table[table["accuracy_metric"] == metric]
+        stem = "accuracy_vs_cost" if len(metrics) == 1 else f"accuracy_vs_cost_{_slug(metric)}"
+        jobs.append((stem, lambda rows=rows: accuracy_tradeoff(rows)))
+    jobs.append(("energy_by_variant", lambda: energy_breakdown(table, by="variant")))
+    if _has_stalls(table):
+        jobs.append(("stalls_by_config", lambda: stall_breakdown(table, by="config")))
+    jobs += _layer_jobs(root, table)
+    return jobs
+
+
+def _sweep_jobs(root: Path) -> list[Job]:
+    totals = _read(root / "totals.csv")
+    if totals is None:
+        return []
+    require(totals, ("model", "sparsity", "hardware", "energy_pj", "latency_s"), "sweep totals",
+            source=root / "totals.csv")
+    jobs: list[Job] = [("energy_vs_sparsity", lambda: energy_breakdown(totals, by="sparsity")),
+                       ("latency_vs_sparsity", lambda: latency_vs_sparsity(totals))]
+    if _has_stalls(totals):
+        jobs.append(("stalls_by_config", lambda: stall_breakdown(totals, by="config")))
+    return jobs + _layer_jobs(root, totals)
+
+
+def _layer_jobs(root: Path, totals: pd.DataFrame) -> list[Job]:
+    """Per-layer figures from ``points.csv``: for each model at its highest sparsity, the latency of each
+    layer on every machine side by side (with one machine: its lowest vs highest sparsity); and, for the
+    model with the most MACs at its highest sparsity, where each layer's cycles go on each machine."""
+    layers = _read(root / "points.csv") if (root / "points.csv").is_file() else None
+    if layers is None:
+        return []
+    require(layers, ("point", "model", "sparsity", "hardware", "layer", "latency_s"), "per-layer results",
+            source=root / "points.csv")
+    if "point" in totals.columns:                    # a comparison: only the points it compares
+        layers = layers[layers["point"].isin(set(totals["point"]))]
+    if "seed" in layers.columns:                     # per-layer figures show the first seed of each point
+        layers = layers[layers["seed"] == layers["seed"].iloc[0]]
+    jobs: list[Job] = []
+    hardware = unique_in_order(totals["hardware"])
+    for model in unique_in_order(totals["model"]):
+        mine = layers[layers["model"] == model]
+        if mine.empty:
+            continue
+        top = mine["sparsity"].max()
+        if len(hardware) > 1:
+            runs = {str(h): mine[(mine["hardware"] == h) & (mine["sparsity"] == top)] for h in hardware}
+            runs = {h: r for h, r in runs.items() if not r.empty}
+            title = f"Per-layer latency: {model} @ {sparsity_text(top)} on {' vs '.join(runs)}"
+        else:
+            low = mine["sparsity"].min()
+            runs = {f"{sparsity_text(s)}": mine[mine["sparsity"] == s] for s in dict.fromkeys((low, top))}
+            title = f"Per-layer latency: {model}, {' vs '.join(runs)}, on {hardware[0]}"
+        if len(runs) > 1:
+            stem = f"layer_latency_{_slug(model)}_s{_percent(top)}"
+            jobs.append((stem, lambda runs=runs, title=title: layer_latency(runs, title=title)))
+    if _has_stalls(layers):
+        biggest = _biggest_model(totals)
+        mine = layers[layers["model"] == biggest]
+        top = mine["sparsity"].max()
+        for h in hardware:
+            run = mine[(mine["hardware"] == h) & (mine["sparsity"] == top)]
+            if not run.empty:
+                stem = f"stalls_by_layer_{_slug(biggest)}_s{_percent(top)}_{_slug(h)}"
+                jobs.append((stem, lambda run=run: stall_breakdown(run, by="layer")))
+    return jobs
+
+
+def _simulate_jobs(root: Path) -> list[Job]:
+    layers = _read(root / "layers.csv")
+    if layers is None:
+        return []
+    require(layers, ("layer", "latency_s"), "per-layer results", source=root / "layers.csv")
+    if not _has_stalls(layers):
+        return []
+    title = f"Where the cycles go, per layer: {_run_label(root)}"
+    return [("stalls_by_layer", lambda: stall_breakdown(layers, by="layer", title=title))]
+
+
+def _runs_jobs(folders: list[Path]) -> list[Job]:
+    """Sub-folders that each hold one simulation: their per-layer latencies side by side, and each one's
+    stall breakdown."""
+    tables = {}
+    for folder in folders:
+        frame = _read(folder / "layers.csv")
+        if frame is not None:
+            require(frame, ("layer", "latency_s"), "per-layer results", source=folder / "layers.csv")
+            tables[folder] = frame
+    jobs: list[Job] = []
+    if len(tables) > 1:
+        who = {folder: _run_identity(folder) for folder in tables}
+        models = {w[0] for w in who.values()}
+        machines = {w[1] for w in who.values()}
+        if len(models) == 1 and None not in models:              # one model on several machines
+            labels = {f: str(w[1]) for f, w in who.items()}
+            title = f"Per-layer latency: {models.pop()} on {' vs '.join(labels.values())}"
+        elif len(machines) == 1 and None not in machines:        # several models (or sparsities) on one
+            labels = {f: str(w[0]) for f, w in who.items()}
+            title = f"Per-layer latency on {machines.pop()}: {' vs '.join(labels.values())}"
+        else:
+            labels = {f: _run_label(f) for f in tables}
+            title = "Per-layer latency: " + " vs ".join(labels.values())
+        if len(set(labels.values())) < len(labels):
+            labels = {f: f"{f.name}: {label}" for f, label in labels.items()}
+        runs = {labels[f]: t for f, t in tables.items()}
+        jobs.append(("layer_latency", lambda runs=runs, title=title: layer_latency(runs, title=title)))
+    for folder, frame in tables.items():
+        if _has_stalls(frame):
+            title = f"Where the cycles go, per layer: {_run_label(folder)}"
+            jobs.append((f"stalls_by_layer_{_slug(folder.name)}",
+                         lambda frame=frame, title=title: stall_breakdown(frame, by="layer", title=title)))
+    return jobs
+
+
+# --------------------------------------------------------------------------------------------------------
+
+def _read(path: Path) -> pd.DataFrame | None:
+    """A CSV report, or None if it has no rows (a sweep with no finished point)."""
+    try:
+        frame = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return None
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise InputError("cannot read results", file=path, key="DIR", expected="a CSV report of accelsim",
+                         got=str(error).splitlines()[0]) from None
+    return None if frame.empty else frame
+
+
+def _run_identity(folder: Path) -> tuple[str | None, str | None]:
+    """(``<model> @ <sparsity>`` or ``<model> (dense)``, hardware) from a simulation's summary.json;
+    (None, None) where it cannot be read."""
+    try:
+        meta = json.loads((folder / "summary.json").read_text())["metadata"]
+        sparsity = round(float(meta.get("sparsity") or 0), 4)
+        model = f"{meta['model']} @ {sparsity_text(sparsity)}" if sparsity else f"{meta['model']} (dense)"
+        return model, str(meta["hardware"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, None
+
+
+def _run_label(folder: Path) -> str:
+    """``<model> @ <sparsity> on <hardware>`` from a simulation's summary.json (else the folder's name)."""
+    model, hardware = _run_identity(folder)
+    return f"{model} on {hardware}" if model else folder.name
+
+
+def _has_stalls(frame: pd.DataFrame) -> bool:
+    return {"cycles", "busy_cycles", "stall_memory_cycles", "stall_imbalance_cycles", "stall_conflict_cycles",
+            "drain_cycles"} <= set(frame.columns)
+
+
+def _biggest_model(totals: pd.DataFrame) -> str:
+    if "macs" in totals.columns:
+        return str(totals.loc[totals["macs"].idxmax(), "model"])
+    return str(unique_in_order(totals["model"])[-1])
+
+
+def _percent(sparsity: float) -> str:
+    return f"{100 * float(sparsity):.4g}"
+
+
+def _slug(text: object) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).strip("_") or "x"
+
+
+def _figures_folder(root: Path) -> Path:
+    out = root / FIGURES_DIR
+    if out.exists() and not out.is_dir():
+        raise OutputError("figures path is a file", file=out, key="DIR", expected="a directory")
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as error:
+        raise OutputError("cannot create the figures folder", file=out, key="DIR", got=error.strerror) from None
+    return out
