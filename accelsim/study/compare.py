@@ -80,18 +80,25 @@ def compare(family: str, hw_files: Sequence[Path], out: Path, *, seed: int = 0, 
     Path(out).mkdir(parents=True, exist_ok=True)
     sweep.run(points, out, jobs=jobs, scheduler=scheduler, progress=progress)
     _, totals = sweep.gather(points, out)
-    storage = pd.DataFrame([_storage(zoo_family, v, seed) for v in chosen])
+    storage = _storage(zoo_family, chosen, seed)
     table = totals.merge(storage, on=["model", "sparsity"], how="left")
     write_atomic(Path(out) / "compare.csv", table.to_csv(index=False, float_format="%.10g"))
     return table
 
 
-def _storage(zoo_family: str, v: Variant, seed: int) -> dict:
-    model = zoo.build(zoo_family, **dict(v.options))
-    fp = footprint_table(model, [v.sparsity], seed=seed).iloc[0]
-    return {"model": model.name, "sparsity": v.sparsity, "kind": v.kind, "nnz": int(fp["nnz"]),
-            "model_mb": float(fp["model_mb"]), "accuracy_metric": v.metric, "accuracy": v.accuracy,
-            "higher_is_better": v.higher_is_better, "accuracy_source": v.source}
+def _storage(zoo_family: str, chosen: Sequence[Variant], seed: int) -> pd.DataFrame:
+    """Kind, non-zeros, storage (MB) and the paper's accuracy of each variant; one footprint table per model,
+    so each model's synthetic weights are drawn once for all its sparsities."""
+    rows = []
+    for options in dict.fromkeys(v.options for v in chosen):
+        mine = [v for v in chosen if v.options == options]
+        model = zoo.build(zoo_family, **dict(options))
+        table = footprint_table(model, [v.sparsity for v in mine], seed=seed)
+        for v, fp in zip(mine, table.itertuples()):
+            rows.append({"model": model.name, "sparsity": v.sparsity, "kind": v.kind, "nnz": int(fp.nnz),
+                         "model_mb": float(fp.model_mb), "accuracy_metric": v.metric, "accuracy": v.accuracy,
+                         "higher_is_better": v.higher_is_better, "accuracy_source": v.source})
+    return pd.DataFrame(rows)
 
 
 def headline(table: pd.DataFrame) -> pd.DataFrame:
