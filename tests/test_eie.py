@@ -419,6 +419,26 @@ def test_a_layer_that_fits_is_resident_and_one_that_does_not_is_streamed(hw):
         (int(sliced.stored.sum()) * 8 + 513 * 64 * 16) // 8 + codebook)
 
 
+def test_layers_of_one_inference_share_the_weight_sram():
+    """Two dense 256 x 256 layers on 64 PEs: each PE holds 4 rows x 256 columns = 1024 one-byte entries
+    (4-bit index + 4-bit weight, no padding when dense) of each, 1 KB. With 1536 B of sparse-matrix SRAM
+    per PE either fits alone but not both: in one inference the first stays resident and the second
+    streams, in tiles of at most half the SRAM (768 B = 192 columns of 4 entries, then the other 64
+    columns), all its 64 KB of entries, 193 + 65 16-bit pointers per PE and the codebook; a new engine
+    (the next inference) starts with empty SRAM."""
+    hw = eie_variant(buffers__spmat__size_bytes=1536)
+    first, second = (Linear(name, in_features=256, out_features=256) for name in ("first", "second"))
+    mask, acts = np.ones((256, 256), bool), np.ones((1, 256), bool)
+    engine = EieEngine(hw)
+    runs = [engine.execute(engine.compile(layer, mask, acts)) for layer in (first, second)]
+    assert runs[0].dram_read_bytes == 0
+    codebook = 16 * 2 * 64
+    assert runs[1].dram_read_bytes == 64 * 1024 + 64 * (193 + 65) * 2 + codebook
+    assert np.all(engine.held.entry_bytes == 1024) and engine.held.pointer_bytes == 257 * 2
+    fresh = EieEngine(hw)
+    assert fresh.execute(fresh.compile(second, mask, acts)).dram_read_bytes == 0
+
+
 # --- end to end -------------------------------------------------------------------------------------------
 
 def test_simulate_prices_every_count(hw):

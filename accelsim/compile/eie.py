@@ -38,9 +38,10 @@ activation SRAM (``writeback``). Each pass is stored as its own CSC (zero counts
 
 **Weights on chip or streamed.** A layer whose compressed slices fit every PE's sparse-matrix SRAM (entries)
 and sparse-matrix + pointer SRAM together (pointers may overflow into free sparse-matrix rows, an
-assumption: VGG-6's 25,089 pointers per PE exceed the 32 KB pointer SRAM the paper runs it from) is resident:
-EIE loads it once in its I/O mode ("this is one time cost"), so no DRAM traffic per inference unless
-``preload_weights`` is False (then it is read once per inference). A layer that does not fit is cut, per
+assumption: VGG-6's 25,089 pointers per PE exceed the 32 KB pointer SRAM the paper runs it from), beside the
+layers of the same inference already resident (``held``), is resident: EIE loads it once in its I/O mode
+("this is one time cost"), so no DRAM traffic per inference unless ``preload_weights`` is False (then it is
+read once per inference). Layers claim the SRAM in network order (:class:`accelsim.engines.eie.EieEngine`). A layer that does not fit is cut, per
 pass, into column tiles of at most half the SRAM (double-buffered: the next tile loads while one
 computes), streamed from DRAM for every input vector; the PEs drain at tile boundaries.
 
@@ -621,6 +622,7 @@ class EiePlan:
     segments: tuple[_Segments, ...]
     preload_bytes: tuple[int, ...]      # per work: DRAM bytes before its first step (codebook, weights)
     resident: bool
+    sram: WeightSram                    # the weight SRAM the layer takes if resident
     counts: Counts
     useful_macs: int
     fragmentation_slots: int
@@ -676,17 +678,38 @@ class EiePlan:
                        useful_macs=self.useful_macs, fragmentation_slots=self.fragmentation_slots, notes=notes)
 
 
+@dataclass(frozen=True)
+class WeightSram:
+    """What resident layers hold of the PEs' weight SRAMs (bytes): compressed entries per PE, and pointers
+    (the same number on every PE). :data:`EMPTY_SRAM` before the first layer of an inference."""
+
+    entry_bytes: np.ndarray | float
+    pointer_bytes: float
+
+    def fits(self, cfg: EieConfig) -> bool:
+        """Every PE's entries fit its sparse-matrix SRAM, and entries + pointers fit sparse-matrix + pointer
+        SRAM together (pointers may overflow into free sparse-matrix rows, see the module docstring)."""
+        entries = float(np.max(self.entry_bytes))
+        return entries <= cfg.spmat_bytes and entries + self.pointer_bytes <= cfg.spmat_bytes + cfg.ptr_bytes
+
+    def __add__(self, other: WeightSram) -> WeightSram:
+        return WeightSram(self.entry_bytes + other.entry_bytes, self.pointer_bytes + other.pointer_bytes)
+
+
+EMPTY_SRAM = WeightSram(0.0, 0.0)
+
+
 def plan_eie(layer: Layer, hw: HardwareConfig, masks=None, activations=None, *,
-             preload_weights: bool = True) -> EiePlan:
-    """Everything of :func:`compile_eie` but the FIFO schedule (see the module docstring)."""
+             preload_weights: bool = True, held: WeightSram = EMPTY_SRAM) -> EiePlan:
+    """Everything of :func:`compile_eie` but the FIFO schedule (see the module docstring). ``held``: the
+    weight SRAM already taken by resident layers of the same inference; the layer is resident only if it
+    fits beside them."""
     cfg = EieConfig.from_hw(hw)
     works = _lower(layer, masks, activations, cfg)
     entries = sum(w.matrix.entries_per_pe() for w in works)                             # per PE
     pointers = sum(w.matrix.passes * (w.matrix.n_cols + 1) for w in works)
-    entry_bytes = float((entries * cfg.entry_bits / 8).max())
-    pointer_bytes = pointers * cfg.pointer_bits / 8
-    resident = (entry_bytes <= cfg.spmat_bytes
-                and entry_bytes + pointer_bytes <= cfg.spmat_bytes + cfg.ptr_bytes)
+    needs = WeightSram(entries * cfg.entry_bits / 8, pointers * cfg.pointer_bits / 8)
+    resident = (held + needs).fits(cfg)
     segments, preloads, counts, useful, fragmentation = [], [], Counts(), 0, 0
     for i, work in enumerate(works):
         segs = _segments(work, cfg, _tiles(work.matrix, cfg, resident), streamed=not resident)
@@ -703,8 +726,8 @@ def plan_eie(layer: Layer, hw: HardwareConfig, masks=None, activations=None, *,
                                    for w in works)),
              ("steps", sum(len(s.expand(w.order)) for s, w in zip(segments, works))))
     return EiePlan(layer=layer.name, cfg=cfg, works=tuple(works), segments=tuple(segments),
-                   preload_bytes=tuple(preloads), resident=resident, counts=counts, useful_macs=useful,
-                   fragmentation_slots=fragmentation, notes=notes)
+                   preload_bytes=tuple(preloads), resident=resident, sram=needs, counts=counts,
+                   useful_macs=useful, fragmentation_slots=fragmentation, notes=notes)
 
 
 def compile_eie(layer: Layer, hw: HardwareConfig, masks=None, activations=None, *,
@@ -715,5 +738,5 @@ def compile_eie(layer: Layer, hw: HardwareConfig, masks=None, activations=None, 
     return plan_eie(layer, hw, masks, activations, preload_weights=preload_weights).program()
 
 
-__all__ = ["EieConfig", "EiePlan", "FifoSchedule", "SlicedMatrix", "compile_eie", "dense_slice",
-           "fifo_schedule", "plan_eie", "slice_matrix"]
+__all__ = ["EMPTY_SRAM", "EieConfig", "EiePlan", "FifoSchedule", "SlicedMatrix", "WeightSram", "compile_eie",
+           "dense_slice", "fifo_schedule", "plan_eie", "slice_matrix"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from accelsim.compile.eie import compile_eie
+from accelsim.compile.eie import EMPTY_SRAM, plan_eie
 from accelsim.compile.program import Program
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.sim.engine import Engine, LayerRun
@@ -26,6 +26,10 @@ class EieEngine(Engine):
     ``preload_weights``: a layer whose compressed matrix fits the PEs' SRAM is loaded once before inference
     (EIE's I/O mode, a one-time cost) and costs no DRAM traffic per inference (default); False reads it
     from DRAM once per inference. A layer that does not fit is streamed in tiles either way.
+
+    One engine is one inference's machine: the layers it compiles share the weight SRAM, claimed in the
+    order they are compiled (network order): a layer stays resident only if it fits beside the resident
+    layers before it, so a model whose layers each fit but not all together streams the later ones.
     """
 
     sparse = True
@@ -35,9 +39,13 @@ class EieEngine(Engine):
         super().__init__(hw.dram.bytes_per_cycle, hw.dram.latency_cycles)
         self.hw = hw
         self.preload_weights = preload_weights
+        self.held = EMPTY_SRAM        # weight SRAM taken by the resident layers compiled so far
 
     def compile(self, layer: Layer, masks=None, activations=None) -> Program:
-        return compile_eie(layer, self.hw, masks, activations, preload_weights=self.preload_weights)
+        plan = plan_eie(layer, self.hw, masks, activations, preload_weights=self.preload_weights, held=self.held)
+        if plan.resident:
+            self.held = self.held + plan.sram
+        return plan.program()
 
     def execute(self, program: Program) -> LayerRun:
         run = super().execute(program)
