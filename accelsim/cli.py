@@ -37,6 +37,17 @@ def _sparsity_list(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers in [0, 1), got {text!r}") from None
 
 
+def _workers(text: str) -> int:
+    """--jobs: a whole number of worker processes, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of worker processes >= 1, got {text!r}")
+    return value
+
+
 def _list_of(kind):
     """An argparse type: comma-separated values of ``kind``."""
     def parse(text: str) -> list:
@@ -140,7 +151,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     options = {name: getattr(args, name) for name in ("width", "size", "units", "steps")
                if getattr(args, name) is not None}
     points = sweep.grid(args.model, options, args.sparsity, args.hw, args.seeds)
-    args.out.mkdir(parents=True, exist_ok=True)
+    sweep.prepare_out(args.out)
     ran = sweep.run(points, args.out, jobs=args.jobs, scheduler=args.scheduler,
                     progress=_progress(args, "sweep"))
     layers, totals = sweep.gather(points, args.out)
@@ -257,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--hw", type=Path, nargs="+", required=True, help="hardware descriptions (YAML)")
     sw.add_argument("--seeds", type=_list_of(int), default=[0], help="comma-separated seeds (default 0)")
     sw.add_argument("--out", type=Path, required=True, help="sweep directory (re-running resumes)")
-    sw.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="local worker processes")
+    sw.add_argument("--jobs", type=_workers, default=os.cpu_count() or 1, help="local worker processes")
     sw.add_argument("--scheduler", help="a Dask scheduler address (tcp://HOST:PORT) instead of local workers")
     sw.add_argument("--quiet", action="store_true", help="no progress bar, no table")
     sw.set_defaults(run=_cmd_sweep)
@@ -267,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--hw", type=Path, nargs="+", required=True, help="hardware descriptions (YAML)")
     cp.add_argument("--out", type=Path, required=True, help="results directory (re-running resumes)")
     cp.add_argument("--seed", type=int, default=0, help="seed of weights and activations (default 0)")
-    cp.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="local worker processes")
+    cp.add_argument("--jobs", type=_workers, default=os.cpu_count() or 1, help="local worker processes")
     cp.add_argument("--scheduler", help="a Dask scheduler address instead of local workers")
     cp.add_argument("--csv", action="store_true", help="print the headline table as CSV")
     cp.add_argument("--quiet", action="store_true")
@@ -302,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--seeds", type=_list_of(int), default=[0, 1, 2])
     tc.add_argument("--hw", type=Path, nargs="+", help="hardware (default: dense_edge and eie_like)")
     tc.add_argument("--epochs", type=int, help="training epochs (default: the trainer's)")
-    tc.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    tc.add_argument("--jobs", type=_workers, default=os.cpu_count() or 1)
     tc.add_argument("--out", type=Path, required=True)
     tc.add_argument("--force", action="store_true")
     tc.add_argument("--csv", action="store_true")

@@ -79,5 +79,38 @@ class ManyInputErrors(InputError):
 
 
 def _brief(value: object, limit: int = 80) -> str:
-    text = repr(value) if not isinstance(value, str) else repr(value)
+    text = _bounded_repr(value, limit)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _bounded_repr(value: object, budget: int) -> str:
+    """``repr(value)``, except that a container stops after about ``budget`` characters: a YAML "bomb" of
+    aliases is a list of billions of elements (and a list may contain itself) that a full repr would build
+    before any truncation. Integers of over 4300 digits, which repr refuses, are described."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1000:
+        return f"an integer of {len(hex(value)) - 2} hex digits"
+    if type(value) not in (list, tuple, dict, set) or not value:
+        return repr(value)
+    opening, closing = {list: "[]", tuple: "()"}.get(type(value), "{}")
+    parts: list[str] = []
+    used = 1
+    for item in value.items() if isinstance(value, dict) else value:
+        if used > budget:
+            parts.append("...")
+            break
+        if isinstance(value, dict):
+            key = _bounded_repr(item[0], budget - used)
+            part = f"{key}: {_bounded_repr(item[1], budget - used - len(key) - 2)}"
+        else:
+            part = _bounded_repr(item, budget - used)
+        parts.append(part)
+        used += len(part) + 2
+    trailer = "," if isinstance(value, tuple) and len(value) == 1 else ""
+    return opening + ", ".join(parts) + trailer + closing
+
+
+def text_position(text: str, offset: int) -> str:
+    """``line L, column C`` (1-based) of the character at ``offset`` in ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {column}"

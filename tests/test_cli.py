@@ -7,16 +7,11 @@ import pandas as pd
 import pytest
 
 from accelsim import cli
-
-
-def run(capsys, *argv):
-    status = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
+from conftest import run_cli
 
 
 def test_models_csv_has_one_row_per_variant_with_options(capsys):
-    status, out, _ = run(capsys, "models", "--csv")
+    status, out, _ = run_cli(capsys, "models", "--csv")
     assert status == 0
     from io import StringIO
     table = pd.read_csv(StringIO(out))
@@ -27,7 +22,7 @@ def test_models_csv_has_one_row_per_variant_with_options(capsys):
 
 
 def test_footprint_prints_readable_table(capsys):
-    status, out, _ = run(capsys, "footprint", "--model", "mobilenet_v1", "--width", "0.25", "--sparsity", "0,0.5")
+    status, out, _ = run_cli(capsys, "footprint", "--model", "mobilenet_v1", "--width", "0.25", "--sparsity", "0,0.5")
     assert status == 0
     assert "model_mb" in out and len(out.strip().splitlines()) == 3
 
@@ -36,15 +31,15 @@ def test_prune_writes_masks_and_refuses_to_overwrite(capsys, tmp_path):
     out_file = tmp_path / "masks.npz"
     args = ("prune", "--model", "ptb_lstm", "--size", "small", "--sparsity", "0.9", "--seed", "1",
             "--out", str(out_file), "--quiet")
-    assert run(capsys, *args)[0] == 0
+    assert run_cli(capsys, *args)[0] == 0
     masks = np.load(out_file)
     assert set(masks.files) == {"embedding", "lstm1", "lstm2", "softmax"}
     assert all(1 - masks[k].mean() == pytest.approx(0.9, abs=1e-6) for k in masks.files)
     before = out_file.read_bytes()
-    status, _, err = run(capsys, *args)
+    status, _, err = run_cli(capsys, *args)
     assert status == 2 and "--force" in err and str(out_file) in err
     assert out_file.read_bytes() == before
-    assert run(capsys, *args, "--force")[0] == 0
+    assert run_cli(capsys, *args, "--force")[0] == 0
 
 
 @pytest.mark.parametrize("argv,names", [
@@ -81,7 +76,7 @@ def run_catching_exit(capsys, argv):
 
 
 def test_prune_into_missing_folder_is_bad_input(capsys, tmp_path):
-    status, _, err = run(capsys, "prune", "--model", "mobilenet_v1", "--width", "0.25", "--sparsity", "0.5",
+    status, _, err = run_cli(capsys, "prune", "--model", "mobilenet_v1", "--width", "0.25", "--sparsity", "0.5",
                          "--seed", "0", "--out", str(tmp_path / "no" / "such" / "dir" / "m.npz"))
     assert status == 2 and "m.npz" in err
 

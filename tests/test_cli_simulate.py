@@ -5,23 +5,14 @@ import pathlib
 import pandas as pd
 import pytest
 
-from accelsim import cli
+from conftest import run_cli
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DENSE_EDGE = ROOT / "hwconfigs" / "dense_edge.yaml"
 
 
-def run(capsys, *argv):
-    try:
-        status = cli.main([str(a) for a in argv])
-    except SystemExit as stop:
-        status = stop.code
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def test_simulate_writes_results_and_prints_table(capsys, tmp_path):
-    status, out, err = run(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", DENSE_EDGE,
+    status, out, err = run_cli(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", DENSE_EDGE,
                            "--out", tmp_path / "r")
     assert status == 0, err
     assert "TOTAL" in out and "pw13" in out
@@ -37,12 +28,12 @@ def test_simulate_writes_results_and_prints_table(capsys, tmp_path):
 def test_simulate_refuses_to_overwrite_results(capsys, tmp_path):
     args = ("simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", DENSE_EDGE, "--out", tmp_path,
             "--quiet")
-    assert run(capsys, *args)[0] == 0
+    assert run_cli(capsys, *args)[0] == 0
     before = (tmp_path / "layers.csv").read_bytes()
-    status, _, err = run(capsys, *args)
+    status, _, err = run_cli(capsys, *args)
     assert status == 2 and "--force" in err
     assert (tmp_path / "layers.csv").read_bytes() == before
-    assert run(capsys, *args, "--force")[0] == 0
+    assert run_cli(capsys, *args, "--force")[0] == 0
 
 
 def write_hw(tmp_path, old, new):
@@ -66,7 +57,7 @@ def write_hw(tmp_path, old, new):
 ])
 def test_bad_hardware_one_line_exit_2(capsys, tmp_path, old, new, names):
     hw = write_hw(tmp_path, old, new)
-    status, out, err = run(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", hw,
+    status, out, err = run_cli(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", hw,
                            "--out", tmp_path / "out")
     assert status == 2
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -77,19 +68,19 @@ def test_bad_hardware_one_line_exit_2(capsys, tmp_path, old, new, names):
 def test_layer_that_cannot_fit_names_layer_and_buffer(capsys, tmp_path):
     hw = write_hw(tmp_path, "    size_bytes: 65536           # bytes; scale.cfg FilterSramSzkB",
                   "    size_bytes: 1024           # bytes; scale.cfg FilterSramSzkB")
-    status, _, err = run(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", hw)
+    status, _, err = run_cli(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", hw)
     assert status == 2 and "layer conv1" in err and "filter" in err
 
 
 def test_missing_hardware_file(capsys, tmp_path):
-    status, _, err = run(capsys, "simulate", "--model", "mobilenet_v1", "--hw", tmp_path / "nope.yaml")
+    status, _, err = run_cli(capsys, "simulate", "--model", "mobilenet_v1", "--hw", tmp_path / "nope.yaml")
     assert status == 2 and "nope.yaml" in err
 
 
 def test_masks_of_another_model_name_the_layer(capsys, tmp_path):
     masks = tmp_path / "m.npz"
-    assert run(capsys, "prune", "--model", "ptb_lstm", "--size", "small", "--sparsity", "0.5", "--seed", "0",
+    assert run_cli(capsys, "prune", "--model", "ptb_lstm", "--size", "small", "--sparsity", "0.5", "--seed", "0",
                "--out", masks, "--quiet")[0] == 0
-    status, _, err = run(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", DENSE_EDGE,
+    status, _, err = run_cli(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", DENSE_EDGE,
                          "--masks", masks)
     assert status == 2 and "m.npz" in err

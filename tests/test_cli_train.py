@@ -1,26 +1,17 @@
 """``accelsim train`` from the command line: a short run writes its files; bad input is one line, exit 2."""
 import pytest
 
-from accelsim import cli
-
-
-def run(capsys, *argv):
-    try:
-        status = cli.main([str(a) for a in argv])
-    except SystemExit as stop:
-        status = stop.code
-    out, err = capsys.readouterr()
-    return status, out, err
+from conftest import run_cli
 
 
 def test_train_writes_run_and_refuses_to_overwrite(capsys, tmp_path):
     args = ("train", "--task", "digits", "--hidden", "32", "--sparsity", "0.5", "--epochs", "4",
             "--out", tmp_path)
-    status, out, err = run(capsys, *args)
+    status, out, err = run_cli(capsys, *args)
     assert status == 0, err
     assert "test accuracy" in out
     assert {p.name for p in tmp_path.iterdir()} >= {"masks.npz", "weights.npz", "log.csv", "figures"}
-    status, _, err = run(capsys, *args)
+    status, _, err = run_cli(capsys, *args)
     assert status == 2 and len(err.strip().splitlines()) == 1 and "force" in err
 
 
@@ -31,6 +22,6 @@ def test_train_writes_run_and_refuses_to_overwrite(capsys, tmp_path):
 ])
 def test_train_bad_input(capsys, tmp_path, monkeypatch, argv, names):
     monkeypatch.chdir(tmp_path)
-    status, _, err = run(capsys, *argv)
+    status, _, err = run_cli(capsys, *argv)
     assert status == 2 and len(err.strip().splitlines()) == 1 and names in err, err
     assert list(tmp_path.iterdir()) == []

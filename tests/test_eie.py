@@ -10,7 +10,6 @@ import time
 import numpy as np
 import pytest
 import simpy
-import yaml
 
 import accelsim as acs
 from accelsim.compile.eie import EieConfig, compile_eie, fifo_schedule, plan_eie, slice_matrix
@@ -20,10 +19,11 @@ from accelsim.engines import engine_for
 from accelsim.engines.eie import EieEngine
 from accelsim.errors import InputError
 from accelsim.formats import RunLength
-from accelsim.hardware import load_hardware, parse_hardware
+from accelsim.hardware import load_hardware
 from accelsim.pruning import rounded_count
 from accelsim.sim import BoundedFifo
 from accelsim.workloads import LSTM, Attention, Conv2D, Embedding, Linear
+from conftest import hw_variant
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EIE_LIKE = ROOT / "hwconfigs" / "eie_like.yaml"
@@ -48,14 +48,7 @@ def hw():
 
 def eie_variant(**changes):
     """eie_like.yaml with some values changed (``pe_array__cols=4`` style keys)."""
-    raw = yaml.safe_load(EIE_LIKE.read_text())
-    for key, value in changes.items():
-        node = raw
-        *path, last = key.split("__")
-        for part in path:
-            node = node[part]
-        node[last] = value
-    return parse_hardware(yaml.safe_dump(raw), "eie_variant.yaml")
+    return hw_variant("eie", changes)
 
 
 def random_mask(shape, density, seed):

@@ -10,10 +10,10 @@ import yaml
 
 from accelsim.errors import ConfigError, InputError, ManyInputErrors
 from accelsim.hardware import MAX_FILE_BYTES, MAX_NODES, load_hardware, parse_hardware, required_energy
+from conftest import DELETE, set_path
 
 HWCONFIGS = Path(__file__).resolve().parent.parent / "hwconfigs"
 SHIPPED = sorted(HWCONFIGS.glob("*.yaml"))
-DELETE = object()
 
 
 #: What SCNN counts beyond a dense machine's MACs, DRAM and buffer words (hardware.schema.REQUIRED_ENERGY).
@@ -65,14 +65,7 @@ def text(data):
 def edited(path, value=DELETE, base=scnn):
     """YAML text of ``base()`` with the dotted ``path`` set to ``value`` (or deleted)."""
     data = base()
-    *parents, last = path.split(".")
-    scope = data
-    for key in parents:
-        scope = scope[key]
-    if value is DELETE:
-        del scope[last]
-    else:
-        scope[last] = value
+    set_path(data, path, value)
     return text(data)
 
 
@@ -161,16 +154,23 @@ BAD = [
     ("quoted number", edited("pe_array.rows", "2"), "pe_array.rows", "a quoted number is text"),
     ("bool for int", edited("pe_array.cols", True), "pe_array.cols", "a boolean is not a number"),
     ("float for int", edited("buffers.iaram.banks", 1.5), "buffers.iaram.banks", "not an integer"),
-    ("missing key", edited("clock_hz"), "clock_hz", "missing key; expected a finite number > 0"),
+    ("missing key", edited("clock_hz"), "clock_hz", "missing key; expected a finite number >= 1e+06"),
     ("missing section", edited("dram"), "dram", "missing key; expected a mapping with keys"),
     ("null value", edited("pe_array.rows", None), "pe_array.rows", "missing value"),
-    ("zero clock", edited("clock_hz", 0), "clock_hz", "out of range; expected a finite number > 0"),
+    ("zero clock", edited("clock_hz", 0), "clock_hz", "out of range; expected a finite number >= 1e+06"),
     ("negative size", edited("buffers.oaram.size_bytes", -1), "buffers.oaram.size_bytes",
      "an integer from 1 to 1000000000000 (bytes)"),
     ("zero bandwidth", edited("dram.bandwidth_gb_per_s", 0.0), "dram.bandwidth_gb_per_s", "out of range"),
     ("NaN", edited("clock_hz", float("nan")), "clock_hz", "not a finite number"),
     ("inf", edited("dram.bandwidth_gb_per_s", float("inf")), "dram.bandwidth_gb_per_s", "not a finite number"),
     ("absurd clock", edited("clock_hz", 1e11), "clock_hz", "<= 1e+10 (Hz)"),
+    ("clock below 1 MHz", edited("clock_hz", 1e-300), "clock_hz", "out of range; expected a finite number >= 1e+06"),
+    ("vanishing bandwidth", edited("dram.bandwidth_gb_per_s", 1e-300), "dram.bandwidth_gb_per_s",
+     "out of range; expected a finite number >= 0.001"),
+    ("vanishing bandwidth per cycle", edited("dram", {"bandwidth_bytes_per_cycle": 1e-9, "latency_cycles": 1}),
+     "dram.bandwidth_bytes_per_cycle", "expected a finite number >= 0.001 and <= 10000 (bytes per cycle)"),
+    ("too many PEs", edited("pe_array", {"rows": 4096, "cols": 4096}), "pe_array",
+     "too many PEs; expected rows x cols at most 65536; got '4096 x 4096 = 16777216'"),
     ("number too long for a float", edited("clock_hz", 10**400), "clock_hz", "out of range"),
     ("absurd size", edited("buffers.iaram.size_bytes", 2 * 10**12), "buffers.iaram.size_bytes", "out of range"),
     ("bad engine", edited("engine", "scn"), "engine", "did you mean 'scnn'"),

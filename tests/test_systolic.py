@@ -8,8 +8,8 @@ import yaml
 
 import accelsim as acs
 from accelsim.errors import ConfigError
-from accelsim.hardware import parse_hardware
 from accelsim.workloads import Conv2D, Embedding, Linear, Model
+from conftest import hw_variant
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DENSE_EDGE = ROOT / "hwconfigs" / "dense_edge.yaml"
@@ -18,14 +18,7 @@ REFERENCE = ROOT / "benchmarks" / "reference"
 
 def dense_edge(**changes):
     """dense_edge.yaml with some values changed (``buffers__ofmap__size_bytes=...`` style keys)."""
-    raw = yaml.safe_load(DENSE_EDGE.read_text())
-    for key, value in changes.items():
-        node = raw
-        *path, last = key.split("__")
-        for part in path:
-            node = node[part]
-        node[last] = value
-    return parse_hardware(yaml.safe_dump(raw), "dense_edge_variant.yaml")
+    return hw_variant("systolic", changes)
 
 
 def one_layer(layer):

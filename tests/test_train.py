@@ -27,21 +27,6 @@ TINY = TrainConfig(hidden=(12, 10), epochs=6, batch_size=16, lr=0.1, weight_deca
 NAMES = ("fc1", "fc2", "fc3")
 
 
-@pytest.fixture(scope="module")
-def blobs():
-    """Three Gaussian blobs in 8 dimensions: 120 training and 60 test samples."""
-    rng = np.random.default_rng(11)
-    centres = rng.normal(scale=2.0, size=(3, 8))
-
-    def draw(count):
-        y = np.arange(count) % 3
-        return centres[y] + rng.normal(size=(count, 8)), y
-
-    x_train, y_train = draw(120)
-    x_test, y_test = draw(60)
-    return x_train, y_train, x_test, y_test
-
-
 def record(data, config):
     """Train, keeping copies of the masks, weights and momentum after every step."""
     states = []

@@ -33,21 +33,6 @@ COMPARE = dict(large_hidden=(32, 32), sparsities=(0.5, 0.75), seeds=(0, 1), hw_f
 
 
 @pytest.fixture(scope="module")
-def blobs():
-    """Three Gaussian blobs in 8 dimensions: 120 training and 60 test samples."""
-    rng = np.random.default_rng(11)
-    centres = rng.normal(scale=2.0, size=(3, 8))
-
-    def draw(count):
-        y = np.arange(count) % 3
-        return centres[y] + rng.normal(size=(count, 8)), y
-
-    x_train, y_train = draw(120)
-    x_test, y_test = draw(60)
-    return x_train, y_train, x_test, y_test
-
-
-@pytest.fixture(scope="module")
 def compared(blobs):
     return train_compare(blobs, **COMPARE)
 

@@ -385,7 +385,7 @@ class BankTable:
     coordinate's class keeps exactly what decides validity and bank: its exact value near the borders,
     its residue mod 4 x stride inside (see :func:`_coordinate_classes`)."""
 
-    table: np.ndarray           # flat (n_weight_codes + 1) x (n_activation_codes + 1), uint8
+    table: np.ndarray           # flat (n_weight_codes + 1) x (n_activation_codes + 1), uint8 (uint16 if A > 255)
     n_act: int                  # activation codes, discard included
     x_class: np.ndarray         # padded x -> class
     y_class: np.ndarray
@@ -427,7 +427,8 @@ def bank_table(kernel_w: int, kernel_h: int, stride: int, padded_w: int, padded_
              & (ox >= 0) & (ox < out_w) & (oy >= 0) & (oy < out_h))
     bank = np.where(valid, bank_of(k, ox, oy, banks), banks)
     n_w, n_x, n_y = 8 * kernel_h * kernel_w, x_rep.size, y_rep.size
-    table = np.full((n_w + 1, n_x * n_y + 1), banks, dtype=np.uint8)
+    # one byte per entry while the bank ids and the discard value `banks` fit in it (A = 32 in SCNN)
+    table = np.full((n_w + 1, n_x * n_y + 1), banks, dtype=np.min_scalar_type(banks))
     table[:n_w, :n_x * n_y] = bank.reshape(n_w, n_x * n_y)
     return BankTable(table.ravel(), n_x * n_y + 1, x_class, y_class, n_y, n_w, n_x * n_y, banks)
 

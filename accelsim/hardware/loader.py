@@ -21,10 +21,10 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from accelsim.errors import ConfigError, ManyInputErrors
-from accelsim.hardware.schema import (BUFFER_ACTIONS, ENGINE_KEYS, REQUIRED_ENERGY, REQUIRED_HOLDS, Buffer,
-                                      HardwareConfig, InvalidValue, Named, Section, Spec, required_energy,
-                                      suggestion)
+from accelsim.errors import ConfigError, ManyInputErrors, text_position
+from accelsim.hardware.schema import (BUFFER_ACTIONS, ENGINE_KEYS, MAX_PES, REQUIRED_ENERGY, REQUIRED_HOLDS,
+                                      Buffer, HardwareConfig, InvalidValue, Named, Section, Spec,
+                                      required_energy, suggestion)
 
 MAX_FILE_BYTES = 1_000_000           # 1 MB: a hardware description is a few kB
 MAX_NODES = 10_000                   # YAML nodes after alias expansion; a shipped config has about 300
@@ -141,7 +141,10 @@ _StrictSafeLoader.add_implicit_resolver(
 
 
 def _read_yaml(text: str, file: str) -> tuple[Any, list[ConfigError]]:
-    loader = _StrictSafeLoader(text)
+    try:
+        loader = _StrictSafeLoader(text)   # refuses control characters before reading anything
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError(f"not valid YAML: {_unprintable(exc, text)}", file=file, expected="YAML text") from None
     try:
         return loader.checked_document(file)
     except RecursionError:
@@ -150,6 +153,11 @@ def _read_yaml(text: str, file: str) -> tuple[Any, list[ConfigError]]:
         raise ConfigError(f"not valid YAML: {exc}", file=file, expected="YAML text") from None
     finally:
         loader.dispose()
+
+
+def _unprintable(exc: yaml.reader.ReaderError, text: str) -> str:
+    """The character YAML does not allow, and where it is."""
+    return f"{exc.reason} (character #x{exc.character:04x}) at {text_position(text, exc.position)}"
 
 
 # --- checks ------------------------------------------------------------------------------------------------
@@ -181,6 +189,7 @@ class _Checker:
         parts = self.fields(HardwareConfig, raw, "")
         # Cross-checks read only the parts that loaded; each skips what needs a part that did not.
         self.check_engine_keys(raw, parts.get("engine"))
+        self.check_pe_array(parts)
         self.check_buffers(parts)
         self.check_dram(parts)
         self.check_energy(parts)
@@ -269,6 +278,12 @@ class _Checker:
             elif present and key not in ENGINE_KEYS[engine]:
                 self.fail(key, f"not used by engine {engine}", expected=f"absent (used by: {users})",
                           got=scope[name])
+
+    def check_pe_array(self, parts: dict[str, Any]) -> None:
+        array = parts.get("pe_array")
+        if array is not None and array.rows * array.cols > MAX_PES:
+            self.fail("pe_array", "too many PEs", expected=f"rows x cols at most {MAX_PES}",
+                      got=f"{array.rows} x {array.cols} = {array.rows * array.cols}")
 
     def check_buffers(self, parts: dict[str, Any]) -> None:
         """Whole words and banks, widths that fit the data held, names apart from other components, and

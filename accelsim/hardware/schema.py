@@ -22,10 +22,12 @@ One YAML file describes one accelerator::
 
 Every key, its unit and its accepted range is declared once, on the field it fills (``field_spec``), and
 the loader (:mod:`accelsim.hardware.loader`) checks files against these declarations. The bounds reject
-typos of several orders of magnitude, not unusual designs: clock up to ``MAX_CLOCK_HZ`` (10 GHz), one
-memory up to ``MAX_SIZE_BYTES`` (1 TB), word widths up to 64 bits, up to 4096 x 4096 PEs, DRAM up to
-10,000 bytes/cycle or 10,000 GB/s and 10**6 cycles of latency, energies up to 10**5 pJ per action and
-static power up to 10**5 mW per component.
+typos of several orders of magnitude, not unusual designs: clock from ``MIN_CLOCK_HZ`` (1 MHz) to
+``MAX_CLOCK_HZ`` (10 GHz), one memory up to ``MAX_SIZE_BYTES`` (1 TB), word widths up to 64 bits, up to 4096
+PEs per row or column and ``MAX_PES`` (65,536, a TPU v1) in all, DRAM from 0.001 to 10,000 bytes/cycle or
+0.001 to 10,000 GB/s and up to 10**6 cycles of latency, energies up to 10**5 pJ per action and static power
+up to 10**5 mW per component. The lower bounds keep every simulated time finite and within 64-bit
+integers: a DRAM of 10**-300 bytes/cycle, or a clock of 10**-300 Hz, is a typo, not a design.
 
 What depends on the engine is said in three tables here: ``ENGINE_KEYS`` (the optional keys an engine
 requires; every other optional key is rejected for it, so a setting that would be silently ignored is an
@@ -52,11 +54,15 @@ DATAFLOWS = ("ws", "os", "is")
 LEVELS = ("pe", "global")            # pe: one instance per PE; global: one instance shared by all PEs
 DATA_KINDS = ("weights", "input_activations", "output_activations", "pointers")
 
+MIN_CLOCK_HZ = 1e6                   # 1 MHz
 MAX_CLOCK_HZ = 10e9                  # 10 GHz
 MAX_SIZE_BYTES = 10**12              # 1 TB, one memory instance
 MAX_BITS = 64                        # one data word
 MAX_PE_DIM = 4096                    # PEs per array row or column
+MAX_PES = 65536                      # PEs in all (rows x cols): a TPU v1's 256 x 256
+MIN_DRAM_BYTES_PER_CYCLE = 1e-3
 MAX_DRAM_BYTES_PER_CYCLE = 1e4
+MIN_DRAM_GB_PER_S = 1e-3             # 1 MB/s
 MAX_DRAM_GB_PER_S = 1e4              # 10 TB/s
 MAX_LATENCY_CYCLES = 10**6
 MAX_PJ = 1e5                         # one action
@@ -309,7 +315,7 @@ class DataWidths:
 
 @dataclass(frozen=True)
 class PeArray:
-    """The PE array: ``rows`` x ``cols`` PEs."""
+    """The PE array: ``rows`` x ``cols`` PEs (at most ``MAX_PES`` in all, checked by the loader)."""
 
     rows: int = field_spec(Int(1, MAX_PE_DIM, "PEs"))
     cols: int = field_spec(Int(1, MAX_PE_DIM, "PEs"))
@@ -376,8 +382,9 @@ class Dram:
     clock_hz: float
     latency_cycles: int = field_spec(Int(0, MAX_LATENCY_CYCLES, "cycles"))
     bandwidth_bytes_per_cycle: float | None = field_spec(
-        Real(0, MAX_DRAM_BYTES_PER_CYCLE, "bytes per cycle"), default=None)
-    bandwidth_gb_per_s: float | None = field_spec(Real(0, MAX_DRAM_GB_PER_S, "GB/s"), default=None)
+        Real(MIN_DRAM_BYTES_PER_CYCLE, MAX_DRAM_BYTES_PER_CYCLE, "bytes per cycle", low_included=True), default=None)
+    bandwidth_gb_per_s: float | None = field_spec(
+        Real(MIN_DRAM_GB_PER_S, MAX_DRAM_GB_PER_S, "GB/s", low_included=True), default=None)
 
     @property
     def bytes_per_cycle(self) -> float:
@@ -423,7 +430,7 @@ class HardwareConfig:
 
     name: str = field_spec(Text(100))
     engine: str = field_spec(OneOf(ENGINES))
-    clock_hz: float = field_spec(Real(0, MAX_CLOCK_HZ, "Hz"))
+    clock_hz: float = field_spec(Real(MIN_CLOCK_HZ, MAX_CLOCK_HZ, "Hz", low_included=True))
     data_widths: DataWidths = field_spec(Section(DataWidths))
     pe_array: PeArray = field_spec(Section(PeArray))
     buffers: tuple[Buffer, ...] = field_spec(Named(Buffer, ("name",)))

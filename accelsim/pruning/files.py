@@ -16,6 +16,7 @@ import difflib
 import os
 import secrets
 import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -75,10 +76,13 @@ def load_masks(path: str | os.PathLike[str], model: Model) -> Masks:
     layers = {layer.name: layer for layer in model.layers}
     found = {}
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        # The file is opened here, not by np.load: np.load leaves its own handle open when the archive
+        # turns out to be damaged.
+        with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as archive:
             for name in archive.files:
                 found[name] = _entry(archive, name, path, model, layers)
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
+    except (OSError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as error:   # damaged data,
+        # or a zip feature (version, compression) zipfile lacks
         raise MaskError("cannot read mask file", file=path, expected="a valid .npz archive",
                         got=str(error)) from error
     for layer in model.prunable_layers:
@@ -111,21 +115,53 @@ def _entry(archive: np.lib.npyio.NpzFile, name: str, path: Path, model: Model,
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise MaskError("mask for a layer the model does not have", file=path, key=name,
                         expected=f"a layer of {model.name}{hint}", got=name)
+    shape = layers[name].weight_shape
+    declared_shape, declared_dtype = _declared(archive, name, path)
+    if declared_dtype.hasobject:
+        raise MaskError("mask entry holds Python objects (would need pickle)", file=path, key=name,
+                        expected="a boolean array", got=f"dtype {declared_dtype}")
+    _check_dtype_and_shape(declared_dtype, declared_shape, shape, path, name)   # before any data is read
     try:
         array = archive[name]
     except ValueError as error:
         problem = ("mask entry holds Python objects (would need pickle)" if "pickle" in str(error)
                    else "mask entry is not a valid .npy array")
         raise MaskError(problem, file=path, key=name, expected="a boolean array", got=str(error)) from error
-    if not isinstance(array, np.ndarray):
-        raise MaskError("archive member is not a .npy array", file=path, key=name, expected="a boolean array",
-                        got=f"{len(array)} bytes of other data")
-    shape = layers[name].weight_shape
-    if array.dtype != np.bool_:
-        float_note = " (float masks are refused, NaN included)" if array.dtype.kind in "fc" else ""
-        raise MaskError(f"mask is not boolean{float_note}", file=path, key=name,
-                        expected="dtype bool (convert 0/1 masks with .astype(bool))", got=f"dtype {array.dtype}")
-    if array.shape != shape:
-        raise MaskError("mask has the wrong shape", file=path, key=name, expected=f"shape {shape}",
-                        got=f"shape {array.shape}")
+    _check_dtype_and_shape(array.dtype, array.shape, shape, path, name)
     return array
+
+
+def _declared(archive: np.lib.npyio.NpzFile, name: str, path: Path) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype the ``.npy`` header of entry ``name`` declares, read before any of its data, so a
+    header claiming a huge array (or a member that is no .npy file at all) costs nothing to refuse."""
+    member = f"{name}.npy" if f"{name}.npy" in archive.zip.namelist() else name
+    try:
+        stream = archive.zip.open(member)
+    except (NotImplementedError, RuntimeError) as error:   # a compression method or encryption zipfile lacks
+        raise MaskError("cannot read mask entry", file=path, key=name,
+                        expected="an unencrypted entry, stored or deflated (np.savez)", got=str(error)) from error
+    with stream:
+        try:
+            version = np.lib.format.read_magic(stream)
+        except ValueError:
+            raise MaskError("archive member is not a .npy array", file=path, key=name,
+                            expected="a boolean array", got="other data") from None
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        try:
+            shape, _, dtype = read(stream)
+        except ValueError as error:
+            raise MaskError("mask entry is not a valid .npy array", file=path, key=name,
+                            expected="a boolean array", got=str(error)) from error
+    return tuple(shape), np.dtype(dtype)
+
+
+def _check_dtype_and_shape(dtype: np.dtype, found: tuple[int, ...], shape: tuple[int, ...], path: Path,
+                           name: str) -> None:
+    """A MaskError unless ``dtype`` is bool and ``found`` is the layer's ``shape``."""
+    if dtype != np.bool_:
+        float_note = " (float masks are refused, NaN included)" if dtype.kind in "fc" else ""
+        raise MaskError(f"mask is not boolean{float_note}", file=path, key=name,
+                        expected="dtype bool (convert 0/1 masks with .astype(bool))", got=f"dtype {dtype}")
+    if found != shape:
+        raise MaskError("mask has the wrong shape", file=path, key=name, expected=f"shape {shape}",
+                        got=f"shape {found}")

@@ -77,7 +77,7 @@ def compare(family: str, hw_files: Sequence[Path], out: Path, *, seed: int = 0, 
     points = []
     for v in chosen:
         points += sweep.grid(zoo_family, {k: [val] for k, val in v.options}, [v.sparsity], hw_files, [seed])
-    Path(out).mkdir(parents=True, exist_ok=True)
+    sweep.prepare_out(out)
     sweep.run(points, out, jobs=jobs, scheduler=scheduler, progress=progress)
     _, totals = sweep.gather(points, out)
     storage = _storage(zoo_family, chosen, seed)

@@ -6,7 +6,8 @@ Dask cluster. Each finished point is written atomically into ``DIR/points/`` und
 inputs (``<key>.csv`` per-layer rows, then ``<key>.json`` totals and metadata, the marker that the point is
 complete); re-running the same sweep skips finished points, so a sweep killed half-way loses nothing.
 ``gather`` collects the grid into ``points.csv`` (one row per point and layer) and ``totals.csv`` (one row
-per point).
+per point, ending with the package version and the hardware's config hash: with the point's inputs, what
+reproduces it).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from accelsim import __version__
-from accelsim.errors import InputError
+from accelsim.errors import InputError, OutputError
 from accelsim.hardware import load_hardware, parse_hardware
 from accelsim.reports.writers import write_atomic
 from accelsim.study.single import check_runs, check_sparsity, simulate
@@ -156,13 +157,36 @@ def _execute_dask(points: list[Point], address: str):
             yield where[future.key], future.result()
 
 
+def prepare_out(out: Path) -> Path:
+    """The sweep folder ``out``, created if missing (a sweep resumes in an existing one); an
+    :class:`OutputError` naming ``--out`` if it is a file or cannot be created."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError("output path is a file", key="--out", expected="a directory", got=str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError("cannot create output directory", file=out, key="--out",
+                          got=error.strerror or str(error)) from None
+    return out
+
+
+#: Columns of totals.csv that say how to reproduce a point (beside its inputs: model, options, sparsity,
+#: seed, hardware): the package version and the SHA-256 of the loaded hardware description.
+PROVENANCE = ("accelsim_version", "config_hash")
+
+
 def gather(points: Sequence[Point], out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The finished points of the grid, in grid order: (per-layer rows, per-point totals); also written to
-    ``points.csv`` and ``totals.csv`` in ``out``."""
+    ``points.csv`` and ``totals.csv`` in ``out``. Each totals row ends with the ``PROVENANCE`` columns."""
     done = [p for p in points if is_done(out, p)]
     layers = pd.concat([pd.read_csv(point_paths(out, p)[0]) for p in done], ignore_index=True) \
         if done else pd.DataFrame()
-    totals = pd.DataFrame([json.loads(point_paths(out, p)[1].read_text())["totals"] for p in done])
+    rows = []
+    for p in done:
+        stored = json.loads(point_paths(out, p)[1].read_text())
+        rows.append({**stored["totals"], **{k: stored["metadata"].get(k) for k in PROVENANCE}})
+    totals = pd.DataFrame(rows)
     write_atomic(Path(out) / "points.csv", layers.to_csv(index=False, float_format="%.10g"))
     write_atomic(Path(out) / "totals.csv", totals.to_csv(index=False, float_format="%.10g"))
     return layers, totals

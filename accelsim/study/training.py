@@ -21,19 +21,17 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import io
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
 from accelsim.compile.footprint import footprint
 from accelsim.errors import InputError, OutputError
 from accelsim.hardware import load_hardware, parse_hardware
+from accelsim.plots.common import save_figure
 from accelsim.plots.training import agp_schedule_figure, train_compare_figure
 from accelsim.pruning import ActivationDensity
 from accelsim.pruning.datasets import TASKS, load_task
@@ -392,24 +390,10 @@ def _expected_nnz(config: TrainConfig, sizes: Sequence[int]) -> int:
 
 
 def _save_figure(fig, folder: Path, stem: str) -> None:
-    """``stem``.png (150 dpi) and ``stem``.svg in ``folder``, each written atomically (temporary file in
-    the folder, then ``os.replace``)."""
+    """``stem``.png and ``stem``.svg in ``folder`` (created if missing), each written atomically and
+    byte-reproducibly (:func:`accelsim.plots.common.save_figure`)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError("cannot create figures folder", file=folder, got=error.strerror) from None
-    # no date or version in the files: the same run gives the same bytes
-    for suffix, options in ((".png", {"dpi": 150, "metadata": {"Software": None}}),
-                            (".svg", {"metadata": {"Date": None, "Creator": None}})):
-        buffer = io.BytesIO()
-        with matplotlib.rc_context({"svg.hashsalt": "accelsim"}):   # fixed SVG element ids
-            fig.savefig(buffer, format=suffix[1:], **options)
-        path = folder / f"{stem}{suffix}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as stream:
-                stream.write(buffer.getvalue())
-            os.replace(tmp, path)
-        except OSError as error:
-            Path(tmp).unlink(missing_ok=True)
-            raise OutputError("cannot write figure", file=path, got=str(error)) from error
+    save_figure(fig, folder / stem)

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from accelsim.errors import WorkloadError
+from accelsim.errors import WorkloadError, text_position
 from accelsim.workloads.layers import (LSTM, Attention, Conv2D, DepthwiseConv2D, Embedding, Layer, Linear,
                                        same_padding)
 from accelsim.workloads.model import Model
@@ -212,8 +212,8 @@ def parse_scalesim(text: str, file: str = "<string>", name: str = "topology") ->
                                groups=channels, **shape)
             else:
                 layer = Conv2D(layer_name, in_channels=channels, out_channels=num_filt, **shape)
-        except WorkloadError as exc:   # layers.py's own checks; all are caught above, kept for safety
-            raise _located(exc, file, where) from None
+        except WorkloadError as exc:   # layers.py's own checks not made above (e.g. a layer too large)
+            raise _located(exc, file, where, layer_name) from None
         layers.append(layer)
     if not layers:
         raise WorkloadError("empty workload", file=file, expected="at least one layer row after the header")
@@ -236,8 +236,14 @@ def _cells(line: str) -> list[str]:
 
 
 def _positive_cell(cell: str, file: str, key: str) -> int:
+    if cell.startswith("-") and _INTEGER.match(cell[1:]):
+        raise WorkloadError("dimension must be positive", file=file, key=key, expected="a positive integer",
+                            got=cell)
     if not _INTEGER.match(cell):
         raise WorkloadError("not a whole number", file=file, key=key, expected="a positive integer", got=cell)
+    if len(cell) > 30:   # int() refuses over 4300 digits; any layer this large is refused later anyway
+        raise WorkloadError("number too large", file=file, key=key, expected="a positive integer",
+                            got=f"{len(cell)} digits")
     value = int(cell)
     if value <= 0:
         raise WorkloadError("dimension must be positive", file=file, key=key, expected="a positive integer",
@@ -245,9 +251,11 @@ def _positive_cell(cell: str, file: str, key: str) -> int:
     return value
 
 
-def _located(exc: WorkloadError, file: str, where: str) -> WorkloadError:
-    """``exc`` (raised by a layer constructor, which knows no file) with the file and place added."""
-    key = where if not exc.key else f"{where}: {exc.key}"
+def _located(exc: WorkloadError, file: str, where: str, layer_name: str) -> WorkloadError:
+    """``exc`` (raised by a layer constructor, which knows no file) with the file and place added; the
+    layer's own name in the key (``conv1`` or ``conv1.groups``) is already said by ``where``."""
+    field = exc.key[len(layer_name) + 1:] if exc.key and exc.key.startswith(f"{layer_name}.") else exc.key
+    key = where if not field or field == layer_name else f"{where}: {field}"
     return WorkloadError(exc.problem, file=file, key=key, expected=exc.expected, got=exc.got)
 
 
@@ -279,7 +287,11 @@ _UniqueKeyLoader.add_implicit_resolver(
 
 
 def _safe_load(text: str, file: str) -> Any:
-    loader = _UniqueKeyLoader(text)
+    try:
+        loader = _UniqueKeyLoader(text)   # refuses control characters before reading anything
+    except yaml.reader.ReaderError as exc:
+        raise WorkloadError(f"not valid YAML: {exc.reason} (character #x{exc.character:04x}) at "
+                            f"{text_position(text, exc.position)}", file=file, expected="YAML text") from None
     loader.file = file
     try:
         return loader.get_single_data()
@@ -357,7 +369,7 @@ def _yaml_layer(entry: object, index: int, file: str) -> tuple[Layer, dict[str, 
         return f"{where}.{key} (layer {name})"
 
     kind = entry.get("type")
-    if kind not in LAYER_TYPES:
+    if not isinstance(kind, str) or kind not in LAYER_TYPES:   # a list is no type (and no dict key)
         problem = "missing key" if kind is None else "unknown layer type" + _did_you_mean(kind, list(LAYER_TYPES))
         raise WorkloadError(problem, file=file, key=key_of("type"), expected=" | ".join(LAYER_TYPES), got=kind)
     cls = LAYER_TYPES[kind]

@@ -11,6 +11,9 @@ Conventions, said once:
   tokens) one inference feeds them.
 * ``prunable`` says whether the paper prunes the layer; ``at_inference`` is False for parts that are trained
   but not run when predicting (InceptionV3's auxiliary classifier): counted in ``params``, not simulated.
+* No tensor of a layer (weights, input or output activations of one inference) may exceed
+  ``MAX_TENSOR_ELEMENTS``: seven times the largest tensor of the zoo's paper variants (GNMT's 37.4M-entry
+  embedding). Larger sizes are typos of orders of magnitude, and their masks would not fit in memory.
 """
 from __future__ import annotations
 
@@ -28,6 +31,17 @@ def same_padding(in_size: int, kernel: int, stride: int) -> tuple[int, int]:
     out = math.ceil(in_size / stride)
     total = max((out - 1) * stride + kernel - in_size, 0)
     return total // 2, total - total // 2
+
+
+MAX_TENSOR_ELEMENTS = 2**28   # elements of one weight or activation tensor (module docstring)
+
+
+def _bounded(layer: str, **tensors: int) -> None:
+    """Refuse a layer one of whose tensors (``name=elements``) exceeds ``MAX_TENSOR_ELEMENTS``."""
+    for what, elements in tensors.items():
+        if elements > MAX_TENSOR_ELEMENTS:
+            raise WorkloadError(f"layer too large ({what.replace('_', ' ')})", key=layer,
+                                expected=f"at most {MAX_TENSOR_ELEMENTS} elements per tensor", got=elements)
 
 
 def _positive(layer: str, **values: int) -> None:
@@ -107,6 +121,8 @@ class Conv2D(Layer):
             raise WorkloadError("kernel larger than padded input", key=self.name,
                                 expected=f"kernel <= padded input {self.padded_h}x{self.padded_w}",
                                 got=f"{self.kernel_h}x{self.kernel_w}")
+        _bounded(self.name, weights=self.weight_count, input_activations=self.input_elements,
+                 output_activations=self.output_elements)
 
     @property
     def padded_h(self) -> int:
@@ -173,6 +189,8 @@ class Linear(Layer):
 
     def __post_init__(self) -> None:
         _positive(self.name, in_features=self.in_features, out_features=self.out_features, steps=self.steps)
+        _bounded(self.name, weights=self.weight_count, input_activations=self.steps * self.in_features,
+                 output_activations=self.steps * self.out_features)
 
     @property
     def weight_shape(self) -> tuple[int, ...]:
@@ -205,6 +223,9 @@ class LSTM(Layer):
 
     def __post_init__(self) -> None:
         _positive(self.name, input_size=self.input_size, hidden_size=self.hidden_size, steps=self.steps)
+        _bounded(self.name, weights=self.weight_count,
+                 input_activations=self.steps * (self.input_size + self.hidden_size),
+                 output_activations=self.steps * self.directions * self.hidden_size)
 
     @property
     def directions(self) -> int:
@@ -233,6 +254,8 @@ class Embedding(Layer):
 
     def __post_init__(self) -> None:
         _positive(self.name, vocab_size=self.vocab_size, dim=self.dim, steps=self.steps)
+        _bounded(self.name, weights=self.weight_count, input_activations=self.steps * self.vocab_size,
+                 output_activations=self.steps * self.dim)
 
     @property
     def weight_shape(self) -> tuple[int, ...]:
@@ -265,6 +288,9 @@ class Attention(Layer):
     def __post_init__(self) -> None:
         _positive(self.name, units=self.units, query_size=self.query_size, memory_size=self.memory_size,
                   memory_length=self.memory_length, steps=self.steps)
+        _bounded(self.name, weights=self.weight_count, memory=self.memory_length * self.memory_size,
+                 projected_memory=self.memory_length * self.units, queries=self.steps * self.query_size,
+                 scores=self.steps * self.memory_length)
 
     @property
     def weight_shape(self) -> tuple[int, ...]:

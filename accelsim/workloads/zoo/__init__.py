@@ -70,7 +70,16 @@ def build(name: str, **options: object) -> Model:
         takes = ", ".join(f"--{o.replace('_', '-')}" for o in fam.options) or "no options"
         raise WorkloadError(f"option not used by {fam.name}", key=f"--{unknown[0].replace('_', '-')}",
                             expected=takes, got=given[unknown[0]])
-    return fam.builder(**given)
+    try:
+        return fam.builder(**given)
+    except WorkloadError as exc:
+        # A layer refused as too large by its own checks (layers.MAX_TENSOR_ELEMENTS) knows no option: say
+        # which options made the model that large, and which layer shows it.
+        if not exc.problem.startswith("layer too large") or (exc.key or "").startswith("--"):
+            raise
+        options = ", ".join(f"--{name.replace('_', '-')}" for name in given) or "--model"
+        raise WorkloadError(f"model too large: layer {exc.key}{exc.problem[len('layer too large'):]}",
+                            key=options, expected=exc.expected, got=exc.got) from None
 
 
 def paper_variants() -> list[Model]:

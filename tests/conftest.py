@@ -1,0 +1,119 @@
+"""Helpers shared by the tests: the shipped hardware descriptions as plain data, variants of them with some
+values changed, Hypothesis strategies for small random machines of each engine, the command line run in
+process, and a tiny classification data set."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import strategies as st
+
+from accelsim import cli
+from accelsim.hardware import parse_hardware
+from accelsim.hardware.schema import HardwareConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+HWCONFIGS = ROOT / "hwconfigs"
+
+#: The shipped description of each engine.
+SHIPPED = {"systolic": "dense_edge.yaml", "dcnn": "dcnn.yaml", "scnn": "scnn_like.yaml", "eie": "eie_like.yaml"}
+_RAW: dict[str, dict] = {}
+DELETE = object()
+
+
+def raw_config(name: str) -> dict:
+    """A fresh copy of the YAML data of ``hwconfigs/<name>`` (an engine name picks its shipped file)."""
+    name = SHIPPED.get(name, name)
+    if name not in _RAW:
+        _RAW[name] = yaml.safe_load((HWCONFIGS / name).read_text())
+    return copy.deepcopy(_RAW[name])
+
+
+def set_path(data: dict, dotted: str, value: object) -> None:
+    """Set (or, with ``DELETE``, remove) the value at a ``__``- or ``.``-separated key path of ``data``."""
+    *parents, last = dotted.replace("__", ".").split(".")
+    for key in parents:
+        data = data[key]
+    if value is DELETE:
+        del data[last]
+    else:
+        data[last] = value
+
+
+def hw_variant(base: str, changes: dict[str, object] | None = None, **more: object) -> HardwareConfig:
+    """The shipped description ``base`` (file or engine name) with values changed: keys are dotted or
+    ``__``-separated paths (``pe_array__rows=4``, ``{"dram.latency_cycles": 0}``)."""
+    data = raw_config(base)
+    for path, value in {**(changes or {}), **more}.items():
+        set_path(data, path, value)
+    return parse_hardware(yaml.safe_dump(data, sort_keys=False), f"{SHIPPED.get(base, base)} (variant)")
+
+
+def _sized(draw, words_per_bank: st.SearchStrategy[int], word_bytes: int, banks: int) -> int:
+    """A buffer size that is a whole number of words in every bank."""
+    return draw(words_per_bank) * word_bytes * banks
+
+
+@st.composite
+def small_hw(draw, engine: str) -> dict[str, object]:
+    """Changes (for :func:`hw_variant`) that make a small random machine of ``engine``: a few PEs, random
+    multiplier arrays, banks, FIFOs, buffer sizes, DRAM bandwidth and latency. Kept small so that one
+    layer simulates in milliseconds; buffers large enough for the small layers the property tests use."""
+    bandwidth = draw(st.sampled_from([0.25, 0.5, 1, 2, 3, 4, 8, 12.5, 16, 64, 1000]))
+    changes: dict[str, object] = {"dram.latency_cycles": draw(st.integers(0, 300))}
+    if engine == "systolic":
+        changes.update({"pe_array.rows": draw(st.integers(1, 12)), "pe_array.cols": draw(st.integers(1, 12)),
+                        "dataflow": draw(st.sampled_from(["ws", "os", "is"])),
+                        "dram.bandwidth_bytes_per_cycle": bandwidth})
+        for name in ("ifmap", "filter", "ofmap"):
+            banks = draw(st.sampled_from([1, 2, 4, 32]))
+            changes[f"buffers.{name}.banks"] = banks
+            changes[f"buffers.{name}.size_bytes"] = _sized(draw, st.integers(512, 4096), 1, banks)
+    elif engine in ("dcnn", "scnn"):
+        changes.update({"pe_array.rows": draw(st.integers(1, 4)), "pe_array.cols": draw(st.integers(1, 4)),
+                        "pe.multipliers_f": draw(st.integers(1, 4)), "pe.multipliers_i": draw(st.integers(1, 4)),
+                        "pe.accumulator_banks": draw(st.sampled_from([1, 2, 8, 16, 32])),
+                        "pe.accumulator_entries": draw(st.integers(16, 128)),
+                        "pe.weight_fifo_entries": draw(st.integers(1, 64)),
+                        "dram": {"bandwidth_bytes_per_cycle": bandwidth,
+                                 "latency_cycles": changes.pop("dram.latency_cycles")}})
+        for name in ("iaram", "oaram"):
+            changes[f"buffers.{name}.size_bytes"] = _sized(draw, st.integers(256, 2048), 8, 1)
+    elif engine == "eie":
+        changes.update({"pe_array.cols": draw(st.integers(1, 16)),
+                        "pe.activation_fifo_depth": draw(st.integers(1, 8)),
+                        "buffers.spmat.size_bytes": _sized(draw, st.integers(64, 4096), 8, 1),
+                        "dram": {"bandwidth_bytes_per_cycle": bandwidth,
+                                 "latency_cycles": changes.pop("dram.latency_cycles")}})
+    else:
+        raise ValueError(engine)
+    return changes
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    """``accelsim ARGV`` in this process: (exit status, stdout, stderr); argparse's exits included."""
+    try:
+        status = cli.main([str(a) for a in argv])
+    except SystemExit as stop:
+        status = stop.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    """Three Gaussian blobs in 8 dimensions: 120 training and 60 test samples (x_train, y_train, x_test,
+    y_test)."""
+    rng = np.random.default_rng(11)
+    centres = rng.normal(scale=2.0, size=(3, 8))
+
+    def draw(count):
+        y = np.arange(count) % 3
+        return centres[y] + rng.normal(size=(count, 8)), y
+
+    x_train, y_train = draw(120)
+    x_test, y_test = draw(60)
+    return x_train, y_train, x_test, y_test
