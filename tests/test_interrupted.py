@@ -228,14 +228,14 @@ def test_result_files_have_ordinary_permissions(reference_simulation):
 
 def test_a_failed_write_is_an_output_error_and_leaves_the_old_file(tmp_path, monkeypatch):
     from accelsim.errors import OutputError
-    from accelsim.reports import writers
+    from accelsim import atomic
     path = tmp_path / "totals.csv"
     path.write_text("old\n")
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(writers.os, "fdopen", disk_full)
+    monkeypatch.setattr(atomic.os, "replace", disk_full)
     with pytest.raises(OutputError, match="totals.csv: cannot write output file; got 'No space left on device'"):
-        writers.write_atomic(path, "new\n")
+        atomic.write_text(path, "new\n")
     assert path.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["totals.csv"]

@@ -7,7 +7,6 @@ matplotlib state.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -17,7 +16,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from accelsim.errors import InputError, OutputError
+from accelsim.atomic import replacing
+from accelsim.errors import InputError
 from accelsim.units import PJ_PER_J
 
 #: Display units: reports hold pJ and s; figures show uJ per inference and ms (model) or us (layer).
@@ -172,16 +172,8 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str] = ("png", "svg")
     written = []
     for fmt in formats:
         target = stem.with_name(f"{stem.name}.{fmt}")
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")    # open(): the user's umask applies
-        try:
-            with open(tmp, "wb") as f, matplotlib.rc_context({"svg.hashsalt": "accelsim", "svg.fonttype": "path"}):
-                fig.savefig(f, format=fmt, dpi=SAVE_DPI, metadata=_SAVE_METADATA.get(fmt))
-            os.replace(tmp, target)
-        except OSError as error:
-            tmp.unlink(missing_ok=True)
-            raise OutputError("cannot write figure", file=target, got=error.strerror) from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with replacing(target, what="figure") as tmp, open(tmp, "xb") as f, \
+                matplotlib.rc_context({"svg.hashsalt": "accelsim", "svg.fonttype": "path"}):
+            fig.savefig(f, format=fmt, dpi=SAVE_DPI, metadata=_SAVE_METADATA.get(fmt))
         written.append(target)
     return written

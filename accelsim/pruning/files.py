@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import secrets
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from accelsim.atomic import replacing
 from accelsim.errors import MaskError, OutputError
 from accelsim.pruning.masks import Masks
 from accelsim.workloads.layers import Layer
@@ -34,9 +34,8 @@ _NPY_MAGIC = b"\x93NUMPY"
 def save_masks(path: str | os.PathLike[str], masks: Mapping[str, np.ndarray], *, force: bool = False) -> Path:
     """Write ``masks`` (layer name -> boolean array) to the ``.npz`` file ``path``; return the path.
 
-    An existing ``path`` is an :class:`OutputError` unless ``force``. The file is written to a temporary
-    file in the same folder and moved into place with ``os.replace``, so ``path`` is either absent, the old
-    file or the complete new one; on any error nothing is left behind.
+    An existing ``path`` is an :class:`OutputError` unless ``force``. Written atomically
+    (:func:`accelsim.atomic.replacing`): ``path`` is either absent, the old file or the complete new one.
     """
     path = Path(path)
     checked = Masks(masks)   # refuses non-boolean arrays before anything is written
@@ -47,19 +46,11 @@ def save_masks(path: str | os.PathLike[str], masks: Mapping[str, np.ndarray], *,
     folder = path.parent
     if not folder.is_dir():
         raise OutputError("output folder does not exist", file=path, expected=f"an existing folder {folder}")
-    temporary = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    try:
-        with zipfile.ZipFile(temporary, "x", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, mask in checked.items():
-                with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
-                    np.lib.format.write_array(member, mask, allow_pickle=False)
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise OutputError("cannot write mask file", file=path, got=str(error)) from error
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with replacing(path, what="mask file") as temporary, \
+            zipfile.ZipFile(temporary, "x", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, mask in checked.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, mask, allow_pickle=False)
     return path
 
 

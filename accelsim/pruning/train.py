@@ -78,7 +78,6 @@ import json
 import math
 import numbers
 import os
-import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -88,6 +87,7 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import ArrayLike
 
+from accelsim.atomic import replacing
 from accelsim.errors import InputError, OutputError
 from accelsim.pruning.files import save_masks
 from accelsim.pruning.masks import Masks, magnitude_mask, prune
@@ -439,8 +439,8 @@ def save_run(out_dir: str | os.PathLike[str], result: TrainResult, *, force: boo
     log's columns, one row per training step; floats written exactly (``repr``), NaN as an empty field) and
     ``config.json`` (the TrainConfig, layer sizes, pruned layers, final accuracies and nnz). If any of them
     exists, :class:`OutputError` unless ``force``. Each file is written to a temporary file in the folder
-    first; only when all are complete are they moved into place (``os.replace``), so a failure leaves the
-    folder's old files as they were.
+    first; only when all are complete are they moved into place (:func:`accelsim.atomic.replacing`), so a
+    failure leaves the folder's old files as they were.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -453,9 +453,8 @@ def save_run(out_dir: str | os.PathLike[str], result: TrainResult, *, force: boo
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError("cannot create output folder", file=out, got=error.strerror) from None
-    token = secrets.token_hex(4)
-    temporary = {name: out / f".{name}.{token}.tmp" for name in RUN_FILES}
-    try:
+    with contextlib.ExitStack() as files:   # every file replaced on leaving, and only if all were written
+        temporary = {name: files.enter_context(replacing(out / name, what="run file")) for name in RUN_FILES}
         save_masks(temporary["masks.npz"], result.masks)
         with open(temporary["weights.npz"], "xb") as stream:
             np.savez(stream, **{f"{name}.{part}": array for name in result.layer_names
@@ -466,13 +465,6 @@ def save_run(out_dir: str | os.PathLike[str], result: TrainResult, *, force: boo
         with open(temporary["config.json"], "x", encoding="utf-8") as stream:
             json.dump(_summary(result), stream, indent=2, sort_keys=True)
             stream.write("\n")
-        for name in RUN_FILES:
-            os.replace(temporary[name], out / name)
-    except OSError as error:
-        raise OutputError("cannot write run files", file=out, got=str(error)) from error
-    finally:
-        for path in temporary.values():
-            path.unlink(missing_ok=True)
     return [out / name for name in RUN_FILES]
 
 

@@ -1,7 +1,7 @@
 """Writing results to disk: atomically, never over a user's files without ``force`` (layer 6).
 
-Every file is written to a temporary file beside it and renamed into place, so a reader, or a run killed at
-any moment, never sees half a file. A simulation's results (``layers.csv``, ``summary.json``) appear
+Every file is written through :mod:`accelsim.atomic` (a temporary file beside it, renamed into place), so a
+reader, or a run killed at any moment, never sees half a file. A simulation's results (``layers.csv``, ``summary.json``) appear
 together: they are written into a hidden staging folder renamed to the output folder when that does not
 exist yet or is empty; into an existing folder with other files they are written one by one, and
 ``summary.json``, written last, marks them complete. A run killed meanwhile can leave only hidden
@@ -13,9 +13,9 @@ import json
 import os
 import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
+from accelsim.atomic import write_text
 from accelsim.errors import OutputError
 from accelsim.reports.results import SimulationResult
 
@@ -48,37 +48,6 @@ def prepare_output_dir(out: Path, *, force: bool, files: tuple[str, ...] = RESUL
     return out
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_umask()   # what open() would give; mkstemp's files are private (0o600)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder (created if missing) and a
-    rename, so a reader (or a crash) never sees half a file. An OS error is an :class:`OutputError`."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as error:
-        raise OutputError("cannot write output file", file=path, got=error.strerror or str(error)) from None
-    try:
-        os.fchmod(fd, _FILE_MODE)
-        with os.fdopen(fd, "w", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as error:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError("cannot write output file", file=path, got=error.strerror or str(error)) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def summary_dict(result: SimulationResult) -> dict:
     """What summary.json holds: the run metadata and the model's totals."""
     return {"metadata": result.metadata,
@@ -95,7 +64,7 @@ def write_results(result: SimulationResult, out: Path, *, force: bool = False) -
     if not (out.is_dir() and any(out.iterdir())) and _write_staged(out, texts):
         return paths
     for name, text in texts.items():   # summary.json last: it marks the results complete
-        write_atomic(out / name, text)
+        write_text(out / name, text)
     return paths
 
 
@@ -111,7 +80,7 @@ def _write_staged(out: Path, texts: dict[str, str]) -> bool:
                           got=error.strerror or str(error)) from None
     try:
         for name, text in texts.items():
-            write_atomic(staging / name, text)
+            write_text(staging / name, text)
         os.rename(staging, out)  # atomic; replaces out only if it is an empty folder
         return True
     except OSError:

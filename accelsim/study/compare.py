@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from accelsim.atomic import write_text
 from accelsim.errors import InputError
 from accelsim.reference import paper_table
-from accelsim.reports.writers import write_atomic
 from accelsim.study import sweep
 from accelsim.study.single import footprint_table
 from accelsim.workloads import zoo
@@ -82,7 +82,7 @@ def compare(family: str, hw_files: Sequence[Path], out: Path, *, seed: int = 0, 
     _, totals = sweep.gather(points, out)
     storage = _storage(zoo_family, chosen, seed)
     table = totals.merge(storage, on=["model", "sparsity"], how="left")
-    write_atomic(Path(out) / "compare.csv", table.to_csv(index=False, float_format="%.10g"))
+    write_text(Path(out) / "compare.csv", table.to_csv(index=False, float_format="%.10g"))
     return table
 
 

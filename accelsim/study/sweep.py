@@ -21,9 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from accelsim import __version__
+from accelsim.atomic import write_text
 from accelsim.errors import InputError, OutputError
 from accelsim.hardware import load_hardware, parse_hardware
-from accelsim.reports.writers import write_atomic
 from accelsim.study.single import check_runs, check_sparsity, simulate
 from accelsim.workloads import zoo
 
@@ -95,8 +95,8 @@ def store(out: Path, point: Point, layers: pd.DataFrame, summary: dict) -> None:
     """Write one finished point: rows first, then the JSON that marks it complete (both atomic)."""
     rows_path, done_path = point_paths(out, point)
     rows_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(rows_path, layers.to_csv(index=False, float_format="%.10g"))
-    write_atomic(done_path, json.dumps({"inputs": {k: v for k, v in asdict(point).items() if k != "hw_text"},
+    write_text(rows_path, layers.to_csv(index=False, float_format="%.10g"))
+    write_text(done_path, json.dumps({"inputs": {k: v for k, v in asdict(point).items() if k != "hw_text"},
                                         **summary}, indent=1, sort_keys=True) + "\n")
 
 
@@ -187,6 +187,6 @@ def gather(points: Sequence[Point], out: Path) -> tuple[pd.DataFrame, pd.DataFra
         stored = json.loads(point_paths(out, p)[1].read_text())
         rows.append({**stored["totals"], **{k: stored["metadata"].get(k) for k in PROVENANCE}})
     totals = pd.DataFrame(rows)
-    write_atomic(Path(out) / "points.csv", layers.to_csv(index=False, float_format="%.10g"))
-    write_atomic(Path(out) / "totals.csv", totals.to_csv(index=False, float_format="%.10g"))
+    write_text(Path(out) / "points.csv", layers.to_csv(index=False, float_format="%.10g"))
+    write_text(Path(out) / "totals.csv", totals.to_csv(index=False, float_format="%.10g"))
     return layers, totals

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from accelsim.atomic import write_text
 from accelsim.compile.footprint import footprint
 from accelsim.errors import InputError, OutputError
 from accelsim.hardware import load_hardware, parse_hardware
@@ -38,7 +39,7 @@ from accelsim.pruning.datasets import TASKS, load_task
 from accelsim.pruning.masks import rounded_count
 from accelsim.pruning.train import (RUN_FILES, TrainConfig, TrainResult, equal_nnz_width, mask_updates, save_run,
                                     to_model, train)
-from accelsim.reports.writers import prepare_output_dir, write_atomic
+from accelsim.reports.writers import prepare_output_dir
 from accelsim.study.single import simulate
 
 KINDS = ("large-sparse", "small-dense")
@@ -157,8 +158,8 @@ def train_compare(task: str | Sequence[np.ndarray] = "mnist1d", *, large_hidden:
     results = pd.DataFrame(rows)
     summary = summarise(results)
     if out_dir is not None:
-        write_atomic(out_dir / "results.csv", results.to_csv(index=False, float_format="%.10g"))
-        write_atomic(out_dir / "summary.csv", summary.to_csv(index=False, float_format="%.10g"))
+        write_text(out_dir / "results.csv", results.to_csv(index=False, float_format="%.10g"))
+        write_text(out_dir / "summary.csv", summary.to_csv(index=False, float_format="%.10g"))
         name = task if isinstance(task, str) else "task"
         title = (f"{name}: large-sparse {'-'.join(map(str, (features, *large_hidden, classes)))} (AGP) vs "
                  f"small-dense at equal NNZ; mean +- std over {len(seeds)} seed(s)")
