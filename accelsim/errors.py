@@ -7,6 +7,9 @@ else that escapes is an internal error (status 1).
 """
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class AccelsimError(Exception):
     """Base class of every error accelsim raises on purpose."""
@@ -114,3 +117,10 @@ def text_position(text: str, offset: int) -> str:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return f"line {line}, column {column}"
+
+
+def did_you_mean(word: object, options: Iterable[object]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``options`` to ``word`` (difflib's ratio >= 0.6), or
+    ``""``: the hint every "unknown name" message ends with."""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -317,7 +317,7 @@ CASES: list[Case] = [
          all_of(GOOD_HW, write("net.csv", CSV_HEADER + "Conv1, 1000, 1000, 3, 3, 1000000, 8, 1,\n"))),
     Case("workload-unknown-key", "workload YAML with a misspelt layer key", simulate_workload("net.yaml"),
          ("net.yaml", "layers[0].kernal_w (layer conv1)", "unknown key for a conv2d layer",
-          "did you mean kernel_w?"),
+          "did you mean 'kernel_w'?"),
          all_of(GOOD_HW, write("net.yaml", WORKLOAD_YAML.replace("kernel_w: 3", "kernal_w: 3")))),
     Case("workload-duplicate-key", "workload YAML with a duplicate key", simulate_workload("net.yaml"),
          ("net.yaml", "in_h", "duplicate key (lines 9 and 10)"),
@@ -386,7 +386,7 @@ CASES: list[Case] = [
          ("--sparsity", "sparsity out of range", "got 1.0")),
     # models and options ---------------------------------------------------------------------------------
     Case("model-unknown", "unknown model name", simulate(model=("--model", "mobilenet_v2")),
-         ("--model", "unknown model (did you mean mobilenet_v1?)", "expected mobilenet_v1 | inception_v3"), GOOD_HW),
+         ("--model", "unknown model (did you mean 'mobilenet_v1'?)", "expected mobilenet_v1 | inception_v3"), GOOD_HW),
     Case("model-option-not-used", "option the model does not take", simulate(model=(*MOBILENET, "--units", "512")),
          ("--units", "option not used by mobilenet_v1", "expected --width"), GOOD_HW),
     Case("model-unknown-flag", "misspelt option", simulate(model=("--model", "mobilenet_v1", "--widht", "0.5")),

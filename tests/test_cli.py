@@ -86,5 +86,5 @@ def test_console_script_reports_without_traceback():
     done = subprocess.run([sys.executable, "-m", "accelsim.cli", "footprint", "--model", "mobilenett",
                            "--sparsity", "0.5"], capture_output=True, text=True)
     assert done.returncode == 2
-    assert done.stderr.startswith("accelsim: error: --model: unknown model (did you mean mobilenet")
+    assert done.stderr.startswith("accelsim: error: --model: unknown model (did you mean 'mobilenet")
     assert "Traceback" not in done.stderr

@@ -310,20 +310,20 @@ def test_yaml_missing_layers_key(tmp_path):
 
 def test_yaml_unknown_top_level_key(tmp_path):
     message = error_of(write(tmp_path, "k.yaml", "name: x\nlayer:\n" + GOOD_LAYER))
-    assert "unknown key (did you mean layers?)" in message and ": layer:" in message
+    assert "unknown key (did you mean 'layers'?)" in message and ": layer:" in message
 
 
 def test_yaml_unknown_layer_type(tmp_path):
     message = error_of(write(tmp_path, "t.yaml", "name: x\nlayers:\n"
                                                 "  - {name: c, type: conv_2d, in_channels: 1}\n"))
-    assert "unknown layer type (did you mean conv2d?)" in message and "layers[0].type (layer c)" in message
+    assert "unknown layer type (did you mean 'conv2d'?)" in message and "layers[0].type (layer c)" in message
     assert "'conv_2d'" in message
 
 
 def test_yaml_unknown_layer_key(tmp_path):
     message = error_of(write(tmp_path, "k.yaml", "name: x\nlayers:\n" + GOOD_LAYER
                                                 + "  - {name: g, type: linear, in_feature: 8, out_features: 4}\n"))
-    assert "did you mean in_features?" in message and "layers[1].in_feature (layer g)" in message
+    assert "did you mean 'in_features'?" in message and "layers[1].in_feature (layer g)" in message
 
 
 def test_yaml_missing_layer_key(tmp_path):

@@ -137,7 +137,7 @@ def test_bad_layer_dimensions_name_the_layer(make):
 
 def test_zoo_build_and_errors():
     assert zoo.build("mobilenet", width=0.5).params == zoo.mobilenet_v1(0.5).params
-    with pytest.raises(WorkloadError, match="did you mean mobilenet_v1"):
+    with pytest.raises(WorkloadError, match="did you mean 'mobilenet_v1'"):
         zoo.build("mobilenet_v2")
     with pytest.raises(WorkloadError, match="--size"):
         zoo.build("mobilenet_v1", size="large")

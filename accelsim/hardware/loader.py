@@ -21,10 +21,10 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from accelsim.errors import ConfigError, ManyInputErrors, text_position
+from accelsim.errors import ConfigError, ManyInputErrors, did_you_mean, text_position
 from accelsim.hardware.schema import (BUFFER_ACTIONS, ENGINE_KEYS, MAX_PES, REQUIRED_ENERGY, REQUIRED_HOLDS,
                                       Buffer, HardwareConfig, InvalidValue, Named, Section, Spec,
-                                      required_energy, suggestion)
+                                      required_energy)
 
 MAX_FILE_BYTES = 1_000_000           # 1 MB: a hardware description is a few kB
 MAX_NODES = 10_000                   # YAML nodes after alias expansion; a shipped config has about 300
@@ -205,7 +205,7 @@ class _Checker:
             return {}
         for key in raw:
             if key not in specs:
-                self.fail(_join(path, key), "unknown key" + suggestion(key, specs),
+                self.fail(_join(path, key), "unknown key" + did_you_mean(key, specs),
                           expected="one of " + ", ".join(specs))
         values = dict(given)
         for name, f in specs.items():
@@ -333,9 +333,9 @@ class _Checker:
         components = sorted({c for c, _ in required})
         for component, action in sorted(given - required):
             if component in components:
-                hint = suggestion(action, [a for c, a in required if c == component])
+                hint = did_you_mean(action, [a for c, a in required if c == component])
             else:
-                hint = suggestion(component, components)
+                hint = did_you_mean(component, components)
             self.fail(f"energy.dynamic.{component}.{action}", f"not counted by engine {engine}{hint}",
                       expected="one of " + ", ".join(f"{c}.{a}" for c, a in sorted(required)))
         for component, action in sorted(required - given):
@@ -344,5 +344,5 @@ class _Checker:
                       expected=f"{{pj: <pJ per {unit}>, source: <text>}}: engine {engine} counts it")
         for entry in energy.static:
             if entry.component not in components:
-                self.fail(f"energy.static.{entry.component}", "unknown component" + suggestion(
+                self.fail(f"energy.static.{entry.component}", "unknown component" + did_you_mean(
                     entry.component, components), expected="one of " + ", ".join(components))

@@ -38,16 +38,14 @@ error), ``REQUIRED_HOLDS`` (the data kinds some buffer must hold) and ``REQUIRED
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import json
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from accelsim.errors import ConfigError
+from accelsim.errors import ConfigError, did_you_mean
 
 ENGINES = ("systolic", "dcnn", "scnn", "eie")
 DATAFLOWS = ("ws", "os", "is")
@@ -122,12 +120,6 @@ class InvalidValue(Exception):
     def __init__(self, problem: str) -> None:
         super().__init__(problem)
         self.problem = problem
-
-
-def suggestion(word: object, options: Iterable[object]) -> str:
-    """`` (did you mean 'x'?)`` for the closest of ``options`` to ``word``, or ``""``."""
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _number(value: object) -> float | int:
@@ -223,7 +215,7 @@ class OneOf:
 
     def convert(self, value: object) -> str:
         if value not in self.options:
-            raise InvalidValue("unknown value" + suggestion(value, self.options))
+            raise InvalidValue("unknown value" + did_you_mean(value, self.options))
         return str(value)
 
 
@@ -242,7 +234,7 @@ class SetOf:
             raise InvalidValue("not a non-empty list")
         for item in value:
             if item not in self.options:
-                raise InvalidValue(f"unknown value {item!r}" + suggestion(item, self.options))
+                raise InvalidValue(f"unknown value {item!r}" + did_you_mean(item, self.options))
         if len(set(value)) != len(value):
             raise InvalidValue("a value is listed twice")
         return tuple(sorted(value))
@@ -466,7 +458,7 @@ class HardwareConfig:
             if buffer.name == name:
                 return buffer
         names = [b.name for b in self.buffers]
-        raise ConfigError("no such buffer" + suggestion(name, names), file=self.source,
+        raise ConfigError("no such buffer" + did_you_mean(name, names), file=self.source,
                           key=f"buffers.{name}", expected="one of " + ", ".join(names))
 
     def buffers_at(self, level: str) -> tuple[Buffer, ...]:

@@ -22,7 +22,6 @@ is not modelled (a global average pool makes its output nearly dense): use an ov
 """
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
 from collections.abc import Mapping
@@ -30,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from accelsim.errors import InputError
+from accelsim.errors import InputError, did_you_mean
 from accelsim.pruning.masks import rounded_count
 from accelsim.pruning.synthetic import ACTIVATIONS, layer_rng
 from accelsim.workloads.layers import LSTM, Conv2D, Layer, Linear
@@ -73,10 +72,9 @@ class ActivationDensity:
             previous = layer
         for name, density in self.overrides:
             if name not in result:
-                close = difflib.get_close_matches(name, list(result), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise InputError("activation density names no Conv2D, Linear or LSTM layer", key=name,
-                                 expected=f"such a layer of {model.name} run at inference{hint}", got=name)
+                                 expected=f"such a layer of {model.name} run at inference"
+                                          f"{did_you_mean(name, result)}", got=name)
             result[name] = density
         return result
 

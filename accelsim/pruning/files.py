@@ -12,7 +12,6 @@ have one (it is then applied). Nothing is ever unpickled.
 """
 from __future__ import annotations
 
-import difflib
 import os
 import zipfile
 import zlib
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from accelsim.atomic import replacing
-from accelsim.errors import MaskError, OutputError
+from accelsim.errors import MaskError, OutputError, did_you_mean
 from accelsim.pruning.masks import Masks
 from accelsim.workloads.layers import Layer
 from accelsim.workloads.model import Model
@@ -102,10 +101,8 @@ def _entry(archive: np.lib.npyio.NpzFile, name: str, path: Path, model: Model,
            layers: Mapping[str, Layer]) -> np.ndarray:
     """The checked boolean mask stored under ``name``."""
     if name not in layers:
-        close = difflib.get_close_matches(name, list(layers), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise MaskError("mask for a layer the model does not have", file=path, key=name,
-                        expected=f"a layer of {model.name}{hint}", got=name)
+                        expected=f"a layer of {model.name}{did_you_mean(name, layers)}", got=name)
     shape = layers[name].weight_shape
     declared_shape, declared_dtype = _declared(archive, name, path)
     if declared_dtype.hasobject:

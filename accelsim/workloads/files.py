@@ -16,7 +16,6 @@ conv3)``, ``line 5 (Conv3): Filter Height``), what was expected and what was fou
 """
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -27,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from accelsim.errors import WorkloadError, text_position
+from accelsim.errors import WorkloadError, did_you_mean, text_position
 from accelsim.workloads.layers import (LSTM, Attention, Conv2D, DepthwiseConv2D, Embedding, Layer, Linear,
                                        same_padding)
 from accelsim.workloads.model import Model
@@ -109,11 +108,6 @@ def _read_text(path: str | os.PathLike[str]) -> str:
     except UnicodeDecodeError as exc:
         raise WorkloadError("not UTF-8 text", file=path, expected="a UTF-8 text file",
                             got=f"byte {exc.start}") from None
-
-
-def _did_you_mean(word: object, choices: list[str]) -> str:
-    close = difflib.get_close_matches(str(word), choices, n=1)
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 # --- SCALE-Sim topology CSV --------------------------------------------------------------------------------
@@ -317,7 +311,7 @@ def parse_yaml(text: str, file: str = "<string>") -> Workload:
                             expected="a mapping with keys name and layers", got=raw)
     for key in raw:
         if key not in TOP_KEYS:
-            raise WorkloadError("unknown key" + _did_you_mean(key, list(TOP_KEYS)), file=file, key=str(key),
+            raise WorkloadError("unknown key" + did_you_mean(key, list(TOP_KEYS)), file=file, key=str(key),
                                 expected="one of " + ", ".join(TOP_KEYS))
     for key in ("name", "layers"):
         if key not in raw:
@@ -370,14 +364,14 @@ def _yaml_layer(entry: object, index: int, file: str) -> tuple[Layer, dict[str, 
 
     kind = entry.get("type")
     if not isinstance(kind, str) or kind not in LAYER_TYPES:   # a list is no type (and no dict key)
-        problem = "missing key" if kind is None else "unknown layer type" + _did_you_mean(kind, list(LAYER_TYPES))
+        problem = "missing key" if kind is None else "unknown layer type" + did_you_mean(kind, list(LAYER_TYPES))
         raise WorkloadError(problem, file=file, key=key_of("type"), expected=" | ".join(LAYER_TYPES), got=kind)
     cls = LAYER_TYPES[kind]
     specs = {f.name: f for f in fields(cls) if f.name != "name"}
     allowed = ["name", "type", *specs, *DENSITY_KEYS]
     for key in entry:
         if key not in allowed:
-            raise WorkloadError(f"unknown key for a {kind} layer" + _did_you_mean(key, allowed), file=file,
+            raise WorkloadError(f"unknown key for a {kind} layer" + did_you_mean(key, allowed), file=file,
                                 key=key_of(key), expected="one of " + ", ".join(allowed))
     for key in REQUIRED[kind]:
         if key not in entry:

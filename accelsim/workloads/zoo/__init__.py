@@ -5,11 +5,10 @@ variants the paper trained (what ``accelsim models`` lists).
 """
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from accelsim.errors import WorkloadError
+from accelsim.errors import WorkloadError, did_you_mean
 from accelsim.workloads.model import Model
 from accelsim.workloads.zoo.gnmt import gnmt
 from accelsim.workloads.zoo.inception import inception_v3
@@ -52,8 +51,7 @@ def family(name: str) -> Family:
     """The family called ``name`` (or one of its aliases); an unknown name suggests the closest."""
     key = ALIASES.get(name, name)
     if key not in FAMILIES:
-        close = difflib.get_close_matches(name, list(FAMILIES) + list(ALIASES), n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
+        hint = did_you_mean(name, list(FAMILIES) + list(ALIASES))
         raise WorkloadError(f"unknown model{hint}", key="--model", expected=" | ".join(FAMILIES), got=name)
     return FAMILIES[key]
 
