@@ -19,6 +19,7 @@ from accelsim.hardware import load_hardware
 from accelsim.pruning import load_masks
 from accelsim.reports import prepare_output_dir, write_results
 from accelsim.workloads import zoo
+from accelsim.workloads.files import read_workload
 
 EXIT_BAD_INPUT = 2
 
@@ -65,7 +66,8 @@ def _add_model_options(parser: argparse.ArgumentParser, *, workload: bool = Fals
         which = group.add_mutually_exclusive_group(required=True)
         which.add_argument("--model", help=f"zoo family: {', '.join(zoo.FAMILIES)}")
         which.add_argument("--workload", type=Path,
-                           help="a workload file: accelsim YAML or a SCALE-Sim topology CSV")
+                           help="a workload file: accelsim YAML (its weight and activation densities apply) "
+                                "or a SCALE-Sim topology CSV")
     else:
         group.add_argument("--model", required=True, help=f"zoo family: {', '.join(zoo.FAMILIES)}")
     group.add_argument("--width", type=float, help="MobileNet width multiplier (default 1.0)")
@@ -77,9 +79,6 @@ def _add_model_options(parser: argparse.ArgumentParser, *, workload: bool = Fals
 
 
 def _model(args: argparse.Namespace):
-    if getattr(args, "workload", None) is not None:
-        from accelsim.workloads.files import load_workload
-        return load_workload(args.workload)
     options = {name: getattr(args, name) for name in ("width", "size", "steps", "units", "src_len", "tgt_len")}
     return zoo.build(args.model, **options)
 
@@ -124,11 +123,15 @@ SIMULATE_COLUMNS = ("layer", "kind", "cycles", "latency_s", "multiplier_utilizat
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw)
-    model = _model(args)
+    workload = read_workload(args.workload) if args.workload is not None else None
+    model = workload.model if workload is not None else _model(args)
     masks = load_masks(args.masks, model) if args.masks is not None else None
     if args.out is not None:
         prepare_output_dir(args.out, force=args.force)
-    result = study.simulate(model, hw, masks=masks, sparsity=args.sparsity, seed=args.seed)
+    if workload is not None:
+        result = study.simulate_workload(workload, hw, masks=masks, sparsity=args.sparsity, seed=args.seed)
+    else:
+        result = study.simulate(model, hw, masks=masks, sparsity=args.sparsity, seed=args.seed)
     if args.out is not None:
         write_results(result, args.out, force=args.force)
     if args.quiet:

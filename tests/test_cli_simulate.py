@@ -1,4 +1,5 @@
 """``accelsim simulate`` as a user runs it: outputs, and every class of bad input -> one line, exit 2."""
+import io
 import json
 import pathlib
 
@@ -84,3 +85,29 @@ def test_masks_of_another_model_name_the_layer(capsys, tmp_path):
     status, _, err = run_cli(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", DENSE_EDGE,
                          "--masks", masks)
     assert status == 2 and "m.npz" in err
+
+
+def one_linear(**densities) -> str:
+    extra = "".join(f"\n    {key}: {value}" for key, value in densities.items())
+    return f"name: one\nlayers:\n  - name: fc\n    type: linear\n    in_features: 64\n    out_features: 64{extra}\n"
+
+
+@pytest.mark.parametrize("densities,argv,useful", [
+    # 64 x 64 weights at density 0.25 keep exactly 1024; every input non-zero: 1024 products
+    ({"weight_density": 0.25}, (), 1024),
+    # all 4096 weights kept, exactly 32 of the 64 inputs non-zero: 64 rows x 32 = 2048 products
+    ({"activation_density": 0.5}, (), 2048),
+    # --sparsity 0.5 replaces the file's 0.25: 2048 weights kept, every input non-zero
+    ({"weight_density": 0.25, "activation_density": 1.0}, ("--sparsity", "0.5"), 2048),
+])
+def test_workload_file_densities_apply(capsys, tmp_path, densities, argv, useful):
+    """A workload file's weight_density prunes its layer and activation_density thins its input, as the
+    file format says (traces/README.md); on EIE, which skips both kinds of zero, the useful MACs of one
+    64 -> 64 Linear step follow by hand. --sparsity replaces the file's weight densities."""
+    path = tmp_path / "one.yaml"
+    path.write_text(one_linear(**densities))
+    status, out, err = run_cli(capsys, "simulate", "--workload", path, "--hw", ROOT / "hwconfigs" / "eie_like.yaml",
+                               "--csv", *argv)
+    assert status == 0, err
+    row = pd.read_csv(io.StringIO(out)).iloc[0]
+    assert row["layer"] == "fc" and row["useful_macs"] == useful

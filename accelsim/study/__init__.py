@@ -4,6 +4,7 @@
   file, simulation.
 * :mod:`~accelsim.study.sweep`: grids of simulations, parallel and resumable.
 """
-from accelsim.study.single import check_sparsity, footprint_table, models_table, prune_to_file, simulate
+from accelsim.study.single import (check_sparsity, footprint_table, models_table, prune_to_file, simulate,
+                                   simulate_workload)
 
-__all__ = ["check_sparsity", "footprint_table", "models_table", "prune_to_file", "simulate"]
+__all__ = ["check_sparsity", "footprint_table", "models_table", "prune_to_file", "simulate", "simulate_workload"]

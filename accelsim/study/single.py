@@ -18,10 +18,12 @@ from accelsim.energy.table import EnergyTable
 from accelsim.engines import engine_for
 from accelsim.errors import InputError
 from accelsim.hardware.schema import HardwareConfig
-from accelsim.pruning import ActivationDensity, Masks, activation_mask, prune, save_masks, synthetic_weights
+from accelsim.pruning import (ActivationDensity, Masks, activation_mask, magnitude_mask, prune, save_masks,
+                              synthetic_weights)
 from accelsim.reference import paper_table
 from accelsim.reports import SimulationResult, assemble, layer_row
 from accelsim.workloads import zoo
+from accelsim.workloads.files import Workload
 from accelsim.workloads.model import Model
 
 
@@ -121,3 +123,21 @@ def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sp
                 "config_hash": hw.config_hash, "engine": hw.engine, "seed": seed,
                 "sparsity": None if masks is None else masks.total_sparsity}
     return assemble(rows, hw, metadata)
+
+
+def simulate_workload(workload: Workload, hw: HardwareConfig, *, masks: Masks | None = None,
+                      sparsity: float | None = None, seed: int = 0) -> SimulationResult:
+    """:func:`simulate` the model of a workload file with the densities the file gives.
+
+    ``activation_density`` of a layer sets its input density (other layers follow
+    :class:`ActivationDensity`'s rule). ``weight_density`` of a layer prunes it, when neither ``masks`` nor
+    ``sparsity`` is given, to exactly round((1 - density) * N) zeros of its seeded synthetic weights
+    (:func:`accelsim.pruning.magnitude_mask`); layers without one stay dense. Given ``masks`` or
+    ``sparsity`` replace the file's weight densities.
+    """
+    if masks is None and not sparsity and workload.weight_density:
+        densities = workload.weight_density
+        masks = Masks({layer.name: magnitude_mask(synthetic_weights(layer, seed), 1 - densities[layer.name])
+                       for layer in workload.model.layers if layer.name in densities})
+    return simulate(workload.model, hw, masks=masks, sparsity=sparsity, seed=seed,
+                    activation_density=ActivationDensity(overrides=workload.activation_density))
