@@ -153,7 +153,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from accelsim.study import sweep
     options = {name: getattr(args, name) for name in ("width", "size", "units", "steps")
                if getattr(args, name) is not None}
-    points = sweep.grid(args.model, options, args.sparsity, args.hw, args.seeds)
+    if args.workload is not None:
+        if options:
+            raise InputError("model options do not apply to a workload file", key=f"--{next(iter(options))}",
+                             expected="no zoo options with --workload")
+        points = sweep.grid_workload(args.workload, args.sparsity, args.hw, args.seeds)
+    else:
+        points = sweep.grid(args.model, options, args.sparsity, args.hw, args.seeds)
     sweep.prepare_out(args.out)
     ran = sweep.run(points, args.out, jobs=args.jobs, scheduler=args.scheduler,
                     progress=_progress(args, "sweep"))
@@ -262,7 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(run=_cmd_simulate)
 
     sw = commands.add_parser("sweep", help="a grid of models x sparsities x hardware x seeds; resumable")
-    sw.add_argument("--model", required=True, help=f"zoo family: {', '.join(zoo.FAMILIES)}")
+    which = sw.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model", help=f"zoo family: {', '.join(zoo.FAMILIES)}")
+    which.add_argument("--workload", type=Path, help="a workload file (accelsim YAML or SCALE-Sim CSV); at "
+                                                    "sparsity 0 a YAML file's densities apply")
     sw.add_argument("--width", type=_list_of(float), help="MobileNet widths, e.g. 0.25,0.5,1.0")
     sw.add_argument("--size", type=_list_of(str), help="PTB sizes, e.g. small,medium,large")
     sw.add_argument("--units", type=_list_of(int), help="GNMT units, e.g. 256,1024")

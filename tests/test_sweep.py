@@ -97,3 +97,25 @@ def test_machine_that_cannot_run_the_model_is_refused_before_running():
     with pytest.raises(InputError, match="eie_like.yaml: engine: hardware eie_like \\(eie\\) cannot run layer conv1"):
         sweep.grid("mobilenet_v1", {"width": [0.25]}, [0.5], [DENSE_EDGE, ROOT / "hwconfigs" / "eie_like.yaml"],
                    [0])
+
+
+def test_a_workload_file_sweeps_with_its_densities_at_sparsity_0(tmp_path):
+    """traces/example_small.yaml over sparsities 0 and 0.5 on SCNN: at 0 the file's weight and activation
+    densities apply (the same result as simulating the workload), at 0.5 uniform pruning replaces the
+    weight densities; rows say which file and machine; a second run has nothing left to do."""
+    from accelsim.hardware import load_hardware
+    from accelsim.study import simulate_workload
+    from accelsim.workloads.files import read_workload
+    example, scnn = ROOT / "traces" / "example_small.yaml", ROOT / "hwconfigs" / "scnn_like.yaml"
+    points = sweep.grid_workload(example, [0.0, 0.5], [scnn], [0])
+    assert [(p.family, p.workload_file, p.sparsity) for p in points] == [
+        ("workload", "example_small.yaml", 0.0), ("workload", "example_small.yaml", 0.5)]
+    assert sweep.run(points, tmp_path, jobs=1) == 2 and sweep.run(points, tmp_path, jobs=1) == 0
+    layers, totals = sweep.gather(points, tmp_path)
+    assert list(totals.columns[:6]) == ["point", "model", "family", "sparsity", "seed", "hardware"]
+    assert list(totals["model"]) == ["example_small"] * 2 and list(totals["hardware"]) == ["scnn_like"] * 2
+    alone = simulate_workload(read_workload(example), load_hardware(scnn), seed=0)
+    assert totals["useful_macs"].iloc[0] == alone.total["useful_macs"]
+    assert totals["cycles"].iloc[0] == alone.total["cycles"]
+    assert list(layers[layers["sparsity"] == 0.0]["layer"]) == list(alone.layers["layer"])
+    assert totals["useful_macs"].iloc[1] != totals["useful_macs"].iloc[0]

@@ -1,5 +1,8 @@
 """Sweeps: a grid of (model variant, sparsity, hardware, seed) points, run in parallel, resumable.
 
+The model of a point is a zoo variant (:func:`grid`) or a workload file (:func:`grid_workload`, whose
+densities apply at sparsity 0 as in :func:`accelsim.study.single.simulate_workload`).
+
 A :class:`Point` carries everything its result depends on (the hardware description's text included), so
 :func:`run_point` is a pure function that runs anywhere: in this process, on a local process pool, or on a
 Dask cluster. Each finished point is written atomically into ``DIR/points/`` under a key hashed from its
@@ -24,15 +27,18 @@ from accelsim import __version__
 from accelsim.atomic import write_text
 from accelsim.errors import InputError, OutputError
 from accelsim.hardware import load_hardware, parse_hardware
-from accelsim.study.single import check_runs, check_sparsity, simulate
+from accelsim.study.single import check_runs, check_sparsity, simulate_workload
 from accelsim.workloads import zoo
+from accelsim.workloads.files import Workload, parse_workload, read_workload
+from accelsim.workloads.model import Model
 
 POINT_COLUMNS = ("point", "model", "family", "sparsity", "seed", "hardware")
 
 
 @dataclass(frozen=True)
 class Point:
-    """One simulation of a sweep: a zoo variant at a sparsity on one hardware description, with a seed."""
+    """One simulation of a sweep: a zoo variant (``family``, ``options``) or a workload file (its name and
+    text; ``family`` "workload") at a sparsity on one hardware description, with a seed."""
 
     family: str
     options: tuple[tuple[str, object], ...]
@@ -40,13 +46,21 @@ class Point:
     seed: int
     hw_file: str
     hw_text: str
+    workload_file: str = ""
+    workload_text: str = ""
 
     @property
     def key(self) -> str:
         """16 hex digits of SHA-256 over the inputs and the package version: equal inputs, equal key."""
         text = json.dumps([__version__, self.family, list(map(list, self.options)), self.sparsity, self.seed,
-                           self.hw_file, self.hw_text])
+                           self.hw_file, self.hw_text, self.workload_file, self.workload_text])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def workload(self) -> Workload:
+        """The point's model (with the densities its file gives, if it comes from one)."""
+        if self.workload_text:
+            return parse_workload(self.workload_text, self.workload_file)
+        return Workload(zoo.build(self.family, **dict(self.options)))
 
 
 def grid(family: str, option_lists: dict[str, Sequence[object]], sparsities: Sequence[float],
@@ -57,6 +71,27 @@ def grid(family: str, option_lists: dict[str, Sequence[object]], sparsities: Seq
     names = sorted(option_lists)
     variants = [tuple(zip(names, values)) for values in itertools.product(*(option_lists[n] for n in names))]
     models = [zoo.build(family, **dict(variant)) for variant in variants]
+    sparsities, hardware = _checked(models, sparsities, hw_files, seeds)
+    return [Point(zoo.family(family).name, variant, s, seed, name, text)
+            for variant, s, (name, text), seed in itertools.product(variants, sparsities, hardware, seeds)]
+
+
+def grid_workload(path: Path, sparsities: Sequence[float], hw_files: Sequence[Path],
+                  seeds: Sequence[int]) -> list[Point]:
+    """The grid of one workload file (accelsim YAML or SCALE-Sim CSV) over sparsities, hardware and seeds,
+    checked like :func:`grid`. At sparsity 0 the file's weight densities apply; any other sparsity prunes
+    every prunable layer uniformly instead."""
+    workload = read_workload(path)
+    sparsities, hardware = _checked([workload.model], sparsities, hw_files, seeds)
+    text = Path(path).read_text(encoding="utf-8-sig")
+    return [Point("workload", (), s, seed, name, hw_text, Path(path).name, text)
+            for s, (name, hw_text), seed in itertools.product(sparsities, hardware, seeds)]
+
+
+def _checked(models: Sequence[Model], sparsities: Sequence[float], hw_files: Sequence[Path],
+             seeds: Sequence[int]) -> tuple[list[float], list[tuple[str, str]]]:
+    """The checked sparsities and (file name, text) of each hardware description; an InputError for a bad
+    sparsity, a bad or missing hardware file, a machine that cannot run a model, or no seeds."""
     sparsities = [check_sparsity(s) for s in sparsities]
     hardware = []
     for path in hw_files:
@@ -66,15 +101,15 @@ def grid(family: str, option_lists: dict[str, Sequence[object]], sparsities: Seq
         hardware.append((Path(path).name, Path(path).read_text()))
     if not seeds:
         raise InputError("no seeds", key="--seeds", expected="at least one integer")
-    return [Point(zoo.family(family).name, variant, s, seed, name, text)
-            for variant, s, (name, text), seed in itertools.product(variants, sparsities, hardware, seeds)]
+    return sparsities, hardware
 
 
 def run_point(point: Point) -> tuple[pd.DataFrame, dict]:
     """Simulate one point: its per-layer rows (point columns first) and its totals + metadata."""
-    model = zoo.build(point.family, **dict(point.options))
+    workload = point.workload()
+    model = workload.model
     hw = parse_hardware(point.hw_text, point.hw_file)
-    result = simulate(model, hw, sparsity=point.sparsity or None, seed=point.seed)
+    result = simulate_workload(workload, hw, sparsity=point.sparsity or None, seed=point.seed)
     ident = {"point": point.key, "model": model.name, "family": model.family, **dict(point.options),
              "sparsity": point.sparsity, "seed": point.seed, "hardware": hw.name}
     layers = pd.concat([pd.DataFrame([ident] * len(result.layers)), result.layers], axis=1)
@@ -96,7 +131,8 @@ def store(out: Path, point: Point, layers: pd.DataFrame, summary: dict) -> None:
     rows_path, done_path = point_paths(out, point)
     rows_path.parent.mkdir(parents=True, exist_ok=True)
     write_text(rows_path, layers.to_csv(index=False, float_format="%.10g"))
-    write_text(done_path, json.dumps({"inputs": {k: v for k, v in asdict(point).items() if k != "hw_text"},
+    write_text(done_path, json.dumps({"inputs": {k: v for k, v in asdict(point).items()
+                                                 if k not in ("hw_text", "workload_text")},
                                         **summary}, indent=1, sort_keys=True) + "\n")
 
 
@@ -135,8 +171,12 @@ def largest_first(points: Sequence[Point]) -> list[Point]:
     """``points`` by decreasing MACs of their model (stable), so that the longest simulations start first
     and no worker is left alone with a large one at the end (longest-processing-time-first scheduling).
     The order only changes when points finish, never what they compute or how they are gathered."""
-    macs = {(p.family, p.options): zoo.build(p.family, **dict(p.options)).macs for p in points}
-    return sorted(points, key=lambda p: -macs[(p.family, p.options)])
+    macs = {}
+    for p in points:
+        model_of = (p.family, p.options, p.workload_text)
+        if model_of not in macs:
+            macs[model_of] = p.workload().model.macs
+    return sorted(points, key=lambda p: -macs[(p.family, p.options, p.workload_text)])
 
 
 def _execute_dask(points: list[Point], address: str):
@@ -187,6 +227,8 @@ def gather(points: Sequence[Point], out: Path) -> tuple[pd.DataFrame, pd.DataFra
         stored = json.loads(point_paths(out, p)[1].read_text())
         rows.append({**stored["totals"], **{k: stored["metadata"].get(k) for k in PROVENANCE}})
     totals = pd.DataFrame(rows)
+    first = [c for c in POINT_COLUMNS if c in totals.columns]          # what the point is, then its results
+    totals = totals[first + [c for c in totals.columns if c not in first]]
     write_text(Path(out) / "points.csv", layers.to_csv(index=False, float_format="%.10g"))
     write_text(Path(out) / "totals.csv", totals.to_csv(index=False, float_format="%.10g"))
     return layers, totals

@@ -31,8 +31,8 @@ from accelsim.workloads.layers import (LSTM, Attention, Conv2D, DepthwiseConv2D,
                                        same_padding)
 from accelsim.workloads.model import Model
 
-__all__ = ["MAX_FILE_BYTES", "LAYER_TYPES", "Workload", "load_workload", "parse_scalesim", "parse_yaml",
-           "read_workload"]
+__all__ = ["MAX_FILE_BYTES", "LAYER_TYPES", "Workload", "load_workload", "parse_scalesim", "parse_workload",
+           "parse_yaml", "read_workload"]
 
 MAX_FILE_BYTES = 10_000_000  # 10 MB: the largest real workload file is a few kB
 
@@ -84,10 +84,15 @@ def read_workload(path: str | os.PathLike[str]) -> Workload:
         raise WorkloadError("unknown workload file type", file=path,
                             expected=".yaml or .yml (accelsim) or .csv (SCALE-Sim topology)",
                             got=Path(path).suffix or "no extension")
-    text = _read_text(path)
-    if suffix == ".csv":
-        return Workload(parse_scalesim(text, str(path), name=Path(path).stem))
-    return parse_yaml(text, str(path))
+    return parse_workload(_read_text(path), str(path))
+
+
+def parse_workload(text: str, file: str) -> Workload:
+    """The workload in ``text``, read as the format the extension of ``file`` says (``.csv``: a SCALE-Sim
+    topology named after the file; otherwise accelsim YAML)."""
+    if Path(file).suffix.lower() == ".csv":
+        return Workload(parse_scalesim(text, file, name=Path(file).stem))
+    return parse_yaml(text, file)
 
 
 def _read_text(path: str | os.PathLike[str]) -> str:
