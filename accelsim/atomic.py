@@ -18,13 +18,20 @@ from pathlib import Path
 from accelsim.errors import OutputError
 
 
+def temporary_beside(path: Path) -> Path:
+    """A fresh hidden name beside ``path``, ``.<name>.<random>.tmp`` in the same folder: what is renamed
+    onto ``path`` when complete (a file here, a folder in :mod:`accelsim.reports.writers`), so a run killed
+    meanwhile leaves only hidden ``.*.tmp`` entries behind."""
+    return path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+
+
 @contextmanager
 def replacing(path: str | os.PathLike[str], *, what: str = "output file") -> Iterator[Path]:
     """Yield a temporary path beside ``path`` for the caller to write; on leaving without an error, move it
     to ``path``. An OS error (inside or at the rename) is an :class:`OutputError` naming ``path`` (``what``
     says what it is); any error removes the temporary file."""
     path = Path(path)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    temporary = temporary_beside(path)
     try:
         yield temporary
         os.replace(temporary, path)

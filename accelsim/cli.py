@@ -19,7 +19,7 @@ from accelsim.hardware import load_hardware
 from accelsim.pruning import load_masks
 from accelsim.reports import prepare_output_dir, write_results
 from accelsim.workloads import zoo
-from accelsim.workloads.files import read_workload
+from accelsim.workloads.files import Workload, read_workload
 
 EXIT_BAD_INPUT = 2
 
@@ -29,13 +29,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_BAD_INPUT, f"accelsim: error: {message} (see '{self.prog} --help')\n")
-
-
-def _sparsity_list(text: str) -> list[float]:
-    try:
-        return [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers in [0, 1), got {text!r}") from None
 
 
 def _workers(text: str) -> int:
@@ -49,15 +42,18 @@ def _workers(text: str) -> int:
     return value
 
 
-def _list_of(kind):
-    """An argparse type: comma-separated values of ``kind``."""
+def _list_of(kind, what: str | None = None):
+    """An argparse type: comma-separated values of ``kind`` (``what`` they are, in the error message)."""
     def parse(text: str) -> list:
         try:
             return [kind(part) for part in text.split(",") if part.strip()]
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected comma-separated {kind.__name__} values, got {text!r}") \
-                from None
+            raise argparse.ArgumentTypeError(
+                f"expected comma-separated {what or kind.__name__ + ' values'}, got {text!r}") from None
     return parse
+
+
+_sparsity_list = _list_of(float, "numbers in [0, 1)")
 
 
 def _add_model_options(parser: argparse.ArgumentParser, *, workload: bool = False) -> None:
@@ -123,15 +119,12 @@ SIMULATE_COLUMNS = ("layer", "kind", "cycles", "latency_s", "multiplier_utilizat
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw)
-    workload = read_workload(args.workload) if args.workload is not None else None
-    model = workload.model if workload is not None else _model(args)
+    workload = read_workload(args.workload) if args.workload is not None else Workload(_model(args))
+    model = workload.model
     masks = load_masks(args.masks, model) if args.masks is not None else None
     if args.out is not None:
         prepare_output_dir(args.out, force=args.force)
-    if workload is not None:
-        result = study.simulate_workload(workload, hw, masks=masks, sparsity=args.sparsity, seed=args.seed)
-    else:
-        result = study.simulate(model, hw, masks=masks, sparsity=args.sparsity, seed=args.seed)
+    result = study.simulate_workload(workload, hw, masks=masks, sparsity=args.sparsity, seed=args.seed)
     if args.out is not None:
         write_results(result, args.out, force=args.force)
     if args.quiet:
@@ -160,10 +153,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         points = sweep.grid_workload(args.workload, args.sparsity, args.hw, args.seeds)
     else:
         points = sweep.grid(args.model, options, args.sparsity, args.hw, args.seeds)
-    sweep.prepare_out(args.out)
-    ran = sweep.run(points, args.out, jobs=args.jobs, scheduler=args.scheduler,
-                    progress=_progress(args, "sweep"))
-    layers, totals = sweep.gather(points, args.out)
+    ran, _, totals = sweep.run_and_gather(points, args.out, jobs=args.jobs, scheduler=args.scheduler,
+                                          progress=_progress(args, "sweep"))
     if not args.quiet:
         columns = [c for c in ("model", "sparsity", "seed", "hardware", "cycles", "latency_s", "energy_pj",
                                "dram_read_bytes", "multiplier_utilization") if c in totals]
@@ -192,11 +183,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from accelsim import plots
-    written = plots.plot_directory(args.dir, formats=args.format)
+    from accelsim import plots   # matplotlib only for this command
+    formats = plots.FORMATS if args.format is None else args.format
+    written = plots.plot_directory(args.dir, formats=formats)
     if not args.quiet:
         stems = list(dict.fromkeys(path.stem for path in written))
-        print(f"{len(stems)} figures ({', '.join(args.format)}) in {written[0].parent}: {', '.join(stems)}")
+        print(f"{len(stems)} figures ({', '.join(formats)}) in {written[0].parent}: {', '.join(stems)}")
     return 0
 
 
@@ -299,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl = commands.add_parser("plot", help="figures (PNG, SVG) of results on disk, into DIR/figures/")
     pl.add_argument("dir", type=Path, metavar="DIR", help="output of simulate --out, sweep, compare or a folder "
                                                           "of simulate outputs")
-    pl.add_argument("--format", type=_list_of(str), default=["png", "svg"], help="comma-separated (default png,svg)")
+    pl.add_argument("--format", type=_list_of(str), help="comma-separated: png, svg, pdf (default png,svg)")
     pl.add_argument("--quiet", action="store_true")
     pl.set_defaults(run=_cmd_plot)
 

@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from accelsim.compile.gemm import lower
 from accelsim.compile.program import Program
-from accelsim.compile.scnn import (Machine, Plane, concat, halo_exchange, is_fc_conv, lookup, machine,
-                                   overlap_drain, plan_fc, plan_plane)
+from accelsim.compile.scnn import (Machine, Plane, attention, concat, halo_exchange, input_groups, is_fc_conv,
+                                   lookup, machine, overlap_drain, plan_fc, plan_plane)
 from accelsim.counts import Counts
 from accelsim.hardware.schema import HardwareConfig
+from accelsim.units import ceil_div
 from accelsim.workloads.layers import LSTM, Attention, Conv2D, Embedding, Layer, Linear
 
 
 def _ceil_cycles(work: np.ndarray, m: Machine) -> np.ndarray:
-    return -(-np.asarray(work, dtype=np.int64) // m.lanes)
+    return ceil_div(np.asarray(work, dtype=np.int64), m.lanes)
 
 
 def dense_conv(layer: Conv2D, m: Machine) -> Program:
@@ -34,11 +34,9 @@ def dense_conv(layer: Conv2D, m: Machine) -> Program:
     c_in = layer.in_channels
 
     def input_bits(plane: Plane) -> np.ndarray:
-        tile, _ = plane.pixel_tiles()
-        return np.bincount(tile, minlength=plane.n_tiles) * c_in * m.activation_bits
+        return plane.tile_pixels() * c_in * m.activation_bits
 
     plane = plan_plane(layer, m, input_bits)
-    tile, _ = plane.pixel_tiles()
     tx, ty = plane.tile_xy()
     tile_pe, tile_pass = m.pe_of_tile(tx, ty, plane.factor)
     sizes = plane.group_sizes()
@@ -54,12 +52,9 @@ def dense_conv(layer: Conv2D, m: Machine) -> Program:
     halo = halo_exchange(plane, m, tile_pe, tile_pass, sizes)
     pe_cycles, halo_stall = overlap_drain(compute, halo["drain"])
 
-    tile_in_bits = np.bincount(tile, minlength=plane.n_tiles) * c_in * m.activation_bits
+    tile_in_bits = input_bits(plane)
     pass_in_bits = np.bincount(tile_pass, weights=tile_in_bits, minlength=plane.passes)
-    reload = np.zeros((plane.passes, n_groups))
-    reload[:, 0] = pass_in_bits
-    if not plane.resident:
-        reload[:, :] = pass_in_bits[:, None]
+    reload = pass_in_bits[:, None] * input_groups(n_groups, plane.resident)[None, :]
     w_bits = sizes * per_output * m.weight_bits
     pass_outputs = np.bincount(tile_pass, weights=owned, minlength=plane.passes)
     out_bits = pass_outputs[:, None] * sizes[None, :] * m.activation_bits
@@ -101,12 +96,6 @@ def _groups_per_channel(layer: Conv2D, kc: int) -> np.ndarray:
     return ((j + 1) * kpg - 1) // kc - (j * kpg) // kc + 1
 
 
-def _owned(m: Machine, plan) -> np.ndarray:
-    """Output channels of each (group, PE) of an FC plan."""
-    owned = np.clip(plan.out_features - np.arange(m.n_pes) * plan.per_pe, 0, plan.per_pe)
-    return np.clip(owned[None, :] - np.arange(plan.groups)[:, None] * plan.kc, 0, plan.kc)
-
-
 def dense_fc(name: str, m: Machine, out_features: int, in_features: int, positions: int) -> Program:
     """y = W x for ``positions`` input vectors at once, output channels over the PEs (as SCNN)."""
     channel_bits = np.full(in_features, float(positions * m.activation_bits))
@@ -114,15 +103,12 @@ def dense_fc(name: str, m: Machine, out_features: int, in_features: int, positio
     n_groups, blocks = plan.groups, plan.blocks
     block = plan.block_of(np.arange(in_features))
     block_channels = np.bincount(block, minlength=blocks)
-    owned = _owned(m, plan)                                                     # (groups, PEs)
+    owned = plan.owned(m.n_pes)                                                # (groups, PEs)
     work = owned[:, None, :] * block_channels[None, :, None] * positions       # (groups, blocks, PEs)
     cycles = _ceil_cycles(work, m)
     w_bits = owned.sum(axis=1)[:, None] * block_channels[None, :] * m.weight_bits
     in_bits = block_channels * positions * m.activation_bits
-    reload = np.zeros((n_groups, blocks))
-    reload[0] = in_bits
-    if not plan.resident:
-        reload[:] = in_bits[None, :]
+    reload = input_groups(n_groups, plan.resident)[:, None] * in_bits[None, :]
     out_bits = np.zeros((n_groups, blocks))
     out_bits[:, -1] = owned.sum(axis=1) * positions * m.activation_bits
     barrier = np.zeros((n_groups, blocks), bool)
@@ -149,7 +135,7 @@ def dense_serial_fc(name: str, m: Machine, out_features: int, in_features: int, 
     """y_t = W x_t for ``vectors`` input vectors one after another (recurrence), weights streamed from DRAM
     for every vector."""
     plan = plan_fc(m, out_features, in_features, 1, np.zeros(in_features), name)
-    owned = _owned(m, plan)
+    owned = plan.owned(m.n_pes)
     work = owned * in_features                                                  # (groups, PEs)
     cycles = _ceil_cycles(work, m)
     n_groups = plan.groups
@@ -190,11 +176,6 @@ def compile_dcnn(layer: Layer, hw: HardwareConfig, masks=None, activations=None)
         return concat(layer.name, [dense_serial_fc(layer.name, m, 4 * layer.hidden_size, k, layer.steps,
                                                    layer.hidden_size) for _ in range(layer.directions)])
     if isinstance(layer, Attention):
-        parts = []
-        for i, gemm in enumerate(lower(layer)):
-            if gemm.repeats == 1 and gemm.E > 1:
-                parts.append(dense_fc(f"{layer.name}#{i}", m, gemm.M, gemm.K, gemm.E))
-            else:
-                parts.append(dense_serial_fc(f"{layer.name}#{i}", m, gemm.M, gemm.K, gemm.repeats * gemm.E, gemm.M))
-        return concat(layer.name, parts)
+        return attention(layer, lambda name, g: dense_fc(name, m, g.M, g.K, g.E),
+                         lambda name, g: dense_serial_fc(name, m, g.M, g.K, g.repeats * g.E, g.M))
     raise TypeError(f"DCNN has no mapping for {type(layer).__name__}")

@@ -41,9 +41,9 @@ and sparse-matrix + pointer SRAM together (pointers may overflow into free spars
 assumption: VGG-6's 25,089 pointers per PE exceed the 32 KB pointer SRAM the paper runs it from), beside the
 layers of the same inference already resident (``held``), is resident: EIE loads it once in its I/O mode
 ("this is one time cost"), so no DRAM traffic per inference unless ``preload_weights`` is False (then it is
-read once per inference). Layers claim the SRAM in network order (:class:`accelsim.engines.eie.EieEngine`). A layer that does not fit is cut, per
-pass, into column tiles of at most half the SRAM (double-buffered: the next tile loads while one
-computes), streamed from DRAM for every input vector; the PEs drain at tile boundaries.
+read once per inference). Layers claim the SRAM in network order (:class:`accelsim.engines.eie.EieEngine`).
+A layer that does not fit is cut, per pass, into column tiles of at most half the SRAM (double-buffered: the
+next tile loads while one computes), streamed from DRAM for every input vector; the PEs drain at tile boundaries.
 
 **Steps of the Program.** One step per (input vector, pass, tile); ``pe_cycles[s, p]`` is PE p's finish
 time in that step (its busy cycles plus its FIFO-empty idle cycles, plus the pipeline's fill and drain,
@@ -124,14 +124,8 @@ class EieConfig:
 
     @classmethod
     def from_hw(cls, hw: HardwareConfig) -> EieConfig:
-        def one(kind: str):
-            holding = hw.buffers_holding(kind)
-            if not holding:
-                raise ConfigError("no buffer holds this data", file=hw.source, key="buffers",
-                                  expected=f"a buffer whose holds lists {kind}")
-            return holding
-        spmat, ptr = one("weights")[0], one("pointers")[0]
-        acts = sorted(one("input_activations"), key=lambda b: (b.size_bytes, b.name))
+        spmat, ptr = hw.buffers_holding("weights")[0], hw.buffers_holding("pointers")[0]
+        acts = sorted(hw.buffers_holding("input_activations"), key=lambda b: (b.size_bytes, b.name))
         rf, sram = acts[0], acts[-1]
         widths = hw.data_widths
         entry_bits = widths.codebook_bits + widths.index_bits
@@ -284,10 +278,6 @@ class SlicedMatrix:
     @property
     def passes(self) -> int:
         return self.stored.shape[0]
-
-    @property
-    def n_pes(self) -> int:
-        return self.stored.shape[2]
 
     def entries_per_pe(self) -> np.ndarray:
         """(N,) stored entries of each PE over all passes."""
@@ -474,7 +464,7 @@ def _segments(work: _Work, cfg: EieConfig, tiles, streamed: bool) -> _Segments:
     reload = cfg.reload_cycles if n_batches > 1 else 0
     batched_out = matrix.passes > 1
     wb_bits = matrix.rows * cfg.activation_bits                             # (O, N) destination bits
-    wb_cycles = -(-wb_bits // cfg.act_width_bits) if batched_out else np.zeros_like(wb_bits)
+    wb_cycles = ceil_div(wb_bits, cfg.act_width_bits) if batched_out else np.zeros_like(wb_bits)
     capacity = cfg.sram_activations * cfg.n_pes                              # activations on chip
     act_bytes = cfg.activation_bits / 8
     in_dram = 0 if work.lookup else math.ceil(max(0, matrix.n_cols - capacity) * act_bytes)   # per pass
@@ -608,6 +598,11 @@ def _work_counts(work: _Work, segs: _Segments, per_segment: _SegmentCounts, cfg:
     return counts, (0 if work.lookup else useful), processed - useful + total["empty"]
 
 
+def _concat(parts: list[FifoSchedule]) -> FifoSchedule:
+    """The schedules of consecutive segments as one."""
+    return FifoSchedule(*(np.concatenate([getattr(s, f.name) for s in parts]) for f in fields(FifoSchedule)))
+
+
 @dataclass(frozen=True)
 class EiePlan:
     """A layer compiled for EIE up to the FIFO schedule, which :meth:`program` runs at any depth.
@@ -631,13 +626,13 @@ class EiePlan:
     def _schedules(self, depth: int):
         """Per work: its segments' schedule (distinct vectors only)."""
         for work, segs in zip(self.works, self.segments):
+            cycles = np.maximum(work.matrix.stored, 1)      # c = max(1, w): an empty column takes a cycle
             parts = []
             for lo, hi in _chunks(segs.lengths, self.cfg.n_pes):
                 pass_, column, valid, gaps, lengths = _gather(segs, lo, hi)
-                costs = _take(np.maximum(work.matrix.stored, 1), pass_, column, valid)
+                costs = _take(cycles, pass_, column, valid)
                 parts.append(fifo_schedule(costs, depth, gaps, lengths, segs.tail[lo:hi]))
-            yield work, segs, FifoSchedule(*(np.concatenate([getattr(s, f.name) for s in parts])
-                                             for f in fields(FifoSchedule)))
+            yield work, segs, _concat(parts)
 
     def schedule(self, depth: int | None = None) -> FifoSchedule:
         """The schedule of every step, in order, at FIFO ``depth`` (default: the hardware's)."""
@@ -645,8 +640,7 @@ class EiePlan:
         for work, segs, sched in self._schedules(depth or self.cfg.fifo_depth):
             steps = segs.expand(work.order)
             parts.append(FifoSchedule(*(getattr(sched, f.name)[steps] for f in fields(FifoSchedule))))
-        return FifoSchedule(*(np.concatenate([getattr(s, f.name) for s in parts])
-                              for f in fields(FifoSchedule)))
+        return _concat(parts)
 
     def program(self, depth: int | None = None) -> Program:
         """The :class:`Program` at FIFO ``depth`` (default: the hardware's)."""

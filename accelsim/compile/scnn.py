@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from accelsim.compile.gemm import embedding_rows, lower
+from accelsim.compile.gemm import Gemm, embedding_rows, lower
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
 from accelsim.errors import ConfigError, MaskError
@@ -122,9 +122,6 @@ def machine(hw: HardwareConfig, sparse: bool) -> Machine:
 
 def _buffer(hw: HardwareConfig, kind: str) -> Buffer:
     holding = hw.buffers_holding(kind)
-    if not holding:
-        raise ConfigError("no buffer holds this data", file=hw.source, key="buffers",
-                          expected=f"a buffer whose holds lists {kind}")
     if holding[0].level != "pe":
         raise ConfigError("SCNN's activation RAMs are per PE", file=hw.source, key=f"buffers.{holding[0].name}.level",
                           expected="pe", got=holding[0].level)
@@ -161,6 +158,10 @@ class Axis:
     @property
     def produced(self) -> np.ndarray:
         return self.p_hi - self.p_lo
+
+    @property
+    def pixels(self) -> np.ndarray:
+        return self.x_hi - self.x_lo
 
     @property
     def owned(self) -> np.ndarray:
@@ -258,6 +259,10 @@ class Plane:
     def owned_outputs(self) -> np.ndarray:
         """Outputs (one channel) each tile owns."""
         return self.per_tile(self.x.owned, self.y.owned)
+
+    def tile_pixels(self) -> np.ndarray:
+        """Input pixels (one channel) in each tile."""
+        return self.per_tile(self.x.pixels, self.y.pixels)
 
     def pixel_tiles(self) -> tuple[np.ndarray, np.ndarray]:
         """Per input pixel (raster order, unpadded) its tile, and the tiles' pixels as an index array
@@ -496,7 +501,7 @@ def cartesian(w: Chunks, a: Chunks, w_pair_key: np.ndarray, a_pair_key: np.ndarr
     p = m.n_pes
     cycles = np.zeros(n_buckets * p, dtype=np.float64)
     tally = Tally(pe_cycles=np.zeros((n_buckets, p)))
-    slots_per_step = m.f * m.i
+    slots_per_step = m.lanes
     for wi, ai in _pairs(w_pair_key, a_pair_key, n_keys):
         n = wi.size
         flat = w.codes[wi][:, :, None] * table.n_act + a.codes[ai][:, None, :]
@@ -635,10 +640,7 @@ def compile_conv(layer: Conv2D, m: Machine, weights: np.ndarray, acts: np.ndarra
     sizes = plane.group_sizes()
     out_bits = pass_outputs[:, None] * sizes[None, :] * out_density * m.activation_entry_bits
     loads = np.tile(w_bits, plane.passes).reshape(plane.passes, n_groups)
-    reload = np.zeros((plane.passes, n_groups))
-    reload[:, 0] = pass_in_bits
-    if not plane.resident:
-        reload[:, :] = pass_in_bits[:, None]
+    reload = pass_in_bits[:, None] * input_groups(n_groups, plane.resident)[None, :]
     halo = halo_exchange(plane, m, tile_pe, tile_pass, sizes)
     load_bits = loads + reload
     load_bits.ravel()[1:] += halo["spill_bits"].ravel()[:-1]
@@ -670,6 +672,12 @@ def compile_conv(layer: Conv2D, m: Machine, weights: np.ndarray, acts: np.ndarra
     return Program(layer.name, load_bytes=np.ceil(load_bits.ravel() / 8), pe_cycles=pe_cycles,
                    store_bytes=np.ceil(store_bits.ravel() / 8), barrier=True, counts=counts, useful_macs=useful,
                    conflict_cycles=tally.conflicts, fragmentation_slots=tally.slots - tally.fed, notes=notes)
+
+
+def input_groups(n_groups: int, resident: bool) -> np.ndarray:
+    """Per output-channel group, 1.0 if the inputs (of a pass, or of an FC input block) come from DRAM with
+    it: with the first group only when they stay in the IARAM (``resident``), with every group otherwise."""
+    return np.where((np.arange(n_groups) == 0) | (not resident), 1.0, 0.0)
 
 
 def halo_exchange(plane: Plane, m: Machine, tile_pe: np.ndarray, tile_pass: np.ndarray, sizes: np.ndarray) -> dict:
@@ -720,11 +728,11 @@ class FcPlan:
     def block_of(self, c: np.ndarray) -> np.ndarray:
         return c // ceil_div(self.in_features, self.blocks)
 
-    def group_outputs(self, n_pes: int) -> np.ndarray:
-        """Output channels (over all PEs) in each group."""
+    def owned(self, n_pes: int) -> np.ndarray:
+        """Output channels of each (group, PE)."""
         owned = np.clip(self.out_features - np.arange(n_pes) * self.per_pe, 0, self.per_pe)
         g = np.arange(self.groups)
-        return np.clip(owned[None, :] - g[:, None] * self.kc, 0, self.kc).sum(axis=1)
+        return np.clip(owned[None, :] - g[:, None] * self.kc, 0, self.kc)
 
 
 def plan_fc(m: Machine, out_features: int, in_features: int, positions: int, channel_bits: np.ndarray,
@@ -799,13 +807,10 @@ def compile_fc(name: str, m: Machine, weights: np.ndarray, acts: np.ndarray) -> 
     w_bits = np.bincount(stream_g * plan.blocks + plan.block_of(stream_c), weights=w_stored * m.weight_entry_bits,
                          minlength=n_groups * plan.blocks).reshape(n_groups, plan.blocks)
     in_bits = np.bincount(plan.block_of(np.arange(k_in)), weights=channel_bits, minlength=plan.blocks)
-    reload = np.zeros((n_groups, plan.blocks))
-    reload[0] = in_bits
-    if not plan.resident:
-        reload[:] = in_bits[None, :]
+    reload = input_groups(n_groups, plan.resident)[:, None] * in_bits[None, :]
     density = float(acts.mean()) if acts.size else 1.0
     out_bits = np.zeros((n_groups, plan.blocks))
-    out_bits[:, -1] = plan.group_outputs(p) * positions * density * m.activation_entry_bits
+    out_bits[:, -1] = plan.owned(p).sum(axis=1) * positions * density * m.activation_entry_bits
     barrier = np.zeros((n_groups, plan.blocks), bool)
     barrier[:, -1] = True
     useful = tally.useful
@@ -902,6 +907,15 @@ def concat(name: str, programs: list[Program]) -> Program:
                    fragmentation_slots=sum(q.fragmentation_slots for q in programs), notes=notes)
 
 
+def attention(layer: Attention, fc: Callable[[str, Gemm], Program],
+              serial_fc: Callable[[str, Gemm], Program]) -> Program:
+    """Attention as its GEMMs (:func:`accelsim.compile.gemm.lower`) one after another: ``fc(name, gemm)`` for
+    a GEMM of several vectors at once (the memory projection), ``serial_fc(name, gemm)`` for the decoder
+    steps' GEMMs (one vector after another)."""
+    return concat(layer.name, [(fc if gemm.repeats == 1 and gemm.E > 1 else serial_fc)(f"{layer.name}#{i}", gemm)
+                               for i, gemm in enumerate(lower(layer))])
+
+
 def lookup(layer: Embedding, m: Machine, mask: np.ndarray | None) -> Program:
     """An Embedding: ``steps`` rows read from DRAM and written back as the layer's output, no MACs. A
     compressed table row costs its mean stored bits (which rows are looked up is unknown)."""
@@ -932,15 +946,10 @@ def compile_scnn(layer: Layer, hw: HardwareConfig, masks=None, activations=None)
     if isinstance(layer, Embedding):
         return lookup(layer, m, None if masks is None else _check_mask(layer, "weight", masks, layer.weight_shape))
     if isinstance(layer, Attention):    # kept dense by the paper: dense operands
-        parts = []
-        for i, gemm in enumerate(lower(layer)):
-            w = np.ones((gemm.M, gemm.K), bool)
-            if gemm.repeats == 1 and gemm.E > 1:
-                parts.append(compile_fc(f"{layer.name}#{i}", m, w, np.ones((gemm.E, gemm.K), bool)))
-            else:
-                parts.append(compile_serial_fc(f"{layer.name}#{i}", m, w, np.ones((gemm.repeats * gemm.E, gemm.K),
-                                                                                   bool), gemm.M))
-        return concat(layer.name, parts)
+        return attention(
+            layer, lambda name, g: compile_fc(name, m, np.ones((g.M, g.K), bool), np.ones((g.E, g.K), bool)),
+            lambda name, g: compile_serial_fc(name, m, np.ones((g.M, g.K), bool),
+                                              np.ones((g.repeats * g.E, g.K), bool), g.M))
     weights = _check_mask(layer, "weight", masks, layer.weight_shape)
     if isinstance(layer, Conv2D):
         acts = _check_mask(layer, "activation", activations, (layer.in_channels, layer.in_h, layer.in_w))

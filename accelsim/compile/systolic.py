@@ -38,14 +38,6 @@ from accelsim.units import ceil_div
 from accelsim.workloads.layers import Embedding, Layer
 
 
-def _buffer(hw: HardwareConfig, kind: str) -> Buffer:
-    holding = hw.buffers_holding(kind)
-    if not holding:
-        raise ConfigError("no buffer holds this data", file=hw.source, key="buffers",
-                          expected=f"a buffer whose holds lists {kind}")
-    return holding[0]
-
-
 def _words(elements: float, bits: int, buffer: Buffer) -> float:
     return elements * bits / buffer.width_bits
 
@@ -158,8 +150,8 @@ def _check_stationary_tile(layer: Layer, hw: HardwareConfig, buffers: dict[str, 
 def compile_systolic(layer: Layer, hw: HardwareConfig) -> Program:
     """``layer`` on the systolic array of ``hw`` (engine ``systolic``), as a :class:`Program` of one PE
     (the whole array) whose steps are DRAM-fetch chunks."""
-    buffers = {"in": _buffer(hw, "input_activations"), "w": _buffer(hw, "weights"),
-               "out": _buffer(hw, "output_activations")}
+    buffers = {"in": hw.buffers_holding("input_activations")[0], "w": hw.buffers_holding("weights")[0],
+               "out": hw.buffers_holding("output_activations")[0]}
     _check_stationary_tile(layer, hw, buffers)
     half = min(buffers["in"].size_bytes, buffers["w"].size_bytes) / 2
     names = {"in": buffers["in"].name, "w": buffers["w"].name, "out": buffers["out"].name}

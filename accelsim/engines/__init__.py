@@ -9,10 +9,8 @@ from accelsim.engines.systolic import SystolicEngine
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.sim.engine import Engine
 
-ENGINES: dict[str, type[Engine]] = {"systolic": SystolicEngine}
-ENGINES["eie"] = EieEngine
-ENGINES["scnn"] = ScnnEngine
-ENGINES["dcnn"] = DcnnEngine
+ENGINES: dict[str, type[Engine]] = {"systolic": SystolicEngine, "eie": EieEngine, "scnn": ScnnEngine,
+                                    "dcnn": DcnnEngine}
 
 
 def engine_for(hw: HardwareConfig) -> Engine:

@@ -18,18 +18,17 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from accelsim.errors import ConfigError, ManyInputErrors, did_you_mean, text_position
+from accelsim.errors import ConfigError, ManyInputErrors, did_you_mean
 from accelsim.hardware.schema import (BUFFER_ACTIONS, ENGINE_KEYS, MAX_PES, REQUIRED_ENERGY, REQUIRED_HOLDS,
                                       Buffer, HardwareConfig, InvalidValue, Named, Section, Spec,
                                       required_energy)
+from accelsim.yamltext import MERGE_TAG, SafeLoader, load
 
 MAX_FILE_BYTES = 1_000_000           # 1 MB: a hardware description is a few kB
 MAX_NODES = 10_000                   # YAML nodes after alias expansion; a shipped config has about 300
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
 _INVALID = object()                  # a value that failed its check (the problem is already recorded)
 
 
@@ -38,6 +37,12 @@ def load_hardware(path: str | Path) -> HardwareConfig:
 
     Raises ConfigError (one problem) or ManyInputErrors (several, each a ConfigError) naming ``path``.
     """
+    return _parse(read_hardware_text(path), str(path))   # its size is checked by the read
+
+
+def read_hardware_text(path: str | Path) -> str:
+    """The text of the hardware description file ``path``, read at most ``MAX_FILE_BYTES`` and decoded as
+    UTF-8 (a ConfigError naming ``path`` otherwise); :func:`parse_hardware` of it is :func:`load_hardware`."""
     try:
         with open(path, "rb") as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
@@ -51,13 +56,17 @@ def load_hardware(path: str | Path) -> HardwareConfig:
     except UnicodeDecodeError as exc:
         raise ConfigError("not UTF-8 text", file=path, expected="a UTF-8 YAML file",
                           got=f"byte {exc.start}") from None
-    return parse_hardware(text, str(path))
+    return text
 
 
 def parse_hardware(text: str, source_name: str = "<string>") -> HardwareConfig:
     """Check and load a hardware description given as YAML text; ``source_name`` names it in errors."""
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise _too_large(source_name)
+    return _parse(text, source_name)
+
+
+def _parse(text: str, source_name: str) -> HardwareConfig:
     raw, errors = _read_yaml(text, source_name)
     return _Checker(source_name, errors).config(raw)
 
@@ -68,20 +77,14 @@ def _too_large(file: object) -> ConfigError:
 
 # --- YAML: safe, bounded, no duplicate keys -----------------------------------------------------------------
 
-class _StrictSafeLoader(yaml.SafeLoader):
-    """PyYAML's SafeLoader, plus a check of the composed node graph before anything is constructed, and
-    YAML 1.2's exponent floats: PyYAML (YAML 1.1) reads ``1e9`` and ``1.0e9`` as text, not numbers."""
+class _StrictSafeLoader(SafeLoader):
+    """accelsim's SafeLoader (:mod:`accelsim.yamltext`), plus a check of the composed node graph before
+    anything is constructed."""
 
     def checked_document(self, file: str) -> tuple[Any, list[ConfigError]]:
-        """The document's data and the duplicate-key problems; raises on syntax errors, YAML bombs and
-        tags the safe constructor cannot build."""
-        try:
-            root = self.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ConfigError(f"not valid YAML: {exc.problem}{where}", file=file,
-                              expected="YAML text") from None
+        """The document's data and the duplicate-key problems; raises on YAML bombs and tags the safe
+        constructor cannot build (syntax errors are :func:`accelsim.yamltext.load`'s)."""
+        root = self.get_single_node()
         if root is None:
             return None, []
         duplicates = self._walk(root, file)
@@ -120,7 +123,7 @@ class _StrictSafeLoader(yaml.SafeLoader):
         children: list[tuple[Node, str]] = []
         first_line: dict[tuple[str, str], int] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:   # `<<: *base`: its keys may be overridden here
+            if key_node.tag == MERGE_TAG:
                 children.append((value_node, path))
                 continue
             key = key_node.value if isinstance(key_node, ScalarNode) else "<complex key>"
@@ -135,29 +138,8 @@ class _StrictSafeLoader(yaml.SafeLoader):
         return children
 
 
-_StrictSafeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789."))
-
-
 def _read_yaml(text: str, file: str) -> tuple[Any, list[ConfigError]]:
-    try:
-        loader = _StrictSafeLoader(text)   # refuses control characters before reading anything
-    except yaml.reader.ReaderError as exc:
-        raise ConfigError(f"not valid YAML: {_unprintable(exc, text)}", file=file, expected="YAML text") from None
-    try:
-        return loader.checked_document(file)
-    except RecursionError:
-        raise ConfigError("nested too deeply", file=file, expected="YAML nested a few levels deep") from None
-    except (yaml.YAMLError, ValueError, TypeError) as exc:   # e.g. an unhashable key, a bad timestamp
-        raise ConfigError(f"not valid YAML: {exc}", file=file, expected="YAML text") from None
-    finally:
-        loader.dispose()
-
-
-def _unprintable(exc: yaml.reader.ReaderError, text: str) -> str:
-    """The character YAML does not allow, and where it is."""
-    return f"{exc.reason} (character #x{exc.character:04x}) at {text_position(text, exc.position)}"
+    return load(_StrictSafeLoader, text, file, ConfigError, lambda loader: loader.checked_document(file))
 
 
 # --- checks ------------------------------------------------------------------------------------------------

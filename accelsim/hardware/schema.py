@@ -160,17 +160,15 @@ class Int:
 
 @dataclass(frozen=True)
 class Real:
-    """A finite number in ``(low, high]`` (``[low, high]`` if ``low_included``), in ``unit``; kept as float."""
+    """A finite number in ``[low, high]``, in ``unit``; kept as float."""
 
     low: float
     high: float
     unit: str
-    low_included: bool = False
 
     @property
     def expected(self) -> str:
-        low = ">=" if self.low_included else ">"
-        return f"a finite number {low} {self.low:g} and <= {self.high:g} ({self.unit})"
+        return f"a finite number >= {self.low:g} and <= {self.high:g} ({self.unit})"
 
     def convert(self, value: object) -> float:
         try:
@@ -179,8 +177,7 @@ class Real:
             raise InvalidValue("out of range") from None
         if not math.isfinite(number):
             raise InvalidValue("not a finite number")
-        above_low = number >= self.low if self.low_included else number > self.low
-        if not (above_low and number <= self.high):
+        if not self.low <= number <= self.high:
             raise InvalidValue("out of range")
         return number
 
@@ -374,9 +371,9 @@ class Dram:
     clock_hz: float
     latency_cycles: int = field_spec(Int(0, MAX_LATENCY_CYCLES, "cycles"))
     bandwidth_bytes_per_cycle: float | None = field_spec(
-        Real(MIN_DRAM_BYTES_PER_CYCLE, MAX_DRAM_BYTES_PER_CYCLE, "bytes per cycle", low_included=True), default=None)
+        Real(MIN_DRAM_BYTES_PER_CYCLE, MAX_DRAM_BYTES_PER_CYCLE, "bytes per cycle"), default=None)
     bandwidth_gb_per_s: float | None = field_spec(
-        Real(MIN_DRAM_GB_PER_S, MAX_DRAM_GB_PER_S, "GB/s", low_included=True), default=None)
+        Real(MIN_DRAM_GB_PER_S, MAX_DRAM_GB_PER_S, "GB/s"), default=None)
 
     @property
     def bytes_per_cycle(self) -> float:
@@ -392,7 +389,7 @@ class EnergyEntry:
 
     component: str
     action: str
-    pj: float = field_spec(Real(0, MAX_PJ, "pJ per action", low_included=True))
+    pj: float = field_spec(Real(0, MAX_PJ, "pJ per action"))
     source: str = field_spec(_SOURCE)
 
 
@@ -401,7 +398,7 @@ class StaticPower:
     """Static (leakage) power of all instances of ``component`` together, in mW."""
 
     component: str
-    mw: float = field_spec(Real(0, MAX_MW, "mW", low_included=True))
+    mw: float = field_spec(Real(0, MAX_MW, "mW"))
     source: str = field_spec(_SOURCE)
 
 
@@ -422,7 +419,7 @@ class HardwareConfig:
 
     name: str = field_spec(Text(100))
     engine: str = field_spec(OneOf(ENGINES))
-    clock_hz: float = field_spec(Real(MIN_CLOCK_HZ, MAX_CLOCK_HZ, "Hz", low_included=True))
+    clock_hz: float = field_spec(Real(MIN_CLOCK_HZ, MAX_CLOCK_HZ, "Hz"))
     data_widths: DataWidths = field_spec(Section(DataWidths))
     pe_array: PeArray = field_spec(Section(PeArray))
     buffers: tuple[Buffer, ...] = field_spec(Named(Buffer, ("name",)))
@@ -467,9 +464,14 @@ class HardwareConfig:
         return tuple(b for b in self.buffers if b.level == level)
 
     def buffers_holding(self, kind: str) -> tuple[Buffer, ...]:
-        """The buffers that hold data of ``kind`` (one of ``DATA_KINDS``), sorted by name."""
+        """The buffers that hold data of ``kind`` (one of ``DATA_KINDS``), sorted by name; a ConfigError
+        naming the file if none does (a compiler cannot place that data)."""
         _known(kind, DATA_KINDS)
-        return tuple(b for b in self.buffers if kind in b.holds)
+        holding = tuple(b for b in self.buffers if kind in b.holds)
+        if not holding:
+            raise ConfigError("no buffer holds this data", file=self.source, key="buffers",
+                              expected=f"a buffer whose holds lists {kind}")
+        return holding
 
     def canonical_json(self) -> str:
         """Everything loaded (not ``source``) as JSON with sorted keys and no spaces: equal configs, however

@@ -9,10 +9,10 @@ state; :func:`plot_directory` writes every figure that applies to a results dire
 >>> fig.savefig("energy.png")                                                # doctest: +SKIP
 >>> ap.plot_directory("results/sweep")                                       # doctest: +SKIP
 """
-from accelsim.plots.directory import plot_directory
+from accelsim.plots.directory import FORMATS, plot_directory
 from accelsim.plots.figures import (accuracy_tradeoff, energy_breakdown, latency_vs_sparsity, layer_latency,
                                     stall_breakdown, stall_segments)
 from accelsim.plots.pareto import pareto_front
 
-__all__ = ["accuracy_tradeoff", "energy_breakdown", "latency_vs_sparsity", "layer_latency", "pareto_front",
+__all__ = ["FORMATS", "accuracy_tradeoff", "energy_breakdown", "latency_vs_sparsity", "layer_latency", "pareto_front",
            "plot_directory", "stall_breakdown", "stall_segments"]

@@ -136,8 +136,7 @@ def model_label(row: pd.Series) -> str:
 def family_text(frame: pd.DataFrame) -> str:
     """The model family (or families) of a frame, for titles."""
     column = "family" if "family" in frame.columns else "model"
-    names = list(dict.fromkeys(frame[column].astype(str)))
-    return ", ".join(names)
+    return ", ".join(unique_in_order(frame[column].astype(str)))
 
 
 def unique_in_order(values: Iterable) -> list:
@@ -159,10 +158,10 @@ def mean_over_seeds(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def is_wide(values: Iterable[float]) -> bool:
-    """True if the positive values span more than :data:`LOG_RANGE` (worth a log axis)."""
+def is_wide(values: Iterable[float], factor: float = LOG_RANGE) -> bool:
+    """True if the positive finite values span more than ``factor`` (worth a log axis)."""
     v = np.asarray([x for x in values if np.isfinite(x) and x > 0], dtype=float)
-    return v.size > 1 and v.max() / v.min() > LOG_RANGE
+    return v.size > 1 and v.max() / v.min() > factor
 
 
 def save_figure(fig: Figure, stem: Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:

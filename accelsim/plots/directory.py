@@ -22,9 +22,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from accelsim.errors import InputError, OutputError
-from accelsim.plots.common import require, save_figure, sparsity_text, unique_in_order
-from accelsim.plots.figures import (accuracy_tradeoff, energy_breakdown, latency_vs_sparsity, layer_latency,
-                                    stall_breakdown)
+from accelsim.plots.common import model_label, require, save_figure, sparsity_text, unique_in_order
+from accelsim.plots.figures import (COMPARE_COLUMNS, STALL_COLUMNS, accuracy_tradeoff, energy_breakdown,
+                                    latency_vs_sparsity, layer_latency, stall_breakdown)
 
 FIGURES_DIR = "figures"
 FORMATS = ("png", "svg")
@@ -40,8 +40,8 @@ def plot_directory(path: str | Path, *, formats: Sequence[str] = FORMATS) -> lis
     SVG by default) into ``path/figures/``; returns the files written, in order.
 
     Raises :class:`~accelsim.errors.InputError` (key ``DIR``) if ``path`` does not exist, is not a
-    directory, or holds no results (key ``--format`` for a format other than png, svg, pdf); :class:`~accelsim.errors.OutputError` if ``path/figures`` cannot be
-    written.
+    directory, or holds no results (key ``--format`` for a format other than png, svg, pdf);
+    :class:`~accelsim.errors.OutputError` if ``path/figures`` cannot be written.
     """
     root = Path(path)
     unknown = [fmt for fmt in formats if fmt not in KNOWN_FORMATS]
@@ -80,8 +80,7 @@ def _compare_jobs(root: Path) -> list[Job]:
     table = _read(root / "compare.csv")
     if table is None:
         return []
-    require(table, ("model", "sparsity", "hardware", "kind", "accuracy", "accuracy_metric", "higher_is_better",
-                    "energy_pj", "latency_s"), "comparison", source=root / "compare.csv")
+    require(table, COMPARE_COLUMNS, "comparison", source=root / "compare.csv")
     jobs: list[Job] = []
     metrics = unique_in_order(table["accuracy_metric"])
     for metric in metrics:
@@ -217,8 +216,7 @@ def _run_identity(folder: Path) -> tuple[str | None, str | None]:
     try:
         meta = json.loads((folder / "summary.json").read_text())["metadata"]
         sparsity = round(float(meta.get("sparsity") or 0), 4)
-        model = f"{meta['model']} @ {sparsity_text(sparsity)}" if sparsity else f"{meta['model']} (dense)"
-        return model, str(meta["hardware"])
+        return model_label(pd.Series({"model": meta["model"], "sparsity": sparsity})), str(meta["hardware"])
     except (OSError, ValueError, KeyError, TypeError):
         return None, None
 
@@ -230,8 +228,7 @@ def _run_label(folder: Path) -> str:
 
 
 def _has_stalls(frame: pd.DataFrame) -> bool:
-    return {"cycles", "busy_cycles", "stall_memory_cycles", "stall_imbalance_cycles", "stall_conflict_cycles",
-            "drain_cycles"} <= set(frame.columns)
+    return set(STALL_COLUMNS) <= set(frame.columns)
 
 
 def _biggest_model(totals: pd.DataFrame) -> str:

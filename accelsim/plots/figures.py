@@ -38,6 +38,10 @@ STALL_SEGMENTS = (
 STALL_COLUMNS = ("cycles", "busy_cycles", "stall_memory_cycles", "stall_imbalance_cycles",
                  "stall_conflict_cycles", "drain_cycles")
 
+#: The columns :func:`accuracy_tradeoff` needs (those of ``compare.csv``).
+COMPARE_COLUMNS = ("model", "sparsity", "hardware", "kind", "accuracy", "accuracy_metric", "higher_is_better",
+                   "energy_pj", "latency_s")
+
 #: Axis labels of the accuracy metrics the paper reports (compare.csv ``accuracy_metric``).
 METRIC_LABELS = {
     "top1": "top-1 accuracy (%)",
@@ -132,8 +136,8 @@ def energy_breakdown(totals: pd.DataFrame, *, by: str = "sparsity") -> Figure:
                        "energy per inference (µJ)" if j == 0 or not share else None, title)
     handles = [Patch(facecolor="white", edgecolor="0.3", hatch="////", label="static (leakage)")]
     handles += [Patch(facecolor=colours[c], label=component_name(c)) for c in reversed(components)]
-    fig.legend(handles=handles, loc="outside right upper", fontsize=LEGEND_SIZE, title="component\n(top of stack first)",
-               title_fontsize=LEGEND_SIZE, frameon=False)
+    fig.legend(handles=handles, loc="outside right upper", fontsize=LEGEND_SIZE,
+               title="component\n(top of stack first)", title_fontsize=LEGEND_SIZE, frameon=False)
     what = "weight sparsity" if by == "sparsity" else "model variant"
     fig.suptitle(f"Energy per inference by component vs {what}: {family_text(data)}", fontsize=SUPTITLE_SIZE)
     return fig
@@ -147,9 +151,8 @@ def _short_number(value: float) -> str:
 def _stack_energy(ax, sub: pd.DataFrame, components: list[str], colours: dict) -> None:
     x = np.arange(len(sub))
     bottom = np.zeros(len(sub))
-    for c in components:
-        column = f"energy_{c}_pj"
-        values = (sub[column].fillna(0).to_numpy(float) if column in sub.columns else np.zeros(len(sub))) / PJ_PER_UJ
+    for c in components:                     # components come from the frame's own energy_<c>_pj columns
+        values = sub[f"energy_{c}_pj"].fillna(0).to_numpy(float) / PJ_PER_UJ
         if not values.any():
             continue
         ax.bar(x, values, bottom=bottom, width=0.7, color=colours[c], label=component_name(c),
@@ -190,7 +193,6 @@ def latency_vs_sparsity(totals: pd.DataFrame) -> Figure:
     sparsities = sorted(set(100 * data["sparsity"]))
     ax.set_xticks(sparsities, [f"{s:g}" for s in sparsities])
     ax.set_xlim(min(sparsities) - 3, max(sparsities) + 3)
-    ax.tick_params(axis="x", labelrotation=0)
     if is_wide(data["latency_s"]):
         _log_axis(ax.yaxis, data["latency_s"] * MS_PER_S)
         ylabel = "latency per inference (ms, log scale)"
@@ -203,9 +205,8 @@ def latency_vs_sparsity(totals: pd.DataFrame) -> Figure:
     hw_handles = [Line2D([], [], color=colour(i), linewidth=2, label=str(h)) for i, h in enumerate(hardware)]
     model_handles = [Line2D([], [], color="0.35", marker=MARKERS[j % len(MARKERS)],
                             linestyle=LINESTYLES[j % len(LINESTYLES)], label=str(m)) for j, m in enumerate(models)]
-    first = fig.legend(handles=hw_handles, loc="outside right upper", title="hardware", fontsize=LEGEND_SIZE,
-                       title_fontsize=LEGEND_SIZE, frameon=False)
-    first.set_in_layout(True)
+    fig.legend(handles=hw_handles, loc="outside right upper", title="hardware", fontsize=LEGEND_SIZE,
+               title_fontsize=LEGEND_SIZE, frameon=False)
     fig.legend(handles=model_handles, loc="outside right lower", title="model", fontsize=LEGEND_SIZE,
                title_fontsize=LEGEND_SIZE, frameon=False)
     return fig
@@ -233,8 +234,7 @@ def accuracy_tradeoff(compare: pd.DataFrame) -> Figure:
     accurate) is ringed and joined by a dashed staircase. For a lower-is-better metric (perplexity) the
     accuracy axis is inverted, so better is always up. One accuracy metric per figure.
     """
-    require(compare, ("model", "sparsity", "hardware", "kind", "accuracy", "accuracy_metric",
-                      "higher_is_better", "energy_pj", "latency_s"), "comparison (compare.csv)")
+    require(compare, COMPARE_COLUMNS, "comparison (compare.csv)")
     metrics = unique_in_order(compare["accuracy_metric"])
     if len(metrics) != 1:
         raise InputError("one accuracy metric per figure", key="accuracy_metric",
@@ -251,13 +251,16 @@ def accuracy_tradeoff(compare: pd.DataFrame) -> Figure:
     axes = fig.subplots(len(hardware), 2, squeeze=False, sharey=True)
     costs = (("energy_pj", 1 / PJ_PER_UJ, "energy per inference (µJ)"),
              ("latency_s", MS_PER_S, "latency per inference (ms)"))
+    to_label = []                   # (axes, x, y, point labels, Pareto staircase): labelled once laid out
     for i, h in enumerate(hardware):
         sub = data[data["hardware"] == h].reset_index(drop=True)
+        texts = [variant_label(r) for _, r in sub.iterrows()]
         for j, (column, scale, xlabel) in enumerate(costs):
             ax = axes[i, j]
             x = sub[column].to_numpy(float) * scale
             y = sub["accuracy"].to_numpy(float)
-            _tradeoff_panel(ax, sub, x, y, higher_is_better)
+            steps = _tradeoff_panel(ax, sub, x, y, higher_is_better)
+            to_label.append((ax, x, y, texts, steps))
             if is_wide(x):
                 _log_axis(ax.xaxis, x)
                 xlabel = xlabel.replace(")", ", log scale)")
@@ -280,12 +283,8 @@ def accuracy_tradeoff(compare: pd.DataFrame) -> Figure:
     for ax in axes.flat:
         ax.margins(x=0.14, y=0.14)
     fig.canvas.draw()               # the final layout: labels go where the points will be drawn
-    for i, h in enumerate(hardware):
-        sub = data[data["hardware"] == h].reset_index(drop=True)
-        for j, (column, scale, _) in enumerate(costs):
-            x, y = sub[column].to_numpy(float) * scale, sub["accuracy"].to_numpy(float)
-            place_labels(axes[i, j], x, y, [variant_label(r) for _, r in sub.iterrows()],
-                          avoid=_front_steps(x, y, higher_is_better))
+    for ax, x, y, texts, steps in to_label:
+        place_labels(ax, x, y, texts, avoid=steps)
     return fig
 
 
@@ -301,21 +300,23 @@ def _as_bool_set(values: pd.Series) -> set[bool]:
     return out
 
 
-def _tradeoff_panel(ax, sub: pd.DataFrame, x: np.ndarray, y: np.ndarray, higher_is_better: bool) -> None:
+def _tradeoff_panel(ax, sub: pd.DataFrame, x: np.ndarray, y: np.ndarray, higher_is_better: bool) -> np.ndarray:
+    """Draw one panel's points, its Pareto front ringed and the front's staircase; returns the staircase."""
     for kind in unique_in_order(sub["kind"]):
         style = KIND_STYLE.get(kind, {"marker": "^", "color": "0.4", "label": str(kind)})
         pick = (sub["kind"] == kind).to_numpy()
         ax.scatter(x[pick], y[pick], marker=style["marker"], color=style["color"], s=42, zorder=3,
                    edgecolors="white", linewidths=0.6, label=style["label"])
-    steps = _front_steps(x, y, higher_is_better)
+    front = pareto_front(x, y, higher_is_better=higher_is_better)
+    steps = _front_steps(x, y, front, higher_is_better)
     ax.plot(steps[:, 0], steps[:, 1], color="0.3", linestyle="--", linewidth=1.0, zorder=2)
-    front = pareto_front(x, y, higher_is_better=higher_is_better)
     ax.scatter(x[front], y[front], s=150, facecolors="none", edgecolors="0.2", linewidths=1.0, zorder=4)
+    return steps
 
 
-def _front_steps(x: np.ndarray, y: np.ndarray, higher_is_better: bool) -> np.ndarray:
-    """The Pareto front as a staircase, cheapest first: each front point holds until the next is reached."""
-    front = pareto_front(x, y, higher_is_better=higher_is_better)
+def _front_steps(x: np.ndarray, y: np.ndarray, front: np.ndarray, higher_is_better: bool) -> np.ndarray:
+    """The Pareto front (mask ``front``) as a staircase, cheapest first: each front point holds until the
+    next is reached."""
     order = np.lexsort((-y[front] if higher_is_better else y[front], x[front]))
     fx, fy = x[front][order], y[front][order]
     return np.column_stack([np.repeat(fx, 2)[1:], np.repeat(fy, 2)[:-1]])
@@ -354,7 +355,7 @@ def layer_latency(runs: Mapping[str, pd.DataFrame], *, title: str | None = None)
     ax.set_ylim(len(layers) - 0.5, -0.5)
     xlabel = "latency per layer (µs)"
     every = np.concatenate(values)
-    if is_wide(every) and np.nanmax(every) / np.nanmin(every[every > 0]) > 100:
+    if is_wide(every, 100):
         _log_axis(ax.xaxis, every)
         xlabel = "latency per layer (µs, log scale)"
     style_axes(ax, grid_axis="x")

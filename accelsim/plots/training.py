@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from accelsim.errors import InputError
+from accelsim.plots.common import PJ_PER_UJ, US_PER_S, is_wide, unique_in_order
 
 LOG_COLUMNS = ("step", "lr", "target_sparsity", "sparsity", "test_accuracy")
 SUMMARY_COLUMNS = ("budget", "kind", "hardware", "nnz", "test_accuracy_mean", "test_accuracy_std",
@@ -118,7 +119,7 @@ def train_compare_figure(summary: pd.DataFrame, *, title: str | None = None) -> 
     if summary.empty:
         raise InputError("empty comparison table", key="summary", expected="one row per budget, kind and "
                          "hardware", got=0)
-    machines = list(dict.fromkeys(summary["hardware"]))
+    machines = unique_in_order(summary["hardware"])
     fig = Figure(figsize=(10.0, 3.3 * (1 + len(machines)) + 0.8), layout="constrained")
     grid = fig.add_gridspec(1 + len(machines), 2)
     nnz_ax = fig.add_subplot(grid[0, :])
@@ -128,8 +129,8 @@ def train_compare_figure(summary: pd.DataFrame, *, title: str | None = None) -> 
     nnz_ax.set_title("test accuracy vs number of non-zero weights", fontsize="medium", loc="left")
     for row, machine in enumerate(machines, start=1):
         on_machine = summary[summary["hardware"] == machine]
-        for col, (column, scale, label) in enumerate((("energy_pj", 1e-6, "energy per inference (\u00b5J)"),
-                                                      ("latency_s", 1e6, "latency per inference (\u00b5s)"))):
+        for col, (column, scale, label) in enumerate((("energy_pj", 1 / PJ_PER_UJ, "energy per inference (\u00b5J)"),
+                                                      ("latency_s", US_PER_S, "latency per inference (\u00b5s)"))):
             ax = fig.add_subplot(grid[row, col])
             _pair_panel(ax, on_machine, f"{column}_mean", f"{column}_std", scale=scale)
             ax.set_xlabel(label)
@@ -187,8 +188,7 @@ def _pair_panel(ax: Axes, rows: pd.DataFrame, x_column: str, x_std: str | None, 
             ax.plot([x0, x1], [y0, y1], color="0.6", lw=0.8, ls=":", zorder=0)
     ax.set_ylabel("test accuracy (%)")
     ax.grid(True, lw=0.4, alpha=0.5)
-    values = rows[x_column].to_numpy(dtype=float) * scale
-    if len(values) and values.min() > 0 and values.max() / values.min() > 30:
+    if is_wide(rows[x_column].to_numpy(dtype=float) * scale, factor=30):
         ax.set_xscale("log")
     else:
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))

@@ -99,29 +99,12 @@ def _check_is_npz(path: Path) -> None:
 
 def _entry(archive: np.lib.npyio.NpzFile, name: str, path: Path, model: Model,
            layers: Mapping[str, Layer]) -> np.ndarray:
-    """The checked boolean mask stored under ``name``."""
+    """The checked boolean mask stored under ``name``. Its ``.npy`` header is checked before any of its data
+    is read, so a header claiming a huge array (or a member that is no .npy file at all) costs nothing to
+    refuse; the array is then read from that same member."""
     if name not in layers:
         raise MaskError("mask for a layer the model does not have", file=path, key=name,
                         expected=f"a layer of {model.name}{did_you_mean(name, layers)}", got=name)
-    shape = layers[name].weight_shape
-    declared_shape, declared_dtype = _declared(archive, name, path)
-    if declared_dtype.hasobject:
-        raise MaskError("mask entry holds Python objects (would need pickle)", file=path, key=name,
-                        expected="a boolean array", got=f"dtype {declared_dtype}")
-    _check_dtype_and_shape(declared_dtype, declared_shape, shape, path, name)   # before any data is read
-    try:
-        array = archive[name]
-    except ValueError as error:
-        problem = ("mask entry holds Python objects (would need pickle)" if "pickle" in str(error)
-                   else "mask entry is not a valid .npy array")
-        raise MaskError(problem, file=path, key=name, expected="a boolean array", got=str(error)) from error
-    _check_dtype_and_shape(array.dtype, array.shape, shape, path, name)
-    return array
-
-
-def _declared(archive: np.lib.npyio.NpzFile, name: str, path: Path) -> tuple[tuple[int, ...], np.dtype]:
-    """The shape and dtype the ``.npy`` header of entry ``name`` declares, read before any of its data, so a
-    header claiming a huge array (or a member that is no .npy file at all) costs nothing to refuse."""
     member = f"{name}.npy" if f"{name}.npy" in archive.zip.namelist() else name
     try:
         stream = archive.zip.open(member)
@@ -136,20 +119,24 @@ def _declared(archive: np.lib.npyio.NpzFile, name: str, path: Path) -> tuple[tup
                             expected="a boolean array", got="other data") from None
         read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         try:
-            shape, _, dtype = read(stream)
+            found, _, dtype = read(stream)
         except ValueError as error:
             raise MaskError("mask entry is not a valid .npy array", file=path, key=name,
                             expected="a boolean array", got=str(error)) from error
-    return tuple(shape), np.dtype(dtype)
-
-
-def _check_dtype_and_shape(dtype: np.dtype, found: tuple[int, ...], shape: tuple[int, ...], path: Path,
-                           name: str) -> None:
-    """A MaskError unless ``dtype`` is bool and ``found`` is the layer's ``shape``."""
-    if dtype != np.bool_:
-        float_note = " (float masks are refused, NaN included)" if dtype.kind in "fc" else ""
-        raise MaskError(f"mask is not boolean{float_note}", file=path, key=name,
-                        expected="dtype bool (convert 0/1 masks with .astype(bool))", got=f"dtype {dtype}")
-    if found != shape:
-        raise MaskError("mask has the wrong shape", file=path, key=name, expected=f"shape {shape}",
-                        got=f"shape {found}")
+        if dtype.hasobject:
+            raise MaskError("mask entry holds Python objects (would need pickle)", file=path, key=name,
+                            expected="a boolean array", got=f"dtype {dtype}")
+        if dtype != np.bool_:
+            float_note = " (float masks are refused, NaN included)" if dtype.kind in "fc" else ""
+            raise MaskError(f"mask is not boolean{float_note}", file=path, key=name,
+                            expected="dtype bool (convert 0/1 masks with .astype(bool))", got=f"dtype {dtype}")
+        shape = layers[name].weight_shape
+        if tuple(found) != shape:
+            raise MaskError("mask has the wrong shape", file=path, key=name, expected=f"shape {shape}",
+                            got=f"shape {tuple(found)}")
+        stream.seek(0)   # read_array reads the magic and header again: the data is as they declare
+        try:
+            return np.lib.format.read_array(stream, allow_pickle=False)
+        except ValueError as error:   # e.g. fewer data bytes than the header declares
+            raise MaskError("mask entry is not a valid .npy array", file=path, key=name, expected="a boolean array",
+                            got=str(error)) from error

@@ -89,6 +89,7 @@ from numpy.typing import ArrayLike
 
 from accelsim.atomic import replacing
 from accelsim.errors import InputError, OutputError
+from accelsim.pruning.datasets import TaskData
 from accelsim.pruning.files import save_masks
 from accelsim.pruning.masks import Masks, magnitude_mask, prune
 from accelsim.pruning.schedule import agp_sparsity, layerwise_sparsity
@@ -137,13 +138,10 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        hidden = self.hidden
-        if isinstance(hidden, (list, tuple)):
-            hidden = tuple(hidden)
-            object.__setattr__(self, "hidden", hidden)
+        hidden = tuple(self.hidden) if isinstance(self.hidden, (list, tuple)) else self.hidden
         if not isinstance(hidden, tuple) or not all(_is_int(h) and h >= 1 for h in hidden):
             raise InputError("bad hidden sizes", key="hidden", expected="a tuple of positive integers",
-                             got=self.hidden)
+                             got=hidden)
         for key, minimum in (("epochs", 1), ("batch_size", 1), ("lr_decay_epochs", 1), ("t0", 0), ("n", 1),
                              ("dt", 1), ("seed", 0)):
             value = getattr(self, key)
@@ -249,9 +247,6 @@ class StepState:
     masks: Mapping[str, np.ndarray]
 
 
-TaskData = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
 def train(task_data: Sequence[ArrayLike], config: TrainConfig, *,
           callback: Callable[[StepState], None] | None = None) -> TrainResult:
     """Train an MLP on ``task_data`` = (x_train, y_train, x_test, y_test) under ``config``; see the module
@@ -284,6 +279,7 @@ def train(task_data: Sequence[ArrayLike], config: TrainConfig, *,
     bias_velocity = {name: np.zeros_like(b) for name, b in biases.items()}
     masks = {name: np.ones(w.shape, dtype=bool) for name, w in weights.items()}
     log = _empty_log(names, total_steps)
+    log["target_sparsity"] = _target_sparsity(config, total_steps)
     kept = {name: mask.size for name, mask in masks.items()}
     total_weights = sum(kept.values())
 
@@ -314,7 +310,7 @@ def train(task_data: Sequence[ArrayLike], config: TrainConfig, *,
                     bias_velocity[name] *= config.momentum
                     bias_velocity[name] += gb
                     biases[name] -= lr * bias_velocity[name]
-                _log_step(log, step, epoch, lr, loss, config, kept, masks, total_weights)
+                _log_step(log, step, epoch, lr, loss, kept, masks, total_weights)
                 if j == steps_per_epoch - 1:
                     _log_evaluation(log, step, weights, biases, names, x_train, y_train, x_test, y_test)
                 if callback is not None:
@@ -331,14 +327,8 @@ def loss_and_gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarra
     """Mean softmax cross-entropy of the MLP (``weights[i]`` of shape (out, in), ReLU between layers) on
     the batch ``x`` (samples x features), labels ``y``; and its gradients with respect to every weight
     matrix and bias (back-propagation, fresh arrays)."""
-    inputs = []
-    a = x
-    for i, (w, b) in enumerate(zip(weights, biases)):
-        inputs.append(a)
-        a = a @ w.T + b
-        if i < len(weights) - 1:
-            a = np.maximum(a, 0.0)
-    log_p = _log_softmax(a)
+    inputs, logits = forward(weights, biases, x)
+    log_p = _log_softmax(logits)
     rows = np.arange(len(y))
     loss = -float(np.mean(log_p[rows, y]))
     delta = np.exp(log_p)
@@ -357,14 +347,24 @@ def loss_and_gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarra
 def evaluate(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray,
              y: np.ndarray) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) of the MLP on ``x``, ``y``; a prediction is the first arg-max."""
+    _, logits = forward(weights, biases, x)
+    log_p = _log_softmax(logits)
+    loss = -float(np.mean(log_p[np.arange(len(y)), y]))
+    return loss, float(np.mean(np.argmax(logits, axis=1) == y))
+
+
+def forward(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
+            x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The MLP (``weights[i]`` of shape (out, in), ReLU between layers) on ``x`` (samples x features): the
+    input of every layer (``x`` itself, then each hidden layer's ReLU output) and the output logits."""
+    inputs = []
     a = x
     for i, (w, b) in enumerate(zip(weights, biases)):
+        inputs.append(a)
         a = a @ w.T + b
         if i < len(weights) - 1:
             a = np.maximum(a, 0.0)
-    log_p = _log_softmax(a)
-    loss = -float(np.mean(log_p[np.arange(len(y)), y]))
-    return loss, float(np.mean(np.argmax(a, axis=1) == y))
+    return inputs, a
 
 
 def learning_rate_schedule(config: TrainConfig, steps_per_epoch: int) -> np.ndarray:
@@ -513,14 +513,24 @@ def _empty_log(names: Sequence[str], total: int) -> dict[str, np.ndarray]:
     return log
 
 
-def _log_step(log: dict[str, np.ndarray], step: int, epoch: int, lr: float, loss: float, config: TrainConfig,
+def _target_sparsity(config: TrainConfig, total: int) -> np.ndarray:
+    """The log's ``target_sparsity`` column: eq. (1) of the uniform schedule at every step, 0 before t0 and
+    without pruning. The level is constant between update steps, so eq. (1) is evaluated once per update."""
+    target = np.zeros(total)
+    if config.schedule == "agp":
+        for k in range(config.n + 1):
+            start = config.t0 + k * config.dt
+            stop = start + config.dt if k < config.n else total
+            target[start:stop] = agp_sparsity(start, s_i=config.s_i, s_f=config.s_f, t0=config.t0,
+                                              n=config.n, dt=config.dt)
+    return target
+
+
+def _log_step(log: dict[str, np.ndarray], step: int, epoch: int, lr: float, loss: float,
               kept: Mapping[str, int], masks: Mapping[str, np.ndarray], total_weights: int) -> None:
     log["epoch"][step] = epoch
     log["lr"][step] = lr
     log["loss"][step] = loss
-    if config.schedule == "agp" and step >= config.t0:
-        log["target_sparsity"][step] = agp_sparsity(step, s_i=config.s_i, s_f=config.s_f, t0=config.t0,
-                                                    n=config.n, dt=config.dt)
     nnz = sum(kept.values())
     log["nnz"][step] = nnz
     log["sparsity"][step] = 1.0 - nnz / total_weights

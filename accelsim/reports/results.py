@@ -7,8 +7,8 @@ Columns: ``cycles``, ``latency_s``; where the cycles went (``busy_cycles``, ``st
 ``stall_imbalance_cycles``, ``drain_cycles``; ``stall_conflict_cycles`` is part of busy); ``macs`` (dense
 MACs of the layer) and ``useful_macs`` (the products the engine computes: on a sparse engine those of two
 non-zeros; a dense engine multiplies every pair, zeros included, so there it equals ``macs``);
-``multiplier_utilization`` (useful MACs per multiplier-cycle); ``dram_read_bytes``, ``dram_write_bytes`` and ``<buffer>_read_bytes``,
-``<buffer>_write_bytes`` per on-chip buffer; ``energy_<component>_pj`` (dynamic),
+``multiplier_utilization`` (useful MACs per multiplier-cycle); ``dram_read_bytes``, ``dram_write_bytes`` and
+``<buffer>_read_bytes``, ``<buffer>_write_bytes`` per on-chip buffer; ``energy_<component>_pj`` (dynamic),
 ``static_<component>_pj`` (leakage over the layer's cycles), ``energy_dynamic_pj``, ``energy_static_pj``,
 ``energy_pj``.
 """

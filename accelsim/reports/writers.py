@@ -1,21 +1,20 @@
 """Writing results to disk: atomically, never over a user's files without ``force`` (layer 6).
 
 Every file is written through :mod:`accelsim.atomic` (a temporary file beside it, renamed into place), so a
-reader, or a run killed at any moment, never sees half a file. A simulation's results (``layers.csv``, ``summary.json``) appear
-together: they are written into a hidden staging folder renamed to the output folder when that does not
-exist yet or is empty; into an existing folder with other files they are written one by one, and
-``summary.json``, written last, marks them complete. A run killed meanwhile can leave only hidden
+reader, or a run killed at any moment, never sees half a file. A simulation's results (``layers.csv``,
+``summary.json``) appear together: they are written into a hidden staging folder renamed to the output
+folder when that does not exist yet or is empty; into an existing folder with other files they are written
+one by one, and ``summary.json``, written last, marks them complete. A run killed meanwhile can leave only hidden
 ``.*.tmp`` files or folders behind. Files get the permissions of an ordinary ``open`` (the umask's).
 """
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 from pathlib import Path
 
-from accelsim.atomic import write_text
+from accelsim.atomic import temporary_beside, write_text
 from accelsim.errors import OutputError
 from accelsim.reports.results import SimulationResult
 
@@ -24,7 +23,7 @@ RESULT_FILES = ("layers.csv", "summary.json")
 
 def prepare_output_dir(out: Path, *, force: bool, files: tuple[str, ...] = RESULT_FILES) -> Path:
     """Check, before any work, that ``out`` can take ``files``; create nothing, so a run that fails later
-    leaves no trace (the folder is created by the first :func:`write_atomic` into it).
+    leaves no trace (the folder is created only when results are written into it).
 
     Refuses ``out`` if it is a file, if any of the files already exist and ``force`` is not set, or if it
     (or, when it does not exist yet, the folder it would be created in) is not a writable directory."""
@@ -73,7 +72,7 @@ def _write_staged(out: Path, texts: dict[str, str]) -> bool:
     False if the rename is not possible (e.g. ``out`` gained files meanwhile): nothing is left behind."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        staging = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
+        staging = temporary_beside(out)
         staging.mkdir()        # an ordinary folder: the umask's permissions, as out would have
     except OSError as error:
         raise OutputError("cannot create output directory", file=out, key="--out",

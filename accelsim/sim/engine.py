@@ -59,7 +59,7 @@ class Engine:
       for it; dense engines ignore both masks and multiply zeros at full price.
     * ``layer_kinds`` (class attribute): the layer types the engine runs (``None``: every type); callers
       check a whole model with :meth:`unsupported` before simulating anything.
-    * ``extra_counts(program, run) -> Counts`` (optional): actions whose number depends on the simulated
+    * ``extra_counts(program, cycles) -> Counts`` (optional): actions whose number depends on the simulated
       timing (e.g. cycles a FIFO was full). Default: none.
 
     Parameters: DRAM ``bytes_per_cycle`` and ``latency_cycles``.

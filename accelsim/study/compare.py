@@ -77,9 +77,7 @@ def compare(family: str, hw_files: Sequence[Path], out: Path, *, seed: int = 0, 
     points = []
     for v in chosen:
         points += sweep.grid(zoo_family, {k: [val] for k, val in v.options}, [v.sparsity], hw_files, [seed])
-    sweep.prepare_out(out)
-    sweep.run(points, out, jobs=jobs, scheduler=scheduler, progress=progress)
-    _, totals = sweep.gather(points, out)
+    _, _, totals = sweep.run_and_gather(points, out, jobs=jobs, scheduler=scheduler, progress=progress)
     storage = _storage(zoo_family, chosen, seed)
     table = totals.merge(storage, on=["model", "sparsity"], how="left")
     write_text(Path(out) / "compare.csv", table.to_csv(index=False, float_format="%.10g"))

@@ -26,10 +26,11 @@ import pandas as pd
 from accelsim import __version__
 from accelsim.atomic import write_text
 from accelsim.errors import InputError, OutputError
-from accelsim.hardware import load_hardware, parse_hardware
+from accelsim.hardware import parse_hardware, read_hardware_text
+from accelsim.reports.writers import summary_dict
 from accelsim.study.single import check_runs, check_sparsity, simulate_workload
 from accelsim.workloads import zoo
-from accelsim.workloads.files import Workload, parse_workload, read_workload
+from accelsim.workloads.files import Workload, parse_workload, read_workload_text
 from accelsim.workloads.model import Model
 
 POINT_COLUMNS = ("point", "model", "family", "sparsity", "seed", "hardware")
@@ -81,9 +82,9 @@ def grid_workload(path: Path, sparsities: Sequence[float], hw_files: Sequence[Pa
     """The grid of one workload file (accelsim YAML or SCALE-Sim CSV) over sparsities, hardware and seeds,
     checked like :func:`grid`. At sparsity 0 the file's weight densities apply; any other sparsity prunes
     every prunable layer uniformly instead."""
-    workload = read_workload(path)
+    text = read_workload_text(path)
+    workload = parse_workload(text, str(path))
     sparsities, hardware = _checked([workload.model], sparsities, hw_files, seeds)
-    text = Path(path).read_text(encoding="utf-8-sig")
     return [Point("workload", (), s, seed, name, hw_text, Path(path).name, text)
             for s, (name, hw_text), seed in itertools.product(sparsities, hardware, seeds)]
 
@@ -95,10 +96,11 @@ def _checked(models: Sequence[Model], sparsities: Sequence[float], hw_files: Seq
     sparsities = [check_sparsity(s) for s in sparsities]
     hardware = []
     for path in hw_files:
-        hw = load_hardware(path)
+        text = read_hardware_text(path)
+        hw = parse_hardware(text, str(path))
         for model in models:
             check_runs(model, hw)
-        hardware.append((Path(path).name, Path(path).read_text()))
+        hardware.append((Path(path).name, text))
     if not seeds:
         raise InputError("no seeds", key="--seeds", expected="at least one integer")
     return sparsities, hardware
@@ -113,8 +115,8 @@ def run_point(point: Point) -> tuple[pd.DataFrame, dict]:
     ident = {"point": point.key, "model": model.name, "family": model.family, **dict(point.options),
              "sparsity": point.sparsity, "seed": point.seed, "hardware": hw.name}
     layers = pd.concat([pd.DataFrame([ident] * len(result.layers)), result.layers], axis=1)
-    totals = {**ident, **{k: (v.item() if hasattr(v, "item") else v) for k, v in result.total.items()}}
-    return layers, {"totals": totals, "metadata": result.metadata}
+    summary = summary_dict(result)                    # the totals as plain numbers, as summary.json has them
+    return layers, {"totals": {**ident, **summary["total"]}, "metadata": summary["metadata"]}
 
 
 def point_paths(out: Path, point: Point) -> tuple[Path, Path]:
@@ -148,6 +150,16 @@ def run(points: Sequence[Point], out: Path, *, jobs: int = 1, scheduler: str | N
     for point, (layers, summary) in progress(_execute(todo, jobs, scheduler), total=len(todo)):
         store(out, point, layers, summary)
     return len(todo)
+
+
+def run_and_gather(points: Sequence[Point], out: Path, *, jobs: int = 1, scheduler: str | None = None,
+                   progress: Callable[[Iterable], Iterable] | None = None) -> tuple[int, pd.DataFrame, pd.DataFrame]:
+    """A whole sweep into ``out``: the folder checked and created (:func:`prepare_out`), the points not
+    finished yet run (:func:`run`), then all of them gathered (:func:`gather`). Returns how many ran, the
+    per-layer rows and the per-point totals."""
+    prepare_out(out)
+    ran = run(points, out, jobs=jobs, scheduler=scheduler, progress=progress)
+    return (ran, *gather(points, out))
 
 
 def _execute(points: list[Point], jobs: int, scheduler: str | None):

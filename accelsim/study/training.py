@@ -12,7 +12,8 @@ hardware descriptions' text), so runs give the same numbers serially or on a pro
 The default pruning schedule in epochs
     Unless ``t0``, ``n`` or ``dt`` are given, the masks are updated once per epoch (``dt`` = the steps of
     one epoch) from the start of epoch ``round(0.1 * epochs)`` (``t0``; Python's ``round``) for
-    ``n = max(1, round(0.4 * epochs))`` updates, so pruning ends at 50 % of training while the cosine learning rate is still half its peak.
+    ``n = max(1, round(0.4 * epochs))`` updates, so pruning ends at 50 % of training while the cosine
+    learning rate is still half its peak.
     For mnist1d with the trainer's defaults (40 epochs of 63 steps) this is exactly the TrainConfig recipe
     (t0 = 252, n = 16, dt = 63); for another task or number of epochs it scales with them. Each of the
     three given explicitly replaces only itself.
@@ -31,14 +32,14 @@ import pandas as pd
 from accelsim.atomic import write_text
 from accelsim.compile.footprint import footprint
 from accelsim.errors import InputError, OutputError
-from accelsim.hardware import load_hardware, parse_hardware
+from accelsim.hardware import parse_hardware, read_hardware_text
 from accelsim.plots.common import save_figure
 from accelsim.plots.training import agp_schedule_figure, train_compare_figure
 from accelsim.pruning import ActivationDensity
 from accelsim.pruning.datasets import TASKS, load_task
 from accelsim.pruning.masks import rounded_count
-from accelsim.pruning.train import (RUN_FILES, TrainConfig, TrainResult, equal_nnz_width, mask_updates, save_run,
-                                    to_model, train)
+from accelsim.pruning.train import (RUN_FILES, TrainConfig, TrainResult, equal_nnz_width, forward, mask_updates,
+                                    save_run, to_model, train)
 from accelsim.reports.writers import prepare_output_dir
 from accelsim.study.single import simulate
 
@@ -226,7 +227,8 @@ def _run(run: _Run) -> list[dict]:
     rows = []
     for file_name, text in run.hardware:
         hw = parse_hardware(text, file_name)
-        sim = simulate(model, hw, masks=result.masks if masks else None, seed=config.seed, activation_density=density_model)
+        sim = simulate(model, hw, masks=result.masks if masks else None, seed=config.seed,
+                       activation_density=density_model)
         total = sim.total
         rows.append({**ident, "hardware": hw.name, "engine": hw.engine, **trained,
                      "latency_s": float(total["latency_s"]), "cycles": int(total["cycles"]),
@@ -239,15 +241,10 @@ def _run(run: _Run) -> list[dict]:
 def input_densities(result: TrainResult, x: np.ndarray) -> dict[str, float]:
     """Per layer of the trained network, the fraction of its inputs that are non-zero over the samples
     ``x`` (the first layer: the features themselves; the others: the previous layer's ReLU outputs)."""
-    densities = {}
-    a = np.asarray(x, dtype=np.float64)
     names = result.layer_names
-    for i, name in enumerate(names):
-        densities[name] = float(np.count_nonzero(a)) / a.size
-        a = a @ np.asarray(result.weights[name]).T + result.biases[name]
-        if i < len(names) - 1:
-            a = np.maximum(a, 0.0)
-    return densities
+    inputs, _ = forward([result.weights[n] for n in names], [result.biases[n] for n in names],
+                        np.asarray(x, dtype=np.float64))
+    return {name: float(np.count_nonzero(a)) / a.size for name, a in zip(names, inputs)}
 
 
 def _execute(runs: list[_Run], jobs: int) -> list[list[dict]]:
@@ -274,9 +271,7 @@ def _load(name: str, data_seed: int) -> tuple[np.ndarray, ...]:
 
 def _task_data(task: object, data_seed: int) -> tuple[np.ndarray, ...]:
     if isinstance(task, str):
-        if task not in TASKS:
-            raise InputError("unknown task", key="task", expected=" or ".join(map(repr, TASKS)), got=task)
-        return _load(task, data_seed)
+        return _load(task, data_seed)     # load_task refuses an unknown name
     if isinstance(task, (tuple, list)) and len(task) == 4:
         return tuple(np.asarray(a) for a in task)
     raise InputError("bad task", key="task",
@@ -336,12 +331,13 @@ def _hardware(hw_files: Sequence[str | os.PathLike[str]] | None) -> tuple[tuple[
         raise InputError("no hardware descriptions", key="hw_files", expected="one or more YAML files")
     described, names = [], {}
     for path in hw_files:
-        hw = load_hardware(path)
+        text = read_hardware_text(path)
+        hw = parse_hardware(text, str(path))
         if hw.name in names:
             raise InputError("two hardware descriptions share a name", file=path, key="name",
                              expected=f"a name other than {hw.name!r} (also in {names[hw.name]})", got=hw.name)
         names[hw.name] = Path(path).name
-        described.append((Path(path).name, Path(path).read_text(encoding="utf-8")))
+        described.append((Path(path).name, text))
     return tuple(described)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -26,13 +26,14 @@ from typing import Any
 
 import yaml
 
-from accelsim.errors import WorkloadError, did_you_mean, text_position
+from accelsim.errors import WorkloadError, did_you_mean
 from accelsim.workloads.layers import (LSTM, Attention, Conv2D, DepthwiseConv2D, Embedding, Layer, Linear,
                                        same_padding)
 from accelsim.workloads.model import Model
+from accelsim.yamltext import MERGE_TAG, SafeLoader, load
 
 __all__ = ["MAX_FILE_BYTES", "LAYER_TYPES", "Workload", "load_workload", "parse_scalesim", "parse_workload",
-           "parse_yaml", "read_workload"]
+           "parse_yaml", "read_workload", "read_workload_text"]
 
 MAX_FILE_BYTES = 10_000_000  # 10 MB: the largest real workload file is a few kB
 
@@ -79,12 +80,18 @@ def load_workload(path: str | os.PathLike[str]) -> Model:
 
 def read_workload(path: str | os.PathLike[str]) -> Workload:
     """The model and per-layer densities of the workload file ``path``; the extension picks the format."""
+    return parse_workload(read_workload_text(path), str(path))
+
+
+def read_workload_text(path: str | os.PathLike[str]) -> str:
+    """The text of the workload file ``path``: a known extension, at most ``MAX_FILE_BYTES``, UTF-8 (a
+    WorkloadError naming ``path`` otherwise); :func:`parse_workload` of it is :func:`read_workload`."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".yaml", ".yml"):
         raise WorkloadError("unknown workload file type", file=path,
                             expected=".yaml or .yml (accelsim) or .csv (SCALE-Sim topology)",
                             got=Path(path).suffix or "no extension")
-    return parse_workload(_read_text(path), str(path))
+    return _read_text(path)
 
 
 def parse_workload(text: str, file: str) -> Workload:
@@ -162,6 +169,7 @@ def parse_scalesim(text: str, file: str = "<string>", name: str = "topology") ->
         raise WorkloadError("missing columns in the header", file=file, key=f"line {header_at + 1}",
                             expected=f"{len(columns)} columns: " + ", ".join(CONV_COLUMNS)
                             + " (or Layer name, M, N, K for a GEMM topology)", got=f"{len(header)}: {header}")
+    max_cells = len(columns) + (0 if gemm else 1)   # a convolution row may add Stride Width
     layers: list[Layer] = []
     first_line: dict[str, int] = {}
     for index in range(header_at + 1, len(lines)):
@@ -179,7 +187,6 @@ def parse_scalesim(text: str, file: str = "<string>", name: str = "topology") ->
             raise WorkloadError(f"duplicate layer name (lines {first_line[layer_name]} and {line})", file=file,
                                 key=f"{where}: {columns[0]}", expected="each layer name once")
         first_line[layer_name] = line
-        max_cells = len(columns) + (0 if gemm else 1)
         if len(cells) < len(columns):
             raise WorkloadError("missing columns", file=file, key=f"{where}: {columns[len(cells)]}",
                                 expected=f"{len(columns)} columns: " + ", ".join(columns), got=len(cells))
@@ -212,7 +219,7 @@ def parse_scalesim(text: str, file: str = "<string>", name: str = "topology") ->
             else:
                 layer = Conv2D(layer_name, in_channels=channels, out_channels=num_filt, **shape)
         except WorkloadError as exc:   # layers.py's own checks not made above (e.g. a layer too large)
-            raise _located(exc, file, where, layer_name) from None
+            raise _located(exc, file, layer_name, lambda field: f"{where}: {field}" if field else where) from None
         layers.append(layer)
     if not layers:
         raise WorkloadError("empty workload", file=file, expected="at least one layer row after the header")
@@ -250,26 +257,27 @@ def _positive_cell(cell: str, file: str, key: str) -> int:
     return value
 
 
-def _located(exc: WorkloadError, file: str, where: str, layer_name: str) -> WorkloadError:
-    """``exc`` (raised by a layer constructor, which knows no file) with the file and place added; the
-    layer's own name in the key (``conv1`` or ``conv1.groups``) is already said by ``where``."""
-    field = exc.key[len(layer_name) + 1:] if exc.key and exc.key.startswith(f"{layer_name}.") else exc.key
-    key = where if not field or field == layer_name else f"{where}: {field}"
-    return WorkloadError(exc.problem, file=file, key=key, expected=exc.expected, got=exc.got)
+def _located(exc: WorkloadError, file: str, layer_name: str, place: Callable[[str | None], str]) -> WorkloadError:
+    """``exc``, raised by a layer constructor (which knows no file and keys a problem ``conv1`` or
+    ``conv1.groups``), with the file added and the key ``place(field)``: ``place("groups")``, or
+    ``place(None)`` for the layer as a whole."""
+    prefix = f"{layer_name}."
+    field = exc.key[len(prefix):] if exc.key and exc.key.startswith(prefix) else None
+    return WorkloadError(exc.problem, file=file, key=place(field), expected=exc.expected, got=exc.got)
 
 
 # --- accelsim YAML -----------------------------------------------------------------------------------------
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """``yaml.safe_load`` semantics, but a key given twice in one mapping is an error (PyYAML would keep
-    the last), and YAML 1.2 exponent floats (``1e-1``) are numbers, as in the hardware loader."""
+class _UniqueKeyLoader(SafeLoader):
+    """accelsim's SafeLoader (:mod:`accelsim.yamltext`), but a key given twice in one mapping is an error
+    (PyYAML would keep the last)."""
 
     file = "<string>"
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[object, int] = {}
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":   # `<<: *base` may be overridden here
+            if key_node.tag == MERGE_TAG:
                 continue
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
             line = key_node.start_mark.line + 1
@@ -280,30 +288,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-_UniqueKeyLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789."))
-
-
 def _safe_load(text: str, file: str) -> Any:
-    try:
-        loader = _UniqueKeyLoader(text)   # refuses control characters before reading anything
-    except yaml.reader.ReaderError as exc:
-        raise WorkloadError(f"not valid YAML: {exc.reason} (character #x{exc.character:04x}) at "
-                            f"{text_position(text, exc.position)}", file=file, expected="YAML text") from None
-    loader.file = file
-    try:
+    def read(loader: _UniqueKeyLoader) -> Any:
+        loader.file = file
         return loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise WorkloadError(f"not valid YAML: {exc.problem}{where}", file=file, expected="YAML text") from None
-    except RecursionError:
-        raise WorkloadError("nested too deeply", file=file, expected="YAML nested a few levels deep") from None
-    except (yaml.YAMLError, ValueError, TypeError) as exc:
-        raise WorkloadError(f"not valid YAML: {exc}", file=file, expected="YAML text") from None
-    finally:
-        loader.dispose()
+    return load(_UniqueKeyLoader, text, file, WorkloadError, read)
 
 
 def parse_yaml(text: str, file: str = "<string>") -> Workload:
@@ -411,10 +400,7 @@ def _yaml_layer(entry: object, index: int, file: str) -> tuple[Layer, dict[str, 
     try:
         layer = cls(name, **values)
     except WorkloadError as exc:   # cross-field checks of layers.py (groups, kernel vs input, depthwise)
-        prefix = f"{name}."
-        field_key = exc.key[len(prefix):] if exc.key and exc.key.startswith(prefix) else None
-        located = key_of(field_key) if field_key else f"{where} (layer {name})"
-        raise WorkloadError(exc.problem, file=file, key=located, expected=exc.expected, got=exc.got) from None
+        raise _located(exc, file, name, lambda field: key_of(field) if field else f"{where} (layer {name})") from None
     return layer, given
 
 

@@ -34,13 +34,14 @@ def same_padding(in_size: int, kernel: int, stride: int) -> tuple[int, int]:
 
 
 MAX_TENSOR_ELEMENTS = 2**28   # elements of one weight or activation tensor (module docstring)
+TOO_LARGE = "layer too large"  # how the problem of a layer over MAX_TENSOR_ELEMENTS starts (the zoo looks for it)
 
 
 def _bounded(layer: str, **tensors: int) -> None:
     """Refuse a layer one of whose tensors (``name=elements``) exceeds ``MAX_TENSOR_ELEMENTS``."""
     for what, elements in tensors.items():
         if elements > MAX_TENSOR_ELEMENTS:
-            raise WorkloadError(f"layer too large ({what.replace('_', ' ')})", key=layer,
+            raise WorkloadError(f"{TOO_LARGE} ({what.replace('_', ' ')})", key=layer,
                                 expected=f"at most {MAX_TENSOR_ELEMENTS} elements per tensor", got=elements)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from accelsim.errors import WorkloadError, did_you_mean
+from accelsim.workloads.layers import TOO_LARGE
 from accelsim.workloads.model import Model
 from accelsim.workloads.zoo.gnmt import gnmt
 from accelsim.workloads.zoo.inception import inception_v3
@@ -73,10 +74,10 @@ def build(name: str, **options: object) -> Model:
     except WorkloadError as exc:
         # A layer refused as too large by its own checks (layers.MAX_TENSOR_ELEMENTS) knows no option: say
         # which options made the model that large, and which layer shows it.
-        if not exc.problem.startswith("layer too large") or (exc.key or "").startswith("--"):
+        if not exc.problem.startswith(TOO_LARGE):
             raise
         options = ", ".join(f"--{name.replace('_', '-')}" for name in given) or "--model"
-        raise WorkloadError(f"model too large: layer {exc.key}{exc.problem[len('layer too large'):]}",
+        raise WorkloadError(f"model too large: layer {exc.key}{exc.problem[len(TOO_LARGE):]}",
                             key=options, expected=exc.expected, got=exc.got) from None
 
 
