@@ -74,9 +74,28 @@ def _add_model_options(parser: argparse.ArgumentParser, *, workload: bool = Fals
     group.add_argument("--tgt-len", type=int, help="GNMT target tokens (default 1)")
 
 
+def _zoo_options(args: argparse.Namespace, names: Sequence[str]) -> dict:
+    """The zoo options the user gave; refused with ``--workload``, where they would be ignored."""
+    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    if given and getattr(args, "workload", None) is not None:
+        raise InputError("model options do not apply to a workload file",
+                         key=f"--{next(iter(given)).replace('_', '-')}", expected="no zoo options with --workload")
+    return given
+
+
+MODEL_OPTIONS = ("width", "size", "steps", "units", "src_len", "tgt_len")
+
+
 def _model(args: argparse.Namespace):
-    options = {name: getattr(args, name) for name in ("width", "size", "steps", "units", "src_len", "tgt_len")}
-    return zoo.build(args.model, **options)
+    return zoo.build(args.model, **_zoo_options(args, MODEL_OPTIONS))
+
+
+def _workload(args: argparse.Namespace) -> Workload:
+    """The workload file's model and densities, or the zoo model (no densities)."""
+    if args.workload is not None:
+        _zoo_options(args, MODEL_OPTIONS)
+        return read_workload(args.workload)
+    return Workload(_model(args))
 
 
 def _print(table: pd.DataFrame, as_csv: bool, float_format: str = "%.4g") -> None:
@@ -119,7 +138,7 @@ SIMULATE_COLUMNS = ("layer", "kind", "cycles", "latency_s", "multiplier_utilizat
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw)
-    workload = read_workload(args.workload) if args.workload is not None else Workload(_model(args))
+    workload = _workload(args)
     model = workload.model
     masks = load_masks(args.masks, model) if args.masks is not None else None
     if args.out is not None:
@@ -144,12 +163,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from accelsim.study import sweep
-    options = {name: getattr(args, name) for name in ("width", "size", "units", "steps")
-               if getattr(args, name) is not None}
+    options = _zoo_options(args, ("width", "size", "units", "steps"))
     if args.workload is not None:
-        if options:
-            raise InputError("model options do not apply to a workload file", key=f"--{next(iter(options))}",
-                             expected="no zoo options with --workload")
         points = sweep.grid_workload(args.workload, args.sparsity, args.hw, args.seeds)
     else:
         points = sweep.grid(args.model, options, args.sparsity, args.hw, args.seeds)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from accelsim.atomic import write_text
-from accelsim.errors import InputError
+from accelsim.errors import InputError, did_you_mean
 from accelsim.reference import paper_table
 from accelsim.study import sweep
 from accelsim.study.single import footprint_table
@@ -64,8 +64,8 @@ FAMILIES = {"mobilenet": ("mobilenet_v1", _mobilenet), "ptb": ("ptb_lstm", _ptb)
 def variants(family: str) -> tuple[str, list[Variant]]:
     """The zoo family and the paper's variants for a ``compare --family`` name."""
     if family not in FAMILIES:
-        raise InputError("unknown comparison family", key="--family", expected=" | ".join(FAMILIES),
-                         got=family)
+        raise InputError("unknown comparison family" + did_you_mean(family, FAMILIES), key="--family",
+                         expected=" | ".join(FAMILIES), got=family)
     zoo_family, make = FAMILIES[family]
     return zoo_family, make()
 
