@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench test-slow clean
+.PHONY: test demo notebook bench test-slow clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ DEMO_HW := hwconfigs/scnn_like.yaml hwconfigs/dcnn.yaml hwconfigs/dense_edge.yam
 demo: $(STAMP)
 	$(BIN)/accelsim compare --family mobilenet --hw $(DEMO_HW) --out results/demo --jobs 2
 	$(BIN)/accelsim plot results/demo
+
+# Execute the notebook in place (outputs saved in it; its results into results/notebook/).
+notebook: $(STAMP)
+	$(BIN)/python notebooks/execute.py notebooks/large_sparse_vs_small_dense.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -4,8 +4,10 @@ process, in its own empty folder.
 Every row must end with exit status 2, exactly one line on stderr (no traceback, no warning), that line
 naming the file, key, option or layer and what was expected (the row's fragments), and no file created,
 changed or removed in the folder the command ran in. Rows marked ``bounded`` (a YAML bomb, 100 MB files)
-must also be refused within ``BOUNDED_SECONDS`` with a peak memory within ``BOUNDED_EXTRA_KB`` of an
-ordinary refusal (and, in the fork server, under an address-space limit).
+must also be refused with a peak memory within ``BOUNDED_EXTRA_KB`` of an ordinary refusal (and, in the
+fork server, under an address-space limit). No row asserts a time: a run that hangs is killed after
+``HANG_TIMEOUT_S`` and fails on its exit status; how fast they are refused is measured by
+``benchmarks/bench_refusal.py`` (``make bench``).
 
 By default every row runs in a fork of one process that has imported the package (a fresh interpreter per
 row costs half a second of imports), and the rows of ``FRESH_BY_DEFAULT`` also run as
@@ -39,7 +41,7 @@ HWCONFIGS = ROOT / "hwconfigs"
 DOC = ROOT / "docs" / "bad_inputs.md"
 CLI = (sys.executable, "-m", "accelsim.cli")
 
-BOUNDED_SECONDS = 10.0          # a refused bomb or huge file: seconds, not minutes (the normal refusal: ~0.5 s)
+HANG_TIMEOUT_S = 60             # a guard against a hang (a refusal takes well under a second), not a speed check
 BOUNDED_EXTRA_KB = 64 * 1024    # peak RSS above an ordinary refusal; reading a 100 MB file would exceed it
 
 MOBILENET = ("--model", "mobilenet_v1", "--width", "0.25")
@@ -169,7 +171,7 @@ class Case:
     argv: tuple[str, ...]
     expect: tuple[str, ...]              # fragments of the one stderr line
     setup: Setup | None = None
-    bounded: bool = False                # refused within BOUNDED_SECONDS and BOUNDED_EXTRA_KB
+    bounded: bool = False                # refused within BOUNDED_EXTRA_KB of peak memory
     cleanup: Setup | None = None
 
 
@@ -539,7 +541,7 @@ class ForkServer:
         self.process = subprocess.Popen([sys.executable, "-c", FORK_SERVER], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True, env=cli_env())
 
-    def run(self, argv: tuple[str, ...], cwd: Path, timeout: float = 120, memory_mb: int = 0) -> Outcome:
+    def run(self, argv: tuple[str, ...], cwd: Path, timeout: float = HANG_TIMEOUT_S, memory_mb: int = 0) -> Outcome:
         out, err = self.scratch / "stdout", self.scratch / "stderr"
         job = {"argv": list(argv), "cwd": str(cwd), "stdout": str(out), "stderr": str(err), "timeout": timeout,
                "memory_mb": memory_mb}
@@ -554,7 +556,7 @@ class ForkServer:
         self.process.wait(timeout=30)
 
 
-def run_fresh(argv: tuple[str, ...], cwd: Path, timeout: float = 120) -> Outcome:
+def run_fresh(argv: tuple[str, ...], cwd: Path, timeout: float = HANG_TIMEOUT_S) -> Outcome:
     """``python -m accelsim.cli ARGS`` in ``cwd``, in a new interpreter."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
@@ -601,7 +603,7 @@ def run_case(case: Case, folder: Path, runner: Callable[..., Outcome]) -> Outcom
 
 def check(case: Case, outcome: Outcome, baseline_kb: int) -> None:
     """The contract: exit 2, one line naming what is wrong, no traceback, nothing written; bounded cases
-    refused quickly and in little memory."""
+    refused in little memory."""
     lines = outcome.stderr.splitlines()
     assert "Traceback" not in outcome.stderr, outcome.stderr
     assert outcome.status == 2, outcome.stderr
@@ -611,7 +613,6 @@ def check(case: Case, outcome: Outcome, baseline_kb: int) -> None:
         assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
     assert outcome.after == outcome.before, "files were created, changed or removed"
     if case.bounded:
-        assert outcome.seconds < BOUNDED_SECONDS
         assert outcome.max_rss_kb < baseline_kb + BOUNDED_EXTRA_KB, (outcome.max_rss_kb, baseline_kb)
 
 
@@ -680,8 +681,8 @@ DOC_INTRO = """# Bad inputs and the message each gets
 Each row is one case of `tests/test_bad_inputs.py`, run through the `accelsim` command line in an empty
 folder holding only the files the case needs (`hw.yaml` is `hwconfigs/dense_edge.yaml`, edited as the
 case says). Every one exits with status 2, prints exactly the one line shown on stderr (no traceback) and
-creates, changes or removes no file. The YAML bomb and the 100 MB files are refused in well under a second,
-without reading them into memory. Regenerate with `python tests/test_bad_inputs.py > docs/bad_inputs.md`;
+creates, changes or removes no file. The YAML bomb and the 100 MB files are refused without reading them
+into memory (`benchmarks/bench_refusal.py` times the refusals). Regenerate with `python tests/test_bad_inputs.py > docs/bad_inputs.md`;
 a test fails when this table no longer matches what the command prints.
 
 | case | bad input | command | message on stderr |

@@ -3,6 +3,7 @@ against a stable-sort reference, seeded synthetic weights, activation masks, mas
 error. Models are built by hand from the layer types."""
 import math
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,8 @@ from accelsim.pruning import (POST_RELU_DENSITY, ActivationDensity, Masks, activ
                               rounded_count, save_masks, synthetic_weights)
 from accelsim.pruning import files as mask_files
 from accelsim.pruning.synthetic import ACTIVATIONS, WEIGHTS, layer_rng
-from accelsim.workloads import LSTM, Conv2D, Embedding, Linear, Model
+from accelsim.workloads import LSTM, Conv2D, Embedding, Linear, Model, zoo
+from accelsim.workloads.files import load_workload
 
 FAST = settings(max_examples=40, deadline=None)
 AGP = dict(s_i=0.0, s_f=0.9, t0=0, n=10, dt=1)
@@ -499,3 +501,23 @@ def test_row_varied_weights_spread_row_densities_and_keep_the_count():
     assert flat_cv < 0.2 < 0.7 < varied_cv
     with pytest.raises(InputError, match="cv"):
         row_varied_weights((4, 4), 0.5, 2.0, seed=0)
+
+
+# --- the example masks in traces/ ------------------------------------------------------------------------
+
+TRACES = Path(__file__).resolve().parent.parent / "traces"
+
+
+@pytest.mark.parametrize("file,build,sparsity", [
+    ("mobilenet_v1_0.25_sparsity0.9.npz", lambda: zoo.mobilenet_v1(width=0.25), 0.9),
+    ("example_small_sparsity0.75.npz", lambda: load_workload(TRACES / "example_small.yaml"), 0.75),
+])
+def test_shipped_example_masks_are_what_traces_readme_says(file, build, sparsity):
+    """traces/README.md: each example mask file is seeded magnitude pruning (seed 0) of its model to the
+    sparsity in its name; it loads for that model and equals a fresh ``prune``."""
+    model = build()
+    loaded = load_masks(TRACES / file, model)
+    fresh = prune(model, sparsity, seed=0)
+    assert list(loaded) == list(fresh)
+    for name in fresh:
+        assert np.array_equal(loaded[name], fresh[name]), name
