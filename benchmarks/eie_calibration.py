@@ -35,8 +35,8 @@ if str(ROOT) not in sys.path:       # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 import accelsim as acs  # noqa: E402
-from accelsim.compile.eie import EiePlan, plan_eie  # noqa: E402
-from accelsim.engines.eie import EieEngine  # noqa: E402
+from accelsim.accelerators.eie.compiler import EiePlan, plan_eie  # noqa: E402
+from accelsim.accelerators.eie.engine import EieEngine  # noqa: E402
 from accelsim.hardware import load_hardware  # noqa: E402
 from accelsim.pruning import activation_mask, magnitude_mask, prune, row_varied_weights  # noqa: E402
 from accelsim.workloads import Linear, Model  # noqa: E402

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import accelsim as acs
-from accelsim.compile.dcnn import compile_dcnn
-from accelsim.engines import engine_for
+from accelsim.accelerators.dcnn.compiler import compile_dcnn
+from accelsim.accelerators.engines import engine_for
 from accelsim.workloads import Model
 from accelsim.workloads.layers import LSTM, Attention, Conv2D, DepthwiseConv2D, Embedding, Linear
 
@@ -69,7 +69,7 @@ def test_lstm_runs_step_after_step_and_restreams_its_weights():
 def test_masks_are_ignored():
     layer = Conv2D("c", in_channels=8, out_channels=8, kernel_h=3, kernel_w=3, in_h=10, in_w=10)
     engine = engine_for(DCNN)
-    assert engine.sparse is False and engine_for(SCNN).sparse is True
+    assert DCNN.accelerator.skips_zeros is False and SCNN.accelerator.skips_zeros is True
     sparse = engine.compile(layer, np.zeros(layer.weight_shape, bool), np.zeros((8, 10, 10), bool))
     dense = engine.compile(layer)
     assert np.array_equal(sparse.pe_cycles, dense.pe_cycles) and sparse.counts == dense.counts

@@ -11,11 +11,11 @@ import pytest
 import simpy
 
 import accelsim as acs
-from accelsim.compile.eie import EieConfig, compile_eie, fifo_schedule, plan_eie, slice_matrix
+from accelsim.accelerators.eie.compiler import EieConfig, compile_eie, fifo_schedule, plan_eie, slice_matrix
 from accelsim.energy.model import energy
 from accelsim.energy.table import EnergyTable
-from accelsim.engines import engine_for
-from accelsim.engines.eie import EieEngine
+from accelsim.accelerators.engines import engine_for
+from accelsim.accelerators.eie.engine import EieEngine
 from accelsim.errors import InputError
 from accelsim.formats import RunLength
 from accelsim.hardware import load_hardware
@@ -178,7 +178,7 @@ def test_slices_count_what_the_formats_count():
 def test_sram_word_reads_follow_a_literal_row_buffer():
     """Sparse-matrix SRAM reads (64-bit words of 8 entries): a PE walks its columns' entries in order and
     reads a word whenever the entry is not in the word it holds."""
-    from accelsim.compile.eie import _sram_rows
+    from accelsim.accelerators.eie.compiler import _sram_rows
     rng = np.random.default_rng(19)
     for _ in range(30):
         k, s, n = rng.integers(1, 30), rng.integers(1, 4), rng.integers(1, 5)
@@ -436,7 +436,7 @@ def test_layers_of_one_inference_share_the_weight_sram():
 def test_simulate_prices_every_count(hw):
     """engine_for(eie_like) is the EIE engine; a pruned PTB-small model runs end to end and every count
     it reports has an energy entry."""
-    assert isinstance(engine_for(hw), EieEngine) and EieEngine.sparse
+    assert isinstance(engine_for(hw), EieEngine) and hw.accelerator.skips_zeros
     result = acs.simulate(acs.zoo.ptb_lstm("small", steps=2), hw, sparsity=0.9, seed=0)
     layers = result.layers
     assert (layers["cycles"] > 0).all()

@@ -6,7 +6,7 @@ import pytest
 
 from accelsim.energy import EnergyTable, Entry, MissingEnergyEntry
 from accelsim.errors import ConfigError
-from accelsim.hardware import load_hardware, required_energy
+from accelsim.hardware import load_hardware
 
 HWCONFIGS = Path(__file__).resolve().parent.parent / "hwconfigs"
 
@@ -63,7 +63,7 @@ def test_shipped_tables_price_everything_their_engine_counts(name):
     hw = load_hardware(HWCONFIGS / f"{name}.yaml")
     table = EnergyTable.from_config(hw)
     assert table.file == str(HWCONFIGS / f"{name}.yaml")
-    for component, action in required_energy(hw.engine, tuple(b.name for b in hw.buffers)):
+    for component, action in hw.accelerator.required_energy(tuple(b.name for b in hw.buffers)):
         entry = table.entry(component, action)
         assert entry.unit == "pJ" and entry.value > 0 and entry.source
     assert all(e.unit == "mW" for e in table.static.values())

@@ -32,9 +32,11 @@ from hypothesis.extra.numpy import array_shapes, arrays
 import accelsim as acs
 from accelsim.errors import InputError
 from accelsim.formats import FORMATS, get_format
+from accelsim.accelerators import ACCELERATORS
 from accelsim.hardware import parse_hardware
-from accelsim.hardware.schema import (DATA_KINDS, ENGINES, Buffer, DataWidths, Dram, EnergyEntry, HardwareConfig,
-                                      Pe, PeArray, StaticPower, yaml_keys)
+from accelsim.hardware.schema import (DATA_KINDS, Buffer, DataWidths, Dram, EnergyEntry, HardwareConfig, Pe,
+                                      PeArray, StaticPower)
+from accelsim.schema import yaml_keys
 from accelsim.pruning import load_masks, prune
 from accelsim.workloads import Conv2D, Linear, Model
 from accelsim.workloads.files import LAYER_TYPES, parse_scalesim, parse_yaml
@@ -70,9 +72,9 @@ def outcome(call, *args, **kwargs):
 SCHEMA_KEYS = sorted({key for cls in (HardwareConfig, DataWidths, PeArray, Pe, Buffer, Dram, EnergyEntry,
                                       StaticPower) for key in yaml_keys(cls)}
                      | {"dynamic", "static", "iaram", "oaram", "mac", "op", "dram", "read_bytes", "write_words",
-                        "<<", *ENGINES, *DATA_KINDS})
+                        "<<", *ACCELERATORS, *DATA_KINDS})
 leaves = (st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=12)
-          | st.sampled_from(["ws", "pe", "global", "1e9", ".nan", "weights", *ENGINES]))
+          | st.sampled_from(["ws", "pe", "global", "1e9", ".nan", "weights", *ACCELERATORS]))
 keys = st.sampled_from(SCHEMA_KEYS) | st.text(max_size=8) | st.integers(-3, 3) | st.booleans()
 trees = st.recursive(leaves, lambda children: st.lists(children, max_size=4)
                      | st.dictionaries(keys, children, max_size=6), max_leaves=40)

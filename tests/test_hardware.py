@@ -9,14 +9,14 @@ import pytest
 import yaml
 
 from accelsim.errors import ConfigError, InputError, ManyInputErrors
-from accelsim.hardware import MAX_FILE_BYTES, MAX_NODES, load_hardware, parse_hardware, required_energy
+from accelsim.hardware import MAX_FILE_BYTES, MAX_NODES, load_hardware, parse_hardware
 from conftest import DELETE, set_path
 
 HWCONFIGS = Path(__file__).resolve().parent.parent / "hwconfigs"
 SHIPPED = sorted(HWCONFIGS.glob("*.yaml"))
 
 
-#: What SCNN counts beyond a dense machine's MACs, DRAM and buffer words (hardware.schema.REQUIRED_ENERGY).
+#: What SCNN counts beyond a dense machine's MACs, DRAM and buffer words (accelerators.scnn.SPEC.actions).
 SCNN_ONLY_ACTIONS = (("weight_fifo", "read_entries"), ("halo", "transfer"), ("crossbar", "transfer"),
                      ("index", "decode"))
 
@@ -82,7 +82,7 @@ def test_each_shipped_config_loads_with_a_source_for_every_figure(path):
     hw = load_hardware(path)
     assert hw.name == path.stem
     buffers = tuple(b.name for b in hw.buffers)
-    assert {(e.component, e.action) for e in hw.energy.dynamic} == required_energy(hw.engine, buffers)
+    assert {(e.component, e.action) for e in hw.energy.dynamic} == hw.accelerator.required_energy(buffers)
     assert all(e.source.strip() for e in hw.energy.dynamic)
     # accelerators.md publishes no leakage figure: every static entry must say it is an assumption
     assert all(s.source.startswith("ASSUMPTION") for s in hw.energy.static)

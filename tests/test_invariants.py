@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 
 from accelsim.energy.model import energy
 from accelsim.energy.table import EnergyTable
-from accelsim.engines import engine_for
-from accelsim.engines.eie import EieEngine
+from accelsim.accelerators.engines import engine_for
+from accelsim.accelerators.eie.engine import EieEngine
 from accelsim.errors import InputError
 from accelsim.reports.results import layer_row
 from accelsim.workloads.layers import LSTM, Conv2D, Linear
@@ -98,7 +98,7 @@ def run(engine_name: str, changes: dict, layer, weights, acts, **engine_options)
     try:
         hw = hw_variant(engine_name, changes)
         engine = EieEngine(hw, **engine_options) if engine_options else engine_for(hw)
-        program = engine.compile(layer, masks=weights, activations=acts if engine.sparse else None)
+        program = engine.compile(layer, masks=weights, activations=acts if hw.accelerator.skips_zeros else None)
         return hw, engine, program, engine.execute(program)
     except InputError:      # e.g. a stationary tile larger than the buffer: a refusal, not these properties'
         reject()
@@ -180,8 +180,8 @@ def compulsory_bytes(engine: str, hw, layer, weights, acts) -> tuple[float, floa
 @budgets(data=st.data())
 def check_useful_macs_are_the_nonzero_pairs(engine, data):
     changes, layer, weights, acts = data.draw(case(engine))
-    _, eng, program, result = run(engine, changes, layer, weights, acts)
-    if eng.sparse:
+    hw, _, program, result = run(engine, changes, layer, weights, acts)
+    if hw.accelerator.skips_zeros:
         assert result.useful_macs == nonzero_pairs(layer, weights, acts)
         assert program.counts.get(("mac", "op")) == result.useful_macs
     else:   # dense: every product is computed, the masks are ignored

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import accelsim as acs
-from accelsim.compile.scnn import bank_of, busiest_bank, compile_scnn
-from accelsim.engines import engine_for
+from accelsim.accelerators.scnn.compiler import bank_of, busiest_bank, compile_scnn
+from accelsim.accelerators.engines import engine_for
 from accelsim.errors import MaskError
 from accelsim.pruning import activation_mask
 from accelsim.workloads import Model

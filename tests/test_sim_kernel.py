@@ -1,4 +1,6 @@
 """The SimPy kernel: every expected number here is derived by hand in the test's docstring."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import simpy
@@ -101,6 +103,11 @@ def test_double_buffer_counts_compute_waiting_as_memory_stall():
     assert buffer.stall_cycles == 22
 
 
+def _machine(**dram) -> SimpleNamespace:
+    """The one part of a machine the kernel reads: its DRAM channel."""
+    return SimpleNamespace(dram=SimpleNamespace(**dram))
+
+
 def test_engine_pipeline_hand_traced():
     """2 PEs, 3 steps, DRAM 10 B/cycle with latency 5; loads of 100 B, stores of 50/0/50 B.
     Step 0: load on the bus 0-10, ready 15; PEs busy 10 and 20 cycles -> barrier at 35; its 50 B store
@@ -111,7 +118,7 @@ def test_engine_pipeline_hand_traced():
     drain = 95 - 85 = 10; they add up to 95."""
     program = Program("x", load_bytes=[100, 100, 100], pe_cycles=[[10, 20], [10, 5], [30, 30]],
                       store_bytes=[50, 0, 50], barrier=[True, True, False], counts=Counts(), useful_macs=0)
-    run = Engine(dram_bytes_per_cycle=10, dram_latency_cycles=5).execute(program)
+    run = Engine(_machine(bytes_per_cycle=10, latency_cycles=5)).execute(program)
     assert run.cycles == 95
     assert (run.busy_cycles, run.stall_memory_cycles, run.stall_imbalance_cycles, run.drain_cycles) == (
         52.5, 25.0, 7.5, 10.0)
@@ -124,7 +131,7 @@ def test_engine_without_memory_traffic_is_compute_bound():
     cycles = np.array([[3, 9, 4], [7, 7, 1]])
     program = Program("y", load_bytes=0, pe_cycles=cycles, store_bytes=0, barrier=True, counts=Counts(),
                       useful_macs=0)
-    run = Engine(dram_bytes_per_cycle=1, dram_latency_cycles=0).execute(program)
+    run = Engine(_machine(bytes_per_cycle=1, latency_cycles=0)).execute(program)
     assert run.cycles == 9 + 7 == program.compute_bound_cycles
 
 

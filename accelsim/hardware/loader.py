@@ -20,16 +20,14 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from accelsim.errors import ConfigError, ManyInputErrors, did_you_mean
-from accelsim.hardware.schema import (BUFFER_ACTIONS, ENGINE_KEYS, MAX_PES, REQUIRED_ENERGY, REQUIRED_HOLDS,
-                                      Buffer, HardwareConfig, InvalidValue, Named, Section, Spec,
-                                      required_energy)
+from accelsim.accelerators import ACCELERATORS, parameter_specs
+from accelsim.errors import ConfigError, did_you_mean
+from accelsim.hardware.schema import MAX_PES, Buffer, HardwareConfig
+from accelsim.schema import Checker, join_key, many
 from accelsim.yamltext import MERGE_TAG, SafeLoader, load
 
 MAX_FILE_BYTES = 1_000_000           # 1 MB: a hardware description is a few kB
 MAX_NODES = 10_000                   # YAML nodes after alias expansion; a shipped config has about 300
-
-_INVALID = object()                  # a value that failed its check (the problem is already recorded)
 
 
 def load_hardware(path: str | Path) -> HardwareConfig:
@@ -68,7 +66,7 @@ def parse_hardware(text: str, source_name: str = "<string>") -> HardwareConfig:
 
 def _parse(text: str, source_name: str) -> HardwareConfig:
     raw, errors = _read_yaml(text, source_name)
-    return _Checker(source_name, errors).config(raw)
+    return _HardwareChecker(source_name, errors).config(raw)
 
 
 def _too_large(file: object) -> ConfigError:
@@ -114,7 +112,7 @@ class _StrictSafeLoader(SafeLoader):
                 stack.extend(reversed(self._children(node, path, file, errors, id(node) not in checked)))
                 checked.add(id(node))
         if bad_tags:
-            raise _many(errors + bad_tags)
+            raise many(errors + bad_tags)
         return errors
 
     @staticmethod
@@ -127,7 +125,7 @@ class _StrictSafeLoader(SafeLoader):
                 children.append((value_node, path))
                 continue
             key = key_node.value if isinstance(key_node, ScalarNode) else "<complex key>"
-            key_path = _join(path, key)
+            key_path = join_key(path, key)
             line = key_node.start_mark.line + 1
             if check_duplicates and (key_node.tag, key) in first_line:
                 errors.append(ConfigError(
@@ -144,30 +142,15 @@ def _read_yaml(text: str, file: str) -> tuple[Any, list[ConfigError]]:
 
 # --- checks ------------------------------------------------------------------------------------------------
 
-def _join(path: str, key: object) -> str:
-    return f"{path}.{key}" if path else str(key)
-
-
-def _many(errors: list[ConfigError]) -> ConfigError | ManyInputErrors:
-    return errors[0] if len(errors) == 1 else ManyInputErrors(errors)  # type: ignore[arg-type]
-
-
-class _Checker:
-    """Checks one file's data against the schema, recording every problem in ``errors``."""
-
-    def __init__(self, file: str, errors: list[ConfigError]) -> None:
-        self.file = file
-        self.errors = errors
-
-    def fail(self, key: str, problem: str, expected: str | None = None, got: object = None) -> None:
-        self.errors.append(ConfigError(problem, file=self.file, key=key or None, expected=expected, got=got))
+class _HardwareChecker(Checker):
+    """Checks one file's data against :class:`HardwareConfig` and its accelerator's declarations."""
 
     def config(self, raw: object) -> HardwareConfig:
         """The config, or raise every problem found (including those recorded while reading the YAML)."""
         if not isinstance(raw, dict):
             self.fail("", "the top level is not a mapping", expected="a mapping with keys name, engine, ...",
                       got=raw)
-            raise _many(self.errors)
+            self.raise_if_failed()
         parts = self.fields(HardwareConfig, raw, "")
         # Cross-checks read only the parts that loaded; each skips what needs a part that did not.
         self.check_engine_keys(raw, parts.get("engine"))
@@ -175,89 +158,24 @@ class _Checker:
         self.check_buffers(parts)
         self.check_dram(parts)
         self.check_energy(parts)
-        if self.errors:
-            raise _many(self.errors)
+        self.raise_if_failed()
         return HardwareConfig(**parts, source=self.file)
-
-    def fields(self, cls: type, raw: object, path: str, **given: Any) -> dict[str, Any]:
-        """The values of ``cls``'s YAML keys that passed their checks (``given`` fills the others)."""
-        specs = {f.name: f for f in dataclasses.fields(cls) if "spec" in f.metadata}
-        if not isinstance(raw, dict):
-            self.fail(path, "not a mapping", expected="a mapping with keys " + ", ".join(specs), got=raw)
-            return {}
-        for key in raw:
-            if key not in specs:
-                self.fail(_join(path, key), "unknown key" + did_you_mean(key, specs),
-                          expected="one of " + ", ".join(specs))
-        values = dict(given)
-        for name, f in specs.items():
-            spec: Spec = f.metadata["spec"]
-            key = _join(path, name)
-            if name not in raw:
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                    self.fail(key, "missing key", expected=spec.expected)
-                continue
-            value = self.value(spec, raw[name], key, values)
-            if value is not _INVALID:
-                values[name] = value
-        return values
-
-    def build(self, cls: type, raw: object, path: str, **given: Any) -> Any:
-        """An instance of ``cls``, or _INVALID when a key of it failed."""
-        before = len(self.errors)
-        values = self.fields(cls, raw, path, **given)
-        return cls(**values) if len(self.errors) == before else _INVALID
-
-    def value(self, spec: Spec, raw: object, key: str, parent: dict[str, Any]) -> Any:
-        """``raw`` checked against ``spec``, or _INVALID; ``parent``: the values loaded beside it so far."""
-        if isinstance(spec, Section):   # an inherited value that failed is None: the section is still checked
-            return self.build(spec.cls, raw, key, **{n: parent.get(n) for n in spec.inherit})
-        if isinstance(spec, Named):
-            return self.named(spec, raw, key, ())
-        if raw is None:
-            self.fail(key, "missing value", expected=spec.expected)
-            return _INVALID
-        try:
-            return spec.convert(raw)
-        except InvalidValue as exc:
-            self.fail(key, exc.problem, expected=spec.expected, got=raw)
-            return _INVALID
-
-    def named(self, spec: Named, raw: object, path: str, names: tuple[str, ...]) -> Any:
-        """A sorted tuple of ``spec.cls``, one per innermost name, or _INVALID."""
-        if not isinstance(raw, dict):
-            self.fail(path, "not a mapping", expected=spec.expected, got=raw)
-            return _INVALID
-        before = len(self.errors)
-        items = []
-        for name, sub in raw.items():
-            key = _join(path, name)
-            if not (isinstance(name, str) and name.isidentifier()):
-                self.fail(key, "not a name", expected="letters, digits and _, not starting with a digit",
-                          got=name)
-            elif len(names) + 1 < len(spec.keys):
-                inner = self.named(spec, sub, key, names + (name,))
-                items += inner if inner is not _INVALID else ()
-            else:
-                items.append(self.build(spec.cls, sub, key, **dict(zip(spec.keys, names + (name,)))))
-        if len(self.errors) > before:
-            return _INVALID
-        return tuple(sorted(items, key=lambda item: [getattr(item, k) for k in spec.keys]))
 
     # cross-checks: settings that are each fine but do not fit together
 
     def check_engine_keys(self, raw: dict, engine: str | None) -> None:
-        """Each engine's optional keys present, every other optional key absent."""
+        """The accelerator's own keys present, every other accelerator's key absent."""
         if engine is None:
             return
-        for key in sorted(set().union(*ENGINE_KEYS.values())):
+        own = {param.path for param in ACCELERATORS[engine].params}
+        for key in sorted(parameter_specs()):
             section, _, name = key.rpartition(".")
             scope = raw.get(section) if section else raw
             present = isinstance(scope, dict) and name in scope
-            users = ", ".join(e for e, keys in ENGINE_KEYS.items() if key in keys)
-            if key in ENGINE_KEYS[engine] and not present:
+            users = ", ".join(e for e, spec in ACCELERATORS.items() if spec.param(key))
+            if key in own and not present:
                 self.fail(key, "missing key", expected=f"present: engine {engine} needs it")
-            elif present and key not in ENGINE_KEYS[engine]:
+            elif present and key not in own:
                 self.fail(key, f"not used by engine {engine}", expected=f"absent (used by: {users})",
                           got=scope[name])
 
@@ -290,11 +208,11 @@ class _Checker:
                 if bits is not None and b.width_bits % bits:
                     self.fail(f"{key}.width_bits", f"does not hold whole {kind}",
                               expected=f"a multiple of {bits} bits", got=b.width_bits)
-            if engine is not None and b.name in {c for c, _ in REQUIRED_ENERGY[engine]}:
+            if engine is not None and b.name in {a.component for a in ACCELERATORS[engine].actions}:
                 self.fail(key, f"name taken by a component of engine {engine}", expected="another name")
         if engine is not None:
             held = {kind for b in buffers for kind in b.holds}
-            for kind in sorted(REQUIRED_HOLDS[engine] - held):
+            for kind in sorted(ACCELERATORS[engine].required_holds - held):
                 self.fail("buffers", f"no buffer holds {kind}",
                           expected=f"a buffer with {kind} in holds (engine {engine} needs one)")
 
@@ -310,7 +228,7 @@ class _Checker:
         energy, engine, buffers = parts.get("energy"), parts.get("engine"), parts.get("buffers")
         if energy is None or engine is None or buffers is None:
             return
-        required = required_energy(engine, tuple(b.name for b in buffers))
+        required = ACCELERATORS[engine].required_energy(tuple(b.name for b in buffers))
         given = {(e.component, e.action) for e in energy.dynamic}
         components = sorted({c for c, _ in required})
         for component, action in sorted(given - required):
@@ -321,7 +239,7 @@ class _Checker:
             self.fail(f"energy.dynamic.{component}.{action}", f"not counted by engine {engine}{hint}",
                       expected="one of " + ", ".join(f"{c}.{a}" for c, a in sorted(required)))
         for component, action in sorted(required - given):
-            unit = "byte" if action.endswith("_bytes") else "word" if action in BUFFER_ACTIONS else action
+            unit = ACCELERATORS[engine].unit_of(component, action)
             self.fail(f"energy.dynamic.{component}.{action}", "missing energy entry",
                       expected=f"{{pj: <pJ per {unit}>, source: <text>}}: engine {engine} counts it")
         for entry in energy.static:

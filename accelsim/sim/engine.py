@@ -55,31 +55,21 @@ class Engine:
       computed with vectorised numpy (usually a call into ``accelsim.compile``). ``masks`` is the layer's
       boolean weight mask (``layer.weight_shape``; None = dense), ``activations`` its boolean input-activation
       mask (``accelsim.pruning.activation_shape(layer)``; None = dense).
-    * ``sparse`` (class attribute): True when the engine skips zeros, so callers build activation masks
-      for it; dense engines ignore both masks and multiply zeros at full price.
-    * ``layer_kinds`` (class attribute): the layer types the engine runs (``None``: every type); callers
-      check a whole model with :meth:`unsupported` before simulating anything.
     * ``extra_counts(program, cycles) -> Counts`` (optional): actions whose number depends on the simulated
       timing (e.g. cycles a FIFO was full). Default: none.
 
-    Parameters: DRAM ``bytes_per_cycle`` and ``latency_cycles``.
+    What an engine skips, which layer types it runs and what it counts are its accelerator's declarations
+    (:mod:`accelsim.accelerators`), not attributes of the engine. ``hw``: the machine (a
+    :class:`~accelsim.hardware.schema.HardwareConfig`; the kernel reads only its ``dram``).
     """
 
-    sparse: bool = False
-    layer_kinds: tuple[type, ...] | None = None
-
-    def __init__(self, dram_bytes_per_cycle: float, dram_latency_cycles: int) -> None:
-        self.dram_bytes_per_cycle = dram_bytes_per_cycle
-        self.dram_latency_cycles = dram_latency_cycles
+    def __init__(self, hw) -> None:
+        self.hw = hw
+        self.dram_bytes_per_cycle = hw.dram.bytes_per_cycle
+        self.dram_latency_cycles = hw.dram.latency_cycles
 
     def compile(self, layer, masks=None, activations=None) -> Program:  # pragma: no cover - abstract
         raise NotImplementedError
-
-    def unsupported(self, layers) -> list:
-        """The layers of ``layers`` this engine cannot run (empty when it runs them all)."""
-        if self.layer_kinds is None:
-            return []
-        return [layer for layer in layers if not isinstance(layer, self.layer_kinds)]
 
     def extra_counts(self, program: Program, cycles: int) -> Counts:
         return Counts()

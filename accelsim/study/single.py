@@ -15,7 +15,7 @@ from accelsim import __version__
 from accelsim.compile.footprint import footprint
 from accelsim.energy.model import energy
 from accelsim.energy.table import EnergyTable
-from accelsim.engines import engine_for
+from accelsim.accelerators.engines import engine_for
 from accelsim.errors import InputError
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.pruning import (ActivationDensity, Masks, activation_mask, magnitude_mask, prune, save_masks,
@@ -88,10 +88,9 @@ def prune_to_file(model: Model, sparsity: float, *, seed: int, out: Path, method
 
 def check_runs(model: Model, hw: HardwareConfig) -> None:
     """An InputError naming the first layer of ``model`` the engine of ``hw`` cannot run, if any."""
-    engine = engine_for(hw)
-    refused = engine.unsupported(model.inference_layers)
+    refused = hw.accelerator.unsupported(model.inference_layers)
     if refused:
-        kinds = ", ".join(kind.__name__ for kind in engine.layer_kinds)
+        kinds = ", ".join(hw.accelerator.layer_kind_names)
         raise InputError(f"hardware {hw.name} ({hw.engine}) cannot run layer {refused[0].name} of {model.name}",
                          file=Path(hw.source).name, key="engine", expected=f"layers of type {kinds}",
                          got=refused[0].kind)
@@ -111,7 +110,7 @@ def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sp
         masks = prune(model, check_sparsity(sparsity), seed=seed)
     engine = engine_for(hw)
     table = EnergyTable.from_config(hw)
-    densities = (activation_density or ActivationDensity()).densities(model) if engine.sparse else {}
+    densities = (activation_density or ActivationDensity()).densities(model) if hw.accelerator.skips_zeros else {}
     rows = []
     for layer in model.inference_layers:
         mask = masks.get(layer.name) if masks is not None else None

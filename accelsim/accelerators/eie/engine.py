@@ -1,6 +1,6 @@
 """EIE (Han et al., ISCA 2016): compressed sparse matrix x sparse vector on N PEs with activation FIFOs.
 
-The dataflow, the exact FIFO schedule and the counts are :mod:`accelsim.compile.eie`; this engine runs the
+The dataflow, the exact FIFO schedule and the counts are :mod:`accelsim.accelerators.eie.compiler`; this engine runs the
 resulting steps (one per input vector, output pass and weight tile) on the kernel's DRAM channel, double
 buffer and barrier, then reports the PEs' time honestly: a PE's step time holds its work and the cycles
 it waited on an empty FIFO, so ``busy_cycles`` is recomputed from the work alone (the cycles the PE's
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from accelsim.compile.eie import EMPTY_SRAM, plan_eie
+from accelsim.accelerators.eie.compiler import EMPTY_SRAM, plan_eie
 from accelsim.compile.program import Program
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.sim.engine import Engine, LayerRun
-from accelsim.workloads.layers import LSTM, Attention, Embedding, Layer, Linear
+from accelsim.workloads.layers import Layer
 
 
 class EieEngine(Engine):
@@ -32,12 +32,8 @@ class EieEngine(Engine):
     layers before it, so a model whose layers each fit but not all together streams the later ones.
     """
 
-    sparse = True
-    layer_kinds = (Linear, LSTM, Embedding, Attention)
-
     def __init__(self, hw: HardwareConfig, *, preload_weights: bool = True) -> None:
-        super().__init__(hw.dram.bytes_per_cycle, hw.dram.latency_cycles)
-        self.hw = hw
+        super().__init__(hw)
         self.preload_weights = preload_weights
         self.held = EMPTY_SRAM        # weight SRAM taken by the resident layers compiled so far
 

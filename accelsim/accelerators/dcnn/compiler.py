@@ -1,7 +1,7 @@
 """Compiling a layer for DCNN, SCNN's dense baseline (Parashar et al., ISCA 2017), into a :class:`Program`
 (layer 3).
 
-DCNN has SCNN's organisation (``accelsim.compile.scnn``): the same PEs of F x I multipliers, accumulator
+DCNN has SCNN's organisation (``accelsim.accelerators.scnn.compiler``): the same PEs of F x I multipliers, accumulator
 banks, weight FIFO, IARAM and OARAM, the same planar tiling, output-channel groups, output halos and
 barriers, and the same output-channels-over-PEs mapping of fully connected layers. It is dense: the masks
 are ignored, zeros are multiplied at full price, operands are stored uncompressed (no index bits) and a
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from accelsim.compile.program import Program
-from accelsim.compile.scnn import (Machine, Plane, attention, concat, halo_exchange, input_groups, is_fc_conv,
+from accelsim.accelerators.scnn.compiler import (Machine, Plane, attention, concat, halo_exchange, input_groups, is_fc_conv,
                                    lookup, machine, overlap_drain, plan_fc, plan_plane)
 from accelsim.counts import Counts
 from accelsim.hardware.schema import HardwareConfig

@@ -1,0 +1,48 @@
+"""SCNN (Parashar et al., ISCA 2017): sparse weights x sparse activations, dataflow PT-IS-CP-sparse (``docs/scnn.md``).
+
+The declaration the registry lists; the model is :mod:`.engine`."""
+from accelsim.accelerators.spec import AcceleratorSpec, Action, Param
+from accelsim.schema import Int
+
+#: The PE SCNN and its dense baseline DCNN share: an F x I multiplier array, banked accumulators, a weight FIFO.
+PE_PARAMS = (
+    Param("pe.multipliers_f", Int(1, 64, "multipliers"),
+          "F: weights per cycle into the multiplier array (F x I products per cycle)"),
+    Param("pe.multipliers_i", Int(1, 64, "multipliers"),
+          "I: activations per cycle into the multiplier array (F x I products per cycle)"),
+    Param("pe.accumulator_banks", Int(1, 4096, "banks"),
+          "A: accumulator banks the products are scattered to; a step lasts as long as its busiest bank"),
+    Param("pe.accumulator_entries", Int(1, 2**20, "entries per bank"),
+          "partial sums (psum_bits each) per accumulator bank; bounds the output channels of one group"),
+    Param("pe.weight_fifo_entries", Int(1, 2**20, "entries"),
+          "entries of the FIFO weights stream through from DRAM into the multiplier array"),
+)
+
+#: Actions SCNN and DCNN both count (docs/scnn.md).
+PLANAR_ACTIONS = (
+    Action("mac", "op", "MAC", "one multiplication performed"),
+    Action("dram", "read_bytes", "byte", "a byte read from DRAM"),
+    Action("dram", "write_bytes", "byte", "a byte written to DRAM"),
+    Action("accumulator", "update", "update", "a product added into an accumulator entry"),
+    Action("weight_fifo", "read_entries", "entry", "a weight entry read into the multiplier array"),
+    Action("halo", "transfer", "partial sum", "a partial sum sent to a neighbour PE"),
+)
+
+SPEC = AcceleratorSpec(
+    name="scnn",
+    summary="SCNN: planar-tiled PEs multiply the Cartesian product of non-zero weights and activations",
+    skips_zeros=True,
+    layer_kinds=None,
+    params=PE_PARAMS + (
+        Param("data_widths.index_bits", Int(1, 64, "bits"),
+              "zero-run length stored with each compressed weight and activation"),
+    ),
+    required_holds=frozenset({"input_activations", "output_activations"}),
+    actions=PLANAR_ACTIONS + (
+        Action("crossbar", "transfer", "product", "a product scattered through the crossbar to an accumulator bank"),
+        Action("index", "decode", "product", "an output coordinate computed from the compressed indices"),
+    ),
+    details=(),
+    engine="engine:ScnnEngine",
+    doc="docs/scnn.md",
+)

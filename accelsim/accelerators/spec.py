@@ -1,0 +1,113 @@
+"""What an accelerator declares about itself (layer 1): its YAML parameters, the buffers it needs, the energy
+actions it counts, the layer types it maps and the per-layer details it reports.
+
+Each accelerator package (``accelsim/accelerators/<name>/__init__.py``) defines one :class:`AcceleratorSpec`
+from these parts and nothing heavier, so that the hardware loader, the generated reference
+(``accelsim hwconfig --reference``) and the contract tests read the declarations without importing the
+model. The model itself (its :class:`~accelsim.sim.engine.Engine` subclass) is named by ``engine`` and
+imported only when a machine of that kind runs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accelsim.schema import Spec
+
+#: Actions every buffer counts, beside an accelerator's own: words of the buffer's ``width_bits``.
+BUFFER_ACTIONS = ("read_words", "write_words")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One YAML key an accelerator reads beside the common ones, at the dotted ``path`` (``pe.multipliers_f``,
+    ``data_widths.index_bits``, ``dataflow``): what it accepts (``spec``, with its unit and range) and a
+    one-line ``help`` saying what it does in the hardware. Present exactly on machines of the accelerators
+    that declare it (a key another accelerator would silently ignore is an error)."""
+
+    path: str
+    spec: Spec
+    help: str
+
+    @property
+    def section(self) -> str:
+        """The YAML section holding the key (``""`` for a top-level key)."""
+        return self.path.rpartition(".")[0]
+
+    @property
+    def key(self) -> str:
+        """The key's own name within its section."""
+        return self.path.rpartition(".")[2]
+
+
+@dataclass(frozen=True)
+class Action:
+    """An action the model counts, to be priced by the YAML's ``energy.dynamic.<component>.<action>``:
+    picojoules per one ``unit`` of the count (``MAC``, ``byte``, ``entry`` ...)."""
+
+    component: str
+    action: str
+    unit: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A per-layer figure the model reports beside cycles and counts (a ``layers.csv`` column ``name``), in
+    ``unit``; ``help`` says what it measures. Details are not summed into the model's totals."""
+
+    name: str
+    unit: str
+    help: str
+
+
+@dataclass(frozen=True)
+class AcceleratorSpec:
+    """One accelerator, as the registry (:mod:`accelsim.accelerators`) lists it.
+
+    ``name``: the YAML's ``engine`` value. ``summary``: one line for ``accelsim engines``. ``skips_zeros``:
+    the model skips zero weights and activations (callers build activation masks for it); a dense model
+    multiplies zeros at full price. ``layer_kinds``: the :mod:`accelsim.workloads.layers` classes it maps
+    (``None``: every kind). ``params``: its YAML keys beyond the common ones. ``required_holds``: data kinds
+    some buffer must hold. ``actions``: what it counts beside every buffer's :data:`BUFFER_ACTIONS`.
+    ``details``: the per-layer figures it reports. ``engine``: ``"module:Class"`` of its model, relative to
+    the package. ``doc``: the page that explains the model.
+    """
+
+    name: str
+    summary: str
+    skips_zeros: bool
+    layer_kinds: tuple[type, ...] | None
+    params: tuple[Param, ...]
+    required_holds: frozenset[str]
+    actions: tuple[Action, ...]
+    details: tuple[Detail, ...]
+    engine: str
+    doc: str
+
+    @property
+    def layer_kind_names(self) -> tuple[str, ...]:
+        """The ``kind`` names of the layer types it runs (empty: every kind)."""
+        return tuple(kind.__name__ for kind in self.layer_kinds) if self.layer_kinds else ()
+
+    def unsupported(self, layers) -> list:
+        """The layers of ``layers`` it cannot run (empty when it runs them all)."""
+        if self.layer_kinds is None:
+            return []
+        return [layer for layer in layers if not isinstance(layer, self.layer_kinds)]
+
+    def param(self, path: str) -> Param | None:
+        """Its parameter at ``path``, or None."""
+        return next((p for p in self.params if p.path == path), None)
+
+    def required_energy(self, buffer_names: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+        """Every (component, action) it counts on hardware with these buffers: the entries the energy
+        section must price, no more and no less."""
+        own = {(a.component, a.action) for a in self.actions}
+        return frozenset(own | {(name, action) for name in buffer_names for action in BUFFER_ACTIONS})
+
+    def unit_of(self, component: str, action: str) -> str:
+        """The unit one pJ figure of (component, action) is per."""
+        for a in self.actions:
+            if (a.component, a.action) == (component, action):
+                return a.unit
+        return "word"
