@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 
@@ -26,7 +28,9 @@ class Program:
     ``counts`` are the on-chip actions (MACs, SRAM and register-file accesses, index decoding) whose number
     does not depend on timing; the engine adds DRAM traffic and stalls. ``conflict_cycles`` and
     ``fragmentation_slots`` break down where PE time went (see the engine's stall report);
-    ``useful_macs`` are products of a non-zero weight and a non-zero activation.
+    ``useful_macs`` are products of a non-zero weight and a non-zero activation. ``details``: per-layer
+    figures the accelerator declares (:class:`~accelsim.accelerators.spec.Detail`), by name; they become
+    ``layers.csv`` columns.
     """
 
     layer: str
@@ -39,12 +43,14 @@ class Program:
     conflict_cycles: int = 0
     fragmentation_slots: int = 0
     notes: tuple[tuple[str, object], ...] = field(default=())
+    details: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         cycles = np.asarray(self.pe_cycles)
         if cycles.ndim != 2:
             raise ValueError("pe_cycles must be (steps, pes)")
         steps = cycles.shape[0]
+        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
         object.__setattr__(self, "pe_cycles", _frozen(cycles))
         object.__setattr__(self, "load_bytes", _frozen(np.broadcast_to(self.load_bytes, (steps,))))
         object.__setattr__(self, "store_bytes", _frozen(np.broadcast_to(self.store_bytes, (steps,))))

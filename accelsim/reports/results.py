@@ -10,7 +10,8 @@ non-zeros; a dense engine multiplies every pair, zeros included, so there it equ
 ``multiplier_utilization`` (useful MACs per multiplier-cycle); ``dram_read_bytes``, ``dram_write_bytes`` and
 ``<buffer>_read_bytes``, ``<buffer>_write_bytes`` per on-chip buffer; ``energy_<component>_pj`` (dynamic),
 ``static_<component>_pj`` (leakage over the layer's cycles), ``energy_dynamic_pj``, ``energy_static_pj``,
-``energy_pj``.
+``energy_pj``; then the accelerator's declared details (``accelsim engines``, docs/hardware.md), per layer
+only: empty where a layer has none, and not summed into the totals.
 """
 from __future__ import annotations
 
@@ -61,6 +62,8 @@ def layer_row(layer: Layer, run: LayerRun, energy: Energy, hw: HardwareConfig) -
     row["energy_dynamic_pj"] = energy.total_dynamic_pj
     row["energy_static_pj"] = energy.total_static_pj
     row["energy_pj"] = energy.total_pj
+    for detail in hw.accelerator.details:
+        row[detail.name] = run.details.get(detail.name, float("nan"))
     return row
 
 
@@ -70,8 +73,11 @@ def _utilization(useful_macs: float, cycles: float, hw: HardwareConfig) -> float
 
 def assemble(rows: list[dict], hw: HardwareConfig, metadata: dict) -> SimulationResult:
     """Rows of :func:`layer_row` -> a :class:`SimulationResult` whose totals are the column sums."""
-    layers = pd.DataFrame(rows).fillna(0.0)
-    additive = [c for c in layers.columns if c not in NON_ADDITIVE]
+    details = [d.name for d in hw.accelerator.details]
+    layers = pd.DataFrame(rows)
+    counted = [c for c in layers.columns if c not in details]
+    layers[counted] = layers[counted].fillna(0.0)
+    additive = [c for c in counted if c not in NON_ADDITIVE]
     total = layers[additive].sum()
     total["multiplier_utilization"] = _utilization(total["useful_macs"], total["cycles"], hw)
     return SimulationResult(layers=layers, total=total, metadata=dict(metadata))

@@ -1,7 +1,9 @@
 """The engine base class and what a layer's simulation returns."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 import simpy
@@ -25,6 +27,9 @@ class LayerRun:
     * imbalance: the PE waited at a barrier, or at the end, for a slower PE;
     * memory: the PE waited for its operands to arrive from DRAM;
     * drain: after the last PE finished, the last results were written back to DRAM.
+
+    ``details``: the accelerator's declared per-layer figures (the program's, plus those the engine derives
+    from the simulated timing), by name.
     """
 
     layer: str
@@ -39,6 +44,7 @@ class LayerRun:
     useful_macs: int
     fragmentation_slots: int
     counts: Counts
+    details: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
 
 class Engine:
@@ -57,6 +63,8 @@ class Engine:
       mask (``accelsim.pruning.activation_shape(layer)``; None = dense).
     * ``extra_counts(program, cycles) -> Counts`` (optional): actions whose number depends on the simulated
       timing (e.g. cycles a FIFO was full). Default: none.
+    * ``extra_details(program, cycles) -> dict`` (optional): declared details that depend on the simulated
+      timing, added to the program's own ``details``. Default: none.
 
     What an engine skips, which layer types it runs and what it counts are its accelerator's declarations
     (:mod:`accelsim.accelerators`), not attributes of the engine. ``hw``: the machine (a
@@ -73,6 +81,9 @@ class Engine:
 
     def extra_counts(self, program: Program, cycles: int) -> Counts:
         return Counts()
+
+    def extra_details(self, program: Program, cycles: int) -> dict[str, float]:
+        return {}
 
     def execute(self, program: Program) -> LayerRun:
         """Simulate ``program``; deterministic (SimPy breaks ties by event order)."""
@@ -125,4 +136,5 @@ class Engine:
             drain_cycles=float(cycles - compute_end),
             dram_read_bytes=dram.read_bytes, dram_write_bytes=dram.write_bytes,
             useful_macs=program.useful_macs, fragmentation_slots=program.fragmentation_slots,
-            counts=counts)
+            counts=counts,
+            details=MappingProxyType({**program.details, **self.extra_details(program, cycles)}))
