@@ -232,6 +232,35 @@ def _cmd_train_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_engines(args: argparse.Namespace) -> int:
+    from accelsim.reports.reference import engines_table
+    _print(engines_table(), args.csv)
+    return 0
+
+
+def _cmd_hwconfig(args: argparse.Namespace) -> int:
+    from accelsim.reports import reference
+    if args.markdown:
+        print(reference.hardware_markdown(), end="")
+    elif args.reference is not None or args.file is None:
+        _print(reference.hardware_reference(_engine_name(args.reference or None)), args.csv)
+    else:
+        hw = load_hardware(args.file)
+        print(f"{args.file}: {hw.name}, engine {hw.engine}, {hw.pe_count} PEs x {hw.multipliers_per_pe} "
+              f"multipliers, {hw.sram_bytes} bytes of SRAM, {hw.clock_hz:g} Hz; config hash {hw.config_hash}")
+    return 0
+
+
+def _engine_name(name: str | None) -> str | None:
+    """``--reference ENGINE``: a registered accelerator, or None for all of them."""
+    from accelsim.accelerators import ACCELERATORS
+    from accelsim.errors import did_you_mean
+    if name is not None and name not in ACCELERATORS:
+        raise InputError("unknown engine" + did_you_mean(name, ACCELERATORS), key="--reference",
+                         expected="one of " + ", ".join(ACCELERATORS), got=name)
+    return name
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="accelsim", description="What pruning really costs on a sparse DNN accelerator.")
     parser.add_argument("--version", action="version", version=f"accelsim {__version__}")
@@ -240,6 +269,19 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="list the model zoo with parameter counts")
     models.add_argument("--csv", action="store_true", help="one CSV row per model variant")
     models.set_defaults(run=_cmd_models)
+
+    en = commands.add_parser("engines", help="the accelerators: layer types each runs, whether it skips zeros")
+    en.add_argument("--csv", action="store_true", help="one CSV row per accelerator")
+    en.set_defaults(run=_cmd_engines)
+
+    hc = commands.add_parser("hwconfig", help="every hardware YAML key (--reference), or check one file")
+    hc.add_argument("file", type=Path, nargs="?", metavar="FILE", help="a hardware description to check")
+    hc.add_argument("--reference", nargs="?", const="", metavar="ENGINE",
+                    help="print every key with type, unit, accepted values, default and help (one engine's only, "
+                         "given its name)")
+    hc.add_argument("--markdown", action="store_true", help="the whole reference as docs/hardware.md")
+    hc.add_argument("--csv", action="store_true")
+    hc.set_defaults(run=_cmd_hwconfig)
 
     fp = commands.add_parser("footprint", help="non-zeros and storage per sparse format (MB)")
     _add_model_options(fp)

@@ -50,6 +50,10 @@ class Int:
     high: int
     unit: str
 
+    def describe(self) -> tuple[str, str, str]:
+        """(type, unit, accepted values) for a reference table."""
+        return "integer", self.unit, f"{self.low} .. {self.high}"
+
     @property
     def expected(self) -> str:
         return f"an integer from {self.low} to {self.high} ({self.unit})"
@@ -70,6 +74,10 @@ class Real:
     low: float
     high: float
     unit: str
+
+    def describe(self) -> tuple[str, str, str]:
+        """(type, unit, accepted values) for a reference table."""
+        return "number", self.unit, f"{self.low:g} .. {self.high:g}"
 
     @property
     def expected(self) -> str:
@@ -93,6 +101,10 @@ class Text:
 
     max_chars: int
 
+    def describe(self) -> tuple[str, str, str]:
+        """(type, unit, accepted values) for a reference table."""
+        return "text", "", f"1 .. {self.max_chars} characters"
+
     @property
     def expected(self) -> str:
         return f"text of 1 to {self.max_chars} characters"
@@ -111,6 +123,10 @@ class OneOf:
 
     options: tuple[str, ...]
 
+    def describe(self) -> tuple[str, str, str]:
+        """(type, unit, accepted values) for a reference table."""
+        return "one of", "", " | ".join(self.options)
+
     @property
     def expected(self) -> str:
         return "one of " + ", ".join(self.options)
@@ -126,6 +142,10 @@ class SetOf:
     """A non-empty list of distinct words out of ``options``; kept sorted."""
 
     options: tuple[str, ...]
+
+    def describe(self) -> tuple[str, str, str]:
+        """(type, unit, accepted values) for a reference table."""
+        return "list of", "", " | ".join(self.options)
 
     @property
     def expected(self) -> str:
@@ -149,6 +169,10 @@ class Section:
     cls: type
     inherit: tuple[str, ...] = ()
 
+    def describe(self) -> tuple[str, str, str]:
+        """(type, unit, accepted values) for a reference table."""
+        return "mapping", "", ""
+
     @property
     def expected(self) -> str:
         return "a mapping with keys " + ", ".join(yaml_keys(self.cls))
@@ -161,6 +185,10 @@ class Named:
 
     cls: type
     keys: tuple[str, ...]
+
+    def describe(self) -> tuple[str, str, str]:
+        """(type, unit, accepted values) for a reference table."""
+        return "mapping", "", "by " + " -> ".join(self.keys)
 
     @property
     def expected(self) -> str:

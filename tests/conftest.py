@@ -12,14 +12,15 @@ import yaml
 from hypothesis import strategies as st
 
 from accelsim import cli
+from accelsim.accelerators import ACCELERATORS
 from accelsim.hardware import parse_hardware
 from accelsim.hardware.schema import HardwareConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 HWCONFIGS = ROOT / "hwconfigs"
 
-#: The shipped description of each engine.
-SHIPPED = {"systolic": "dense_edge.yaml", "dcnn": "dcnn.yaml", "scnn": "scnn_like.yaml", "eie": "eie_like.yaml"}
+#: The shipped description of each engine: its accelerator's example machine.
+SHIPPED = {name: spec.example for name, spec in ACCELERATORS.items()}
 _RAW: dict[str, dict] = {}
 DELETE = object()
 
@@ -52,44 +53,27 @@ def hw_variant(base: str, changes: dict[str, object] | None = None, **more: obje
     return parse_hardware(yaml.safe_dump(data, sort_keys=False), f"{SHIPPED.get(base, base)} (variant)")
 
 
-def _sized(draw, words_per_bank: st.SearchStrategy[int], word_bytes: int, banks: int) -> int:
-    """A buffer size that is a whole number of words in every bank."""
-    return draw(words_per_bank) * word_bytes * banks
-
-
 @st.composite
 def small_hw(draw, engine: str) -> dict[str, object]:
-    """Changes (for :func:`hw_variant`) that make a small random machine of ``engine``: a few PEs, random
-    multiplier arrays, banks, FIFOs, buffer sizes, DRAM bandwidth and latency. Kept small so that one
-    layer simulates in milliseconds; buffers large enough for the small layers the property tests use."""
-    bandwidth = draw(st.sampled_from([0.25, 0.5, 1, 2, 3, 4, 8, 12.5, 16, 64, 1000]))
-    changes: dict[str, object] = {"dram.latency_cycles": draw(st.integers(0, 300))}
-    if engine == "systolic":
-        changes.update({"pe_array.rows": draw(st.integers(1, 12)), "pe_array.cols": draw(st.integers(1, 12)),
-                        "dataflow": draw(st.sampled_from(["ws", "os", "is"])),
-                        "dram.bandwidth_bytes_per_cycle": bandwidth})
-        for name in ("ifmap", "filter", "ofmap"):
-            banks = draw(st.sampled_from([1, 2, 4, 32]))
-            changes[f"buffers.{name}.banks"] = banks
-            changes[f"buffers.{name}.size_bytes"] = _sized(draw, st.integers(512, 4096), 1, banks)
-    elif engine in ("dcnn", "scnn"):
-        changes.update({"pe_array.rows": draw(st.integers(1, 4)), "pe_array.cols": draw(st.integers(1, 4)),
-                        "pe.multipliers_f": draw(st.integers(1, 4)), "pe.multipliers_i": draw(st.integers(1, 4)),
-                        "pe.accumulator_banks": draw(st.sampled_from([1, 2, 8, 16, 32])),
-                        "pe.accumulator_entries": draw(st.integers(16, 128)),
-                        "pe.weight_fifo_entries": draw(st.integers(1, 64)),
-                        "dram": {"bandwidth_bytes_per_cycle": bandwidth,
-                                 "latency_cycles": changes.pop("dram.latency_cycles")}})
-        for name in ("iaram", "oaram"):
-            changes[f"buffers.{name}.size_bytes"] = _sized(draw, st.integers(256, 2048), 8, 1)
-    elif engine == "eie":
-        changes.update({"pe_array.cols": draw(st.integers(1, 16)),
-                        "pe.activation_fifo_depth": draw(st.integers(1, 8)),
-                        "buffers.spmat.size_bytes": _sized(draw, st.integers(64, 4096), 8, 1),
-                        "dram": {"bandwidth_bytes_per_cycle": bandwidth,
-                                 "latency_cycles": changes.pop("dram.latency_cycles")}})
-    else:
-        raise ValueError(engine)
+    """Changes (for :func:`hw_variant`) that make a small random machine of ``engine``, read from its
+    accelerator's declarations, never from a branch per engine: a few PEs, each of its parameters drawn from
+    the values it declares typical, every buffer of its example machine with 1, 2 or 4 banks and 1/16 to all
+    of its words, DRAM bandwidth and latency. Kept small so that one layer simulates in milliseconds;
+    examples whose machine cannot hold a layer are rejected by the tests."""
+    changes: dict[str, object] = {
+        "pe_array.rows": draw(st.integers(1, 4)), "pe_array.cols": draw(st.integers(1, 8)),
+        "dram": {"bandwidth_bytes_per_cycle": draw(st.sampled_from([0.25, 0.5, 1, 2, 3, 4, 8, 12.5, 16, 64, 1000])),
+                 "latency_cycles": draw(st.integers(0, 300))}}
+    for param in ACCELERATORS[engine].params:
+        if param.typical:
+            changes[param.path] = draw(st.sampled_from(param.typical))
+    for name, buffer in raw_config(engine)["buffers"].items():
+        banks = draw(st.sampled_from([1, 2, 4]))
+        word_bytes = buffer["width_bits"] // 8
+        words_per_bank = buffer["size_bytes"] // (word_bytes * banks)
+        changes[f"buffers.{name}.banks"] = banks
+        changes[f"buffers.{name}.size_bytes"] = draw(
+            st.integers(max(1, words_per_bank // 16), max(1, words_per_bank))) * word_bytes * banks
     return changes
 
 

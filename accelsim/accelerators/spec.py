@@ -22,11 +22,13 @@ class Param:
     """One YAML key an accelerator reads beside the common ones, at the dotted ``path`` (``pe.multipliers_f``,
     ``data_widths.index_bits``, ``dataflow``): what it accepts (``spec``, with its unit and range) and a
     one-line ``help`` saying what it does in the hardware. Present exactly on machines of the accelerators
-    that declare it (a key another accelerator would silently ignore is an error)."""
+    that declare it (a key another accelerator would silently ignore is an error). ``typical``: values a small
+    machine takes (what property tests draw from; empty: keep the shipped machine's value)."""
 
     path: str
     spec: Spec
     help: str
+    typical: tuple = ()
 
     @property
     def section(self) -> str:
@@ -70,7 +72,8 @@ class AcceleratorSpec:
     (``None``: every kind). ``params``: its YAML keys beyond the common ones. ``required_holds``: data kinds
     some buffer must hold. ``actions``: what it counts beside every buffer's :data:`BUFFER_ACTIONS`.
     ``details``: the per-layer figures it reports. ``engine``: ``"module:Class"`` of its model, relative to
-    the package. ``doc``: the page that explains the model.
+    the package. ``doc``: the page that explains the model. ``example``: its shipped machine in
+    ``hwconfigs/`` (the one docs and contract tests start from).
     """
 
     name: str
@@ -83,6 +86,7 @@ class AcceleratorSpec:
     details: tuple[Detail, ...]
     engine: str
     doc: str
+    example: str
 
     @property
     def layer_kind_names(self) -> tuple[str, ...]:

@@ -14,4 +14,5 @@ SPEC = AcceleratorSpec(
     details=(),
     engine="engine:DcnnEngine",
     doc="docs/scnn.md",
+    example="dcnn.yaml",
 )

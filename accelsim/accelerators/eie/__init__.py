@@ -11,7 +11,8 @@ SPEC = AcceleratorSpec(
     layer_kinds=(Linear, LSTM, Embedding, Attention),
     params=(
         Param("pe.activation_fifo_depth", Int(1, 2**20, "entries"),
-              "queue of broadcast activations per PE; the broadcaster waits while any PE's queue is full"),
+              "queue of broadcast activations per PE; the broadcaster waits while any PE's queue is full",
+              typical=(1, 2, 4, 8)),
         Param("data_widths.index_bits", Int(1, 64, "bits"),
               "relative row index stored with each non-zero (a longer zero run stores a padding entry)"),
         Param("data_widths.pointer_bits", Int(1, 64, "bits"), "column pointer into a PE's sparse-matrix SRAM"),
@@ -29,4 +30,5 @@ SPEC = AcceleratorSpec(
     details=(),
     engine="engine:EieEngine",
     doc="docs/eie.md",
+    example="eie_like.yaml",
 )

@@ -74,9 +74,10 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from accelsim.compile.gemm import lower
+from accelsim.compile.masks import checked_mask
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
-from accelsim.errors import ConfigError, MaskError, WorkloadError
+from accelsim.errors import ConfigError, WorkloadError
 from accelsim.formats.runlength import count_stored
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.units import ceil_div
@@ -341,15 +342,6 @@ class _Work:
         return cls(matrix, distinct, order.reshape(-1).astype(np.int64), lookup)
 
 
-def _check(array, shape, layer: Layer, what: str) -> np.ndarray:
-    array = np.asarray(array)
-    if array.dtype != np.bool_ or array.shape != tuple(shape):
-        raise MaskError(f"{what} does not fit the layer", key=layer.name,
-                        expected=f"a boolean array of shape {tuple(shape)}",
-                        got=f"{array.dtype} array of shape {array.shape}")
-    return array
-
-
 def _slice(mask, n_rows: int, n_cols: int, cfg: EieConfig) -> SlicedMatrix:
     if mask is None:
         return dense_slice(n_rows, n_cols, cfg.n_pes, cfg.rf_activations)
@@ -358,15 +350,13 @@ def _slice(mask, n_rows: int, n_cols: int, cfg: EieConfig) -> SlicedMatrix:
 
 def _lower(layer: Layer, masks, activations, cfg: EieConfig) -> list[_Work]:
     if masks is not None and not isinstance(layer, Attention):
-        masks = _check(masks, layer.weight_shape, layer, "weight mask")
+        masks = checked_mask(layer, "weight mask", masks, layer.weight_shape)
     if isinstance(layer, Linear):
-        acts = (np.ones((layer.steps, layer.in_features), bool) if activations is None
-                else _check(activations, (layer.steps, layer.in_features), layer, "activation mask"))
+        acts = checked_mask(layer, "activation mask", activations, (layer.steps, layer.in_features))
         return [_Work.of(_slice(masks, layer.out_features, layer.in_features, cfg), acts)]
     if isinstance(layer, LSTM):
         width, gates = layer.input_size + layer.hidden_size, 4 * layer.hidden_size
-        acts = (np.ones((layer.steps, width), bool) if activations is None
-                else _check(activations, (layer.steps, width), layer, "activation mask"))
+        acts = checked_mask(layer, "activation mask", activations, (layer.steps, width))
         return [_Work.of(_slice(None if masks is None else masks[d * gates:(d + 1) * gates], gates, width,
                                 cfg), acts) for d in range(layer.directions)]
     if isinstance(layer, Embedding):
@@ -374,7 +364,7 @@ def _lower(layer: Layer, masks, activations, cfg: EieConfig) -> list[_Work]:
             acts = np.zeros((layer.steps, layer.vocab_size), bool)
             acts[np.arange(layer.steps), np.arange(layer.steps) * layer.vocab_size // layer.steps] = True
         else:
-            acts = _check(activations, (layer.steps, layer.vocab_size), layer, "one-hot token mask")
+            acts = checked_mask(layer, "one-hot token mask", activations, (layer.steps, layer.vocab_size))
         table = None if masks is None else np.ascontiguousarray(masks.T)
         return [_Work.of(_slice(table, layer.dim, layer.vocab_size, cfg), acts, lookup=True)]
     if isinstance(layer, Attention):

@@ -7,15 +7,18 @@ from accelsim.schema import Int
 #: The PE SCNN and its dense baseline DCNN share: an F x I multiplier array, banked accumulators, a weight FIFO.
 PE_PARAMS = (
     Param("pe.multipliers_f", Int(1, 64, "multipliers"),
-          "F: weights per cycle into the multiplier array (F x I products per cycle)"),
+          "F: weights per cycle into the multiplier array (F x I products per cycle)", typical=(1, 2, 3, 4)),
     Param("pe.multipliers_i", Int(1, 64, "multipliers"),
-          "I: activations per cycle into the multiplier array (F x I products per cycle)"),
+          "I: activations per cycle into the multiplier array (F x I products per cycle)", typical=(1, 2, 3, 4)),
     Param("pe.accumulator_banks", Int(1, 4096, "banks"),
-          "A: accumulator banks the products are scattered to; a step lasts as long as its busiest bank"),
+          "A: accumulator banks the products are scattered to; a step lasts as long as its busiest bank",
+          typical=(1, 2, 8, 16, 32)),
     Param("pe.accumulator_entries", Int(1, 2**20, "entries per bank"),
-          "partial sums (psum_bits each) per accumulator bank; bounds the output channels of one group"),
+          "partial sums (psum_bits each) per accumulator bank; bounds the output channels of one group",
+          typical=(16, 32, 64, 128)),
     Param("pe.weight_fifo_entries", Int(1, 2**20, "entries"),
-          "entries of the FIFO weights stream through from DRAM into the multiplier array"),
+          "entries of the FIFO weights stream through from DRAM into the multiplier array",
+          typical=(1, 4, 16, 50, 64)),
 )
 
 #: Actions SCNN and DCNN both count (docs/scnn.md).
@@ -45,4 +48,5 @@ SPEC = AcceleratorSpec(
     details=(),
     engine="engine:ScnnEngine",
     doc="docs/scnn.md",
+    example="scnn_like.yaml",
 )

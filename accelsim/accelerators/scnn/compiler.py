@@ -38,9 +38,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from accelsim.compile.gemm import Gemm, embedding_rows, lower
+from accelsim.compile.masks import checked_mask
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
-from accelsim.errors import ConfigError, MaskError
+from accelsim.errors import ConfigError
 from accelsim.formats import RunLength
 from accelsim.formats.runlength import encode_streams
 from accelsim.hardware.schema import Buffer, HardwareConfig
@@ -569,16 +570,6 @@ def _tile_bits(streams: np.ndarray, n_tiles: int, entry_bits: int, index_bits: i
     return stored.reshape(n_tiles, -1).sum(axis=1) * entry_bits
 
 
-def _check_mask(layer: Layer, name: str, array, shape: tuple[int, ...]) -> np.ndarray:
-    if array is None:
-        return np.ones(shape, dtype=bool)
-    array = np.asarray(array)
-    if array.shape != tuple(shape) or array.dtype != np.bool_:
-        raise MaskError(f"{name} mask does not fit the layer", key=layer.name,
-                        expected=f"a boolean array of shape {tuple(shape)}", got=f"{array.dtype} {array.shape}")
-    return array
-
-
 def compile_conv(layer: Conv2D, m: Machine, weights: np.ndarray, acts: np.ndarray) -> Program:
     """A convolution on SCNN's planar tiling, from the real weight and activation masks."""
     ib = m.index_bits
@@ -944,24 +935,26 @@ def compile_scnn(layer: Layer, hw: HardwareConfig, masks=None, activations=None)
     mask (``accelsim.pruning.activation_shape(layer)``); None = dense."""
     m = machine(hw, sparse=True)
     if isinstance(layer, Embedding):
-        return lookup(layer, m, None if masks is None else _check_mask(layer, "weight", masks, layer.weight_shape))
+        weights = None if masks is None else checked_mask(layer, "weight mask", masks, layer.weight_shape)
+        return lookup(layer, m, weights)
     if isinstance(layer, Attention):    # kept dense by the paper: dense operands
         return attention(
             layer, lambda name, g: compile_fc(name, m, np.ones((g.M, g.K), bool), np.ones((g.E, g.K), bool)),
             lambda name, g: compile_serial_fc(name, m, np.ones((g.M, g.K), bool),
                                               np.ones((g.repeats * g.E, g.K), bool), g.M))
-    weights = _check_mask(layer, "weight", masks, layer.weight_shape)
+    weights = checked_mask(layer, "weight mask", masks, layer.weight_shape)
     if isinstance(layer, Conv2D):
-        acts = _check_mask(layer, "activation", activations, (layer.in_channels, layer.in_h, layer.in_w))
+        acts = checked_mask(layer, "activation mask", activations, (layer.in_channels, layer.in_h, layer.in_w))
         if is_fc_conv(layer):
             return compile_fc(layer.name, m, weights.reshape(layer.out_channels, layer.in_channels),
                               acts.reshape(1, layer.in_channels))
         return compile_conv(layer, m, weights, acts)
     if isinstance(layer, Linear):
-        acts = _check_mask(layer, "activation", activations, (layer.steps, layer.in_features))
+        acts = checked_mask(layer, "activation mask", activations, (layer.steps, layer.in_features))
         return compile_fc(layer.name, m, weights, acts)
     if isinstance(layer, LSTM):
-        acts = _check_mask(layer, "activation", activations, (layer.steps, layer.input_size + layer.hidden_size))
+        width = layer.input_size + layer.hidden_size
+        acts = checked_mask(layer, "activation mask", activations, (layer.steps, width))
         rows = 4 * layer.hidden_size
         return concat(layer.name, [compile_serial_fc(layer.name, m, weights[d * rows:(d + 1) * rows], acts,
                                                      layer.hidden_size) for d in range(layer.directions)])

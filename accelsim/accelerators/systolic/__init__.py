@@ -13,7 +13,8 @@ SPEC = AcceleratorSpec(
     layer_kinds=None,
     params=(
         Param("dataflow", OneOf(DATAFLOWS),
-              "what stays in the PEs: ws weights, os outputs, is inputs; the others stream through"),
+              "what stays in the PEs: ws weights, os outputs, is inputs; the others stream through",
+              typical=DATAFLOWS),
     ),
     required_holds=frozenset({"weights", "input_activations", "output_activations"}),
     actions=(
@@ -24,4 +25,5 @@ SPEC = AcceleratorSpec(
     details=(),
     engine="engine:SystolicEngine",
     doc="docs/scalesim_crosscheck.md",
+    example="dense_edge.yaml",
 )
