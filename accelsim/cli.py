@@ -63,7 +63,7 @@ def _add_model_options(parser: argparse.ArgumentParser, *, workload: bool = Fals
         which.add_argument("--model", help=f"zoo family: {', '.join(zoo.FAMILIES)}")
         which.add_argument("--workload", type=Path,
                            help="a workload file: accelsim YAML (its weight and activation densities apply) "
-                                "or a SCALE-Sim topology CSV")
+                                "or a SCALE-Sim topology CSV; or a folder written by 'accelsim import'")
     else:
         group.add_argument("--model", required=True, help=f"zoo family: {', '.join(zoo.FAMILIES)}")
     group.add_argument("--width", type=float, help="MobileNet width multiplier (default 1.0)")
@@ -116,14 +116,24 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_footprint(args: argparse.Namespace) -> int:
-    table = study.footprint_table(_model(args), args.sparsity, seed=args.seed, with_paper=args.paper)
+    if _imported(args, folder_only=True):
+        from accelsim.importers.bundle import read_bundle
+        found = read_bundle(args.workload)
+        table = study.footprint_table(found.workload.model, args.sparsity, weights=found.weights())
+    else:
+        table = study.footprint_table(_model(args), args.sparsity, seed=args.seed, with_paper=args.paper)
     _print(table, args.csv)
     return 0
 
 
 def _cmd_prune(args: argparse.Namespace) -> int:
-    table = study.prune_to_file(_model(args), args.sparsity, seed=args.seed, out=args.out,
-                                method=args.method, force=args.force)
+    if _imported(args, folder_only=True):
+        from accelsim.study import imported
+        table = imported.prune_folder(args.workload, args.sparsity, method=args.method, out=args.out,
+                                      force=args.force)
+    else:
+        table = study.prune_to_file(_model(args), args.sparsity, seed=args.seed, out=args.out,
+                                    method=args.method, force=args.force)
     if not args.quiet:
         _print(table, args.csv)
         print(f"wrote {args.out}", file=sys.stderr)
@@ -138,12 +148,45 @@ SIMULATE_COLUMNS = ("layer", "kind", "cycles", "latency_s", "multiplier_utilizat
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw)
+    if _imported(args):
+        return _simulate_imported(args, hw)
     workload = _workload(args)
     model = workload.model
     masks = load_masks(args.masks, model) if args.masks is not None else None
     if args.out is not None:
         prepare_output_dir(args.out, force=args.force)
     result = study.simulate_workload(workload, hw, masks=masks, sparsity=args.sparsity, seed=args.seed)
+    return _show_simulation(args, result, hw)
+
+
+def _imported(args: argparse.Namespace, *, folder_only: bool = False) -> bool:
+    """Whether --workload names an imported model's folder (zoo options are refused with it);
+    ``folder_only``: a workload file is refused (the command needs real weights)."""
+    if getattr(args, "workload", None) is None:
+        return False
+    if not args.workload.is_dir():
+        if folder_only:
+            raise InputError("not an imported model's folder", key="--workload", got=str(args.workload),
+                             expected="a folder written by 'accelsim import' (real weights)")
+        return False
+    _zoo_options(args, MODEL_OPTIONS)
+    return True
+
+
+def _simulate_imported(args: argparse.Namespace, hw) -> int:
+    from accelsim.study import imported
+    if args.out is not None:
+        prepare_output_dir(args.out, force=args.force)
+    result = imported.simulate_folder(args.workload, hw, masks_file=args.masks, sparsity=args.sparsity,
+                                      seed=args.seed)
+    for warning in result.metadata["warnings"]:
+        print(f"accelsim: warning: {warning}", file=sys.stderr)
+    return _show_simulation(args, result, hw, note=f"activations: {result.metadata['activations']}")
+
+
+def _show_simulation(args: argparse.Namespace, result, hw, note: str = "") -> int:
+    """Write ``result`` to --out and print its table and one-line summary (``note`` appended)."""
+    model_name = result.metadata["model"]
     if args.out is not None:
         write_results(result, args.out, force=args.force)
     if args.quiet:
@@ -155,9 +198,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     total = {c: result.total.get(c, "") for c in table.columns}
     total.update(layer="TOTAL", kind="")
     _print(pd.concat([table, pd.DataFrame([total])], ignore_index=True), as_csv=False)
-    print(f"\n{model.name} on {hw.name} ({hw.engine}): {int(result.total['cycles'])} cycles, "
+    print(f"\n{model_name} on {hw.name} ({hw.engine}): {int(result.total['cycles'])} cycles, "
           f"{result.total['latency_s'] * 1e3:.4g} ms, {result.total['energy_pj'] / 1e6:.4g} uJ"
-          + (f"; results in {args.out}" if args.out is not None else ""))
+          + (f"; {note}" if note else "") + (f"; results in {args.out}" if args.out is not None else ""))
     return 0
 
 
@@ -197,6 +240,24 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from accelsim.importers.onnx import parse_input_shape
+    from accelsim.study import imported
+    shapes = dict(parse_input_shape(text) for text in args.input_shape or [])
+    model, table = imported.import_model(args.model, args.out, input_shapes=shapes, strict=args.strict,
+                                         samples=args.samples, force=args.force)
+    for warning in model.warnings:
+        print(f"accelsim: warning: {warning}", file=sys.stderr)
+    if not args.quiet:
+        _print(table if args.csv else imported.op_summary(table), args.csv)
+        simulated = table[table["status"] == "simulated"]
+        print(f"{len(model.model.layers)} layers, {model.model.macs} MACs simulated "
+              f"({simulated['macs_share'].sum():.1%} of the model's MACs, {simulated['bytes_share'].sum():.1%} of "
+              f"its bytes); {', '.join(f'{n} {s}' for s, n in table['status'].value_counts().items())} nodes; "
+              f"written to {args.out}", file=sys.stderr)
+    return 0
+
+
 def _cmd_plot(args: argparse.Namespace) -> int:
     from accelsim import plots   # matplotlib only for this command
     formats = plots.FORMATS if args.format is None else args.format
@@ -213,6 +274,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     result = training.train_run(args.task, tuple(args.hidden), args.sparsity, schedule=args.schedule,
                                 variant=args.variant, seed=args.seed, out=args.out, force=args.force,
                                 **overrides)
+    if args.export_onnx is not None:
+        from accelsim.importers.onnx.export import save_mlp
+        save_mlp(args.export_onnx, result.layer_names, result.weights, result.biases)
     if not args.quiet:
         print(f"{args.task}: hidden {','.join(map(str, args.hidden))}, sparsity {args.sparsity:g} "
               f"({args.schedule}, {args.variant}): test accuracy {result.test_accuracy:.4f}, "
@@ -284,19 +348,19 @@ def build_parser() -> argparse.ArgumentParser:
     hc.set_defaults(run=_cmd_hwconfig)
 
     fp = commands.add_parser("footprint", help="non-zeros and storage per sparse format (MB)")
-    _add_model_options(fp)
+    _add_model_options(fp, workload=True)
     fp.add_argument("--sparsity", type=_sparsity_list, required=True, help="comma-separated, e.g. 0,0.5,0.9")
     fp.add_argument("--seed", type=int, default=0, help="seed of the synthetic weights (default 0)")
     fp.add_argument("--paper", action="store_true", help="add the paper's Table 5/6 values beside ours")
     fp.add_argument("--csv", action="store_true")
     fp.set_defaults(run=_cmd_footprint)
 
-    pr = commands.add_parser("prune", help="magnitude-prune a zoo model and write its masks (.npz)")
-    _add_model_options(pr)
+    pr = commands.add_parser("prune", help="magnitude-prune a zoo or imported model and write its masks (.npz)")
+    _add_model_options(pr, workload=True)
     pr.add_argument("--sparsity", type=float, required=True, help="target sparsity in [0, 1)")
     pr.add_argument("--method", choices=("uniform", "global"), default="uniform",
                     help="uniform: every pruned layer to the sparsity; global: one magnitude threshold")
-    pr.add_argument("--seed", type=int, required=True, help="seed of the synthetic weights")
+    pr.add_argument("--seed", type=int, default=0, help="seed of a zoo model's synthetic weights (default 0)")
     pr.add_argument("--out", type=Path, required=True, help="output .npz file")
     pr.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     pr.add_argument("--csv", action="store_true")
@@ -345,6 +409,19 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--quiet", action="store_true")
     cp.set_defaults(run=_cmd_compare)
 
+    im = commands.add_parser("import", help="an ONNX model -> a folder of its layers, real weights and zeros")
+    im.add_argument("model", type=Path, metavar="MODEL.onnx", help="the ONNX model (docs/import.md)")
+    im.add_argument("--input-shape", action="append", metavar="NAME=1x3x224x224",
+                    help="fix an input's dimensions (needed for dynamic ones); repeat per input")
+    im.add_argument("--samples", type=Path, help="inputs to measure activations on: .npy (one input) or .npz "
+                                                 "(an array per input name), samples on the first axis")
+    im.add_argument("--strict", action="store_true", help="refuse ops accelsim cannot map between layers")
+    im.add_argument("--out", type=Path, required=True, help="folder to write (simulate --workload reads it)")
+    im.add_argument("--force", action="store_true", help="overwrite an earlier import in --out")
+    im.add_argument("--csv", action="store_true", help="print the node table as CSV")
+    im.add_argument("--quiet", action="store_true")
+    im.set_defaults(run=_cmd_import)
+
     pl = commands.add_parser("plot", help="figures (PNG, SVG) of results on disk, into DIR/figures/")
     pl.add_argument("dir", type=Path, metavar="DIR", help="output of simulate --out, sweep, compare or a folder "
                                                           "of simulate outputs")
@@ -362,6 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--out", type=Path, required=True, help="folder for masks, weights, log and figures")
     tr.add_argument("--force", action="store_true", help="overwrite a previous run in --out")
+    tr.add_argument("--export-onnx", type=Path, metavar="FILE.onnx",
+                    help="also write the trained, pruned MLP as ONNX (for 'accelsim import')")
     tr.add_argument("--quiet", action="store_true")
     tr.set_defaults(run=_cmd_train)
 

@@ -146,6 +146,50 @@ def yaml_bomb(levels: int = 9, fan_out: int = 10) -> str:
         f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * fan_out)}]\n" for i in range(1, levels + 1))
 
 
+def onnx_conv(name: str = "m.onnx", dims: tuple = (1, 3, 8, 8), external: str | None = None,
+              between: str | None = None) -> Setup:
+    """A one-convolution ONNX model (3 -> 4 channels, 3x3) on input ``x`` of ``dims``; with ``external``,
+    its weights in external data at that location; with ``between``, a second convolution after an op of
+    that type."""
+    def setup(folder: Path) -> None:
+        import onnx
+        from onnx import helper, numpy_helper
+        w = np.ones((4, 3, 3, 3), np.float32)
+        nodes = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")]
+        inits = [numpy_helper.from_array(w, "w")]
+        if between is not None:
+            nodes += [helper.make_node(between, ["y", "axis"], ["z"]),
+                      helper.make_node("Conv", ["z", "w2"], ["out"], name="conv2")]
+            inits += [numpy_helper.from_array(np.array(1, np.int64), "axis"),
+                      numpy_helper.from_array(np.ones((4, 4, 1, 1), np.float32), "w2")]
+        last = nodes[-1].output[0]
+        graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, list(dims))],
+                                  [helper.make_tensor_value_info(last, onnx.TensorProto.FLOAT, [dims[0], 4, 6, 6])],
+                                  inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        model.ir_version = 8
+        if external is not None:
+            onnx.save(model, folder / name, save_as_external_data=True, location="w.data", size_threshold=0)
+            model = onnx.load(folder / name, load_external_data=False)
+            for entry in model.graph.initializer[0].external_data:
+                if entry.key == "location":
+                    entry.value = external
+        onnx.save(model, folder / name)
+    return setup
+
+
+def truncated(name: str, setup: Setup) -> Setup:
+    def cut(folder: Path) -> None:
+        setup(folder)
+        data = (folder / name).read_bytes()
+        (folder / name).write_bytes(data[: len(data) // 2])
+    return cut
+
+
+def npy(name: str, shape: tuple, dtype=np.float32) -> Setup:
+    return lambda folder: np.save(folder / name, np.zeros(shape, dtype))
+
+
 WORKLOAD_YAML = """name: tiny
 layers:
   - name: conv1
@@ -457,6 +501,45 @@ CASES: list[Case] = [
     Case("sweep-bad-seeds", "sweep with no seeds",
          ("sweep", *MOBILENET, "--sparsity", "0.5", "--hw", "hw.yaml", "--seeds", ",", "--quiet", "--out", "out"),
          ("--seeds", "no seeds", "expected at least one integer"), GOOD_HW),
+    # ONNX import ----------------------------------------------------------------------------------------
+    Case("import-not-onnx", "import of a file that is not ONNX", ("import", "m.onnx", "--out", "imp"),
+         ("m.onnx", "not an ONNX model"), write("m.onnx", "name: a YAML file, not a model\n")),
+    Case("import-truncated", "import of a truncated ONNX file", ("import", "m.onnx", "--out", "imp"),
+         ("m.onnx", "not an ONNX model", "expected an ONNX ModelProto"), truncated("m.onnx", onnx_conv())),
+    Case("import-oversized", "import of a 2 GiB file (refused unread)", ("import", "m.onnx", "--out", "imp"),
+         ("m.onnx", "model file too large", "expected at most 2147483647 bytes"), sized("m.onnx", 2**31),
+         bounded=True),
+    Case("import-external-outside", "external data outside the model's folder", ("import", "m.onnx", "--out", "imp"),
+         ("m.onnx", "tensor w: external data", "outside the model's folder", "../w.data"),
+         onnx_conv(external="../w.data")),
+    Case("import-external-missing", "external data file missing", ("import", "m.onnx", "--out", "imp"),
+         ("m.onnx", "tensor w: external data", "external data file missing", "gone.data"),
+         onnx_conv(external="gone.data")),
+    Case("import-dynamic", "dynamic dimensions without --input-shape", ("import", "m.onnx", "--out", "imp"),
+         ("m.onnx", "input x", "input has dynamic dimensions", "expected --input-shape x=NxNxNxN"),
+         onnx_conv(dims=("batch", 3, 8, 8))),
+    Case("import-input-shape-name", "--input-shape naming no input",
+         ("import", "m.onnx", "--input-shape", "image=1x3x8x8", "--out", "imp"),
+         ("--input-shape image", "names no input of the model", "one of x"), onnx_conv(dims=("batch", 3, 8, 8))),
+    Case("import-samples-shape", "samples of the wrong shape",
+         ("import", "m.onnx", "--samples", "x.npy", "--out", "imp"),
+         ("x.npy", "input x", "samples of the wrong shape", "expected (n, 1, 3, 8, 8)", "(2, 3, 9, 9)"),
+         all_of(onnx_conv(), npy("x.npy", (2, 3, 9, 9)))),
+    Case("import-samples-dtype", "samples of the wrong dtype",
+         ("import", "m.onnx", "--samples", "x.npy", "--out", "imp"),
+         ("x.npy", "input x", "samples of the wrong dtype", "expected float32", "float64"),
+         all_of(onnx_conv(), npy("x.npy", (2, 3, 8, 8), np.float64))),
+    Case("import-strict", "--strict with an op accelsim cannot map between layers",
+         ("import", "m.onnx", "--strict", "--out", "imp"),
+         ("m.onnx", "--strict", "ops accelsim cannot map between simulated layers", "CumSum"),
+         onnx_conv(between="CumSum")),
+    Case("prune-workload-file", "prune of a workload file (no real weights)",
+         ("prune", "--workload", "net.yaml", "--sparsity", "0.5", "--out", "m.npz"),
+         ("--workload", "not an imported model's folder", "expected a folder written by 'accelsim import'"),
+         write("net.yaml", WORKLOAD_YAML)),
+    Case("simulate-folder-not-imported", "simulate of a folder that is no import",
+         ("simulate", "--workload", "stuff", "--hw", "hw.yaml", "--out", "out"),
+         ("stuff", "workload.yaml", "not an imported model's folder"), all_of(GOOD_HW, folder_at("stuff"))),
 ]
 CASES_BY_ID = {case.id: case for case in CASES}
 assert len(CASES_BY_ID) == len(CASES), "case ids must be unique"
@@ -653,7 +736,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(forked, case):
 #: Run in a new interpreter by default too: the bounded cases (their memory is measured without a parent's
 #: pages) and a case of each input kind.
 FRESH_BY_DEFAULT = ("hw-bomb", "hw-100mb", "workload-bomb", "workload-100mb", "hw-python-tag", "masks-pickle",
-                    "csv-negative", "out-results-exist")
+                    "csv-negative", "out-results-exist", "import-oversized")
 
 
 @pytest.mark.parametrize("case", [
@@ -670,7 +753,9 @@ def test_table_has_every_kind_of_bad_input_the_issue_lists():
                    "hw-clock-zero", "hw-bandwidth-nan", "hw-size-absurd", "hw-buffer-too-small", "sparsity-one",
                    "masks-text", "masks-pickle", "masks-missing-layer", "masks-wrong-shape", "masks-integer",
                    "masks-nan", "csv-missing-columns", "csv-negative", "model-unknown", "model-unknown-flag",
-                   "out-results-exist", "out-is-file", "out-not-writable"):
+                   "out-results-exist", "out-is-file", "out-not-writable", "import-not-onnx", "import-truncated",
+                   "import-oversized", "import-external-outside", "import-external-missing", "import-dynamic",
+                   "import-samples-shape", "import-samples-dtype", "import-strict"):
         assert needed in ids, needed
 
 

@@ -5,10 +5,11 @@ DataFrames or writes files; none of them parses command-line arguments.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from accelsim import __version__
@@ -46,11 +47,13 @@ def models_table() -> pd.DataFrame:
 
 
 def footprint_table(model: Model, sparsities: Sequence[float], *, seed: int = 0,
-                    with_paper: bool = False) -> pd.DataFrame:
-    """Storage per format of ``model`` pruned (uniform magnitude pruning, seeded synthetic weights) to each
-    sparsity. ``with_paper`` joins the paper's Table 5 and Table 6 values where it reports the same point."""
+                    with_paper: bool = False, weights: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """Storage per format of ``model`` pruned (uniform magnitude pruning of ``weights``, by default seeded
+    synthetic ones) to each sparsity. ``with_paper`` joins the paper's Table 5 and Table 6 values where it
+    reports the same point."""
     sparsities = [check_sparsity(s) for s in sparsities]
-    weights = {layer.name: synthetic_weights(layer, seed) for layer in model.prunable_layers}
+    if weights is None:
+        weights = {layer.name: synthetic_weights(layer, seed) for layer in model.prunable_layers}
     rows = []
     for sparsity in sparsities:
         masks = prune(model, sparsity, seed=seed, weights=weights) if sparsity else {}
@@ -82,6 +85,11 @@ def prune_to_file(model: Model, sparsity: float, *, seed: int, out: Path, method
     """Prune ``model`` to ``sparsity`` and write the masks to ``out`` (.npz); return per-layer sparsity."""
     masks = prune(model, check_sparsity(sparsity), seed=seed, method=method)
     save_masks(out, masks, force=force)
+    return sparsity_table(masks)
+
+
+def sparsity_table(masks: Masks) -> pd.DataFrame:
+    """Per layer of ``masks``: elements, non-zeros and sparsity."""
     return pd.DataFrame([{"layer": name, "elements": m.size, "nnz": int(m.sum()),
                           "sparsity": 1 - m.sum() / m.size} for name, m in masks.items()])
 
@@ -97,13 +105,15 @@ def check_runs(model: Model, hw: HardwareConfig) -> None:
 
 
 def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sparsity: float | None = None,
-             seed: int = 0, activation_density: ActivationDensity | None = None) -> SimulationResult:
+             seed: int = 0, activation_density: ActivationDensity | None = None,
+             activations: Mapping[str, np.ndarray] | None = None) -> SimulationResult:
     """Simulate one inference of ``model`` on ``hw``, layer by layer.
 
     Weight masks come from ``masks`` (e.g. loaded from a file) or, given ``sparsity``, from uniform
     magnitude pruning of seeded synthetic weights; with neither the model is dense. A sparse engine also
     gets seeded input-activation masks at ``activation_density`` (default: :class:`ActivationDensity`'s
-    post-ReLU rule). Layers not run at inference (InceptionV3's auxiliary classifier) are skipped.
+    post-ReLU rule), or the measured masks ``activations`` gives for a layer (layer name -> bool array of
+    ``activation_shape(layer)``). Layers not run at inference (InceptionV3's auxiliary classifier) are skipped.
     """
     check_runs(model, hw)
     if masks is None and sparsity:
@@ -114,7 +124,10 @@ def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sp
     rows = []
     for layer in model.inference_layers:
         mask = masks.get(layer.name) if masks is not None else None
-        acts = activation_mask(layer, densities[layer.name], seed) if layer.name in densities else None
+        if activations is not None and layer.name in activations and engine.sparse:
+            acts = activations[layer.name]
+        else:
+            acts = activation_mask(layer, densities[layer.name], seed) if layer.name in densities else None
         run = engine.execute(engine.compile(layer, masks=mask, activations=acts))
         rows.append(layer_row(layer, run, energy(run.counts, table, run.cycles, hw.clock_hz), hw))
     metadata = {"accelsim_version": __version__, "model": model.name, "model_family": model.family,

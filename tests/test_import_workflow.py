@@ -1,0 +1,128 @@
+"""The imported model's road: ``accelsim import`` (with measured activations), then ``simulate``, ``prune``
+and ``footprint`` of the folder, and the round trip train -> ONNX -> import."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+from conftest import HWCONFIGS, run_cli  # noqa: E402
+from onnx import helper  # noqa: E402
+from onnx_models import model, tensor, weights  # noqa: E402
+
+import accelsim as acs  # noqa: E402
+from accelsim.importers.bundle import read_bundle  # noqa: E402
+from accelsim.pruning import magnitude_mask  # noqa: E402
+from accelsim.pruning.train import to_model  # noqa: E402
+from accelsim.study.imported import simulate_folder  # noqa: E402
+from accelsim.study.training import train_run  # noqa: E402
+
+SCNN = str(HWCONFIGS / "scnn_like.yaml")
+
+
+def small_cnn(path):
+    """conv1 (3 -> 8, 3x3, pad 1) -> ReLU -> conv2 (8 -> 8, 3x3) -> ReLU -> flatten -> fc (8*6*6 -> 10),
+    with one exact zero in conv2's weights."""
+    w2 = weights([8, 8, 3, 3], 1)
+    w2[0, 0, 0, 0] = 0.0
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["a"], name="conv1", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["a"], ["ar"]),
+             helper.make_node("Conv", ["ar", "w2"], ["b"], name="conv2"),
+             helper.make_node("Relu", ["b"], ["br"]),
+             helper.make_node("Flatten", ["br"], ["f"]),
+             helper.make_node("Gemm", ["f", "wf"], ["y"], name="fc", transB=1)]
+    onnx.save(model(nodes, [tensor("x", [1, 3, 8, 8])], [tensor("y", None)],
+                    [("w1", weights([8, 3, 3, 3])), ("w2", w2), ("wf", weights([10, 288], 2))]), path)
+
+
+@pytest.fixture
+def folder(tmp_path, capsys):
+    small_cnn(tmp_path / "cnn.onnx")
+    samples = np.random.default_rng(0).standard_normal((3, 3, 8, 8)).astype(np.float32)
+    np.save(tmp_path / "x.npy", samples)
+    status, out, err = run_cli(capsys, "import", tmp_path / "cnn.onnx", "--samples", tmp_path / "x.npy",
+                               "--out", tmp_path / "imp")
+    assert status == 0, err
+    return tmp_path / "imp", samples
+
+
+def test_import_writes_real_weights_masks_and_measured_activations(folder):
+    out, samples = folder
+    found = read_bundle(out)
+    assert [layer.name for layer in found.workload.model.layers] == ["conv1", "conv2", "fc"]
+    assert found.masks["conv2"].sum() == found.masks["conv2"].size - 1          # the one exact zero
+    # conv2's input is ReLU(conv1(x)): measure it with numpy (im2col of the padded input) and compare
+    w1 = found.weights()["conv1"].astype(np.float64)
+    padded = np.pad(samples, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))   # n, c, 8, 8, 3, 3
+    relu = np.maximum(np.einsum("ncijkl,ockl->noij", windows, w1), 0)
+    np.testing.assert_array_equal(found.activations["conv2"], relu != 0)
+    assert found.activations["conv1"].shape == (3, 3, 8, 8) and found.activations["conv1"].all()
+    assert found.activations["fc"].shape == (3, 1, 288)
+    report = json.loads((out / "import.json").read_text())
+    assert report["samples"]["count"] == 3 and len(report["nodes"]) == 6
+
+
+def test_simulate_uses_measured_activations_and_records_inputs(folder, capsys, tmp_path):
+    out, _ = folder
+    status, stdout, err = run_cli(capsys, "simulate", "--workload", out, "--hw", SCNN, "--out", tmp_path / "sim")
+    assert status == 0, err
+    assert "activations: measured (3 samples)" in stdout
+    summary = json.loads((tmp_path / "sim" / "summary.json").read_text())
+    assert summary["metadata"]["activations"] == "measured (3 samples)"
+    assert set(summary["metadata"]["inputs"]) == {"imp/workload.yaml", "imp/weights.npz", "imp/masks.npz",
+                                                  "imp/activations.npz"}
+    total = summary["total"]
+    assert total["samples"] == 3 and total["cycles_min"] <= total["cycles"] <= total["cycles_max"]
+    # the mean over samples is the mean of the per-sample simulations
+    found = read_bundle(out)
+    hw = acs.load_hardware(SCNN)
+    per_sample = [acs.simulate(found.workload.model, hw, masks=found.masks,
+                               activations={k: v[i] for k, v in found.activations.items()}).total["cycles"]
+                  for i in range(3)]
+    assert total["cycles"] == pytest.approx(np.mean(per_sample)) and total["cycles_std"] == pytest.approx(np.std(per_sample))
+
+
+def test_without_samples_the_density_model_is_used_and_said(tmp_path, capsys):
+    small_cnn(tmp_path / "cnn.onnx")
+    assert run_cli(capsys, "import", tmp_path / "cnn.onnx", "--out", tmp_path / "imp", "--quiet")[0] == 0
+    status, stdout, err = run_cli(capsys, "simulate", "--workload", tmp_path / "imp", "--hw", SCNN)
+    assert status == 0, err and "activations: density model" in stdout
+
+
+def test_prune_and_footprint_use_the_real_weights(folder, capsys, tmp_path):
+    out, _ = folder
+    status, _, err = run_cli(capsys, "prune", "--workload", out, "--sparsity", "0.5", "--out", tmp_path / "p.npz")
+    assert status == 0, err
+    pruned = np.load(tmp_path / "p.npz")
+    real = read_bundle(out).weights()
+    for name in ("conv1", "conv2", "fc"):
+        np.testing.assert_array_equal(pruned[name], magnitude_mask(real[name], 0.5))
+    status, stdout, err = run_cli(capsys, "footprint", "--workload", out, "--sparsity", "0,0.5", "--csv")
+    assert status == 0, err
+    nnz = [line.split(",") for line in stdout.splitlines()[1:]]
+    assert len(nnz) == 2
+    status, _, err = run_cli(capsys, "simulate", "--workload", out, "--hw", SCNN, "--masks", tmp_path / "p.npz")
+    assert status == 0, err
+
+
+def test_round_trip_train_export_import_simulates_the_same(tmp_path, capsys):
+    """An MLP trained and AGP-pruned by ``accelsim train --export-onnx``, imported again: the same masks, and
+    on every engine the same cycles as simulating the trained model directly (the trainer's own Model)."""
+    args = ("train", "--task", "digits", "--hidden", "32", "--sparsity", "0.75", "--epochs", "4",
+            "--out", tmp_path / "run", "--export-onnx", tmp_path / "mlp.onnx", "--quiet")
+    assert run_cli(capsys, *args)[0] == 0
+    assert run_cli(capsys, "import", tmp_path / "mlp.onnx", "--out", tmp_path / "imp", "--quiet")[0] == 0
+    found = read_bundle(tmp_path / "imp")
+    trained = train_run("digits", (32,), 0.75, epochs=4)               # the same deterministic run, in process
+    assert found.masks == trained.masks
+    direct_model = to_model(trained)
+    for hw_file in ("eie_like.yaml", "dense_edge.yaml", "scnn_like.yaml"):
+        hw = acs.load_hardware(HWCONFIGS / hw_file)
+        direct = acs.simulate(direct_model, hw, masks=trained.masks)
+        via_onnx = simulate_folder(tmp_path / "imp", hw)
+        assert via_onnx.total["cycles"] == direct.total["cycles"], hw_file
+        assert via_onnx.total["energy_pj"] == pytest.approx(direct.total["energy_pj"], rel=1e-12), hw_file
