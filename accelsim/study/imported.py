@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from accelsim.atomic import replacing, temporary_beside, write_text
-from accelsim.accelerators.engines import engine_for
 from accelsim.errors import OutputError
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.importers import bundle
@@ -127,7 +126,7 @@ def simulate_folder(folder: Path, hw: HardwareConfig, *, masks_file: Path | None
         hashes[Path(masks_file).name] = bundle.file_sha256(masks_file)
     elif sparsity:
         masks = prune(model, check_sparsity(sparsity), seed=seed, weights=found.weights())
-    sparse = engine_for(hw).sparse
+    sparse = hw.accelerator.skips_zeros
     if found.activations is None or not sparse:
         result = simulate_workload(found.workload, hw, masks=masks, seed=seed)
         source = "density model" if sparse else "not used (dense engine)"

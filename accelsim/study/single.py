@@ -124,7 +124,7 @@ def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sp
     rows = []
     for layer in model.inference_layers:
         mask = masks.get(layer.name) if masks is not None else None
-        if activations is not None and layer.name in activations and engine.sparse:
+        if activations is not None and layer.name in activations and hw.accelerator.skips_zeros:
             acts = activations[layer.name]
         else:
             acts = activation_mask(layer, densities[layer.name], seed) if layer.name in densities else None
