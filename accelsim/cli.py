@@ -207,14 +207,19 @@ def _show_simulation(args: argparse.Namespace, result, hw, note: str = "") -> in
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from accelsim.study import sweep
     options = _zoo_options(args, ("width", "size", "units", "steps"))
-    if args.workload is not None:
+    if args.masks and (args.workload is None or not args.workload.is_dir()):
+        raise InputError("--masks needs an imported model", key="--masks", expected="--workload DIR (an import)")
+    if args.workload is not None and args.workload.is_dir():
+        from accelsim.study import imported
+        points = imported.grid_folder(args.workload, args.sparsity, args.hw, args.seeds, args.masks or ())
+    elif args.workload is not None:
         points = sweep.grid_workload(args.workload, args.sparsity, args.hw, args.seeds)
     else:
         points = sweep.grid(args.model, options, args.sparsity, args.hw, args.seeds)
     ran, _, totals = sweep.run_and_gather(points, args.out, jobs=args.jobs, scheduler=args.scheduler,
                                           progress=_progress(args, "sweep"))
     if not args.quiet:
-        columns = [c for c in ("model", "sparsity", "seed", "hardware", "cycles", "latency_s", "energy_pj",
+        columns = [c for c in ("model", "sparsity", "masks", "seed", "hardware", "cycles", "latency_s", "energy_pj",
                                "dram_read_bytes", "multiplier_utilization") if c in totals]
         _print(totals[columns], as_csv=False)
         print(f"{ran} points simulated, {len(points) - ran} already done; {args.out / 'points.csv'}, "
@@ -390,6 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--units", type=_list_of(int), help="GNMT units, e.g. 256,1024")
     sw.add_argument("--steps", type=_list_of(int), help="PTB tokens per inference")
     sw.add_argument("--sparsity", type=_sparsity_list, required=True, help="comma-separated, e.g. 0,0.5,0.9")
+    sw.add_argument("--masks", type=Path, nargs="+", help="with --workload DIR (an import): also one point per "
+                                                          "masks file (e.g. from 'accelsim prune --workload DIR')")
     sw.add_argument("--hw", type=Path, nargs="+", required=True, help="hardware descriptions (YAML)")
     sw.add_argument("--seeds", type=_list_of(int), default=[0], help="comma-separated seeds (default 0)")
     sw.add_argument("--out", type=Path, required=True, help="sweep directory (re-running resumes)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 onnx = pytest.importorskip("onnx")
@@ -126,3 +127,25 @@ def test_round_trip_train_export_import_simulates_the_same(tmp_path, capsys):
         via_onnx = simulate_folder(tmp_path / "imp", hw)
         assert via_onnx.total["cycles"] == direct.total["cycles"], hw_file
         assert via_onnx.total["energy_pj"] == pytest.approx(direct.total["energy_pj"], rel=1e-12), hw_file
+
+
+def test_sweep_of_an_imported_model_with_masks_files(folder, capsys, tmp_path):
+    out, _ = folder
+    assert run_cli(capsys, "prune", "--workload", out, "--sparsity", "0.5", "--out", tmp_path / "p.npz")[0] == 0
+    args = ("sweep", "--workload", out, "--sparsity", "0,0.25", "--masks", tmp_path / "p.npz", "--hw", SCNN,
+            "--jobs", "1", "--quiet", "--out", tmp_path / "sw")
+    status, _, err = run_cli(capsys, *args)
+    assert status == 0, err
+    totals = pd.read_csv(tmp_path / "sw" / "totals.csv")
+    assert len(totals) == 3 and totals["family"].eq("imported").all()
+    by_masks = totals.set_index(totals["masks"].fillna(""))
+    # the masks point is the folder simulated with those masks; sparsity 0 its real zeros
+    hw = acs.load_hardware(SCNN)
+    expected = simulate_folder(out, hw, masks_file=tmp_path / "p.npz").total["cycles"]
+    assert by_masks.loc["p.npz", "cycles"] == pytest.approx(expected, rel=1e-9)          # totals.csv: 10 digits
+    real = totals[(totals["sparsity"] == 0) & totals["masks"].isna()]
+    assert real["cycles"].item() == pytest.approx(simulate_folder(out, hw).total["cycles"], rel=1e-9)
+    assert run_cli(capsys, *args)[0] == 0                                  # resumes: nothing left to run
+    (tmp_path / "p.npz").write_bytes((tmp_path / "p.npz").read_bytes()[:-8] + b"\0" * 8)
+    status, _, err = run_cli(capsys, *args)
+    assert status == 2 and "p.npz" in err

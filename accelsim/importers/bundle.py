@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ from accelsim.workloads.layers import Layer
 WORKLOAD, WEIGHTS, MASKS, ACTIVATIONS, REPORT = ("workload.yaml", "weights.npz", "masks.npz", "activations.npz",
                                                  "import.json")
 FILES = (WORKLOAD, WEIGHTS, MASKS, ACTIVATIONS, REPORT)
+FAMILY = "imported"   # the model family of an imported model (reports, sweep points)
 _TYPE_NAMES = {cls: name for name, cls in LAYER_TYPES.items()}
 
 
@@ -61,6 +62,7 @@ def read_bundle(folder: str | os.PathLike[str]) -> Bundle:
         raise WorkloadError("not an imported model's folder", file=folder, key=WORKLOAD,
                             expected="a folder written by 'accelsim import'", got="no workload.yaml")
     workload = read_workload(folder / WORKLOAD)
+    workload = Workload(replace(workload.model, family=FAMILY), workload.weight_density, workload.activation_density)
     masks = load_masks(folder / MASKS, workload.model)
     activations = None
     if (folder / ACTIVATIONS).is_file():

@@ -3,6 +3,7 @@ sizing the folder's model from its real weights, real zeros and measured activat
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from accelsim.atomic import replacing, temporary_beside, write_text
-from accelsim.errors import OutputError
+from accelsim.errors import InputError, OutputError
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.importers import bundle
 from accelsim.pruning import Masks, load_masks, prune, save_masks
@@ -180,3 +181,36 @@ def prune_folder(folder: Path, sparsity: float, *, method: str, out: Path, force
                           expected="another path")
     save_masks(out, masks, force=force)
     return sparsity_table(masks)
+
+
+def grid_folder(folder: Path, sparsities, hw_files, seeds, masks_files=()) -> list:
+    """Sweep points of the imported model in ``folder``: every sparsity (0: its real zeros; otherwise its
+    real weights magnitude-pruned) and every masks file, on every machine, with every seed; checked like
+    :func:`accelsim.study.sweep.grid` before anything runs. Each point carries the SHA-256 of the files it
+    reads, in its key."""
+    from accelsim.study.sweep import Point, _checked
+    found = bundle.read_bundle(folder)
+    for masks_file in masks_files:
+        load_masks(masks_file, found.workload.model)
+    sparsities, hardware = _checked([found.workload.model], sparsities, hw_files, seeds)
+    folder = str(Path(folder).resolve())
+    files = [(f"{folder}/{name}", digest) for name, digest in sorted(found.hashes.items())]
+    variants = [("", s) for s in sparsities] + [(str(Path(m).resolve()), 0.0) for m in masks_files]
+    points = []
+    for (masks_file, sparsity), (name, text), seed in itertools.product(variants, hardware, seeds):
+        inputs = files + ([(masks_file, bundle.file_sha256(masks_file))] if masks_file else [])
+        points.append(Point(bundle.FAMILY, (), sparsity, seed, name, text, folder=folder, masks_file=masks_file,
+                            inputs=tuple(inputs)))
+    return points
+
+
+def simulate_point(point, hw: HardwareConfig) -> SimulationResult:
+    """Simulate a sweep point of :func:`grid_folder` where it runs, after checking that its files still
+    have the SHA-256 the point was made with."""
+    for path, digest in point.inputs:
+        if not Path(path).is_file() or bundle.file_sha256(path) != digest:
+            raise InputError("an imported model's file changed since the sweep was set up", file=path,
+                             expected=f"SHA-256 {digest[:16]}...")
+    return simulate_folder(Path(point.folder), hw, masks_file=Path(point.masks_file) if point.masks_file else None,
+                           sparsity=point.sparsity or None, seed=point.seed)
+

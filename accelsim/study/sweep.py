@@ -38,8 +38,10 @@ POINT_COLUMNS = ("point", "model", "family", "sparsity", "seed", "hardware")
 
 @dataclass(frozen=True)
 class Point:
-    """One simulation of a sweep: a zoo variant (``family``, ``options``) or a workload file (its name and
-    text; ``family`` "workload") at a sparsity on one hardware description, with a seed."""
+    """One simulation of a sweep: a zoo variant (``family``, ``options``), a workload file (its name and
+    text; ``family`` "workload") or an imported model's folder (its path, optional masks file and the
+    SHA-256 of every file read, checked again where the point runs: ``family`` "imported") at a sparsity on one
+    hardware description, with a seed."""
 
     family: str
     options: tuple[tuple[str, object], ...]
@@ -49,16 +51,24 @@ class Point:
     hw_text: str
     workload_file: str = ""
     workload_text: str = ""
+    folder: str = ""                               # an imported model's folder (accelsim.study.imported)
+    masks_file: str = ""                           # masks replacing that folder's real ones
+    inputs: tuple[tuple[str, str], ...] = ()       # (file, SHA-256) of every file such a point reads
 
     @property
     def key(self) -> str:
         """16 hex digits of SHA-256 over the inputs and the package version: equal inputs, equal key."""
-        text = json.dumps([__version__, self.family, list(map(list, self.options)), self.sparsity, self.seed,
-                           self.hw_file, self.hw_text, self.workload_file, self.workload_text])
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        parts = [__version__, self.family, list(map(list, self.options)), self.sparsity, self.seed,
+                 self.hw_file, self.hw_text, self.workload_file, self.workload_text]
+        if self.folder:
+            parts += [self.folder, self.masks_file, list(map(list, self.inputs))]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
     def workload(self) -> Workload:
         """The point's model (with the densities its file gives, if it comes from one)."""
+        if self.folder:
+            from accelsim.importers.bundle import read_bundle
+            return read_bundle(self.folder).workload
         if self.workload_text:
             return parse_workload(self.workload_text, self.workload_file)
         return Workload(zoo.build(self.family, **dict(self.options)))
@@ -111,9 +121,14 @@ def run_point(point: Point) -> tuple[pd.DataFrame, dict]:
     workload = point.workload()
     model = workload.model
     hw = parse_hardware(point.hw_text, point.hw_file)
-    result = simulate_workload(workload, hw, sparsity=point.sparsity or None, seed=point.seed)
+    if point.folder:
+        from accelsim.study.imported import simulate_point
+        result = simulate_point(point, hw)
+    else:
+        result = simulate_workload(workload, hw, sparsity=point.sparsity or None, seed=point.seed)
     ident = {"point": point.key, "model": model.name, "family": model.family, **dict(point.options),
-             "sparsity": point.sparsity, "seed": point.seed, "hardware": hw.name}
+             "sparsity": point.sparsity, "seed": point.seed, "hardware": hw.name,
+             **({"masks": Path(point.masks_file).name} if point.masks_file else {})}
     layers = pd.concat([pd.DataFrame([ident] * len(result.layers)), result.layers], axis=1)
     summary = summary_dict(result)                    # the totals as plain numbers, as summary.json has them
     return layers, {"totals": {**ident, **summary["total"]}, "metadata": summary["metadata"]}
