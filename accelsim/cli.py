@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from accelsim import __version__, study
-from accelsim.errors import InputError
+from accelsim.errors import AccelsimError, InputError, Stopped, Terminated, interrupt_status
 from accelsim.hardware import load_hardware
 from accelsim.pruning import load_masks
 from accelsim.reports import prepare_output_dir, write_results
@@ -46,10 +49,13 @@ def _list_of(kind, what: str | None = None):
     """An argparse type: comma-separated values of ``kind`` (``what`` they are, in the error message)."""
     def parse(text: str) -> list:
         try:
-            return [kind(part) for part in text.split(",") if part.strip()]
+            values = [kind(part) for part in text.split(",") if part.strip()]
         except ValueError:
+            values = []
+        if not values:
             raise argparse.ArgumentTypeError(
-                f"expected comma-separated {what or kind.__name__ + ' values'}, got {text!r}") from None
+                f"expected comma-separated {what or kind.__name__ + ' values'}, got {text!r}")
+        return values
     return parse
 
 
@@ -216,8 +222,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         points = sweep.grid_workload(args.workload, args.sparsity, args.hw, args.seeds)
     else:
         points = sweep.grid(args.model, options, args.sparsity, args.hw, args.seeds)
-    ran, _, totals = sweep.run_and_gather(points, args.out, jobs=args.jobs, scheduler=args.scheduler,
-                                          progress=_progress(args, "sweep"))
+    ran, _, totals = sweep.run_and_gather(points, args.out, force=args.force, jobs=args.jobs,
+                                          scheduler=args.scheduler, progress=_progress(args, "sweep"), note=_note)
     if not args.quiet:
         columns = [c for c in ("model", "sparsity", "masks", "seed", "hardware", "cycles", "latency_s", "energy_pj",
                                "dram_read_bytes", "multiplier_utilization") if c in totals]
@@ -225,6 +231,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         print(f"{ran} points simulated, {len(points) - ran} already done; {args.out / 'points.csv'}, "
               f"{args.out / 'totals.csv'}", file=sys.stderr)
     return 0
+
+
+def _note(text: str) -> None:
+    """Something the user should know that is not an error (e.g. damaged results computed again)."""
+    print(f"accelsim: note: {text}", file=sys.stderr)
 
 
 def _progress(args: argparse.Namespace, desc: str):
@@ -237,8 +248,8 @@ def _progress(args: argparse.Namespace, desc: str):
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from accelsim.study import compare
-    table = compare.compare(args.family, args.hw, args.out, seed=args.seed, jobs=args.jobs,
-                            scheduler=args.scheduler, progress=_progress(args, "compare"))
+    table = compare.compare(args.family, args.hw, args.out, seed=args.seed, jobs=args.jobs, force=args.force,
+                            scheduler=args.scheduler, progress=_progress(args, "compare"), note=_note)
     if not args.quiet:
         _print(compare.headline(table), as_csv=args.csv)
         print(f"{args.out / 'compare.csv'}: every variant on every machine", file=sys.stderr)
@@ -273,12 +284,27 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _naming_epochs(args: argparse.Namespace) -> Iterator[None]:
+    """The training schedule's "pruning does not finish" error (key ``t0 + n*dt``, derived from the
+    epochs) names ``--epochs`` when the user gave it."""
+    try:
+        yield
+    except InputError as error:
+        if error.key != "t0 + n*dt" or args.epochs is None:
+            raise
+        raise InputError("too few epochs: " + error.problem, key="--epochs",
+                         expected="more epochs: the pruning schedule's last mask update (t0 + n*dt) must come "
+                                  "before training ends", got=args.epochs) from None
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from accelsim.study import training
     overrides = {"epochs": args.epochs} if args.epochs is not None else {}
-    result = training.train_run(args.task, tuple(args.hidden), args.sparsity, schedule=args.schedule,
-                                variant=args.variant, seed=args.seed, out=args.out, force=args.force,
-                                **overrides)
+    with _naming_epochs(args):
+        result = training.train_run(args.task, tuple(args.hidden), args.sparsity, schedule=args.schedule,
+                                    variant=args.variant, seed=args.seed, out=args.out, force=args.force,
+                                    **overrides)
     if args.export_onnx is not None:
         from accelsim.importers.onnx.export import save_mlp
         save_mlp(args.export_onnx, result.layer_names, result.weights, result.biases)
@@ -292,9 +318,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_train_compare(args: argparse.Namespace) -> int:
     from accelsim.study import training
     overrides = {"epochs": args.epochs} if args.epochs is not None else {}
-    results = training.train_compare(args.task, large_hidden=tuple(args.hidden), sparsities=tuple(args.sparsity),
-                                     seeds=tuple(args.seeds), hw_files=args.hw, jobs=args.jobs, out=args.out,
-                                     force=args.force, **overrides)
+    with _naming_epochs(args):
+        results = training.train_compare(args.task, large_hidden=tuple(args.hidden),
+                                         sparsities=tuple(args.sparsity), seeds=tuple(args.seeds), hw_files=args.hw,
+                                         jobs=args.jobs, out=args.out, force=args.force, **overrides)
     if not args.quiet:
         _print(training.summarise(results), as_csv=args.csv)
         print(f"results.csv, summary.csv and figures in {args.out}", file=sys.stderr)
@@ -400,6 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--hw", type=Path, nargs="+", required=True, help="hardware descriptions (YAML)")
     sw.add_argument("--seeds", type=_list_of(int), default=[0], help="comma-separated seeds (default 0)")
     sw.add_argument("--out", type=Path, required=True, help="sweep directory (re-running resumes)")
+    sw.add_argument("--force", action="store_true", help="write into an --out that holds other files")
     sw.add_argument("--jobs", type=_workers, default=os.cpu_count() or 1, help="local worker processes")
     sw.add_argument("--scheduler", help="a Dask scheduler address (tcp://HOST:PORT) instead of local workers")
     sw.add_argument("--quiet", action="store_true", help="no progress bar, no table")
@@ -409,6 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--family", required=True, help="mobilenet (Table 6) | ptb (Table 3) | gnmt (Table 4)")
     cp.add_argument("--hw", type=Path, nargs="+", required=True, help="hardware descriptions (YAML)")
     cp.add_argument("--out", type=Path, required=True, help="results directory (re-running resumes)")
+    cp.add_argument("--force", action="store_true", help="write into an --out that holds other files")
     cp.add_argument("--seed", type=int, default=0, help="seed of weights and activations (default 0)")
     cp.add_argument("--jobs", type=_workers, default=os.cpu_count() or 1, help="local worker processes")
     cp.add_argument("--scheduler", help="a Dask scheduler address instead of local workers")
@@ -472,13 +501,47 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+    if hasattr(sys.stdout, "reconfigure"):   # a name the locale's encoding lacks is escaped, not a crash
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()
+        return status
     except InputError as error:
         print(f"accelsim: error: {error.one_line()}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BrokenPipeError:
+    except Stopped as error:
+        print(f"accelsim: {error}", file=sys.stderr)
+        return error.exit_status
+    except AccelsimError as error:       # e.g. a worker process died
+        print(f"accelsim: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as interrupt:
+        print("accelsim: interrupted", file=sys.stderr)
+        return interrupt_status(interrupt)
+    except BrokenPipeError:   # the reader left (e.g. `| head`): nothing more to say
+        _drop_stdout()
         return 0
+    except OSError as error:  # what escapes is standard output failing (files written raise OutputError)
+        _drop_stdout()
+        print(f"accelsim: error: cannot write to standard output: {error.strerror or error}; results "
+              f"written to files are complete", file=sys.stderr)
+        return 1
+
+
+def _drop_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's final flush does not fail again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM stops a run as Ctrl-C does: one line, what finished is kept."""
+    raise Terminated()
 
 
 if __name__ == "__main__":

@@ -52,6 +52,26 @@ class InputError(AccelsimError):
         return " ".join(text.split())
 
 
+class Stopped(AccelsimError):
+    """A run stopped before its end: interrupted (SIGINT, SIGTERM) or a worker process died. Renders as one
+    line saying what was kept and how to resume; ``exit_status`` is the command line's."""
+
+    def __init__(self, message: str, *, exit_status: int = 1) -> None:
+        self.exit_status = exit_status
+        super().__init__(message)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt so that a run stops the same way."""
+
+    exit_status = 143        # 128 + SIGTERM, what a shell reports for a process SIGTERM ended
+
+
+def interrupt_status(interrupt: KeyboardInterrupt) -> int:
+    """The exit status of a run ``interrupt`` stopped: 130 (128 + SIGINT) for Ctrl-C, 143 for SIGTERM."""
+    return getattr(interrupt, "exit_status", 130)
+
+
 class ConfigError(InputError):
     """A hardware description (YAML) is malformed or inconsistent."""
 

@@ -61,6 +61,7 @@ class Engine:
       computed with vectorised numpy (usually a call into ``accelsim.compile``). ``masks`` is the layer's
       boolean weight mask (``layer.weight_shape``; None = dense), ``activations`` its boolean input-activation
       mask (``accelsim.pruning.activation_shape(layer)``; None = dense).
+    * ``check(layer)`` (optional): the mask-independent capacity checks of ``compile``, done cheaply.
     * ``extra_counts(program, cycles) -> Counts`` (optional): actions whose number depends on the simulated
       timing (e.g. cycles a FIFO was full). Default: none.
     * ``extra_details(program, cycles) -> dict`` (optional): declared details that depend on the simulated
@@ -78,6 +79,11 @@ class Engine:
 
     def compile(self, layer, masks=None, activations=None) -> Program:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def check(self, layer) -> None:
+        """Raise now the errors ``compile(layer)`` would raise that do not depend on masks (a buffer or an
+        accumulator too small for the layer), without compiling: callers check every layer of every
+        (machine, model) pair before simulating anything. Default: nothing to check."""
 
     def extra_counts(self, program: Program, cycles: int) -> Counts:
         return Counts()

@@ -71,13 +71,16 @@ def variants(family: str) -> tuple[str, list[Variant]]:
 
 
 def compare(family: str, hw_files: Sequence[Path], out: Path, *, seed: int = 0, jobs: int = 1,
-            scheduler: str | None = None, progress=None) -> pd.DataFrame:
-    """Simulate the paper's variants of ``family`` on each machine; write and return ``compare.csv``."""
+            scheduler: str | None = None, progress=None, force: bool = False, note=None) -> pd.DataFrame:
+    """Simulate the paper's variants of ``family`` on each machine; write and return ``compare.csv``. ``out``
+    is a comparison's folder (resumed), a new or empty one, or, with ``force``, any folder
+    (:func:`accelsim.study.sweep.run_and_gather`)."""
     zoo_family, chosen = variants(family)
     points = []
     for v in chosen:
         points += sweep.grid(zoo_family, {k: [val] for k, val in v.options}, [v.sparsity], hw_files, [seed])
-    _, _, totals = sweep.run_and_gather(points, out, jobs=jobs, scheduler=scheduler, progress=progress)
+    _, _, totals = sweep.run_and_gather(points, out, kind="compare", force=force, jobs=jobs, scheduler=scheduler,
+                                        progress=progress, note=note)
     storage = _storage(zoo_family, chosen, seed)
     table = totals.merge(storage, on=["model", "sparsity"], how="left")
     write_text(Path(out) / "compare.csv", table.to_csv(index=False, float_format="%.10g"))

@@ -5,9 +5,12 @@ DataFrames or writes files; none of them parses command-line arguments.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import numbers
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -17,10 +20,12 @@ from accelsim.compile.footprint import footprint
 from accelsim.energy.model import energy
 from accelsim.energy.table import EnergyTable
 from accelsim.accelerators.engines import engine_for
-from accelsim.errors import InputError
+from accelsim.errors import ConfigError, InputError, WorkloadError
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.pruning import (ActivationDensity, Masks, activation_mask, magnitude_mask, prune, save_masks,
                               synthetic_weights)
+from accelsim.pruning.masks import masks_for
+from accelsim.pruning.synthetic import check_seed
 from accelsim.reference import paper_table
 from accelsim.reports import SimulationResult, assemble, layer_row
 from accelsim.workloads import zoo
@@ -28,11 +33,27 @@ from accelsim.workloads.files import Workload
 from accelsim.workloads.model import Model
 
 
+T = TypeVar("T")
+
+
 def check_sparsity(value: float, key: str = "--sparsity") -> float:
-    """A sparsity in [0, 1), or an InputError naming ``key``."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1:
+    """A sparsity in [0, 1) (any real number type, numpy's included), as a float; or an InputError naming
+    ``key``."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value < 1:
         raise InputError("sparsity out of range", key=key, expected="a number in [0, 1)", got=value)
     return float(value)
+
+
+def distinct(values: Sequence[T], key: str, what: str, check: Callable[[T], T]) -> list[T]:
+    """``check`` of each of ``values`` (``what`` they are, plural); an InputError naming ``key`` if there is
+    none, or one is given twice."""
+    checked = [check(value) for value in values]
+    if not checked:
+        raise InputError(f"no {what}", key=key, expected="at least one value")
+    repeated = next((value for n, value in enumerate(checked) if value in checked[:n]), None)
+    if repeated is not None:
+        raise InputError(f"repeated value in {what}", key=key, expected="each value once", got=repeated)
+    return checked
 
 
 def models_table() -> pd.DataFrame:
@@ -51,7 +72,7 @@ def footprint_table(model: Model, sparsities: Sequence[float], *, seed: int = 0,
     """Storage per format of ``model`` pruned (uniform magnitude pruning of ``weights``, by default seeded
     synthetic ones) to each sparsity. ``with_paper`` joins the paper's Table 5 and Table 6 values where it
     reports the same point."""
-    sparsities = [check_sparsity(s) for s in sparsities]
+    sparsities = distinct(sparsities, "--sparsity", "sparsities", check_sparsity)
     if weights is None:
         weights = {layer.name: synthetic_weights(layer, seed) for layer in model.prunable_layers}
     rows = []
@@ -95,13 +116,33 @@ def sparsity_table(masks: Masks) -> pd.DataFrame:
 
 
 def check_runs(model: Model, hw: HardwareConfig) -> None:
-    """An InputError naming the first layer of ``model`` the engine of ``hw`` cannot run, if any."""
+    """An InputError naming the first layer of ``model`` the engine of ``hw`` cannot run, if any: a layer
+    type it has no mapping for, or a buffer or accumulator too small for a layer (the engine's mask-free
+    checks, :meth:`accelsim.sim.engine.Engine.check`). Cheap: nothing is compiled or simulated."""
+    if not model.inference_layers:
+        raise WorkloadError(f"model {model.name} has no layer that runs at inference", key="model",
+                            expected="at least one layer with at_inference True")
     refused = hw.accelerator.unsupported(model.inference_layers)
     if refused:
         kinds = ", ".join(hw.accelerator.layer_kind_names)
         raise InputError(f"hardware {hw.name} ({hw.engine}) cannot run layer {refused[0].name} of {model.name}",
                          file=Path(hw.source).name, key="engine", expected=f"layers of type {kinds}",
                          got=refused[0].kind)
+    engine = engine_for(hw)
+    with naming_file(hw.source):
+        for layer in model.inference_layers:
+            engine.check(layer)
+
+
+@contextmanager
+def naming_file(file: str) -> Iterator[None]:
+    """Re-raise a ConfigError that names no file (an engine's, about the hardware) naming ``file``."""
+    try:
+        yield
+    except ConfigError as error:
+        if error.file is not None:
+            raise
+        raise ConfigError(error.problem, file=file, key=error.key, expected=error.expected, got=error.got) from None
 
 
 def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sparsity: float | None = None,
@@ -109,15 +150,41 @@ def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sp
              activations: Mapping[str, np.ndarray] | None = None) -> SimulationResult:
     """Simulate one inference of ``model`` on ``hw``, layer by layer.
 
-    Weight masks come from ``masks`` (e.g. loaded from a file) or, given ``sparsity``, from uniform
+    Weight masks come from ``masks`` (a :class:`Masks` or a dict of layer name -> boolean array, checked
+    as a mask file is: every prunable layer, the right shapes) or, given ``sparsity``, from uniform
     magnitude pruning of seeded synthetic weights; with neither the model is dense. A sparse engine also
     gets seeded input-activation masks at ``activation_density`` (default: :class:`ActivationDensity`'s
     post-ReLU rule), or the measured masks ``activations`` gives for a layer (layer name -> bool array of
     ``activation_shape(layer)``). Layers not run at inference (InceptionV3's auxiliary classifier) are skipped.
+    Wrong arguments are an :class:`InputError` naming the argument, raised before anything runs.
     """
+    _check_types(model, hw)
+    if masks is not None and sparsity is not None:
+        raise InputError("masks and sparsity given together", key="sparsity", expected="one of them, or neither")
+    if masks is not None:
+        masks = masks_for(masks, model)
+    return _simulate(model, hw, masks=masks, sparsity=sparsity, seed=seed, activation_density=activation_density,
+                     activations=activations)
+
+
+def _check_types(model: object, hw: object) -> None:
+    if not isinstance(model, Model):
+        raise InputError("not a model", key="model", expected="a Model (acs.zoo.mobilenet_v1(), a workload file's)",
+                         got=type(model).__name__)
+    if not isinstance(hw, HardwareConfig):
+        raise InputError("not a hardware description", key="hw",
+                         expected="a HardwareConfig (acs.load_hardware(path))", got=type(hw).__name__)
+
+
+def _simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None, sparsity: float | None, seed: int,
+              activation_density: ActivationDensity | None,
+              activations: Mapping[str, np.ndarray] | None = None) -> SimulationResult:
+    """:func:`simulate` of checked arguments; ``masks`` may cover only some layers (the others run dense)."""
+    seed = check_seed(seed)
+    sparsity = None if sparsity is None else check_sparsity(sparsity)
     check_runs(model, hw)
     if masks is None and sparsity:
-        masks = prune(model, check_sparsity(sparsity), seed=seed)
+        masks = prune(model, sparsity, seed=seed)
     engine = engine_for(hw)
     table = EnergyTable.from_config(hw)
     densities = (activation_density or ActivationDensity()).densities(model) if hw.accelerator.skips_zeros else {}
@@ -128,7 +195,8 @@ def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sp
             acts = activations[layer.name]
         else:
             acts = activation_mask(layer, densities[layer.name], seed) if layer.name in densities else None
-        run = engine.execute(engine.compile(layer, masks=mask, activations=acts))
+        with naming_file(hw.source):
+            run = engine.execute(engine.compile(layer, masks=mask, activations=acts))
         rows.append(layer_row(layer, run, energy(run.counts, table, run.cycles, hw.clock_hz), hw))
     metadata = {"accelsim_version": __version__, "model": model.name, "model_family": model.family,
                 "model_options": dict(model.options), "hardware": hw.name, "hardware_file": Path(hw.source).name,
@@ -147,9 +215,13 @@ def simulate_workload(workload: Workload, hw: HardwareConfig, *, masks: Masks | 
     (:func:`accelsim.pruning.magnitude_mask`); layers without one stay dense. Given ``masks`` or
     ``sparsity`` replace the file's weight densities.
     """
-    if masks is None and not sparsity and workload.weight_density:
+    _check_types(workload.model, hw)
+    if masks is not None:
+        masks = masks_for(masks, workload.model)
+    elif not sparsity and workload.weight_density:
         densities = workload.weight_density
-        masks = Masks({layer.name: magnitude_mask(synthetic_weights(layer, seed), 1 - densities[layer.name])
+        masks = Masks({layer.name: magnitude_mask(synthetic_weights(layer, check_seed(seed)),
+                                                  1 - densities[layer.name])
                        for layer in workload.model.layers if layer.name in densities})
-    return simulate(workload.model, hw, masks=masks, sparsity=sparsity, seed=seed,
-                    activation_density=ActivationDensity(overrides=workload.activation_density))
+    return _simulate(workload.model, hw, masks=masks, sparsity=sparsity, seed=seed,
+                     activation_density=ActivationDensity(overrides=workload.activation_density))

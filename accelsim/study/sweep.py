@@ -7,7 +7,9 @@ A :class:`Point` carries everything its result depends on (the hardware descript
 :func:`run_point` is a pure function that runs anywhere: in this process, on a local process pool, or on a
 Dask cluster. Each finished point is written atomically into ``DIR/points/`` under a key hashed from its
 inputs (``<key>.csv`` per-layer rows, then ``<key>.json`` totals and metadata, the marker that the point is
-complete); re-running the same sweep skips finished points, so a sweep killed half-way loses nothing.
+complete); re-running the same sweep skips finished points, so a sweep killed half-way loses nothing, and
+computes again any point stored damaged. ``DIR`` is a sweep's folder by its marker (:mod:`folder`); local
+workers come from :mod:`pool` (they die with the main process; an error or a signal stops them at once).
 ``gather`` collects the grid into ``points.csv`` (one row per point and layer) and ``totals.csv`` (one row
 per point, ending with the package version and the hardware's config hash: with the point's inputs, what
 reproduces it).
@@ -25,10 +27,12 @@ import pandas as pd
 
 from accelsim import __version__
 from accelsim.atomic import write_text
-from accelsim.errors import InputError, OutputError
+from accelsim.errors import InputError, Stopped, interrupt_status
 from accelsim.hardware import parse_hardware, read_hardware_text
 from accelsim.reports.writers import summary_dict
-from accelsim.study.single import check_runs, check_sparsity, simulate_workload
+from accelsim.pruning.synthetic import check_seed
+from accelsim.study import folder, pool
+from accelsim.study.single import check_runs, check_sparsity, distinct, simulate_workload
 from accelsim.workloads import zoo
 from accelsim.workloads.files import Workload, parse_workload, read_workload_text
 from accelsim.workloads.model import Model
@@ -80,6 +84,7 @@ def grid(family: str, option_lists: dict[str, Sequence[object]], sparsities: Seq
     model options, sparsities, hardware files and that each machine runs each model's layers here,
     before anything runs."""
     names = sorted(option_lists)
+    option_lists = {n: distinct(option_lists[n], f"--{n.replace('_', '-')}", "values", lambda v: v) for n in names}
     variants = [tuple(zip(names, values)) for values in itertools.product(*(option_lists[n] for n in names))]
     models = [zoo.build(family, **dict(variant)) for variant in variants]
     sparsities, hardware = _checked(models, sparsities, hw_files, seeds)
@@ -102,17 +107,21 @@ def grid_workload(path: Path, sparsities: Sequence[float], hw_files: Sequence[Pa
 def _checked(models: Sequence[Model], sparsities: Sequence[float], hw_files: Sequence[Path],
              seeds: Sequence[int]) -> tuple[list[float], list[tuple[str, str]]]:
     """The checked sparsities and (file name, text) of each hardware description; an InputError for a bad
-    sparsity, a bad or missing hardware file, a machine that cannot run a model, or no seeds."""
-    sparsities = [check_sparsity(s) for s in sparsities]
-    hardware = []
+    or repeated sparsity or seed, none of them, a bad or missing hardware file, two machines of one name,
+    or a machine that cannot run a model (:func:`check_runs`: layer types and capacities, each pair)."""
+    sparsities = distinct(sparsities, "--sparsity", "sparsities", check_sparsity)
+    distinct(seeds, "--seeds", "seeds", lambda seed: check_seed(seed, "--seeds"))
+    hardware, files_of = [], {}
     for path in hw_files:
         text = read_hardware_text(path)
         hw = parse_hardware(text, str(path))
+        if hw.name in files_of:
+            raise InputError(f"two hardware descriptions named {hw.name!r}: {files_of[hw.name]} and {path}",
+                             key="--hw", expected="machines of different names (the name: key labels their rows)")
+        files_of[hw.name] = path
         for model in models:
             check_runs(model, hw)
         hardware.append((Path(path).name, text))
-    if not seeds:
-        raise InputError("no seeds", key="--seeds", expected="at least one integer")
     return sparsities, hardware
 
 
@@ -140,13 +149,19 @@ def point_paths(out: Path, point: Point) -> tuple[Path, Path]:
 
 
 def is_done(out: Path, point: Point) -> bool:
-    return point_paths(out, point)[1].exists()
+    """Whether ``point`` is stored whole in ``out``: its JSON readable, its rows present. A damaged point
+    (cut short, half removed) is not done: it is computed again."""
+    rows_path, done_path = point_paths(out, point)
+    try:
+        stored = json.loads(done_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(stored, dict) and {"totals", "metadata"} <= stored.keys() and rows_path.is_file()
 
 
 def store(out: Path, point: Point, layers: pd.DataFrame, summary: dict) -> None:
     """Write one finished point: rows first, then the JSON that marks it complete (both atomic)."""
     rows_path, done_path = point_paths(out, point)
-    rows_path.parent.mkdir(parents=True, exist_ok=True)
     write_text(rows_path, layers.to_csv(index=False, float_format="%.10g"))
     write_text(done_path, json.dumps({"inputs": {k: v for k, v in asdict(point).items()
                                                  if k not in ("hw_text", "workload_text")},
@@ -154,26 +169,55 @@ def store(out: Path, point: Point, layers: pd.DataFrame, summary: dict) -> None:
 
 
 def run(points: Sequence[Point], out: Path, *, jobs: int = 1, scheduler: str | None = None,
-        progress: Callable[[Iterable], Iterable] | None = None) -> int:
+        progress: Callable[[Iterable], Iterable] | None = None, note: Callable[[str], None] | None = None) -> int:
     """Run the points not finished yet, storing each as it finishes; returns how many ran.
 
     ``jobs`` > 1 uses a local process pool; ``scheduler`` (a Dask scheduler address) a Dask cluster.
-    ``progress`` wraps the stream of finished points (e.g. a tqdm bar)."""
+    ``progress`` wraps the stream of finished points (e.g. a tqdm bar); ``note`` is told of damaged points
+    that are computed again. An interrupt or a lost worker is a :class:`Stopped` saying how to resume."""
     todo = [p for p in points if not is_done(out, p)]
+    damaged = sum(point_paths(out, p)[1].exists() for p in todo)
+    if damaged and note is not None:
+        note(f"{damaged} stored points in {Path(out) / 'points'} were damaged (unreadable JSON or rows "
+             f"missing): computing them again")
     if not todo or progress is None:                  # no bar for a sweep that has nothing left to run
         progress = lambda it, **_: it                 # noqa: E731
-    for point, (layers, summary) in progress(_execute(todo, jobs, scheduler), total=len(todo)):
-        store(out, point, layers, summary)
+    stored = 0
+
+    def stopped(why: str, status: int) -> Stopped:
+        return Stopped(f"{why}: {stored} of {len(todo)} points to run finished and are stored in {out}; "
+                       f"re-run the same command to resume", exit_status=status)
+    results = _execute(todo, jobs, scheduler)
+    try:
+        for point, (layers, summary) in progress(results, total=len(todo)):
+            store(out, point, layers, summary)
+            stored += 1
+    except KeyboardInterrupt as interrupt:
+        raise stopped("interrupted", interrupt_status(interrupt)) from None
+    except pool.WorkerLost as lost:
+        raise stopped(str(lost), 1) from None
+    finally:
+        results.close()            # on an error: cancel what is queued, stop the workers
     return len(todo)
 
 
-def run_and_gather(points: Sequence[Point], out: Path, *, jobs: int = 1, scheduler: str | None = None,
-                   progress: Callable[[Iterable], Iterable] | None = None) -> tuple[int, pd.DataFrame, pd.DataFrame]:
-    """A whole sweep into ``out``: the folder checked and created (:func:`prepare_out`), the points not
-    finished yet run (:func:`run`), then all of them gathered (:func:`gather`). Returns how many ran, the
-    per-layer rows and the per-point totals."""
-    prepare_out(out)
-    ran = run(points, out, jobs=jobs, scheduler=scheduler, progress=progress)
+def run_and_gather(points: Sequence[Point], out: Path, *, kind: str = "sweep", force: bool = False, jobs: int = 1,
+                   scheduler: str | None = None, progress: Callable[[Iterable], Iterable] | None = None,
+                   note: Callable[[str], None] | None = None) -> tuple[int, pd.DataFrame, pd.DataFrame]:
+    """A whole sweep into ``out``: the folder checked (:func:`accelsim.study.folder.check`: a ``kind`` result
+    to resume, new or empty, or anything with ``force``) and opened, the points not finished yet run
+    (:func:`run`), then all of them gathered (:func:`gather`). A folder this run created is removed again if
+    it stops before storing any point. Returns how many ran, the per-layer rows and the per-point totals."""
+    folder.check(out, kind, force=force)
+    created, notes = folder.open_folder(out, kind)
+    for text in notes if note is not None else ():
+        note(text)
+    try:
+        ran = run(points, out, jobs=jobs, scheduler=scheduler, progress=progress, note=note)
+    except BaseException:
+        if created:
+            folder.discard(out)
+        raise
     return (ran, *gather(points, out))
 
 
@@ -183,15 +227,8 @@ def _execute(points: list[Point], jobs: int, scheduler: str | None):
         return
     if scheduler is not None:
         yield from _execute_dask(points, scheduler)
-    elif jobs <= 1:
-        for point in points:
-            yield point, run_point(point)
     else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(run_point, p): p for p in largest_first(points)}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+        yield from pool.completed(run_point, largest_first(points) if jobs > 1 else points, jobs)
 
 
 def largest_first(points: Sequence[Point]) -> list[Point]:
@@ -222,20 +259,6 @@ def _execute_dask(points: list[Point], address: str):
         where = {f.key: p for f, p in zip(futures, points)}
         for future in as_completed(futures):
             yield where[future.key], future.result()
-
-
-def prepare_out(out: Path) -> Path:
-    """The sweep folder ``out``, created if missing (a sweep resumes in an existing one); an
-    :class:`OutputError` naming ``--out`` if it is a file or cannot be created."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise OutputError("output path is a file", key="--out", expected="a directory", got=str(out))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError("cannot create output directory", file=out, key="--out",
-                          got=error.strerror or str(error)) from None
-    return out
 
 
 #: Columns of totals.csv that say how to reproduce a point (beside its inputs: model, options, sparsity,

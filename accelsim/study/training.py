@@ -41,6 +41,7 @@ from accelsim.pruning.masks import rounded_count
 from accelsim.pruning.train import (RUN_FILES, TrainConfig, TrainResult, equal_nnz_width, forward, mask_updates,
                                     save_run, to_model, train)
 from accelsim.reports.writers import prepare_output_dir
+from accelsim.study import pool
 from accelsim.study.single import simulate
 
 KINDS = ("large-sparse", "small-dense")
@@ -249,14 +250,10 @@ def input_densities(result: TrainResult, x: np.ndarray) -> dict[str, float]:
 
 def _execute(runs: list[_Run], jobs: int) -> list[list[dict]]:
     """Every run's rows, in the order of ``runs`` whatever the order they finish in."""
-    if jobs <= 1 or len(runs) <= 1:
-        return [_run(run) for run in runs]
-    from concurrent.futures import ProcessPoolExecutor
     # the costly large models first, so the small ones fill the pool's gaps at the end
-    order = sorted(runs, key=lambda r: (r.kind != KINDS[0], r.index))
-    with ProcessPoolExecutor(max_workers=min(jobs, len(runs))) as pool:
-        futures = {run.index: pool.submit(_run, run) for run in order}
-        return [futures[run.index].result() for run in runs]
+    order = sorted(runs, key=lambda r: (r.kind != KINDS[0], r.index)) if jobs > 1 else runs
+    done = {run.index: rows for run, rows in pool.completed(_run, order, jobs)}
+    return [done[run.index] for run in runs]
 
 
 # --- inputs ----------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from accelsim.accelerators.eie.compiler import EMPTY_SRAM, plan_eie
+from accelsim.accelerators.eie.compiler import EMPTY_SRAM, EieConfig, plan_eie
 from accelsim.compile.program import Program
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.sim.engine import Engine, LayerRun
@@ -36,6 +36,9 @@ class EieEngine(Engine):
         super().__init__(hw)
         self.preload_weights = preload_weights
         self.held = EMPTY_SRAM        # weight SRAM taken by the resident layers compiled so far
+
+    def check(self, layer: Layer) -> None:
+        EieConfig.from_hw(self.hw)     # buffers too small for EIE; the rest depends on the masks
 
     def compile(self, layer: Layer, masks=None, activations=None) -> Program:
         plan = plan_eie(layer, self.hw, masks, activations, preload_weights=self.preload_weights, held=self.held)

@@ -930,6 +930,18 @@ def is_fc_conv(layer: Conv2D) -> bool:
             and not any(layer.padding))
 
 
+def check_scnn(layer: Layer, hw: HardwareConfig, sparse: bool = True) -> None:
+    """The errors :func:`compile_scnn` (``sparse``) or ``compile_dcnn`` would raise for ``layer`` that do not
+    depend on its masks, raised without compiling: keys missing for the engine, activation RAMs not per PE,
+    partial sums of a one-pixel tile or of all input vectors at once that do not fit the accumulators."""
+    m = machine(hw, sparse)
+    if isinstance(layer, Conv2D) and not is_fc_conv(layer):
+        plan_plane(layer, m, lambda plane: np.zeros(1))
+    elif isinstance(layer, (Conv2D, Linear)):
+        out_features, in_features = layer.weight_shape[:2]
+        plan_fc(m, out_features, in_features, getattr(layer, "steps", 1), np.zeros(in_features), layer.name)
+
+
 def compile_scnn(layer: Layer, hw: HardwareConfig, masks=None, activations=None) -> Program:
     """``layer`` on SCNN (engine ``scnn``) from its weight mask (``layer.weight_shape``) and input-activation
     mask (``accelsim.pruning.activation_shape(layer)``); None = dense."""

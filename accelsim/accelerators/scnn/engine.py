@@ -7,7 +7,7 @@ steps on the kernel's DRAM channel, double buffer and barrier (one SimPy process
 from __future__ import annotations
 
 from accelsim.compile.program import Program
-from accelsim.accelerators.scnn.compiler import compile_scnn
+from accelsim.accelerators.scnn.compiler import check_scnn, compile_scnn
 from accelsim.sim.engine import Engine
 from accelsim.workloads.layers import Layer
 
@@ -15,6 +15,9 @@ from accelsim.workloads.layers import Layer
 class ScnnEngine(Engine):
     """SCNN's ``pe_array.rows x pe_array.cols`` PEs of ``multipliers_f x multipliers_i`` multipliers
     (``engine: scnn``); runs on the real weight and activation masks."""
+
+    def check(self, layer: Layer) -> None:
+        check_scnn(layer, self.hw)
 
     def compile(self, layer: Layer, masks=None, activations=None) -> Program:
         return compile_scnn(layer, self.hw, masks, activations)

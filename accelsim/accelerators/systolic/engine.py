@@ -7,7 +7,7 @@ resulting steps on the kernel's DRAM channel and double buffer.
 from __future__ import annotations
 
 from accelsim.compile.program import Program
-from accelsim.accelerators.systolic.folds import compile_systolic
+from accelsim.accelerators.systolic.folds import check_systolic, compile_systolic
 from accelsim.sim.engine import Engine
 from accelsim.workloads.layers import Layer
 
@@ -15,6 +15,9 @@ from accelsim.workloads.layers import Layer
 class SystolicEngine(Engine):
     """A ``pe_array.rows x pe_array.cols`` systolic array (``engine: systolic``); masks are ignored: a dense
     machine multiplies zeros at full price."""
+
+    def check(self, layer: Layer) -> None:
+        check_systolic(layer, self.hw)
 
     def compile(self, layer: Layer, masks=None, activations=None) -> Program:
         return compile_systolic(layer, self.hw)

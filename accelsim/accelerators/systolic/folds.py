@@ -134,9 +134,25 @@ def _chunk(load: np.ndarray, cycles: np.ndarray, store: np.ndarray, half_bytes: 
 STATIONARY = {"ws": ("w", "weight_bits"), "is": ("in", "activation_bits"), "os": ("out", "psum_bits")}
 
 
-def _check_stationary_tile(layer: Layer, hw: HardwareConfig, buffers: dict[str, Buffer]) -> None:
-    """The array's stationary tile (rows x cols words) must fit half of its buffer (the other half is
-    filling for the next fold)."""
+#: Most DRAM-fetch steps one layer's program may have (about 6 s of simulation): each step costs SimPy events,
+#: so a buffer of a few bytes would make a run take many minutes and gigabytes. A zoo layer on the shipped
+#: dense_edge machine has at most 1,142 (87 times fewer: buffers down to about 750 bytes are fine).
+MAX_STEPS = 100_000
+
+
+def _buffers(hw: HardwareConfig) -> dict[str, Buffer]:
+    return {"in": hw.buffers_holding("input_activations")[0], "w": hw.buffers_holding("weights")[0],
+            "out": hw.buffers_holding("output_activations")[0]}
+
+
+def check_systolic(layer: Layer, hw: HardwareConfig) -> None:
+    """What :func:`compile_systolic` refuses, checked without compiling (a ConfigError naming the buffer):
+
+    * the array's stationary tile (rows x cols words) must fit half of its buffer (the other half is filling
+      for the next fold);
+    * the layer's operands, each fetched at least once, must take at most ``MAX_STEPS`` steps of half the
+      smaller operand buffer (``docs`` "Steps" above)."""
+    buffers = _buffers(hw)
     which, width = STATIONARY[hw.dataflow]
     buffer = buffers[which]
     tile_bytes = hw.pe_array.rows * hw.pe_array.cols * getattr(hw.data_widths, width) / 8
@@ -145,14 +161,22 @@ def _check_stationary_tile(layer: Layer, hw: HardwareConfig, buffers: dict[str, 
                           f"of the {hw.dataflow} dataflow does not fit half of buffer {buffer.name}",
                           file=hw.source, key=f"buffers.{buffer.name}.size_bytes",
                           expected=f">= {int(2 * tile_bytes)} bytes", got=buffer.size_bytes)
+    widths = hw.data_widths
+    least_bytes = sum(g.repeats * (g.ifmap_elements * widths.activation_bits + g.weight_elements * widths.weight_bits)
+                      for g in lower(layer)) / 8
+    smaller = min(buffers["in"], buffers["w"], key=lambda b: (b.size_bytes, b.name))
+    if least_bytes / (smaller.size_bytes / 2) > MAX_STEPS:
+        raise ConfigError(f"layer {layer.name}: buffer {smaller.name} is so small that fetching the layer's "
+                          f"{int(least_bytes)} operand bytes takes over {MAX_STEPS} simulation steps",
+                          file=hw.source, key=f"buffers.{smaller.name}.size_bytes",
+                          expected=f">= {ceil_div(int(2 * least_bytes), MAX_STEPS)} bytes", got=smaller.size_bytes)
 
 
 def compile_systolic(layer: Layer, hw: HardwareConfig) -> Program:
     """``layer`` on the systolic array of ``hw`` (engine ``systolic``), as a :class:`Program` of one PE
     (the whole array) whose steps are DRAM-fetch chunks."""
-    buffers = {"in": hw.buffers_holding("input_activations")[0], "w": hw.buffers_holding("weights")[0],
-               "out": hw.buffers_holding("output_activations")[0]}
-    _check_stationary_tile(layer, hw, buffers)
+    check_systolic(layer, hw)
+    buffers = _buffers(hw)
     half = min(buffers["in"].size_bytes, buffers["w"].size_bytes) / 2
     names = {"in": buffers["in"].name, "w": buffers["w"].name, "out": buffers["out"].name}
     if isinstance(layer, Embedding):
