@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +134,54 @@ def undo_read_only(folder: Path) -> None:
         out.chmod(0o755)
 
 
+def hw_edits(source: str, name: str, *edits: tuple[str, str]) -> Setup:
+    """Write hwconfigs/``source`` as ``name`` with each (old, new) of ``edits`` replaced once."""
+    def setup(folder: Path) -> None:
+        text = (HWCONFIGS / source).read_text()
+        for old, new in edits:
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        (folder / name).write_text(text)
+    return setup
+
+
+def fifo(name: str) -> Setup:
+    """A FIFO (named pipe): a reader that opens it blocks until a writer comes, which never happens here."""
+    return lambda folder: os.mkfifo(folder / name)
+
+
+def read_only_folder(name: str) -> Setup:
+    """An existing, empty folder nobody may write into (as :func:`read_only_out`, for any name)."""
+    def setup(folder: Path) -> None:
+        (folder / name).mkdir()
+        if os.geteuid() != 0:
+            (folder / name).chmod(0o555)
+            return
+        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder / name)],
+                                                            capture_output=True).returncode != 0:
+            pytest.skip("running as root on a file system without the immutable attribute")
+    return setup
+
+
+def undo_read_only_folder(name: str) -> Setup:
+    def cleanup(folder: Path) -> None:
+        if (folder / name).exists():
+            if os.geteuid() == 0 and shutil.which("chattr"):
+                subprocess.run(["chattr", "-i", str(folder / name)], capture_output=True)
+            (folder / name).chmod(0o755)
+    return cleanup
+
+
+def duplicate_member_masks(folder: Path) -> None:
+    """Masks whose archive holds pw1.npy twice (a zip allows it; np.savez never writes it)."""
+    import zipfile
+    masks()(folder)
+    with zipfile.ZipFile(folder / "masks.npz", "a") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # zipfile warns of the duplicate name it is asked to write
+        with archive.open("pw1.npy", "w") as member:
+            np.lib.format.write_array(member, np.zeros((16, 8, 1, 1), bool))
+
+
 def all_of(*setups: Setup) -> Setup:
     def setup(folder: Path) -> None:
         for step in setups:
@@ -200,6 +249,10 @@ layers:
     kernel_w: 3
     in_h: 16
     in_w: 16
+"""
+LINEAR_YAML = """name: tiny_fc
+layers:
+  - {name: fc1, type: linear, in_features: 64, out_features: 4096, bias: false}
 """
 CSV_HEADER = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
 
@@ -500,7 +553,7 @@ CASES: list[Case] = [
          GOOD_HW),
     Case("sweep-bad-seeds", "sweep with no seeds",
          ("sweep", *MOBILENET, "--sparsity", "0.5", "--hw", "hw.yaml", "--seeds", ",", "--quiet", "--out", "out"),
-         ("--seeds", "no seeds", "expected at least one integer"), GOOD_HW),
+         ("--seeds", "expected comma-separated int values", "got ','"), GOOD_HW),
     # ONNX import ----------------------------------------------------------------------------------------
     Case("import-not-onnx", "import of a file that is not ONNX", ("import", "m.onnx", "--out", "imp"),
          ("m.onnx", "not an ONNX model"), write("m.onnx", "name: a YAML file, not a model\n")),
@@ -540,6 +593,91 @@ CASES: list[Case] = [
     Case("simulate-folder-not-imported", "simulate of a folder that is no import",
          ("simulate", "--workload", "stuff", "--hw", "hw.yaml", "--out", "out"),
          ("stuff", "workload.yaml", "not an imported model's folder"), all_of(GOOD_HW, folder_at("stuff"))),
+]
+CASES += [
+    # issue 14: what an outside tester found ------------------------------------------------------------------
+    Case("hw-buffer-named-dynamic", "buffer named like a report column (energy_dynamic_pj)", simulate(),
+         ("hw.yaml", "buffers.dynamic", "buffer name taken by a report column", "got 'dynamic'"),
+         dense_edge("  ifmap:\n", "  dynamic:\n")),
+    Case("hw-buffer-pathologically-small", "8-byte, 1-bank filter buffer with the os dataflow (hours of steps)",
+         simulate(model=("--model", "mobilenet_v1", "--width", "1.0")),
+         ("hw.yaml", "buffers.filter.size_bytes", "layer dw1", "over 100000 simulation steps", "got 8"),
+         hw_edits("dense_edge.yaml", "hw.yaml", ("dataflow: ws", "dataflow: os"),
+                  ("size_bytes: 65536           # bytes; scale.cfg FilterSramSzkB", "size_bytes: 8 #"),
+                  ("banks: 32                   # banks; one per array column (weights", "banks: 1 # ("))),
+    Case("hw-scnn-accumulators", "SCNN accumulators too small for a one-pixel tile", simulate(hw="scnn.yaml"),
+         ("scnn.yaml", "pe.accumulator_entries", "layer conv1", "do not fit the accumulators"),
+         hw_edits("scnn_like.yaml", "scnn.yaml", ("accumulator_banks: 32 ", "accumulator_banks: 1 "),
+                  ("accumulator_entries: 32 ", "accumulator_entries: 1 "))),
+    Case("hw-eie-sram-too-small", "EIE sparse-matrix SRAM too small for one column",
+         ("simulate", "--workload", "net.yaml", "--hw", "eie.yaml", "--out", "out"),
+         ("eie.yaml", "buffers.spmat.size_bytes", "one column slice does not fit half the sparse-matrix SRAM"),
+         all_of(write("net.yaml", LINEAR_YAML),
+                hw_edits("eie_like.yaml", "eie.yaml", ("size_bytes: 131072  ", "size_bytes: 8  ")))),
+    Case("hw-fifo", "hardware path that is a FIFO (would block forever)", simulate(hw="hw.fifo"),
+         ("hw.fifo", "cannot read the file", "not a regular file but a FIFO"), fifo("hw.fifo")),
+    Case("workload-fifo", "workload path that is a FIFO", simulate_workload("net.csv"),
+         ("net.csv", "cannot read the file", "not a regular file but a FIFO"), all_of(GOOD_HW, fifo("net.csv"))),
+    Case("masks-fifo", "mask path that is a FIFO", simulate("--masks", "masks.npz"),
+         ("masks.npz", "cannot read mask file", "not a regular file but a FIFO"), all_of(GOOD_HW, fifo("masks.npz"))),
+    Case("masks-duplicate-member", "mask archive with two pw1.npy members", simulate("--masks", "masks.npz"),
+         ("masks.npz", "pw1", "two entries for one layer"), all_of(GOOD_HW, duplicate_member_masks)),
+    Case("workload-nothing-at-inference", "workload whose every layer has at_inference: false",
+         simulate_workload("net.yaml"), ("net.yaml", "layers", "no layer runs at inference"),
+         all_of(GOOD_HW, write("net.yaml", WORKLOAD_YAML + "    at_inference: false\n"))),
+    Case("csv-gemm-too-large", "GEMM topology row too large", simulate_workload("net.csv"),
+         ("net.csv", "line 2 (G1)", "layer too large", "expected at most 268435456 elements per tensor"),
+         all_of(GOOD_HW, write("net.csv", "Layer name, M, N, K,\nG1, 100000, 100000, 100000,\n"))),
+    Case("prune-out-read-only", "prune into a read-only folder",
+         ("prune", *MOBILENET, "--sparsity", "0.5", "--seed", "0", "--out", "ro/m.npz"),
+         ("ro/m.npz", "cannot write mask file"), read_only_folder("ro"), cleanup=undo_read_only_folder("ro")),
+    Case("prune-force-fifo", "prune --force onto a FIFO (only regular files are replaced)",
+         ("prune", *MOBILENET, "--sparsity", "0.5", "--seed", "0", "--out", "m.npz", "--force"),
+         ("m.npz", "the path is a FIFO (named pipe)", "expected a new path or a regular file to replace"),
+         fifo("m.npz")),
+    Case("simulate-out-name-too-long", "--out folder name of 300 characters", simulate()[:-1] + ("d" * 300,),
+         ("d" * 300, "--out", "File name too long"), GOOD_HW),
+    Case("sweep-out-read-only", "sweep into a read-only folder (refused before simulating)",
+         ("sweep", *MOBILENET, "--sparsity", "0.5", "--hw", "hw.yaml", "--jobs", "1", "--quiet", "--out", "out"),
+         ("out", "--out", "output directory is not writable"), all_of(GOOD_HW, read_only_out), cleanup=undo_read_only),
+    Case("sweep-out-user-files", "sweep into a folder of the user's files, without --force",
+         ("sweep", *MOBILENET, "--sparsity", "0.5", "--hw", "hw.yaml", "--jobs", "1", "--quiet", "--out", "out"),
+         ("out/totals.csv", "--out", "not the results of an accelsim sweep (use --force to write into it)"),
+         all_of(GOOD_HW, write("out/totals.csv", "my,own\n1,2\n"))),
+    Case("compare-out-user-files", "compare into a folder of the user's files, without --force",
+         ("compare", "--family", "mobilenet", "--hw", "hw.yaml", "--jobs", "1", "--quiet", "--out", "out"),
+         ("out/compare.csv", "--out", "not the results of an accelsim compare (use --force to write into it)"),
+         all_of(GOOD_HW, write("out/compare.csv", "my,own\n1,2\n"))),
+    Case("sweep-seeds-negative", "sweep with a negative seed (no empty --out left behind)",
+         ("sweep", *MOBILENET, "--sparsity", "0.5", "--hw", "hw.yaml", "--seeds", "-1", "--quiet", "--out", "out"),
+         ("--seeds", "bad seed", "expected a non-negative integer", "got -1"), GOOD_HW),
+    Case("sweep-scheduler-unreachable", "sweep with a scheduler that is not an address (no empty --out left)",
+         ("sweep", *MOBILENET, "--sparsity", "0.5", "--hw", "hw.yaml", "--scheduler", "notaurl", "--quiet",
+          "--out", "out"), ("--scheduler",), GOOD_HW),
+    Case("sweep-sparsity-empty", "sweep with an empty sparsity list",
+         ("sweep", *MOBILENET, "--sparsity", ",", "--hw", "hw.yaml", "--quiet", "--out", "out"),
+         ("--sparsity", "expected comma-separated numbers in [0, 1)", "got ','"), GOOD_HW),
+    Case("footprint-sparsity-empty", "footprint with an empty sparsity list", ("footprint", *MOBILENET, "--sparsity", ","),
+         ("--sparsity", "expected comma-separated numbers in [0, 1)", "got ','")),
+    Case("sweep-sparsity-repeated", "sweep with a sparsity given twice",
+         ("sweep", *MOBILENET, "--sparsity", "0.5,0.5", "--hw", "hw.yaml", "--quiet", "--out", "out"),
+         ("--sparsity", "repeated value in sparsities", "got 0.5"), GOOD_HW),
+    Case("sweep-hw-repeated", "sweep with the same --hw twice",
+         ("sweep", *MOBILENET, "--sparsity", "0.5", "--hw", "hw.yaml", "hw.yaml", "--quiet", "--out", "out"),
+         ("--hw", "two hardware descriptions named 'dense_edge': hw.yaml and hw.yaml"), GOOD_HW),
+    Case("sweep-hw-same-name", "sweep of two machines that share a name: key",
+         ("sweep", *MOBILENET, "--sparsity", "0.5", "--hw", "hw.yaml", "hw2.yaml", "--quiet", "--out", "out"),
+         ("--hw", "two hardware descriptions named 'dense_edge': hw.yaml and hw2.yaml"),
+         all_of(GOOD_HW, dense_edge("rows: 32", "rows: 16", name="hw2.yaml"))),
+    Case("train-epochs-too-few", "train for 1 epoch: the pruning schedule cannot finish",
+         ("train", "--sparsity", "0.9", "--epochs", "1", "--quiet", "--out", "out"),
+         ("--epochs", "too few epochs", "got 1")),
+    Case("plot-text-cell", "plot of a layers.csv with a hand-edited text cell", ("plot", "run"),
+         ("run/layers.csv", "latency_s, line 3", "text where a number belongs", "got 'slow'"),
+         write("run/layers.csv", "layer,kind,latency_s\nconv1,Conv2D,1e-05\nfc,Linear,slow\n")),
+    Case("plot-totals-cut-short", "plot of a sweep whose totals.csv was cut short", ("plot", "sweep"),
+         ("sweep/totals.csv", "results file is damaged (cut short)", "re-running the command that wrote it"),
+         write("sweep/totals.csv", "point,model,family,sparsity,seed,hardware,cycles\nab12,mobilenet_v1_0.25,mobi")),
 ]
 CASES_BY_ID = {case.id: case for case in CASES}
 assert len(CASES_BY_ID) == len(CASES), "case ids must be unique"

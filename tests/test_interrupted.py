@@ -165,6 +165,8 @@ def holding(real):
         return real(src, dst)
     return rename
 os.replace, os.rename = holding(os.replace), holding(os.rename)
+import accelsim.atomic
+accelsim.atomic.exchange = holding(accelsim.atomic.exchange)   # the swap of a replaced result folder
 from accelsim.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -173,10 +175,9 @@ sys.exit(main(sys.argv[1:]))
 @pytest.mark.parametrize("existing", [False, True], ids=["new-folder", "folder-with-other-files"])
 @pytest.mark.parametrize("nth", [1, 2, 3])
 def test_simulate_killed_while_renaming_a_result(reference_simulation, tmp_path, existing, nth):
-    """Into a new folder the results are staged and appear together (renames: layers.csv, summary.json in
-    the staging folder, then the folder): killed at any of them, no result appears. Into a folder holding
-    other files they are written one at a time, summary.json last: killed at the second, layers.csv is
-    there, whole, and summary.json is not."""
+    """Into a new folder the results are staged and appear together (one rename: the staging folder):
+    killed there, no result appears. Into a folder holding other files they are written one at a time,
+    summary.json last: killed at the second, layers.csv is there, whole, and summary.json is not."""
     reference, _ = reference_simulation
     out = tmp_path / "out"
     if existing:
@@ -190,14 +191,40 @@ def test_simulate_killed_while_renaming_a_result(reference_simulation, tmp_path,
     finally:
         kill(process)
     if not line.startswith("held"):
-        assert existing and nth == 3, line     # the one layout with only two renames
-        assert result_files(out) == ["layers.csv", "notes.txt", "summary.json"]
+        assert nth == 3 if existing else nth >= 2, line     # two renames, or one
+        assert result_files(out) == ["layers.csv"] + (["notes.txt"] if existing else []) + ["summary.json"]
         return
     assert_whole(out, reference)
     expected = ([] if not existing or nth == 1 else ["layers.csv"]) + (["notes.txt"] if existing else [])
     assert result_files(out) == expected
     if existing:
         assert (out / "notes.txt").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("nth", [1, 2, 3])
+def test_simulate_force_over_earlier_results_replaces_them_as_one(reference_simulation, tmp_path, nth):
+    """--force over a folder of earlier results (another sparsity): killed at any rename, the folder holds
+    the old results or the new ones, never the new layers.csv beside the old summary.json (issue 14; before,
+    the two files were renamed into place one after the other)."""
+    reference, _ = reference_simulation
+    out = tmp_path / "out"
+    old_argv = [a if a != "0.5" else "0.9" for a in SIMULATE]
+    run(*old_argv, "--out", str(out))
+    old = {name: (out / name).read_bytes() for name in RESULTS}
+    out.chmod(0o750)
+    process = subprocess.Popen([sys.executable, "-c", HOLD_NTH_RENAME, *SIMULATE, "--force", "--out", str(out)],
+                               env={**env(), "HOLD_RENAME": str(nth)}, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stderr.readline()
+    finally:
+        kill(process)
+    present = {name: (out / name).read_bytes() for name in result_files(out)}
+    new = {name: (reference / name).read_bytes() for name in RESULTS}
+    assert present in (old, new), (line, sorted(present))
+    if not line.startswith("held"):
+        assert present == new
+        assert out.stat().st_mode & 0o777 == 0o750      # the folder keeps its mode
 
 
 def test_sparse_simulation_is_byte_identical_across_processes(tmp_path):

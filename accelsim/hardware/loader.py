@@ -22,7 +22,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from accelsim.accelerators import ACCELERATORS, parameter_specs
 from accelsim.errors import ConfigError, did_you_mean
-from accelsim.hardware.schema import MAX_PES, Buffer, HardwareConfig
+from accelsim.inputfiles import open_regular
+from accelsim.hardware.schema import MAX_PES, RESERVED_BUFFER_NAMES, Buffer, HardwareConfig
 from accelsim.schema import Checker, join_key, many
 from accelsim.yamltext import MERGE_TAG, SafeLoader, load
 
@@ -42,7 +43,7 @@ def read_hardware_text(path: str | Path) -> str:
     """The text of the hardware description file ``path``, read at most ``MAX_FILE_BYTES`` and decoded as
     UTF-8 (a ConfigError naming ``path`` otherwise); :func:`parse_hardware` of it is :func:`load_hardware`."""
     try:
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ConfigError("cannot read the file", file=path, expected="a readable YAML file",
@@ -208,7 +209,10 @@ class _HardwareChecker(Checker):
                 if bits is not None and b.width_bits % bits:
                     self.fail(f"{key}.width_bits", f"does not hold whole {kind}",
                               expected=f"a multiple of {bits} bits", got=b.width_bits)
-            if engine is not None and b.name in {a.component for a in ACCELERATORS[engine].actions}:
+            if b.name in RESERVED_BUFFER_NAMES:
+                self.fail(key, "buffer name taken by a report column (energy_<name>_pj)",
+                          expected=f"a name other than {', '.join(RESERVED_BUFFER_NAMES)}", got=b.name)
+            elif engine is not None and b.name in {a.component for a in ACCELERATORS[engine].actions}:
                 self.fail(key, f"name taken by a component of engine {engine}", expected="another name")
         if engine is not None:
             held = {kind for b in buffers for kind in b.holds}

@@ -64,6 +64,9 @@ MAX_DRAM_GB_PER_S = 1e4              # 10 TB/s
 MAX_LATENCY_CYCLES = 10**6
 MAX_PJ = 1e5                         # one action
 MAX_MW = 1e5                         # 100 W, one component
+#: Names no buffer may take: its report column ``energy_<name>_pj`` would be one of the totals
+#: ``energy_dynamic_pj``, ``energy_static_pj`` (an engine's own components are refused per engine).
+RESERVED_BUFFER_NAMES = ("dynamic", "static")
 
 _BITS = Int(1, MAX_BITS, "bits")
 _SOURCE = Text(500)

@@ -22,7 +22,8 @@ import numpy as np
 
 from accelsim.atomic import replacing
 from accelsim.errors import MaskError, OutputError, did_you_mean
-from accelsim.pruning.masks import Masks
+from accelsim.inputfiles import open_regular
+from accelsim.pruning.masks import Masks, masks_for
 from accelsim.workloads.layers import Layer
 from accelsim.workloads.model import Model
 
@@ -68,24 +69,23 @@ def load_masks(path: str | os.PathLike[str], model: Model) -> Masks:
     try:
         # The file is opened here, not by np.load: np.load leaves its own handle open when the archive
         # turns out to be damaged.
-        with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as archive:
+        with open_regular(path) as stream, np.load(stream, allow_pickle=False) as archive:
             for name in archive.files:
+                if name in found:   # a zip may hold two members of one name; which one is read is arbitrary
+                    raise MaskError("two entries for one layer", file=path, key=name,
+                                    expected="each layer's mask once")
                 found[name] = _entry(archive, name, path, model, layers)
     except (OSError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as error:   # damaged data,
         # or a zip feature (version, compression) zipfile lacks
         raise MaskError("cannot read mask file", file=path, expected="a valid .npz archive",
                         got=str(error)) from error
-    for layer in model.prunable_layers:
-        if layer.name not in found:
-            raise MaskError("no mask for a prunable layer", file=path, key=layer.name,
-                            expected=f"a boolean array of shape {layer.weight_shape}")
-    return Masks({name: found[name] for name in layers if name in found})
+    return masks_for(found, model, file=path)
 
 
 def _check_is_npz(path: Path) -> None:
     """A readable zip archive, or a MaskError saying what ``path`` is instead."""
     try:
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:
             head = stream.read(6)
     except FileNotFoundError as error:
         raise MaskError("mask file not found", file=path, expected="an existing .npz file") from error

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from accelsim.errors import InputError, MaskError
+from accelsim.errors import InputError, MaskError, did_you_mean
 from accelsim.pruning.synthetic import synthetic_weights
 from accelsim.workloads.layers import Layer
 from accelsim.workloads.model import Model
@@ -95,6 +95,31 @@ class Masks(Mapping[str, np.ndarray]):
         """Fraction of all masked weights that are pruned (0.0 for no masks)."""
         total = self.total_elements
         return 1.0 - self.total_nnz / total if total else 0.0
+
+
+
+def masks_for(masks: object, model: Model, *, file: object = None, key: str = "masks") -> Masks:
+    """``masks`` checked against ``model`` as a mask file is: a mapping of layer names to boolean arrays
+    (a :class:`Masks`, or a dict to convert), every name a layer of the model, each array of its layer's
+    ``weight_shape``, every prunable layer present. Returns them as a Masks in model layer order; a
+    MaskError naming ``file`` (if any) and the layer, or ``key`` for what is not a mapping, otherwise."""
+    if not isinstance(masks, Mapping):
+        raise MaskError("masks are not a mapping", file=file, key=key,
+                        expected="a Masks or a dict of layer name -> boolean array", got=type(masks).__name__)
+    checked = masks if isinstance(masks, Masks) else Masks(masks)
+    layers = {layer.name: layer for layer in model.layers}
+    for name, mask in checked.items():
+        if name not in layers:
+            raise MaskError("mask for a layer the model does not have", file=file, key=name,
+                            expected=f"a layer of {model.name}{did_you_mean(name, layers)}", got=name)
+        if mask.shape != layers[name].weight_shape:
+            raise MaskError("mask has the wrong shape", file=file, key=name,
+                            expected=f"shape {layers[name].weight_shape}", got=f"shape {mask.shape}")
+    for layer in model.prunable_layers:
+        if layer.name not in checked:
+            raise MaskError("no mask for a prunable layer", file=file, key=layer.name,
+                            expected=f"a boolean array of shape {layer.weight_shape}")
+    return Masks({name: checked[name] for name in layers if name in checked})
 
 
 def rounded_count(fraction: float, size: int) -> int:

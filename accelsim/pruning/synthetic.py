@@ -29,10 +29,11 @@ WEIGHTS = 0       # purpose code of the weight stream in layer_rng's spawn key
 ACTIVATIONS = 1   # purpose code of the activation-mask stream
 
 
-def check_seed(seed: object) -> int:
-    """A seed must be a non-negative integer (numpy's SeedSequence refuses negative entropy)."""
+def check_seed(seed: object, key: str = "seed") -> int:
+    """A seed must be a non-negative integer (numpy's SeedSequence refuses negative entropy); numpy integers
+    are accepted and returned as int. An InputError naming ``key`` otherwise."""
     if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
-        raise InputError("bad seed", key="seed", expected="a non-negative integer", got=seed)
+        raise InputError("bad seed", key=key, expected="a non-negative integer", got=seed)
     return int(seed)
 
 

@@ -2,19 +2,23 @@
 
 Every file is written through :mod:`accelsim.atomic` (a temporary file beside it, renamed into place), so a
 reader, or a run killed at any moment, never sees half a file. A simulation's results (``layers.csv``,
-``summary.json``) appear together: they are written into a hidden staging folder renamed to the output
-folder when that does not exist yet or is empty; into an existing folder with other files they are written
-one by one, and ``summary.json``, written last, marks them complete. A run killed meanwhile can leave only hidden
-``.*.tmp`` files or folders behind. Files get the permissions of an ordinary ``open`` (the umask's).
+``summary.json``) appear together: they are written into a hidden staging folder that becomes the output
+folder when that does not exist yet, or is swapped with it when it holds earlier results and nothing else
+(``--force``: the folder is replaced as one unit, keeping its mode). Into an existing folder that is empty
+or holds other files they are written one by one: an earlier ``summary.json`` is removed first, and the new
+one, written last, marks the results complete, so the new ``layers.csv`` never stands beside an old
+summary. A run killed meanwhile can leave only hidden ``.*.tmp`` files or folders behind. Files get the
+permissions of an ordinary ``open`` (the umask's).
 """
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 
-from accelsim.atomic import temporary_beside, write_text
+from accelsim.atomic import check_replaceable, exchange, temporary_beside, write_text
 from accelsim.errors import OutputError
 from accelsim.reports.results import SimulationResult
 
@@ -25,15 +29,27 @@ def prepare_output_dir(out: Path, *, force: bool, files: tuple[str, ...] = RESUL
     """Check, before any work, that ``out`` can take ``files``; create nothing, so a run that fails later
     leaves no trace (the folder is created only when results are written into it).
 
-    Refuses ``out`` if it is a file, if any of the files already exist and ``force`` is not set, or if it
-    (or, when it does not exist yet, the folder it would be created in) is not a writable directory."""
+    Refuses ``out`` if it is a file, if any of the files already exist and ``force`` is not set (or, with
+    ``force``, is not a regular file), or if it (or, when it does not exist yet, the folder it would be
+    created in) is not a writable directory; any OS error (a name too long, ...) names ``out``."""
     out = Path(out)
+    try:
+        _check_output_dir(out, force, files)
+    except OSError as error:
+        raise OutputError("cannot use output directory", file=out, key="--out",
+                          got=error.strerror or str(error)) from None
+    return out
+
+
+def _check_output_dir(out: Path, force: bool, files: tuple[str, ...]) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError("output path is a file", key="--out", expected="a directory", got=str(out))
-    existing = [name for name in files if (out / name).exists()]
+    existing = [name for name in files if os.path.lexists(out / name)]
     if existing and not force:
         raise OutputError("results already exist (use --force to overwrite)", file=out / existing[0],
                           key="--out")
+    for name in existing:
+        check_replaceable(out / name)
     parent = out
     while not parent.exists() and parent != parent.parent:   # the nearest folder that exists
         parent = parent.parent
@@ -44,7 +60,6 @@ def prepare_output_dir(out: Path, *, force: bool, files: tuple[str, ...] = RESUL
         problem = "output directory is not writable" if parent == out else "cannot create output directory"
         raise OutputError(problem, file=out, key="--out",
                           got=None if parent == out else f"{parent} is not writable")
-    return out
 
 
 def summary_dict(result: SimulationResult) -> dict:
@@ -59,31 +74,34 @@ def write_results(result: SimulationResult, out: Path, *, force: bool = False) -
     out = prepare_output_dir(out, force=force)
     texts = {RESULT_FILES[0]: result.layers.to_csv(index=False, float_format="%.10g"),
              RESULT_FILES[1]: json.dumps(summary_dict(result), indent=2, sort_keys=True) + "\n"}
-    paths = [out / name for name in texts]
-    if not (out.is_dir() and any(out.iterdir())) and _write_staged(out, texts):
-        return paths
+    try:
+        entries = [p.name for p in out.iterdir() if not p.name.startswith(".")] if out.is_dir() else None
+        if entries is None or (entries and set(entries) <= set(RESULT_FILES)):
+            _write_staged(out, texts, replace=entries is not None)
+            return [out / name for name in texts]
+        if os.path.lexists(out / RESULT_FILES[1]):
+            os.unlink(out / RESULT_FILES[1])   # the old summary goes first: never beside the new layers.csv
+    except OSError as error:
+        raise OutputError("cannot write results", file=out, key="--out", got=error.strerror or str(error)) from None
     for name, text in texts.items():   # summary.json last: it marks the results complete
         write_text(out / name, text)
-    return paths
+    return [out / name for name in texts]
 
 
-def _write_staged(out: Path, texts: dict[str, str]) -> bool:
-    """Write ``texts`` into a hidden folder beside ``out`` and rename it to ``out`` (missing or empty);
-    False if the rename is not possible (e.g. ``out`` gained files meanwhile): nothing is left behind."""
+def _write_staged(out: Path, texts: dict[str, str], *, replace: bool) -> None:
+    """Write ``texts`` into a hidden folder beside ``out``, then move it to ``out`` (missing) or swap it
+    with ``out`` (a folder of earlier results only, ``replace``), whose mode it takes; the old results are
+    then removed. A run killed at any moment leaves ``out`` absent, old or new, and hidden ``.*.tmp``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = temporary_beside(out)
+    staging.mkdir()        # an ordinary folder: the umask's permissions, as out would have
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = temporary_beside(out)
-        staging.mkdir()        # an ordinary folder: the umask's permissions, as out would have
-    except OSError as error:
-        raise OutputError("cannot create output directory", file=out, key="--out",
-                          got=error.strerror or str(error)) from None
-    try:
-        for name, text in texts.items():
-            write_text(staging / name, text)
-        os.rename(staging, out)  # atomic; replaces out only if it is an empty folder
-        return True
-    except OSError:
-        return False
+        for name, text in texts.items():   # a private folder: its files need no temporary names
+            (staging / name).write_text(text, encoding="utf-8", newline="")
+        if replace:
+            staging.chmod(stat.S_IMODE(out.stat().st_mode))
+            exchange(staging, out)
+        else:
+            os.rename(staging, out)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from accelsim.errors import WorkloadError, did_you_mean
+from accelsim.inputfiles import open_regular
 from accelsim.workloads.layers import (LSTM, Attention, Conv2D, DepthwiseConv2D, Embedding, Layer, Linear,
                                        same_padding)
 from accelsim.workloads.model import Model
@@ -108,7 +109,7 @@ def _read_text(path: str | os.PathLike[str]) -> str:
         if size > MAX_FILE_BYTES:
             raise WorkloadError("file too large", file=path, expected=f"at most {MAX_FILE_BYTES} bytes",
                                 got=f"{size} bytes")
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise WorkloadError("cannot read the file", file=path, expected="a readable workload file",
@@ -197,7 +198,10 @@ def parse_scalesim(text: str, file: str = "<string>", name: str = "topology") ->
                   zip(cells[1:], columns[1:] + ("Stride Width",))]
         if gemm:
             m, n, k = values
-            layers.append(Linear(layer_name, in_features=k, out_features=n, steps=m, bias=False))
+            try:
+                layers.append(Linear(layer_name, in_features=k, out_features=n, steps=m, bias=False))
+            except WorkloadError as exc:   # layers.py's own checks (a layer too large)
+                raise _located(exc, file, layer_name, lambda field: where) from None
             continue
         ifmap_h, ifmap_w, filt_h, filt_w, channels, num_filt, stride = values[:7]
         if len(values) == 8 and values[7] != stride:
@@ -336,6 +340,9 @@ def parse_yaml(text: str, file: str = "<string>") -> Workload:
         layers.append(layer)
         for key, value in given.items():
             densities[key][layer.name] = value
+    if not any(layer.at_inference for layer in layers):
+        raise WorkloadError("no layer runs at inference", file=file, key="layers",
+                            expected="at least one layer without at_inference: false")
     model = Model(name=name.strip(), family="workload", layers=tuple(layers))
     return Workload(model, weight_density=densities["weight_density"],
                     activation_density=densities["activation_density"])
