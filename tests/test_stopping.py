@@ -26,6 +26,7 @@ import pytest
 
 from accelsim.errors import InputError
 from accelsim.study import pool, sweep
+from test_interrupted import kill, start as start_in_session
 
 ROOT = Path(__file__).resolve().parent.parent
 HW = ROOT / "hwconfigs"
@@ -42,17 +43,8 @@ def env() -> dict[str, str]:
 
 
 def start(*argv: str) -> subprocess.Popen:
-    """The command line in a session of its own (the test can clean up its whole group)."""
-    return subprocess.Popen([*CLI, *argv], env=env(), start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-
-
-def clean_up(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=60)
+    """The command line in a session of its own (so the test can clean up its whole group), stderr read."""
+    return start_in_session(*argv, stderr=subprocess.PIPE, text=True)
 
 
 def _stat(pid: int) -> tuple[str, int] | None:
@@ -96,7 +88,7 @@ def test_kill_9_of_a_sweeps_main_process_leaves_no_worker(tmp_path):
         left = wait_until(lambda: not [w for w in workers if _stat(w)], timeout=60)
         assert left, f"workers still running after their parent was killed: {workers}"
     finally:
-        clean_up(process)
+        kill(process)
 
 
 def _points_stored(out: Path) -> int:
@@ -116,7 +108,7 @@ def test_a_signal_stops_a_parallel_sweep_at_once_and_it_resumes(tmp_path, signum
         # enough to run them all
         _, stderr = process.communicate(timeout=30)
     finally:
-        clean_up(process)
+        kill(process)
     assert process.returncode == 128 + signum, stderr
     lines = stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in stderr, stderr
