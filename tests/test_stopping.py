@@ -2,7 +2,7 @@
 
 * kill -9 of a sweep's main process leaves no worker behind (they held its output pipes forever);
 * SIGINT or SIGTERM to the main process stops a ``--jobs 2`` sweep at once (not after every queued point),
-  with one line on stderr saying how to resume, keeping the finished points; resuming completes it;
+  with one line on stderr saying how to resume, keeping the finished points;
 * an error in one point cancels the queued ones instead of running them all first;
 * a worker killed (what the out-of-memory killer does) is one line, and resuming works;
 * a bad machine for one (hardware, model) pair is refused before any point runs;
@@ -96,14 +96,17 @@ def _points_stored(out: Path) -> int:
 
 
 @needs_proc
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_stops_a_parallel_sweep_at_once_and_it_resumes(tmp_path, signum):
+@pytest.mark.parametrize("signum,group", [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)],
+                         ids=["SIGINT", "SIGTERM", "ctrl-c-to-the-process-group"])
+def test_a_signal_stops_a_parallel_sweep_at_once_keeping_what_finished(tmp_path, signum, group):
+    """To the main process only, or (Ctrl-C in a terminal) to it and its workers: one line either way (the
+    workers ignore SIGINT: no traceback of theirs)."""
     out = tmp_path / "out"
     process = start(*SLOW_SWEEP, "--out", str(out))
     try:
         assert wait_until(lambda: _points_stored(out) >= 1, timeout=240), "no point finished"
         workers = children(process.pid)
-        os.kill(process.pid, signum)
+        (os.killpg if group else os.kill)(process.pid, signum)
         # 14 points (several seconds each, two workers) were still queued: 30 s is ample to stop, far from
         # enough to run them all
         _, stderr = process.communicate(timeout=30)
