@@ -17,6 +17,11 @@ def bits_to_bytes(bits: float) -> float:
     return bits / BITS_PER_BYTE
 
 
+def bytes_to_bits(n_bytes: float) -> float:
+    """Bytes -> bits."""
+    return n_bytes * BITS_PER_BYTE
+
+
 def bytes_to_mb(n_bytes: float) -> float:
     """Bytes -> MB with MB = 10**6 bytes."""
     return n_bytes / MB

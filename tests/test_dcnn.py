@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import accelsim as acs
-from accelsim.accelerators.dcnn.compiler import compile_dcnn
+from accelsim.accelerators.dcnn.engine import compile_dcnn
 from accelsim.accelerators.engines import engine_for
 from accelsim.workloads import Model
 from accelsim.workloads.layers import LSTM, Attention, Conv2D, DepthwiseConv2D, Embedding, Linear
@@ -100,7 +100,7 @@ def test_dcnn_and_scnn_share_the_organisation():
                    padding=(1, 1, 1, 1))
     dense = engine_for(DCNN).compile(layer)
     sparse = engine_for(SCNN).compile(layer)
-    assert dict(dense.notes)["kc"] == dict(sparse.notes)["kc"]
+    assert dense.details["kc"] == sparse.details["kc"]
     assert dense.compute_bound_cycles == sparse.compute_bound_cycles
 
 

@@ -1,6 +1,6 @@
 """DCNN, SCNN's dense baseline (Parashar et al., ISCA 2017): SCNN's PEs, buffers and planar tiling, dense
 (``docs/scnn.md``). The declaration the registry lists; the model is :mod:`.engine`."""
-from accelsim.accelerators.scnn import PE_PARAMS, PLANAR_ACTIONS
+from accelsim.accelerators.scnn import PE_PARAMS, PLANAR_ACTIONS, PLANAR_DETAILS
 from accelsim.accelerators.spec import AcceleratorSpec
 
 SPEC = AcceleratorSpec(
@@ -11,7 +11,7 @@ SPEC = AcceleratorSpec(
     params=PE_PARAMS,
     required_holds=frozenset({"input_activations", "output_activations"}),
     actions=PLANAR_ACTIONS,
-    details=(),
+    details=PLANAR_DETAILS,
     engine="engine:DcnnEngine",
     doc="docs/scnn.md",
     example="dcnn.yaml",

@@ -1,15 +1,23 @@
 """DCNN, SCNN's dense baseline (Parashar et al., ISCA 2017): SCNN's PEs, buffers and planar tiling, dense.
 
-The schedule is :func:`accelsim.accelerators.dcnn.compiler.compile_dcnn` (``docs/scnn.md``); this engine runs its
-(pass, group) steps on the kernel's DRAM channel, double buffer and barrier.
+The mapping is SCNN's planar pipeline (:func:`accelsim.accelerators.scnn.lowering.compile_planar`) with the
+dense strategy :data:`.dense.DENSE` (``docs/scnn.md``); this engine runs its (pass, group) steps on the
+kernel's DRAM channel, double buffer and barrier.
 """
 from __future__ import annotations
 
-from accelsim.accelerators.dcnn.compiler import compile_dcnn
-from accelsim.accelerators.scnn.compiler import check_scnn
+from accelsim.accelerators.dcnn.dense import DENSE
+from accelsim.accelerators.scnn.lowering import check_planar, compile_planar
+from accelsim.accelerators.scnn.machine import machine
 from accelsim.compile.program import Program
+from accelsim.hardware.schema import HardwareConfig
 from accelsim.sim.engine import Engine
 from accelsim.workloads.layers import Layer
+
+
+def compile_dcnn(layer: Layer, hw: HardwareConfig) -> Program:
+    """``layer`` on DCNN (engine ``dcnn``): dense, whatever its masks."""
+    return compile_planar(layer, machine(hw, sparse=False), DENSE)
 
 
 class DcnnEngine(Engine):
@@ -17,7 +25,7 @@ class DcnnEngine(Engine):
     multiplied at full price."""
 
     def check(self, layer: Layer) -> None:
-        check_scnn(layer, self.hw, sparse=False)
+        check_planar(layer, machine(self.hw, sparse=False))
 
     def compile(self, layer: Layer, masks=None, activations=None) -> Program:
         return compile_dcnn(layer, self.hw)

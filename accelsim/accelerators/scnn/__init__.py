@@ -1,7 +1,7 @@
 """SCNN (Parashar et al., ISCA 2017): sparse weights x sparse activations, dataflow PT-IS-CP-sparse (``docs/scnn.md``).
 
 The declaration the registry lists; the model is :mod:`.engine`."""
-from accelsim.accelerators.spec import AcceleratorSpec, Action, Param
+from accelsim.accelerators.spec import AcceleratorSpec, Action, Detail, Param
 from accelsim.schema import Int
 
 #: The PE SCNN and its dense baseline DCNN share: an F x I multiplier array, banked accumulators, a weight FIFO.
@@ -31,6 +31,30 @@ PLANAR_ACTIONS = (
     Action("halo", "transfer", "partial sum", "a partial sum sent to a neighbour PE"),
 )
 
+#: Per-layer details SCNN and DCNN both report (docs/scnn.md, "Details"); NaN where a layer has none.
+PLANAR_DETAILS = (
+    Detail("multiplier_utilisation", "fraction",
+           "useful products / (F x I multipliers x the PE-cycles the PEs were busy, bank conflicts and exposed halo "
+           "drain included) = useful_macs / (F x I x PEs x busy_cycles); absent when no PE works"),
+    Detail("barrier_idle_fraction", "fraction",
+           "PE time idle at the group barriers with memory free: PEs run to the next barrier (or the layer's end) "
+           "and wait for the slowest; PE-cycles waited / (PEs x the barrier-to-barrier spans)"),
+    Detail("halo_stall_cycles", "cycles",
+           "cycles per PE (mean over PEs) the output-halo drain adds to busy time where it does not overlap the "
+           "next group's products (convolutions)"),
+    Detail("kc", "output channels", "Kc: output channels per group; a group's partial sums fill one accumulator buffer"),
+    Detail("groups", "groups", "output-channel groups (per pass, per input vector of a serial layer)"),
+    Detail("passes", "passes", "passes over the PE grid: tiles smaller than a PE grid's share when one does not fit "
+           "(convolutions)"),
+    Detail("tile_w_pixels", "pixels", "planar tile width in input pixels (convolutions)"),
+    Detail("tile_h_pixels", "pixels", "planar tile height in input pixels (convolutions)"),
+    Detail("resident_inputs", "flag",
+           "1: the inputs stay in the IARAM for every group; 0: they are streamed from DRAM again for each group"),
+    Detail("outputs_per_pe", "output channels", "output channels each PE owns (fully connected and sequence layers)"),
+    Detail("input_blocks", "blocks",
+           "input-channel blocks a fully connected layer is cut into so that weight streaming overlaps compute"),
+)
+
 SPEC = AcceleratorSpec(
     name="scnn",
     summary="SCNN: planar-tiled PEs multiply the Cartesian product of non-zero weights and activations",
@@ -45,7 +69,11 @@ SPEC = AcceleratorSpec(
         Action("crossbar", "transfer", "product", "a product scattered through the crossbar to an accumulator bank"),
         Action("index", "decode", "product", "an output coordinate computed from the compressed indices"),
     ),
-    details=(),
+    details=PLANAR_DETAILS + (
+        Detail("wasted_products", "products",
+               "products computed that reach no accumulator (a placeholder entry, or an output outside the plane): "
+               "they occupy a multiplier slot"),
+    ),
     engine="engine:ScnnEngine",
     doc="docs/scnn.md",
     example="scnn_like.yaml",

@@ -1,15 +1,25 @@
 """SCNN (Parashar et al., ISCA 2017): sparse weights x sparse activations, dataflow PT-IS-CP-sparse.
 
-The mapping, the Cartesian-product steps and their accumulator-bank conflicts are
-:func:`accelsim.accelerators.scnn.compiler.compile_scnn` (``docs/scnn.md``); this engine runs the resulting (pass, group)
-steps on the kernel's DRAM channel, double buffer and barrier (one SimPy process per PE).
+The mapping is the planar pipeline SCNN shares with DCNN (:func:`.lowering.compile_planar`) with SCNN's
+strategy, the Cartesian product and its accumulator-bank conflicts (:data:`.sparse.CARTESIAN`;
+``docs/scnn.md``); this engine runs the resulting (pass, group) steps on the kernel's DRAM channel, double
+buffer and barrier (one SimPy process per PE).
 """
 from __future__ import annotations
 
+from accelsim.accelerators.scnn.lowering import check_planar, compile_planar
+from accelsim.accelerators.scnn.machine import machine
+from accelsim.accelerators.scnn.sparse import CARTESIAN
 from accelsim.compile.program import Program
-from accelsim.accelerators.scnn.compiler import check_scnn, compile_scnn
+from accelsim.hardware.schema import HardwareConfig
 from accelsim.sim.engine import Engine
 from accelsim.workloads.layers import Layer
+
+
+def compile_scnn(layer: Layer, hw: HardwareConfig, masks=None, activations=None) -> Program:
+    """``layer`` on SCNN (engine ``scnn``) from its weight mask (``layer.weight_shape``) and input-activation
+    mask (``accelsim.pruning.activation_shape(layer)``); None = dense."""
+    return compile_planar(layer, machine(hw, sparse=True), CARTESIAN, masks, activations)
 
 
 class ScnnEngine(Engine):
@@ -17,7 +27,7 @@ class ScnnEngine(Engine):
     (``engine: scnn``); runs on the real weight and activation masks."""
 
     def check(self, layer: Layer) -> None:
-        check_scnn(layer, self.hw)
+        check_planar(layer, machine(self.hw, sparse=True))
 
     def compile(self, layer: Layer, masks=None, activations=None) -> Program:
         return compile_scnn(layer, self.hw, masks, activations)

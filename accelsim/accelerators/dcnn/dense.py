@@ -1,0 +1,101 @@
+"""DCNN's strategy (layer 5): SCNN's planar pipeline with dense operands (``docs/scnn.md``, "DCNN").
+
+Masks are ignored, zeros are multiplied at full price, operands are stored uncompressed (no index bits) and
+a regular dense schedule has no accumulator-bank conflicts: a PE's cycles for a step are
+``ceil(work / (F x I))``, ``work`` being the dense MACs of what it owns in that step. Edge tiles (smaller,
+or absent when the plane does not divide over the PEs) leave multipliers idle and make the other PEs wait
+at the barrier."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim.accelerators.scnn.fc import FcPlan
+from accelsim.accelerators.scnn.machine import Machine
+from accelsim.accelerators.scnn.plane import Plane
+from accelsim.accelerators.scnn.products import Work
+from accelsim.units import ceil_div
+from accelsim.workloads.layers import Conv2D
+
+
+def _cycles(work: np.ndarray, m: Machine) -> tuple[np.ndarray, int]:
+    """Cycles of each PE's ``work`` (MACs) on its F x I multipliers, and the multiplier slots left idle."""
+    cycles = ceil_div(np.asarray(work, dtype=np.int64), m.lanes)
+    return cycles, int((cycles * m.lanes - work).sum())
+
+
+@dataclass(frozen=True)
+class DenseConv:
+    """One convolution on DCNN: the layer's shape is all that matters."""
+
+    layer: Conv2D
+    m: Machine
+
+    def input_bits(self, plane: Plane) -> np.ndarray:
+        return plane.tile_pixels() * self.layer.in_channels * self.m.activation_bits
+
+    def work(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
+        """A tile's work in a group: the MACs of the outputs it owns, of the group's output channels.
+        Operand reads: activation vector outer when a (c, group) weight block fits the FIFO (each weight
+        read once per activation vector), weight vector outer otherwise (each activation once per weight
+        vector)."""
+        layer, m = self.layer, self.m
+        sizes = plane.group_sizes()
+        per_output = layer.in_channels_per_group * layer.kernel_h * layer.kernel_w     # MACs of one output
+        work = plane.owned_outputs()[:, None] * sizes[None, :] * per_output           # (tiles, groups)
+        cycles, idle = _cycles(work, m)
+        compute = np.zeros((plane.passes * plane.groups, m.n_pes), dtype=np.int64)
+        rows = tile_pass[:, None] * plane.groups + np.arange(plane.groups)[None, :]
+        np.add.at(compute, (rows, np.broadcast_to(tile_pe[:, None], rows.shape)), cycles)
+        if plane.kc * layer.kernel_h * layer.kernel_w <= m.fifo_entries:
+            reads = (layer.macs / m.i, layer.in_h * layer.in_w * _groups_per_channel(layer, plane.kc).sum())
+        else:
+            reads = (layer.weight_count * int((plane.tile_pixels() > 0).sum()), layer.macs / m.f)
+        return Work(pe_cycles=compute, useful=layer.macs, fragmentation=idle, weight_reads=reads[0],
+                    activation_reads=reads[1], weight_bits=sizes * per_output * m.weight_bits)
+
+
+def _groups_per_channel(layer: Conv2D, kc: int) -> np.ndarray:
+    """Output-channel groups each input channel contributes to (all of them unless the layer is grouped)."""
+    kpg = layer.out_channels // layer.groups
+    j = np.arange(layer.in_channels) // layer.in_channels_per_group
+    return ((j + 1) * kpg - 1) // kc - (j * kpg) // kc + 1
+
+
+class Dense:
+    """DCNN: every operand stored and multiplied, ``ceil(work / (F x I))`` cycles per PE and step."""
+
+    def conv(self, layer: Conv2D, m: Machine, weights: np.ndarray, acts: np.ndarray) -> DenseConv:
+        return DenseConv(layer, m)
+
+    def stream_bits(self, m: Machine, streams: np.ndarray) -> np.ndarray:
+        return np.full(streams.shape[0], float(streams.shape[1] * m.activation_bits))
+
+    def fc(self, m: Machine, plan: FcPlan, weights: np.ndarray, acts: np.ndarray) -> Work:
+        """A PE's work per (group, input block): its outputs of the group x the block's channels x the
+        positions; a weight is read once per I positions, an activation once per F outputs."""
+        positions = acts.shape[0]
+        block_channels = np.bincount(plan.block_of(np.arange(plan.in_features)), minlength=plan.blocks)
+        owned = plan.owned(m.n_pes)                                                 # (groups, PEs)
+        work = owned[:, None, :] * block_channels[None, :, None] * positions        # (groups, blocks, PEs)
+        cycles, idle = _cycles(work, m)
+        macs = plan.out_features * plan.in_features * positions
+        return Work(pe_cycles=cycles.reshape(plan.groups * plan.blocks, m.n_pes), useful=macs, fragmentation=idle,
+                    weight_reads=macs / min(positions, m.i), activation_reads=macs / m.f,
+                    weight_bits=owned.sum(axis=1)[:, None] * block_channels[None, :] * m.weight_bits)
+
+    def serial_fc(self, m: Machine, plan: FcPlan, weights: np.ndarray, acts: np.ndarray) -> Work:
+        """The same work for every input vector: its outputs of the group x the input channels; each weight
+        read once, the input vector once by every PE that owns outputs."""
+        vectors = acts.shape[0]
+        owned = plan.owned(m.n_pes)                                                 # (groups, PEs)
+        cycles, idle = _cycles(owned * plan.in_features, m)
+        macs = plan.out_features * plan.in_features * vectors
+        return Work(pe_cycles=np.tile(cycles, (vectors, 1)), useful=macs, fragmentation=idle * vectors,
+                    weight_reads=macs, activation_reads=float(plan.in_features * vectors * int((owned > 0).sum())),
+                    weight_bits=owned.sum(axis=1) * plan.in_features * m.weight_bits)
+
+
+#: DCNN's strategy.
+DENSE = Dense()

@@ -1,0 +1,247 @@
+"""SCNN's Cartesian product (CP) and accumulator banks (layer 5): operand streams cut into F-vectors of
+weights and I-vectors of activations, every step of a weight vector times an activation vector, and each
+step's cycles as the products its busiest accumulator bank receives (``docs/scnn.md``, "Cartesian
+product", "Bank function"). Vectorised over all steps at once, in blocks of :data:`STEPS_PER_BLOCK`."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim.accelerators.scnn.machine import Machine, bank_of
+from accelsim.formats.runlength import encode_streams
+from accelsim.workloads.layers import Conv2D
+
+#: Steps evaluated together when computing bank conflicts (bounds memory: ~70 MB per block).
+STEPS_PER_BLOCK = 1 << 18
+
+def stream_entries(streams: np.ndarray, index_bits: int):
+    """Stored entries of the run-length streams (rows of boolean ``streams``), padding included:
+    (stream id, position in the stream, is a real non-zero) per entry, and stored entries per stream."""
+    values, zero_runs, stored = encode_streams(streams.view(np.uint8), index_bits)
+    if values.size == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0, bool), stored
+    ends = np.cumsum(zero_runs + 1)
+    first = np.cumsum(stored) - stored
+    base = np.where(first > 0, ends[np.maximum(first - 1, 0)], 0)
+    sid = np.repeat(np.arange(stored.size), stored)
+    position = ends - 1 - base[sid]
+    return sid, position, values.astype(bool), stored
+
+
+@dataclass(frozen=True)
+class Chunks:
+    """Operand vectors fed to the multiplier array: F weights or I activations each.
+
+    ``key``: the chunk's (stream, phase) key; ``codes``: (n, lanes) table codes (``discard`` for padding
+    entries and empty lanes); ``entries``: stored entries in the chunk (padding included); ``first``: the
+    chunk is the first of its key."""
+
+    key: np.ndarray
+    codes: np.ndarray
+    entries: np.ndarray
+    first: np.ndarray
+
+
+def chunk(key: np.ndarray, codes: np.ndarray, lanes: int, discard: int, presorted: bool) -> Chunks:
+    """Cut entries (in storage order) into vectors of ``lanes`` entries per ``key``."""
+    if not presorted:
+        order = np.argsort(key, kind="stable")
+        key, codes = key[order], codes[order]
+    n = key.size
+    if n == 0:
+        return Chunks(np.zeros(0, np.int64), np.zeros((0, lanes), np.int32), np.zeros(0, np.int64),
+                      np.zeros(0, bool))
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sizes = np.diff(np.r_[start, n])
+    group = np.repeat(np.arange(start.size), sizes)
+    rank = np.arange(n) - start[group]
+    per_key = -(-sizes // lanes)
+    base = np.cumsum(per_key) - per_key
+    vector = base[group] + rank // lanes
+    total = int(per_key.sum())
+    out = np.full((total, lanes), discard, dtype=np.int32)
+    out[vector, rank % lanes] = codes
+    first = np.zeros(total, bool)
+    first[base] = True
+    return Chunks(np.repeat(key[start], per_key), out, np.bincount(vector, minlength=total), first)
+
+
+@dataclass(frozen=True)
+class BankTable:
+    """Bank (or ``discard``) of the product of a weight code and an activation code.
+
+    Weight code: (k mod 8, kernel row, kernel column). Activation code: (x class, y class), where a
+    coordinate's class keeps exactly what decides validity and bank: its exact value near the borders,
+    its residue mod 4 x stride inside (see :func:`_coordinate_classes`)."""
+
+    table: np.ndarray           # flat (n_weight_codes + 1) x (n_activation_codes + 1), uint8 (uint16 if A > 255)
+    n_act: int                  # activation codes, discard included
+    x_class: np.ndarray         # padded x -> class
+    y_class: np.ndarray
+    n_y: int
+    weight_discard: int
+    act_discard: int
+    discard: int                # the bank value meaning "reaches no bank"
+
+
+def _coordinate_classes(padded: int, kernel: int, out: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Class of each padded coordinate and a representative coordinate per class (-1: none).
+
+    Left border (X < kernel - 1): its own class (some kernel offsets give an output < 0). Right border
+    (X > (out - 1) * stride): its own class (some offsets give an output >= out). Interior: class by
+    X mod 4*stride (every offset valid; the bank needs (X - r) / stride mod 4)."""
+    x = np.arange(max(padded, 1))
+    period = 4 * stride
+    left = x < kernel - 1
+    right = ~left & (x > (out - 1) * stride)
+    cls = np.where(left, x, np.where(right, kernel - 1 + period + x - (out - 1) * stride - 1,
+                                     kernel - 1 + x % period))
+    rep = np.full(int(cls.max()) + 1, -1, dtype=np.int64)
+    rep[cls] = x
+    return cls, rep
+
+
+@dataclass(frozen=True)
+class Window:
+    """The geometry a bank table depends on: a kernel sliding with ``stride`` over a padded plane onto an
+    output plane (a fully connected layer is a 1x1 kernel over a row of input vectors)."""
+
+    kernel_w: int
+    kernel_h: int
+    stride: int
+    padded_w: int
+    padded_h: int
+    out_w: int
+    out_h: int
+
+    @classmethod
+    def of(cls, layer: Conv2D) -> "Window":
+        return cls(layer.kernel_w, layer.kernel_h, layer.stride, layer.padded_w, layer.padded_h, layer.out_w,
+                   layer.out_h)
+
+    @classmethod
+    def row(cls, positions: int) -> "Window":
+        """A 1x1 kernel over ``positions`` input vectors side by side."""
+        return cls(1, 1, 1, positions, 1, positions, 1)
+
+
+def bank_table(window: Window, banks: int) -> BankTable:
+    """The bank of every (weight code, activation code) product of ``window`` on ``banks`` banks."""
+    kernel_w, kernel_h, stride = window.kernel_w, window.kernel_h, window.stride
+    out_w, out_h = window.out_w, window.out_h
+    x_class, x_rep = _coordinate_classes(window.padded_w, kernel_w, out_w, stride)
+    y_class, y_rep = _coordinate_classes(window.padded_h, kernel_h, out_h, stride)
+    k = np.arange(8)[:, None, None, None, None]
+    ry = np.arange(kernel_h)[None, :, None, None, None]
+    rx = np.arange(kernel_w)[None, None, :, None, None]
+    vx = x_rep[None, None, None, :, None]
+    vy = y_rep[None, None, None, None, :]
+    dx, dy = vx - rx, vy - ry
+    ox, oy = dx // stride, dy // stride
+    valid = ((vx >= 0) & (vy >= 0) & (dx % stride == 0) & (dy % stride == 0)
+             & (ox >= 0) & (ox < out_w) & (oy >= 0) & (oy < out_h))
+    bank = np.where(valid, bank_of(k, ox, oy, banks), banks)
+    n_w, n_x, n_y = 8 * kernel_h * kernel_w, x_rep.size, y_rep.size
+    # one byte per entry while the bank ids and the discard value `banks` fit in it (A = 32 in SCNN)
+    table = np.full((n_w + 1, n_x * n_y + 1), banks, dtype=np.min_scalar_type(banks))
+    table[:n_w, :n_x * n_y] = bank.reshape(n_w, n_x * n_y)
+    return BankTable(table.ravel(), n_x * n_y + 1, x_class, y_class, n_y, n_w, n_x * n_y, banks)
+
+
+@dataclass
+class Tally:
+    """What the Cartesian products of a layer add up to."""
+
+    pe_cycles: np.ndarray       # (Program steps, PEs): multiplier-array cycles, conflicts included
+    useful: int = 0             # products of two non-zeros reaching a bank
+    fed: int = 0                # products computed (entries x entries), padding and out-of-plane included
+    slots: int = 0              # multiplier slots of all steps (steps x F x I)
+    conflicts: int = 0          # cycles beyond one per step
+    steps: int = 0
+    weight_reads: int = 0       # weight FIFO entries read
+    activation_reads: int = 0   # IARAM activation entries read
+
+
+def busiest_bank(banks: np.ndarray, discard: int) -> np.ndarray:
+    """Cycles of each step (row of ``banks``, one bank per product, ``discard`` for none): the products its
+    busiest bank receives, at least 1. Rows are sorted, so a bank's products are a run; a product's run
+    length so far is its index minus the index where its run started."""
+    rows, width = banks.shape
+    if width == 1:
+        return np.ones(rows, dtype=np.int64)
+    ordered = np.sort(banks, axis=1)
+    column = np.arange(width, dtype=np.int16)
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    run_start = np.maximum.accumulate(np.where(starts, column, 0).astype(np.int16), axis=1)
+    run = np.where(ordered != discard, column - run_start + 1, 0)
+    return np.maximum(run.max(axis=1), 1).astype(np.int64)
+
+
+def _pairs(w_key: np.ndarray, a_key: np.ndarray, n_keys: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every (weight chunk, activation chunk) with the same key, in blocks of about STEPS_PER_BLOCK."""
+    w_order = np.argsort(w_key, kind="stable")
+    a_order = np.argsort(a_key, kind="stable")
+    nw = np.bincount(w_key, minlength=n_keys)
+    na = np.bincount(a_key, minlength=n_keys)
+    w_start, a_start = np.cumsum(nw) - nw, np.cumsum(na) - na
+    count = nw * na
+    cum = np.cumsum(count)
+    k0 = 0
+    while k0 < n_keys:
+        before = cum[k0] - count[k0]
+        k1 = max(int(np.searchsorted(cum, before + STEPS_PER_BLOCK, side="right")), k0 + 1)
+        block = count[k0:k1]
+        total = int(block.sum())
+        if total:
+            key = np.repeat(np.arange(k0, k1), block)
+            offset = np.arange(total) - np.repeat(np.cumsum(block) - block, block)
+            n_a = na[key]
+            yield w_order[w_start[key] + offset // n_a], a_order[a_start[key] + offset % n_a]
+        k0 = k1
+
+
+@dataclass(frozen=True)
+class Side:
+    """One operand of the Cartesian product: its vectors and, per vector, the key it pairs on (a weight
+    vector meets every activation vector of the same key), and its share of the step's PE and Program step
+    (a step runs on PE ``w.pe + a.pe`` in Program step ``w.step + a.step``)."""
+
+    chunks: Chunks
+    key: np.ndarray
+    pe: np.ndarray
+    step: np.ndarray
+
+
+def cartesian(w: Side, a: Side, w_fits: np.ndarray, table: BankTable, m: Machine,
+              shape: tuple[int, int]) -> Tally:
+    """Run every step (weight vector x activation vector of the same key): its cycles are those of its
+    busiest accumulator bank (at least one). ``shape``: (keys, Program steps). Operand reads follow the loop
+    order: activation vector outer when the (c, g) weights fit the weight FIFO (``w_fits``, per weight
+    vector), weight vector outer otherwise."""
+    n_keys, n_steps = shape
+    p = m.n_pes
+    cycles = np.zeros(n_steps * p, dtype=np.float64)
+    tally = Tally(pe_cycles=np.zeros((n_steps, p)))
+    wc, ac = w.chunks, a.chunks
+    for wi, ai in _pairs(w.key, a.key, n_keys):
+        n = wi.size
+        flat = wc.codes[wi][:, :, None] * table.n_act + ac.codes[ai][:, None, :]
+        banks = table.table[flat].reshape(n, m.lanes)
+        tally.useful += int(np.count_nonzero(banks != table.discard))
+        step_cycles = busiest_bank(banks, table.discard)
+        tally.conflicts += int(step_cycles.sum()) - n
+        tally.steps += n
+        ew, ea = wc.entries[wi], ac.entries[ai]
+        tally.fed += int((ew * ea).sum())
+        fits = w_fits[wi]
+        tally.weight_reads += int((ew * np.where(fits, 1, ac.first[ai])).sum())
+        tally.activation_reads += int((ea * np.where(fits, wc.first[wi], 1)).sum())
+        cycles += np.bincount((w.step[wi] + a.step[ai]) * p + w.pe[wi] + a.pe[ai], weights=step_cycles,
+                              minlength=n_steps * p)
+    tally.slots = tally.steps * m.lanes
+    tally.pe_cycles = cycles.reshape(n_steps, p).astype(np.int64)
+    return tally

@@ -1,0 +1,56 @@
+"""A convolution on the planar tiling, SCNN's and DCNN's one pipeline (layer 5; ``docs/scnn.md``, "How a
+convolution maps"): plan the tiles, let the strategy compute the products of every (pass, group) step, add
+the output-halo exchange, and the DRAM traffic: per step the group's weights, a pass's inputs with its first
+group (with every group if they do not stay in the IARAM), the outputs compressed at the layer's own
+activation density (assumed: the next layer's mask is unknown), and halos spilled across passes."""
+from __future__ import annotations
+
+import numpy as np
+
+from accelsim.accelerators.scnn.machine import Machine
+from accelsim.accelerators.scnn.plane import Halo, Plane, halo_exchange, input_groups, overlap_drain, plan_plane
+from accelsim.accelerators.scnn.products import Products, Work
+from accelsim.accelerators.scnn.steps import Steps, operand_counts, program
+from accelsim.compile.program import Program
+from accelsim.counts import Counts
+from accelsim.workloads.layers import Conv2D
+
+
+def output_density(acts: np.ndarray) -> float:
+    """Fraction of non-zero input activations, taken as the density of the layer's outputs (1 if none)."""
+    return float(acts.mean()) if acts.size else 1.0
+
+
+def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndarray, acts: np.ndarray) -> Program:
+    """``layer`` on the planar tiling from its weight mask and input-activation mask (C, H, W)."""
+    conv = products.conv(layer, m, weights, acts)
+    plane = plan_plane(layer, m, conv.input_bits)
+    tile_pe, tile_pass = m.pe_of_tile(*plane.tile_xy(), plane.factor)
+    work = conv.work(plane, tile_pe, tile_pass)
+    halo = halo_exchange(plane, m, tile_pe, tile_pass)
+    pe_cycles, halo_stall = overlap_drain(work.pe_cycles, halo.drain)
+    pass_in_bits = np.bincount(tile_pass, weights=conv.input_bits(plane), minlength=plane.passes)
+    reload = pass_in_bits[:, None] * input_groups(plane.groups, plane.resident)[None, :]
+    out_bits = _output_bits(plane, m, tile_pass, output_density(acts))
+    steps = _steps(pe_cycles, work, reload, out_bits, halo)
+    halo_psums = int(halo.psums.sum())
+    counts = (operand_counts(m, work, float(reload.sum()), float(out_bits.sum()))
+              + Counts({("accumulator", "update"): halo_psums, ("halo", "transfer"): halo_psums}))
+    mapping = {"kc": plane.kc, "groups": plane.groups, "passes": plane.passes, "tile_w_pixels": plane.tile_w,
+               "tile_h_pixels": plane.tile_h, "resident_inputs": int(plane.resident),
+               "halo_stall_cycles": halo_stall / m.n_pes}
+    return program(layer.name, m, work, steps, counts, mapping)
+
+
+def _output_bits(plane: Plane, m: Machine, tile_pass: np.ndarray, density: float) -> np.ndarray:
+    """(passes, groups): bits of the outputs each step writes back, stored as activations at ``density``."""
+    pass_outputs = np.bincount(tile_pass, weights=plane.owned_outputs(), minlength=plane.passes)
+    return pass_outputs[:, None] * plane.group_sizes()[None, :] * density * m.activation_entry_bits
+
+
+def _steps(pe_cycles: np.ndarray, work: Work, reload: np.ndarray, out_bits: np.ndarray, halo: Halo) -> Steps:
+    """Per (pass, group): the group's weights and the inputs (re)loaded, halos spilled by the previous step
+    read back; the outputs and the spilled halos written."""
+    load_bits = work.weight_bits[None, :] + reload
+    load_bits.ravel()[1:] += halo.spill_bits.ravel()[:-1]
+    return Steps(pe_cycles, load_bits, out_bits + halo.spill_bits, barrier=True)

@@ -1,0 +1,96 @@
+"""SCNN's PE organisation, shared with its dense baseline DCNN (layer 5): the machine read from a hardware
+config, where a planar tile runs, and the accumulator-bank function (``docs/scnn.md``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim.errors import ConfigError
+from accelsim.hardware.schema import Buffer, HardwareConfig
+
+
+@dataclass(frozen=True)
+class Machine:
+    """SCNN's PE organisation (shared with its dense baseline DCNN), read from a hardware config."""
+
+    rows: int
+    cols: int
+    f: int                      # weights per multiplier-array step (F)
+    i: int                      # activations per multiplier-array step (I)
+    banks: int                  # accumulator banks (A)
+    entries: int                # entries per bank (one buffer of the double-buffered pair)
+    fifo_entries: int           # weight FIFO depth
+    iaram: Buffer
+    oaram: Buffer
+    weight_bits: int
+    activation_bits: int
+    psum_bits: int
+    index_bits: int             # 0 for a dense machine
+
+    @property
+    def n_pes(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def lanes(self) -> int:
+        """Multipliers per PE (F x I)."""
+        return self.f * self.i
+
+    @property
+    def accumulator_capacity(self) -> int:
+        """Partial sums one accumulator buffer holds (banks x entries)."""
+        return self.banks * self.entries
+
+    @property
+    def weight_entry_bits(self) -> int:
+        return self.weight_bits + self.index_bits
+
+    @property
+    def activation_entry_bits(self) -> int:
+        return self.activation_bits + self.index_bits
+
+    def pe_of_tile(self, tx: np.ndarray, ty: np.ndarray, factor: int) -> tuple[np.ndarray, np.ndarray]:
+        """(physical PE, pass) of planar tiles (tx, ty) when each axis has ``factor`` x PEs tiles."""
+        pe = (ty % self.rows) * self.cols + (tx % self.cols)
+        return pe, (ty // self.rows) * factor + (tx // self.cols)
+
+
+def machine(hw: HardwareConfig, sparse: bool) -> Machine:
+    """The SCNN/DCNN organisation of ``hw``; ``sparse`` machines store a zero-run index per entry."""
+    pe = hw.pe
+    needed = {"pe.multipliers_f": pe.multipliers_f, "pe.multipliers_i": pe.multipliers_i,
+              "pe.accumulator_banks": pe.accumulator_banks, "pe.accumulator_entries": pe.accumulator_entries,
+              "pe.weight_fifo_entries": pe.weight_fifo_entries}
+    if sparse:
+        needed["data_widths.index_bits"] = hw.data_widths.index_bits
+    for key, value in needed.items():
+        if value is None:
+            raise ConfigError("missing key", file=hw.source, key=key, expected=f"set for engine {hw.engine}")
+    return Machine(rows=hw.pe_array.rows, cols=hw.pe_array.cols, f=pe.multipliers_f, i=pe.multipliers_i,
+                   banks=pe.accumulator_banks, entries=pe.accumulator_entries,
+                   fifo_entries=pe.weight_fifo_entries, iaram=_buffer(hw, "input_activations"),
+                   oaram=_buffer(hw, "output_activations"), weight_bits=hw.data_widths.weight_bits,
+                   activation_bits=hw.data_widths.activation_bits, psum_bits=hw.data_widths.psum_bits,
+                   index_bits=hw.data_widths.index_bits if sparse else 0)
+
+
+def _buffer(hw: HardwareConfig, kind: str) -> Buffer:
+    holding = hw.buffers_holding(kind)
+    if holding[0].level != "pe":
+        raise ConfigError("SCNN's activation RAMs are per PE", file=hw.source, key=f"buffers.{holding[0].name}.level",
+                          expected="pe", got=holding[0].level)
+    return holding[0]
+
+
+def bank_of(k: np.ndarray, x: np.ndarray, y: np.ndarray, banks: int) -> np.ndarray:
+    """Accumulator bank of output (channel k, column x, row y).
+
+    The paper (as summarised) gives A = 2FI banks but not the function. We use the one of DNNsim's SCNN model
+    (Edo et al., an open re-implementation): bits 0-1 = k mod 4, bit 2 = y mod 2, bit 3 = x mod 2, bit 4 =
+    k bit 2 xor x bit 1 xor y bit 1, modulo ``banks``. It depends on k mod 8, x mod 4, y mod 4 only, and two
+    outputs collide or not independently of a common shift of x or y, so global and tile-local coordinates
+    give the same conflicts.
+    """
+    k, x, y = np.asarray(k), np.asarray(x), np.asarray(y)
+    return ((((k & 4) << 2) ^ ((x & 2) << 3) ^ ((y & 2) << 3)) + ((x & 1) << 3) + ((y & 1) << 2) + (k & 3)) % banks

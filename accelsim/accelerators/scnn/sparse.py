@@ -1,0 +1,97 @@
+"""SCNN's strategy (layer 5): the sparse Cartesian product of compressed operands with its accumulator-bank
+conflicts (``docs/scnn.md``), for the planar pipeline SCNN shares with DCNN (:mod:`.products`). Convolutions
+are :class:`.sparse_conv.SparseConv`; fully connected layers are here."""
+from __future__ import annotations
+
+import numpy as np
+
+from accelsim.accelerators.scnn.cartesian import (BankTable, Side, Tally, Window, bank_table, busiest_bank,
+                                                  cartesian, chunk, stream_entries)
+from accelsim.accelerators.scnn.fc import FcPlan
+from accelsim.accelerators.scnn.machine import Machine
+from accelsim.accelerators.scnn.products import Work
+from accelsim.accelerators.scnn.sparse_conv import SparseConv, sparse_work
+from accelsim.formats import RunLength
+from accelsim.workloads.layers import Conv2D
+
+
+class Cartesian:
+    """SCNN: zero weights and activations are not stored (run-length entries with a zero-run index); every
+    F-vector of stored weights meets every I-vector of stored activations, a step lasting as long as its
+    busiest accumulator bank."""
+
+    def conv(self, layer: Conv2D, m: Machine, weights: np.ndarray, acts: np.ndarray) -> SparseConv:
+        return SparseConv(layer, m, weights, acts)
+
+    def stream_bits(self, m: Machine, streams: np.ndarray) -> np.ndarray:
+        stored = RunLength(value_bits=m.activation_bits, index_bits=m.index_bits).measure(streams).stored
+        return (stored * m.activation_entry_bits).astype(np.float64)
+
+    def fc(self, m: Machine, plan: FcPlan, weights: np.ndarray, acts: np.ndarray) -> Work:
+        """Each input channel's non-zero activations (positions in order) are its I-vectors; a step runs on
+        the PE of its weight vector, in the Program step of the weight's group and input block."""
+        positions = acts.shape[0]
+        table = bank_table(Window.row(positions), m.banks)
+        t, c = np.nonzero(acts)
+        order = np.lexsort((t, c))
+        t, c = t[order], c[order]
+        a = chunk(c, table.x_class[t] * table.n_y + table.y_class[0], m.i, table.act_discard, presorted=True)
+        w, w_c, w_pe, w_g, w_stored = _fc_weight_chunks(weights, plan, m, table)
+        none = np.zeros(a.key.size, np.int64)
+        tally = cartesian(Side(w, w_c, w_pe, w_g * plan.blocks + plan.block_of(w_c)), Side(a, a.key, none, none),
+                          (w_stored <= m.fifo_entries)[w.key], table, m, (plan.in_features, plan.groups * plan.blocks))
+        sid = np.arange(w_stored.size)
+        stream_c, stream_g = sid // (m.n_pes * plan.groups), sid % plan.groups
+        w_bits = np.bincount(stream_g * plan.blocks + plan.block_of(stream_c), weights=w_stored * m.weight_entry_bits,
+                             minlength=plan.groups * plan.blocks).reshape(plan.groups, plan.blocks)
+        return sparse_work(tally, w_bits)
+
+    def serial_fc(self, m: Machine, plan: FcPlan, weights: np.ndarray, acts: np.ndarray) -> Work:
+        """With one activation per channel every product of a step shares it, so a weight vector's bank
+        conflicts do not depend on which vector it meets (shift invariance of the bank function): they are
+        computed once per weight vector and summed per input vector with a matrix product over the
+        activation mask."""
+        k_in, p, n_groups = weights.shape[1], m.n_pes, plan.groups
+        table = bank_table(Window.row(1), m.banks)
+        w, w_c, w_pe, w_g, w_stored = _fc_weight_chunks(weights, plan, m, table)
+        cycles = busiest_bank(table.table[w.codes * table.n_act + table.x_class[0] * table.n_y + table.y_class[0]],
+                              table.discard)
+        per_cpg = np.zeros((k_in, p, n_groups))
+        np.add.at(per_cpg, (w_c, w_pe, w_g), cycles)
+        a = acts.astype(np.float64)
+        used = a.sum(axis=0)
+        stored_c = w_stored.reshape(k_in, p * n_groups)
+        fed = int(used @ stored_c.sum(axis=1).astype(np.float64))
+        tally = Tally(pe_cycles=np.rint(np.einsum("tc,cpg->tgp", a, per_cpg).reshape(-1, p)).astype(np.int64),
+                      useful=int(used @ weights.sum(axis=0).astype(np.float64)), fed=fed,
+                      slots=int(used @ np.bincount(w_c, minlength=k_in)) * m.lanes,
+                      conflicts=int(used @ np.bincount(w_c, weights=cycles - 1, minlength=k_in)),
+                      weight_reads=fed, activation_reads=float(used @ (stored_c > 0).sum(axis=1)))
+        g_bits = np.bincount(np.arange(w_stored.size) % n_groups, weights=w_stored * m.weight_entry_bits,
+                             minlength=n_groups)
+        return sparse_work(tally, g_bits)
+
+
+#: SCNN's strategy.
+CARTESIAN = Cartesian()
+
+
+def _fc_weight_streams(mask: np.ndarray, plan: FcPlan, n_pes: int) -> np.ndarray:
+    """(c, PE, group) streams of a (M x K) weight mask: boolean (K * PEs * groups, kc), output order."""
+    m_out, k_in = mask.shape
+    padded = np.zeros((k_in, n_pes * plan.per_pe), dtype=bool)
+    padded[:, :m_out] = mask.T
+    padded = padded.reshape(k_in, n_pes, plan.per_pe)
+    full = np.zeros((k_in, n_pes, plan.groups * plan.kc), dtype=bool)
+    full[:, :, :plan.per_pe] = padded
+    return full.reshape(k_in * n_pes * plan.groups, plan.kc)
+
+
+def _fc_weight_chunks(weights: np.ndarray, plan: FcPlan, m: Machine, table: BankTable):
+    """F-vectors of the (c, PE, group) weight streams of an FC layer: chunks, each chunk's c, PE and group,
+    and each stream's stored entries."""
+    p, n_groups = m.n_pes, plan.groups
+    wsid, wpos, wreal, w_stored = stream_entries(_fc_weight_streams(weights, plan, p), m.index_bits)
+    k = ((wsid // n_groups) % p) * plan.per_pe + (wsid % n_groups) * plan.kc + wpos
+    w = chunk(wsid, np.where(wreal, k & 7, table.weight_discard), m.f, table.weight_discard, presorted=True)
+    return w, w.key // (p * n_groups), (w.key // n_groups) % p, w.key % n_groups, w_stored

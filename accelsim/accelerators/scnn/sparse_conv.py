@@ -1,0 +1,132 @@
+"""SCNN's products of a convolution (layer 5; ``docs/scnn.md``, "Cartesian product"): the PE's channel-c
+activations of its tile (raster order) and the (c, g) weights of each group (storage order r, s, k) as
+run-length streams, cut into I- and F-vectors per stride phase, multiplied by :func:`.cartesian.cartesian`."""
+from __future__ import annotations
+
+import numpy as np
+
+from accelsim.accelerators.scnn.cartesian import BankTable, Side, Tally, Window, bank_table, cartesian, chunk, stream_entries
+from accelsim.accelerators.scnn.machine import Machine
+from accelsim.accelerators.scnn.plane import Plane
+from accelsim.accelerators.scnn.products import Work
+from accelsim.formats import RunLength
+from accelsim.units import ceil_div
+from accelsim.workloads.layers import Conv2D
+
+
+def sparse_work(tally: Tally, weight_bits: np.ndarray) -> Work:
+    """SCNN's work from a tally of its Cartesian products: every product fed has its output coordinate
+    computed (``index.decode``), the useful ones go through the crossbar to a bank (``crossbar.transfer``);
+    the rest are wasted (a placeholder entry, or an output outside the plane)."""
+    return Work(pe_cycles=tally.pe_cycles, useful=tally.useful, fragmentation=tally.slots - tally.fed,
+                weight_reads=tally.weight_reads, activation_reads=tally.activation_reads, weight_bits=weight_bits,
+                conflicts=tally.conflicts,
+                counts={("crossbar", "transfer"): tally.useful, ("index", "decode"): tally.fed},
+                details={"wasted_products": tally.fed - tally.useful})
+
+
+class SparseConv:
+    """One convolution's operands on SCNN: the real weight and activation masks, compressed."""
+
+    def __init__(self, layer: Conv2D, m: Machine, weights: np.ndarray, acts: np.ndarray) -> None:
+        self.layer, self.m, self.weights, self.acts = layer, m, weights, acts
+        self._tiles: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def _tiled(self, plane: Plane) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The tiles' pixel index (:meth:`Plane.pixel_index`), the (tile, channel) activation streams and
+        each tile's stored bits, computed once per tiling (the planner tries several)."""
+        if plane.factor not in self._tiles:
+            m = self.m
+            index = plane.pixel_index()
+            streams = _activation_streams(self.acts, index)
+            stored = RunLength(value_bits=m.activation_bits, index_bits=m.index_bits).measure(streams).stored
+            bits = stored.reshape(plane.n_tiles, -1).sum(axis=1) * m.activation_entry_bits
+            self._tiles[plane.factor] = index, streams, bits
+        return self._tiles[plane.factor]
+
+    def input_bits(self, plane: Plane) -> np.ndarray:
+        return self._tiled(plane)[2]
+
+    def work(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
+        layer, m = self.layer, self.m
+        table = bank_table(Window.of(layer), m.banks)
+        acts = self._activation_side(plane, table, tile_pe, tile_pass)
+        weights, fits, weight_bits = self._weight_side(plane, table)
+        n_phases = plane.stride * plane.stride
+        tally = cartesian(weights, acts, fits, table, m, (layer.in_channels * n_phases, plane.passes * plane.groups))
+        return sparse_work(tally, weight_bits)
+
+    def _activation_side(self, plane: Plane, table: BankTable, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Side:
+        """I-vectors of every (tile, channel, stride phase): they meet the weights of their channel and phase
+        on the tile's PE, in the tile's pass."""
+        layer, m = self.layer, self.m
+        index, streams, _ = self._tiled(plane)
+        s, cin = plane.stride, layer.in_channels
+        sid, pos, real, _ = stream_entries(streams, m.index_bits)
+        pixel = index[sid // cin, pos]
+        big_x = pixel % layer.in_w + plane.pad_left
+        big_y = pixel // layer.in_w + plane.pad_top
+        phase = (big_x % s) * s + big_y % s
+        code = np.where(real, table.x_class[big_x] * table.n_y + table.y_class[big_y], table.act_discard)
+        a = chunk(sid * s * s + phase, code, m.i, table.act_discard, presorted=s == 1)
+        a_sid, a_phase = a.key // (s * s), a.key % (s * s)
+        a_tile, a_c = a_sid // cin, a_sid % cin
+        return Side(a, key=a_c * s * s + a_phase, pe=tile_pe[a_tile], step=tile_pass[a_tile] * plane.groups)
+
+    def _weight_side(self, plane: Plane, table: BankTable) -> tuple[Side, np.ndarray, np.ndarray]:
+        """F-vectors of every (c, g, stride phase) weight stream (any PE, the group's step of any pass);
+        whether each fits the weight FIFO; and each group's DRAM bits."""
+        layer, m = self.layer, self.m
+        s, kw = plane.stride, layer.kernel_w
+        streams, w_c, w_g, w_k0, w_len = _conv_weight_streams(layer, self.weights, plane.kc)
+        sid, pos, real, stored = stream_entries(streams, m.index_bits)
+        k = w_k0[sid] + pos % w_len[sid]
+        kernel_pos = pos // w_len[sid]
+        ry, rx = kernel_pos // kw, kernel_pos % kw
+        phase = (rx % s) * s + ry % s
+        code = np.where(real, (k & 7) * layer.kernel_h * kw + ry * kw + rx, table.weight_discard)
+        w = chunk(sid * s * s + phase, code, m.f, table.weight_discard, presorted=s == 1)
+        w_sid, w_phase = w.key // (s * s), w.key % (s * s)
+        side = Side(w, key=w_c[w_sid] * s * s + w_phase, pe=np.zeros(w.key.size, np.int64), step=w_g[w_sid])
+        weight_bits = np.bincount(w_g, weights=stored * m.weight_entry_bits, minlength=plane.groups)
+        return side, (stored <= m.fifo_entries)[w_sid], weight_bits
+
+
+def _conv_weight_streams(layer: Conv2D, mask: np.ndarray, kc: int):
+    """The (c, g) weight streams of a (grouped) convolution: boolean (n_streams, length) in storage order
+    (kernel row, kernel column, k): consecutive entries are consecutive output channels at one kernel
+    position. Per stream: its input channel c, group g, first output channel and number of output channels
+    (the k of group g that read channel c: all of them, or those of c's convolution group)."""
+    k_total, cg = layer.out_channels, layer.in_channels_per_group
+    kpg = k_total // layer.groups
+    rs = layer.kernel_h * layer.kernel_w
+    n_groups = ceil_div(k_total, kc)
+    g = np.arange(n_groups)
+    j_lo, j_hi = (g * kc) // kpg, (np.minimum((g + 1) * kc, k_total) - 1) // kpg
+    seg_g = np.repeat(g, j_hi - j_lo + 1)
+    seg_j = np.repeat(j_lo, j_hi - j_lo + 1) + (np.arange(seg_g.size) - np.repeat(np.cumsum(j_hi - j_lo + 1)
+                                                                                 - (j_hi - j_lo + 1), j_hi - j_lo + 1))
+    k_lo = np.maximum(seg_g * kc, seg_j * kpg)
+    k_hi = np.minimum(np.minimum((seg_g + 1) * kc, k_total), (seg_j + 1) * kpg)
+    length = k_hi - k_lo
+    span = int(length.max())
+    kk = np.arange(span)[None, :]
+    inside = kk < length[:, None]                                # (segments, span)
+    w = mask.reshape(k_total, cg, rs)
+    gathered = w[np.minimum(k_lo[:, None] + kk, k_total - 1)]     # (segments, span, cg, rs)
+    gathered = gathered.transpose(0, 2, 3, 1)                     # (segments, cg, rs, span)
+    column = np.arange(rs)[:, None] * length[:, None, None] + kk[:, None, :]   # (segments, rs, span)
+    seg_idx, r_idx, k_idx = np.nonzero(np.broadcast_to(inside[:, None, :], column.shape))
+    streams = np.zeros((seg_g.size, cg, span * rs), dtype=bool)
+    streams[seg_idx, :, column[seg_idx, r_idx, k_idx]] = gathered[seg_idx, :, r_idx, k_idx]
+    c = (seg_j[:, None] * cg + np.arange(cg)[None, :]).ravel()
+    return (streams.reshape(-1, span * rs), c, np.repeat(seg_g, cg), np.repeat(k_lo, cg),
+            np.repeat(length, cg))
+
+
+def _activation_streams(acts: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Per (tile, channel) stream (raster order within the tile): boolean (n_tiles * C, longest tile)."""
+    c = acts.shape[0]
+    flat = acts.reshape(c, -1)
+    gathered = flat[:, np.maximum(index, 0)] & (index >= 0)[None]          # (C, tiles, L)
+    return np.ascontiguousarray(gathered.transpose(1, 0, 2)).reshape(-1, index.shape[1])
