@@ -20,9 +20,9 @@ from accelsim.errors import InputError
 from accelsim.formats import RunLength
 from accelsim.hardware import load_hardware
 from accelsim.pruning import rounded_count
-from accelsim.sim import BoundedFifo
 from accelsim.workloads import LSTM, Attention, Conv2D, Embedding, Linear
 from conftest import hw_variant
+from fifo_oracle import BoundedFifo
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EIE_LIKE = ROOT / "hwconfigs" / "eie_like.yaml"

@@ -11,8 +11,7 @@ class DramChannel:
 
     A transfer of ``n`` bytes holds the bus for ``ceil(n / bytes_per_cycle)`` cycles (transfers queue in
     request order, FIFO) and completes ``latency_cycles`` after its last byte left the bus: the latency is
-    pipelined, the bus is free for the next transfer meanwhile. Counts bytes read and written and the cycles
-    the bus was busy.
+    pipelined, the bus is free for the next transfer meanwhile. Counts bytes read and written.
     """
 
     def __init__(self, env: simpy.Environment, bytes_per_cycle: float, latency_cycles: int) -> None:
@@ -24,7 +23,6 @@ class DramChannel:
         self._bus = simpy.Resource(env, capacity=1)
         self.read_bytes = 0
         self.write_bytes = 0
-        self.busy_cycles = 0
 
     def read(self, n_bytes: int) -> simpy.Process:
         """Start reading ``n_bytes``; the returned event fires when the data has arrived."""
@@ -43,6 +41,5 @@ class DramChannel:
         with self._bus.request() as turn:
             yield turn
             yield self.env.timeout(cycles)
-        self.busy_cycles += cycles
         if self.latency_cycles:
             yield self.env.timeout(self.latency_cycles)
