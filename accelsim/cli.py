@@ -21,6 +21,7 @@ from accelsim.errors import AccelsimError, InputError, Stopped, Terminated, inte
 from accelsim.hardware import load_hardware
 from accelsim.pruning import load_masks
 from accelsim.reports import prepare_output_dir, write_results
+from accelsim.units import pj_to_uj, seconds_to_ms
 from accelsim.workloads import zoo
 from accelsim.workloads.files import Workload, read_workload
 
@@ -205,7 +206,7 @@ def _show_simulation(args: argparse.Namespace, result, hw, note: str = "") -> in
     total.update(layer="TOTAL", kind="")
     _print(pd.concat([table, pd.DataFrame([total])], ignore_index=True), as_csv=False)
     print(f"\n{model_name} on {hw.name} ({hw.engine}): {int(result.total['cycles'])} cycles, "
-          f"{result.total['latency_s'] * 1e3:.4g} ms, {result.total['energy_pj'] / 1e6:.4g} uJ"
+          f"{seconds_to_ms(result.total['latency_s']):.4g} ms, {pj_to_uj(result.total['energy_pj']):.4g} uJ"
           + (f"; {note}" if note else "") + (f"; results in {args.out}" if args.out is not None else ""))
     return 0
 

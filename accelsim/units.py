@@ -10,6 +10,8 @@ import math
 BITS_PER_BYTE = 8
 MB = 10**6          # bytes in a megabyte, as the paper counts (Table 5, 6)
 PJ_PER_J = 10**12
+PJ_PER_UJ = 10**6
+MS_PER_S = 10**3
 
 
 def bits_to_bytes(bits: float) -> float:
@@ -22,9 +24,29 @@ def bytes_to_bits(n_bytes: float) -> float:
     return n_bytes * BITS_PER_BYTE
 
 
+def bits_to_whole_bytes(bits: int) -> int:
+    """Bits -> the whole bytes they fill (rounded down: a word of 12 bits fills 1 byte)."""
+    return bits // BITS_PER_BYTE
+
+
 def bytes_to_mb(n_bytes: float) -> float:
     """Bytes -> MB with MB = 10**6 bytes."""
     return n_bytes / MB
+
+
+def bits_to_mb(bits: float) -> float:
+    """Bits -> MB with MB = 10**6 bytes (not rounded)."""
+    return bytes_to_mb(bits_to_bytes(bits))
+
+
+def pj_to_uj(pj: float) -> float:
+    """Picojoules -> microjoules."""
+    return pj / PJ_PER_UJ
+
+
+def seconds_to_ms(seconds: float) -> float:
+    """Seconds -> milliseconds."""
+    return seconds * MS_PER_S
 
 
 def ceil_div(a: int, b: int) -> int:

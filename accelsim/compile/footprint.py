@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim.formats import Bitmask, RunLength
-from accelsim.units import MB, bits_to_bytes
+from accelsim.units import bits_to_mb
 from accelsim.workloads.model import Model
 
 VALUE_BITS = 32        # the paper trains and stores 32-bit floats
@@ -68,19 +68,19 @@ def footprint(model: Model, sparsity: float, masks: Mapping[str, np.ndarray]) ->
         stored += int(stats.stored.sum())
         padding += int((stats.stored - stats.nnz).sum())
     nnz = model.params - pruned_zeros
-    bitmask_mb = bits_to_bytes(bitmask_bits) / MB
-    csrc_mb = bits_to_bytes(PAPER_INDEX_BITS * nnz) / MB if masks else 0.0
-    runlength_mb = bits_to_bytes(stored * PAPER_INDEX_BITS + padding * VALUE_BITS) / MB
-    values_mb = bits_to_bytes(VALUE_BITS * nnz) / MB
+    bitmask_mb = bits_to_mb(bitmask_bits)
+    csrc_mb = bits_to_mb(PAPER_INDEX_BITS * nnz) if masks else 0.0
+    runlength_mb = bits_to_mb(stored * PAPER_INDEX_BITS + padding * VALUE_BITS)
+    values_mb = bits_to_mb(VALUE_BITS * nnz)
     nnz_rounded = round(nnz / 1e6, 2) * 1e6
     if masks:
         model_mb = values_mb + min(bitmask_mb, csrc_mb)
-        model_mb_paper = (bits_to_bytes(VALUE_BITS * nnz_rounded) / MB
+        model_mb_paper = (bits_to_mb(VALUE_BITS * nnz_rounded)
                           + min(round(bitmask_mb, 2), round(csrc_mb, 2)))
     else:
         model_mb = values_mb
-        model_mb_paper = bits_to_bytes(VALUE_BITS * nnz_rounded) / MB
+        model_mb_paper = bits_to_mb(VALUE_BITS * nnz_rounded)
     return Footprint(model=model.name, sparsity=sparsity, params=model.params, nnz=nnz,
-                     padding_entries=padding, dense_mb=bits_to_bytes(VALUE_BITS * model.params) / MB,
+                     padding_entries=padding, dense_mb=bits_to_mb(VALUE_BITS * model.params),
                      bitmask_mb=bitmask_mb, csrc_mb=csrc_mb, runlength_mb=runlength_mb, model_mb=model_mb,
                      model_mb_paper_rounding=model_mb_paper)

@@ -25,6 +25,7 @@ from accelsim.errors import ConfigError, did_you_mean
 from accelsim.inputfiles import open_regular
 from accelsim.hardware.schema import MAX_PES, RESERVED_BUFFER_NAMES, Buffer, HardwareConfig
 from accelsim.schema import Checker, join_key, many
+from accelsim.units import BITS_PER_BYTE
 from accelsim.yamltext import MERGE_TAG, SafeLoader, load
 
 MAX_FILE_BYTES = 1_000_000           # 1 MB: a hardware description is a few kB
@@ -197,7 +198,7 @@ class _HardwareChecker(Checker):
         kind_bits = widths.bits_of if widths is not None else lambda kind: None
         for b in buffers:
             key = f"buffers.{b.name}"
-            if b.width_bits % 8:
+            if b.width_bits % BITS_PER_BYTE:
                 self.fail(f"{key}.width_bits", "not a whole number of bytes", expected="a multiple of 8",
                           got=b.width_bits)
             elif b.size_bytes % (b.word_bytes * b.banks):

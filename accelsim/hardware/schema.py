@@ -47,6 +47,7 @@ from typing import Any
 from accelsim.accelerators import ACCELERATORS, accelerator, parameter_specs
 from accelsim.errors import ConfigError, did_you_mean
 from accelsim.schema import Int, Named, OneOf, Real, Section, SetOf, Text, field_spec
+from accelsim.units import bits_to_whole_bytes, gbps_to_bytes_per_cycle
 
 LEVELS = ("pe", "global")            # pe: one instance per PE; global: one instance shared by all PEs
 DATA_KINDS = ("weights", "input_activations", "output_activations", "pointers")
@@ -148,7 +149,7 @@ class Buffer:
     @property
     def word_bytes(self) -> int:
         """Bytes in one word (width_bits is a whole number of bytes)."""
-        return self.width_bits // 8
+        return bits_to_whole_bytes(self.width_bits)
 
     @property
     def words(self) -> int:
@@ -175,7 +176,7 @@ class Dram:
         """Bandwidth in bytes per cycle at ``clock_hz`` (converted when given in GB/s)."""
         if self.bandwidth_bytes_per_cycle is not None:
             return self.bandwidth_bytes_per_cycle
-        return self.bandwidth_gb_per_s * 1e9 / self.clock_hz  # type: ignore[operator]
+        return gbps_to_bytes_per_cycle(self.bandwidth_gb_per_s, self.clock_hz)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import pandas as pd
 from accelsim.energy.model import Energy
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.sim.engine import LayerRun
-from accelsim.units import cycles_to_seconds
+from accelsim.units import bits_to_bytes, cycles_to_seconds
 from accelsim.workloads.layers import Layer
 
 #: Columns that are not summed into the model's totals.
@@ -54,7 +54,7 @@ def layer_row(layer: Layer, run: LayerRun, energy: Energy, hw: HardwareConfig) -
     }
     for buffer in hw.buffers:
         for action, column in (("read_words", "read_bytes"), ("write_words", "write_bytes")):
-            row[f"{buffer.name}_{column}"] = run.counts.get((buffer.name, action)) * buffer.width_bits / 8
+            row[f"{buffer.name}_{column}"] = bits_to_bytes(run.counts.get((buffer.name, action)) * buffer.width_bits)
     for component, pj in sorted(energy.dynamic_pj.items()):
         row[f"energy_{component}_pj"] = pj
     for component, pj in sorted(energy.static_pj.items()):

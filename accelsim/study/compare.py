@@ -20,6 +20,7 @@ from accelsim.errors import InputError, did_you_mean
 from accelsim.reference import paper_table
 from accelsim.study import sweep
 from accelsim.study.single import footprint_table
+from accelsim.units import pj_to_uj, seconds_to_ms
 from accelsim.workloads import zoo
 
 
@@ -116,8 +117,8 @@ def headline(table: pd.DataFrame) -> pd.DataFrame:
                 "hardware": hardware, "small_dense": d["model"], "large_sparse": f"{s['model']} @ {s['sparsity']:g}",
                 "dense_mb": d["model_mb"], "sparse_mb": s["model_mb"], "metric": d["accuracy_metric"],
                 "dense_accuracy": d["accuracy"], "sparse_accuracy": s["accuracy"],
-                "dense_latency_ms": d["latency_s"] * 1e3, "sparse_latency_ms": s["latency_s"] * 1e3,
-                "dense_energy_uj": d["energy_pj"] / 1e6, "sparse_energy_uj": s["energy_pj"] / 1e6,
+                "dense_latency_ms": seconds_to_ms(d["latency_s"]), "sparse_latency_ms": seconds_to_ms(s["latency_s"]),
+                "dense_energy_uj": pj_to_uj(d["energy_pj"]), "sparse_energy_uj": pj_to_uj(s["energy_pj"]),
                 "more_accurate": "large-sparse" if better(s["accuracy"], d["accuracy"]) else "small-dense",
                 "faster": "large-sparse" if s["latency_s"] < d["latency_s"] else "small-dense",
                 "less_energy": "large-sparse" if s["energy_pj"] < d["energy_pj"] else "small-dense"})

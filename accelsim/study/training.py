@@ -33,6 +33,7 @@ from accelsim.atomic import write_text
 from accelsim.compile.footprint import footprint
 from accelsim.errors import InputError, OutputError
 from accelsim.hardware import parse_hardware, read_hardware_text
+from accelsim.hardware.shipped import shipped_machine
 from accelsim.plots.common import save_figure
 from accelsim.plots.training import agp_schedule_figure, train_compare_figure
 from accelsim.pruning import ActivationDensity
@@ -48,7 +49,7 @@ KINDS = ("large-sparse", "small-dense")
 ACTIVATIONS = ("measured", "default")
 RUN_FIGURES = ("figures/agp_schedule.png", "figures/agp_schedule.svg")
 COMPARE_FILES = ("results.csv", "summary.csv", "figures/train_compare.png", "figures/train_compare.svg")
-#: hardware descriptions train_compare simulates when given none (the repository's hwconfigs/ folder)
+#: hardware descriptions train_compare simulates when given none (shipped machines, hwconfigs/)
 DEFAULT_HW_NAMES = ("dense_edge.yaml", "eie_like.yaml")
 #: TrainConfig fields set by the arguments of train_run / train_compare themselves, not by overrides
 _OWN_FIELDS = ("hidden", "s_f", "schedule", "variant", "seed")
@@ -109,8 +110,9 @@ def train_compare(task: str | Sequence[np.ndarray] = "mnist1d", *, large_hidden:
     the same hyperparameters (TrainConfig defaults, the epoch-based pruning schedule of the module
     docstring, and ``overrides``: any other TrainConfig field) and the same training seed. Each trained
     network becomes a model of Linear layers (:func:`~accelsim.pruning.train.to_model`) and is simulated
-    on every hardware description in ``hw_files`` (default: the repository's ``hwconfigs/dense_edge.yaml``
-    and ``hwconfigs/eie_like.yaml``), the large one with its trained masks, the small one dense (no masks).
+    on every hardware description in ``hw_files`` (default: the shipped ``hwconfigs/dense_edge.yaml`` and
+    ``hwconfigs/eie_like.yaml``, found in the installed package), the large one with its trained masks,
+    the small one dense (no masks).
 
     ``activations``: input-activation densities handed to sparse engines: ``"measured"`` (default): per
     layer, the fraction of non-zero inputs of the trained network over the test split (the first layer's
@@ -316,12 +318,7 @@ def _check_seeds(seeds: object) -> list[int]:
 def _hardware(hw_files: Sequence[str | os.PathLike[str]] | None) -> tuple[tuple[str, str], ...]:
     """(file name, text) of every hardware description, each checked by loading it; names must differ."""
     if hw_files is None:
-        folder = Path(__file__).resolve().parents[2] / "hwconfigs"
-        hw_files = [folder / name for name in DEFAULT_HW_NAMES]
-        if not all(path.is_file() for path in hw_files):
-            raise InputError("default hardware descriptions not found", key="hw_files",
-                             expected="hw_files given explicitly (e.g. hwconfigs/dense_edge.yaml)",
-                             got=str(folder.name))
+        hw_files = [shipped_machine(name) for name in DEFAULT_HW_NAMES]
     if isinstance(hw_files, (str, os.PathLike)):
         hw_files = [hw_files]
     if not hw_files:

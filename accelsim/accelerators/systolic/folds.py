@@ -34,7 +34,7 @@ from accelsim.compile.program import Program
 from accelsim.counts import Counts
 from accelsim.errors import ConfigError
 from accelsim.hardware.schema import Buffer, HardwareConfig
-from accelsim.units import ceil_div
+from accelsim.units import bits_to_bytes, ceil_div
 from accelsim.workloads.layers import Embedding, Layer
 
 
@@ -90,20 +90,20 @@ def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer]):
         i_reads, w_reads = used_r * t, t * used_c
         out_slice = used_r * used_c
     half = {name: b.size_bytes / 2 for name, b in buffers.items()}
-    i_fetch = _fetch_mask(i_key, gemm.ifmap_elements * ab / 8 <= half["in"])
-    w_fetch = _fetch_mask(w_key, gemm.weight_elements * wb / 8 <= half["w"])
-    load = i_fetch * i_el * ab / 8 + w_fetch * w_el * wb / 8
+    i_fetch = _fetch_mask(i_key, bits_to_bytes(gemm.ifmap_elements * ab) <= half["in"])
+    w_fetch = _fetch_mask(w_key, bits_to_bytes(gemm.weight_elements * wb) <= half["w"])
+    load = bits_to_bytes(i_fetch * i_el * ab) + bits_to_bytes(w_fetch * w_el * wb)
     # Outputs: ws/is accumulate over the rf row folds of a column fold; os finishes each fold's outputs.
     accumulating = df != "os" and rf > 1
     last_row = (row_idx == rf - 1) if df != "os" else np.ones(len(row_idx), dtype=bool)
-    spill = accumulating and float(out_slice.max()) * pb / 8 > half["out"]
-    store = last_row * out_slice * ab / 8
+    spill = accumulating and bits_to_bytes(float(out_slice.max()) * pb) > half["out"]
+    store = bits_to_bytes(last_row * out_slice * ab)
     psum_reads = (row_idx > 0) * out_slice if accumulating else np.zeros_like(out_slice)
     reloaded = np.zeros_like(out_slice)
     if spill:
-        store = store + (~last_row) * out_slice * pb / 8
+        store = store + bits_to_bytes((~last_row) * out_slice * pb)
         reloaded = (row_idx > 0) * out_slice
-        load = load + reloaded * pb / 8
+        load = load + bits_to_bytes(reloaded * pb)
     sram = {("in", "read_words"): _words(i_reads.sum(), ab, buffers["in"]),
             ("in", "write_words"): _words((i_fetch * i_el).sum(), ab, buffers["in"]),
             ("w", "read_words"): _words(w_reads.sum(), wb, buffers["w"]),
@@ -155,7 +155,7 @@ def check_systolic(layer: Layer, hw: HardwareConfig) -> None:
     buffers = _buffers(hw)
     which, width = STATIONARY[hw.dataflow]
     buffer = buffers[which]
-    tile_bytes = hw.pe_array.rows * hw.pe_array.cols * getattr(hw.data_widths, width) / 8
+    tile_bytes = bits_to_bytes(hw.pe_array.rows * hw.pe_array.cols * getattr(hw.data_widths, width))
     if tile_bytes > buffer.size_bytes / 2:
         raise ConfigError(f"layer {layer.name}: the {hw.pe_array.rows}x{hw.pe_array.cols} stationary tile "
                           f"of the {hw.dataflow} dataflow does not fit half of buffer {buffer.name}",
