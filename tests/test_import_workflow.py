@@ -17,7 +17,7 @@ from onnx_models import model, tensor, weights  # noqa: E402
 import accelsim as acs  # noqa: E402
 from accelsim.importers.bundle import read_bundle  # noqa: E402
 from accelsim.pruning import magnitude_mask  # noqa: E402
-from accelsim.pruning.train import to_model  # noqa: E402
+from accelsim.training import to_model  # noqa: E402
 from accelsim.study.imported import simulate_folder  # noqa: E402
 from accelsim.study.training import train_run  # noqa: E402
 

@@ -13,7 +13,7 @@ LAYERS = {
     "counts": 0, "schema": 0,
     "workloads": 1, "hardware": 1, "energy.table": 1, "reference": 1, "accelerators": 1,
     "accelerators.engines": 5,
-    "pruning": 2, "formats": 2, "importers": 2,
+    "pruning": 2, "formats": 2, "importers": 2, "training": 2,
     "compile": 3,
     "sim": 4,
     "engines": 5,

@@ -48,27 +48,6 @@ def test_barrier_releases_every_party_when_the_last_arrives():
     assert released == [10, 10, 10, 20, 20, 20]
 
 
-def test_bounded_fifo_blocks_producer_when_full():
-    """Depth 2, consumer takes one item every 5 cycles starting at 5: the 3rd put waits 0->5, the 4th 5->10;
-    full stall = 5 + 5 = 10 cycles."""
-    env = simpy.Environment()
-    fifo = BoundedFifo(env, depth=2)
-
-    def producer():
-        for item in range(4):
-            yield from fifo.put(item)
-
-    def consumer():
-        for _ in range(4):
-            yield env.timeout(5)
-            yield fifo.get()
-
-    env.process(producer())
-    env.process(consumer())
-    env.run()
-    assert (fifo.full_stall_cycles, fifo.pushes) == (10, 4)
-
-
 def test_bounded_fifo_oracle_blocks_producer_when_full():
     """The oracle test_eie.py uses. Depth 2, consumer takes one item every 5 cycles starting at 5: the 3rd
     put waits 0->5, the 4th 5->10; full stall = 5 + 5 = 10 cycles."""

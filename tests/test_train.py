@@ -1,4 +1,4 @@
-"""The numpy AGP trainer (accelsim.pruning.train) and its tasks (accelsim.pruning.datasets).
+"""The numpy AGP trainer (accelsim.training) and its tasks (accelsim.training.datasets).
 
 Back-propagation against central finite differences; the paper's masking rules observed at every step
 through the trainer's callback (pruned weights and their momentum exactly zero, exact-k sparsity of eq. (1)
@@ -15,10 +15,9 @@ import pytest
 
 from accelsim.errors import InputError, OutputError
 from accelsim.pruning import load_masks, magnitude_mask, prune, rounded_count
-from accelsim.pruning.datasets import load_task
 from accelsim.pruning.schedule import agp_sparsity, layerwise_sparsity
-from accelsim.pruning.train import (RUN_FILES, TrainConfig, equal_nnz_width, learning_rate_schedule,
-                                    loss_and_gradients, mask_updates, save_run, to_model, train)
+from accelsim.training import (RUN_FILES, TrainConfig, equal_nnz_width, learning_rate_schedule, load_task,
+                               loss_and_gradients, mask_updates, save_run, to_model, train)
 from accelsim.workloads import Linear
 
 # 120 samples / batch 16 = 8 steps per epoch, 6 epochs = 48 steps; pruning updates at 4, 12, 20, 28, 36.

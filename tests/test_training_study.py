@@ -16,7 +16,7 @@ from accelsim.errors import InputError, OutputError
 from accelsim.hardware import load_hardware
 from accelsim.plots.training import SUMMARY_COLUMNS, agp_schedule_figure, train_compare_figure
 from accelsim.pruning import ActivationDensity, load_masks
-from accelsim.pruning.train import RUN_FILES, TrainConfig, equal_nnz_width, to_model, train
+from accelsim.training import RUN_FILES, TrainConfig, equal_nnz_width, to_model, train
 from accelsim.study import training
 from accelsim.study.single import simulate
 from accelsim.study.training import run_config, summarise, train_compare, train_run

@@ -3,7 +3,7 @@
 :class:`matplotlib.figure.Figure`; save it with ``fig.savefig(path)``).
 
 * :func:`agp_schedule_figure`: the paper's Figure 2 for one run, from its log (``log.csv`` of
-  :func:`accelsim.pruning.train.save_run`, or ``pd.DataFrame(result.log)``).
+  :func:`accelsim.training.save_run`, or ``pd.DataFrame(result.log)``).
 * :func:`train_compare_figure`: accuracy against NNZ, and against energy and latency on each machine, from
   the summary table of :func:`accelsim.study.training.train_compare` (``summary.csv``).
 """

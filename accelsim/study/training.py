@@ -2,7 +2,7 @@
 real training: a large model pruned with AGP against a small dense model of the same NNZ, each simulated
 on accelerators from its actual trained masks.
 
-* :func:`train_run`: train one MLP (``accelsim.pruning.train``), write its run files and the Figure 2 plot.
+* :func:`train_run`: train one MLP (``accelsim.training``), write its run files and the Figure 2 plot.
 * :func:`train_compare`: per NNZ budget and seed, train large-sparse and small-dense, simulate both on
   every hardware description; one row per (budget, kind, seed, hardware), plus a mean +- std summary.
 
@@ -37,13 +37,12 @@ from accelsim.hardware.shipped import shipped_machine
 from accelsim.plots.common import save_figure
 from accelsim.plots.training import agp_schedule_figure, train_compare_figure
 from accelsim.pruning import ActivationDensity
-from accelsim.pruning.datasets import TASKS, load_task
 from accelsim.pruning.masks import rounded_count
-from accelsim.pruning.train import (RUN_FILES, TrainConfig, TrainResult, equal_nnz_width, forward, mask_updates,
-                                    save_run, to_model, train)
 from accelsim.reports.writers import prepare_output_dir
 from accelsim.study import pool
 from accelsim.study.single import simulate
+from accelsim.training import (RUN_FILES, TASKS, TrainConfig, TrainResult, equal_nnz_width, forward, load_task,
+                               mask_updates, save_run, to_model, train)
 
 KINDS = ("large-sparse", "small-dense")
 ACTIVATIONS = ("measured", "default")
@@ -62,15 +61,15 @@ def train_run(task: str | Sequence[np.ndarray], hidden: Sequence[int], sparsity:
               out: str | os.PathLike[str] | None = None, force: bool = False, **overrides: object) -> TrainResult:
     """Train one MLP ``features-hidden...-classes`` on ``task`` and prune it to ``sparsity`` with AGP.
 
-    ``task``: a task name of :func:`accelsim.pruning.datasets.load_task` (``"mnist1d"``, ``"digits"``),
+    ``task``: a task name of :func:`accelsim.training.datasets.load_task` (``"mnist1d"``, ``"digits"``),
     loaded with ``data_seed``; or the arrays ``(x_train, y_train, x_test, y_test)`` themselves.
     ``sparsity``: the final sparsity s_f of every pruned layer (must be 0 with ``schedule="none"``, a dense
     run). ``schedule``, ``variant`` (``"uniform"``, ``"layerwise"``, ``"global"``) and ``seed`` as in
-    :class:`~accelsim.pruning.train.TrainConfig`; ``overrides`` are any other TrainConfig field (``epochs``,
+    :class:`~accelsim.training.config.TrainConfig`; ``overrides`` are any other TrainConfig field (``epochs``,
     ``lr``, ``t0``, ...); the pruning schedule defaults to the epoch-based one of the module docstring.
 
     With ``out``, writes ``masks.npz``, ``weights.npz``, ``log.csv``, ``config.json``
-    (:func:`~accelsim.pruning.train.save_run`) and ``figures/agp_schedule.png`` / ``.svg`` (the paper's
+    (:func:`~accelsim.training.runfiles.save_run`) and ``figures/agp_schedule.png`` / ``.svg`` (the paper's
     Figure 2) into the folder ``out``; if any of them exists, :class:`OutputError` before training unless
     ``force``. Bad arguments are an :class:`InputError` naming the argument.
     """
@@ -109,7 +108,7 @@ def train_compare(task: str | Sequence[np.ndarray] = "mnist1d", *, large_hidden:
     excluded; exact-k pruning makes it the same for every seed), trained with ``schedule="none"``. Both use
     the same hyperparameters (TrainConfig defaults, the epoch-based pruning schedule of the module
     docstring, and ``overrides``: any other TrainConfig field) and the same training seed. Each trained
-    network becomes a model of Linear layers (:func:`~accelsim.pruning.train.to_model`) and is simulated
+    network becomes a model of Linear layers (:func:`~accelsim.training.trainer.to_model`) and is simulated
     on every hardware description in ``hw_files`` (default: the shipped ``hwconfigs/dense_edge.yaml`` and
     ``hwconfigs/eie_like.yaml``, found in the installed package), the large one with its trained masks,
     the small one dense (no masks).

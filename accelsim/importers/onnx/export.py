@@ -3,7 +3,7 @@
 
 The graph: input ``x`` (1, features), float32; per layer ``fc<i>`` a ``Gemm`` node of that name with
 ``transB = 1`` (weights stored (out, in), as the trainer keeps them, pruned entries exactly 0) and its bias;
-a ``Relu`` between layers (the trainer's :func:`accelsim.pruning.train.forward`); output ``logits``.
+a ``Relu`` between layers (the trainer's :func:`accelsim.training.forward`); output ``logits``.
 """
 from __future__ import annotations
 

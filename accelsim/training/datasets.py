@@ -21,8 +21,10 @@ The same ``seed`` gives the same arrays bit for bit (for given package versions)
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from accelsim.errors import InputError
 from accelsim.pruning.synthetic import check_seed
@@ -89,3 +91,37 @@ def _digits(seed: int) -> TaskData:
     n_test = int(np.floor(DIGITS_TEST_FRACTION * len(y) + 0.5))
     test, train = order[:n_test], order[n_test:]
     return x[train], y[train], x[test], y[test]
+
+
+def checked_task_data(task_data: Sequence[ArrayLike]) -> TaskData:
+    """``task_data`` = (x_train, y_train, x_test, y_test) as float64 C-contiguous features and int64 labels,
+    checked for shape and values (an :class:`InputError` naming the array otherwise)."""
+    if not isinstance(task_data, (tuple, list)) or len(task_data) != 4:
+        raise InputError("bad task data", key="task_data", expected="(x_train, y_train, x_test, y_test)",
+                         got=type(task_data).__name__)
+    arrays = []
+    for key, value, ndim in zip(("x_train", "y_train", "x_test", "y_test"), task_data, (2, 1, 2, 1)):
+        array = np.asarray(value)
+        if array.ndim != ndim or len(array) == 0:
+            raise InputError("bad task data", key=key, expected=f"a non-empty {ndim}-d array",
+                             got=f"shape {array.shape}")
+        if ndim == 2:
+            if array.dtype.kind not in "iuf" or not np.all(np.isfinite(array)):
+                raise InputError("features are not finite real numbers", key=key,
+                                 expected="finite int or float values", got=f"dtype {array.dtype}")
+            array = np.ascontiguousarray(array, dtype=np.float64)
+        else:
+            if array.dtype.kind not in "iu" or array.min() < 0:
+                raise InputError("labels are not class indices", key=key, expected="integers >= 0",
+                                 got=f"dtype {array.dtype}, min {array.min()}")
+            array = array.astype(np.int64)
+        arrays.append(array)
+    x_train, y_train, x_test, y_test = arrays
+    for x, y, key in ((x_train, y_train, "y_train"), (x_test, y_test, "y_test")):
+        if len(x) != len(y):
+            raise InputError("features and labels differ in length", key=key, expected=f"{len(x)} labels",
+                             got=len(y))
+    if x_test.shape[1] != x_train.shape[1]:
+        raise InputError("test features differ from training features", key="x_test",
+                         expected=f"{x_train.shape[1]} features", got=x_test.shape[1])
+    return x_train, y_train, x_test, y_test

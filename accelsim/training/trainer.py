@@ -56,7 +56,7 @@ Determinism
     with ``accelsim[train]``; without it set ``OMP_NUM_THREADS=1`` / ``OPENBLAS_NUM_THREADS=1`` before numpy
     loads), so the same inputs give the same weights, masks and log bit for bit on one machine and numpy.
 
-Log (``TrainResult.log``; ``log.csv`` written by :func:`save_run` has the same columns in this order), one
+Log (``TrainResult.log``; ``log.csv`` written by :func:`~accelsim.training.runfiles.save_run` has the same columns in this order), one
 row per training step t:
 
     ``step`` (t), ``epoch`` (0-based), ``lr`` (lr_t used at t), ``loss`` (mini-batch cross-entropy at t,
@@ -71,124 +71,24 @@ row per training step t:
 from __future__ import annotations
 
 import contextlib
-import csv
-import dataclasses
-import io
-import json
 import math
-import numbers
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from accelsim.atomic import replacing
-from accelsim.errors import InputError, OutputError
-from accelsim.pruning.datasets import TaskData
-from accelsim.pruning.files import save_masks
+from accelsim.errors import InputError
 from accelsim.pruning.masks import Masks, magnitude_mask, prune
 from accelsim.pruning.schedule import agp_sparsity, layerwise_sparsity
-from accelsim.workloads.layers import Linear
+from accelsim.training.config import TrainConfig
+from accelsim.training.datasets import checked_task_data
+from accelsim.training.mlp import FAMILY, evaluate, loss_and_gradients, mlp_model
 from accelsim.workloads.model import Model
 
-LR_SCHEDULES = ("constant", "exponential", "cosine")
-SCHEDULES = ("agp", "none")
-VARIANTS = ("uniform", "layerwise", "global")
-RUN_FILES = ("masks.npz", "weights.npz", "log.csv", "config.json")
 EVAL_COLUMNS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
-FAMILY = "mlp"
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything a training run depends on besides the data (module docstring for the meaning).
-
-    ``hidden``: widths of the hidden layers (a list is stored as a tuple; empty = softmax regression).
-    ``t0``, ``n``, ``dt``: the AGP schedule in training steps (an epoch has ceil(n_train / batch_size)).
-    The defaults are the mnist1d recipe of docs/training.md (4000 training samples: 63 steps per epoch,
-    40 epochs): masks updated once per epoch from the start of epoch 4 (t0 = 252) to the start of epoch 20
-    (t0 + n*dt = 1260), while the cosine learning rate is at least half its peak. Every field is checked on
-    construction; a bad value is an :class:`InputError` naming it.
-    """
-
-    hidden: tuple[int, ...] = (256, 256)
-    epochs: int = 40
-    batch_size: int = 64
-    lr: float = 0.2
-    lr_schedule: str = "cosine"
-    lr_min: float = 0.0
-    lr_decay: float = 0.5
-    lr_decay_epochs: int = 10
-    momentum: float = 0.9
-    weight_decay: float = 2e-3
-    schedule: str = "agp"
-    variant: str = "uniform"
-    s_i: float = 0.0
-    s_f: float = 0.9
-    t0: int = 252
-    n: int = 16
-    dt: int = 63
-    prune_first: bool = True
-    prune_last: bool = True
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        hidden = tuple(self.hidden) if isinstance(self.hidden, (list, tuple)) else self.hidden
-        if not isinstance(hidden, tuple) or not all(_is_int(h) and h >= 1 for h in hidden):
-            raise InputError("bad hidden sizes", key="hidden", expected="a tuple of positive integers",
-                             got=hidden)
-        for key, minimum in (("epochs", 1), ("batch_size", 1), ("lr_decay_epochs", 1), ("t0", 0), ("n", 1),
-                             ("dt", 1), ("seed", 0)):
-            value = getattr(self, key)
-            if not _is_int(value) or value < minimum:
-                raise InputError("bad training parameter", key=key, expected=f"an integer >= {minimum}",
-                                 got=value)
-        _check_real(self.lr, "lr", "a number > 0", lambda v: v > 0)
-        _check_real(self.lr_min, "lr_min", f"a number in [0, lr = {self.lr}]", lambda v: 0 <= v <= self.lr)
-        _check_real(self.lr_decay, "lr_decay", "a number in (0, 1]", lambda v: 0 < v <= 1)
-        _check_real(self.momentum, "momentum", "a number in [0, 1)", lambda v: 0 <= v < 1)
-        _check_real(self.weight_decay, "weight_decay", "a number >= 0", lambda v: v >= 0)
-        _check_real(self.s_i, "s_i", "a number in [0, 1)", lambda v: 0 <= v < 1)
-        _check_real(self.s_f, "s_f", f"a number in [s_i = {self.s_i}, 1)", lambda v: self.s_i <= v < 1)
-        for key, choices in (("lr_schedule", LR_SCHEDULES), ("schedule", SCHEDULES), ("variant", VARIANTS)):
-            if getattr(self, key) not in choices:
-                raise InputError(f"unknown {key}", key=key, expected=" or ".join(map(repr, choices)),
-                                 got=getattr(self, key))
-        for key in ("prune_first", "prune_last"):
-            if not isinstance(getattr(self, key), bool):
-                raise InputError("not a boolean", key=key, expected="True or False", got=getattr(self, key))
-        object.__setattr__(self, "hidden", tuple(int(h) for h in hidden))   # plain Python numbers (json)
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-                object.__setattr__(self, field.name, int(value))
-            elif isinstance(value, numbers.Real) and not isinstance(value, bool):
-                object.__setattr__(self, field.name, float(value))
-        if self.schedule == "agp" and not self.pruned_indices:
-            raise InputError("no layer left to prune", key="prune_first",
-                             expected="prune_first or prune_last True when the network has one layer",
-                             got=self.prune_first)
-
-    @property
-    def n_layers(self) -> int:
-        """Weight matrices of the network: hidden layers + the output layer."""
-        return len(self.hidden) + 1
-
-    @property
-    def pruned_indices(self) -> tuple[int, ...]:
-        """0-based indices of the layers this config prunes (all but a kept-dense first / last layer)."""
-        last = self.n_layers - 1
-        return tuple(i for i in range(self.n_layers)
-                     if (self.prune_first or i != 0) and (self.prune_last or i != last))
-
-    def steps_per_epoch(self, n_train: int) -> int:
-        """Training steps of one epoch over ``n_train`` samples."""
-        return math.ceil(n_train / self.batch_size)
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,7 +100,7 @@ class TrainResult:
     parameters by layer name, weights of shape (out, in), pruned entries exactly 0.0. ``masks``: the final
     masks of every layer (True = kept; dense layers all True). ``log``: column name -> array, one entry per
     training step (module docstring). ``seconds``: wall time of the run (the only field that is not
-    deterministic; not written by :func:`save_run`).
+    deterministic; not written by :func:`~accelsim.training.runfiles.save_run`).
     """
 
     config: TrainConfig
@@ -260,7 +160,7 @@ def train(task_data: Sequence[ArrayLike], config: TrainConfig, *,
         raise InputError("not a training configuration", key="config", expected="a TrainConfig",
                          got=type(config).__name__)
     start = time.perf_counter()
-    x_train, y_train, x_test, y_test = _check_data(task_data)
+    x_train, y_train, x_test, y_test = checked_task_data(task_data)
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     sizes = (x_train.shape[1], *config.hidden, n_classes)
     names = tuple(f"fc{i + 1}" for i in range(len(sizes) - 1))
@@ -269,12 +169,10 @@ def train(task_data: Sequence[ArrayLike], config: TrainConfig, *,
     total_steps = config.epochs * steps_per_epoch
     updates = mask_updates(config, pruned, total_steps) if config.schedule == "agp" else {}
     learning_rates = learning_rate_schedule(config, steps_per_epoch)
-    model = _model("train", sizes, names, pruned)
+    model = mlp_model("train", sizes, names, pruned)
 
     init_rng, order_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(2))
-    weights = {name: init_rng.standard_normal((out, fan_in)) * math.sqrt(2.0 / fan_in)
-               for name, fan_in, out in zip(names, sizes[:-1], sizes[1:])}
-    biases = {name: np.zeros(out) for name, out in zip(names, sizes[1:])}
+    weights, biases = _initial_parameters(init_rng, names, sizes)
     velocity = {name: np.zeros_like(w) for name, w in weights.items()}
     bias_velocity = {name: np.zeros_like(b) for name, b in biases.items()}
     masks = {name: np.ones(w.shape, dtype=bool) for name, w in weights.items()}
@@ -304,12 +202,8 @@ def train(task_data: Sequence[ArrayLike], config: TrainConfig, *,
                         g += config.weight_decay * weights[name]
                     if name in pruned:
                         g *= masks[name]
-                    velocity[name] *= config.momentum
-                    velocity[name] += g
-                    weights[name] -= lr * velocity[name]
-                    bias_velocity[name] *= config.momentum
-                    bias_velocity[name] += gb
-                    biases[name] -= lr * bias_velocity[name]
+                    _momentum_step(weights[name], velocity[name], g, lr, config.momentum)
+                    _momentum_step(biases[name], bias_velocity[name], gb, lr, config.momentum)
                 _log_step(log, step, epoch, lr, loss, kept, masks, total_weights)
                 if j == steps_per_epoch - 1:
                     _log_evaluation(log, step, weights, biases, names, x_train, y_train, x_test, y_test)
@@ -320,51 +214,6 @@ def train(task_data: Sequence[ArrayLike], config: TrainConfig, *,
     return TrainResult(config=config, sizes=sizes, layer_names=names, pruned=pruned,
                        weights=_frozen_copy(weights), biases=_frozen_copy(biases), masks=Masks(masks),
                        log=_frozen_copy(log), seconds=time.perf_counter() - start)
-
-
-def loss_and_gradients(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray,
-                       y: np.ndarray) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
-    """Mean softmax cross-entropy of the MLP (``weights[i]`` of shape (out, in), ReLU between layers) on
-    the batch ``x`` (samples x features), labels ``y``; and its gradients with respect to every weight
-    matrix and bias (back-propagation, fresh arrays)."""
-    inputs, logits = forward(weights, biases, x)
-    log_p = _log_softmax(logits)
-    rows = np.arange(len(y))
-    loss = -float(np.mean(log_p[rows, y]))
-    delta = np.exp(log_p)
-    delta[rows, y] -= 1.0
-    delta /= len(y)
-    grad_w: list[np.ndarray] = [np.empty(0)] * len(weights)
-    grad_b: list[np.ndarray] = [np.empty(0)] * len(weights)
-    for i in range(len(weights) - 1, -1, -1):
-        grad_w[i] = delta.T @ inputs[i]
-        grad_b[i] = delta.sum(axis=0)
-        if i:
-            delta = (delta @ weights[i]) * (inputs[i] > 0)
-    return loss, grad_w, grad_b
-
-
-def evaluate(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], x: np.ndarray,
-             y: np.ndarray) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) of the MLP on ``x``, ``y``; a prediction is the first arg-max."""
-    _, logits = forward(weights, biases, x)
-    log_p = _log_softmax(logits)
-    loss = -float(np.mean(log_p[np.arange(len(y)), y]))
-    return loss, float(np.mean(np.argmax(logits, axis=1) == y))
-
-
-def forward(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray],
-            x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """The MLP (``weights[i]`` of shape (out, in), ReLU between layers) on ``x`` (samples x features): the
-    input of every layer (``x`` itself, then each hidden layer's ReLU output) and the output logits."""
-    inputs = []
-    a = x
-    for i, (w, b) in enumerate(zip(weights, biases)):
-        inputs.append(a)
-        a = a @ w.T + b
-        if i < len(weights) - 1:
-            a = np.maximum(a, 0.0)
-    return inputs, a
 
 
 def learning_rate_schedule(config: TrainConfig, steps_per_epoch: int) -> np.ndarray:
@@ -401,85 +250,35 @@ def mask_updates(config: TrainConfig, pruned: Sequence[str], total_steps: int) -
     return dict(sorted(plan.items()))
 
 
-def equal_nnz_width(nnz: int, in_features: int, out_features: int, n_hidden: int = 2) -> int:
-    """The hidden width h of a dense MLP in_features-h-...-h-out_features (``n_hidden`` hidden layers) whose
-    weight count in*h + (n_hidden-1)*h^2 + h*out is closest to ``nnz`` (the smaller h on a tie): the
-    small-dense model with the footprint of a large-sparse one (biases not counted)."""
-    for key, value, minimum in (("nnz", nnz, 1), ("in_features", in_features, 1),
-                                ("out_features", out_features, 1), ("n_hidden", n_hidden, 1)):
-        if not _is_int(value) or value < minimum:
-            raise InputError("bad width-matching parameter", key=key, expected=f"an integer >= {minimum}",
-                             got=value)
-
-    def count(h: int) -> int:
-        return in_features * h + (n_hidden - 1) * h * h + h * out_features
-
-    h = 1
-    while count(h + 1) <= nnz:
-        h += 1
-    return h + 1 if abs(count(h + 1) - nnz) < abs(count(h) - nnz) else h
-
-
 def to_model(result: TrainResult, name: str = "mlp") -> Model:
     """The accelsim :class:`Model` of the trained network: one ``Linear`` layer (with bias) per weight
     matrix, named like ``result.masks``, ``prunable`` for the layers the config prunes; so
     ``result.masks`` (or the saved masks.npz) can be simulated."""
-    model = _model(name, result.sizes, result.layer_names, result.pruned)
+    model = mlp_model(name, result.sizes, result.layer_names, result.pruned)
     config = result.config
     options = (("hidden", config.hidden), ("in_features", result.sizes[0]), ("out_features", result.sizes[-1]),
                ("s_f", config.s_f if config.schedule == "agp" else 0.0), ("variant", config.variant))
     return Model(name=model.name, family=FAMILY, layers=model.layers, options=tuple(sorted(options)))
 
 
-def save_run(out_dir: str | os.PathLike[str], result: TrainResult, *, force: bool = False) -> list[Path]:
-    """Write a run into the folder ``out_dir`` (created if missing); return the paths written.
-
-    Files: ``masks.npz`` (:func:`accelsim.pruning.files.save_masks`: one boolean array per layer),
-    ``weights.npz`` (``<layer>.weight``, shape (out, in), and ``<layer>.bias``, float64), ``log.csv`` (the
-    log's columns, one row per training step; floats written exactly (``repr``), NaN as an empty field) and
-    ``config.json`` (the TrainConfig, layer sizes, pruned layers, final accuracies and nnz). If any of them
-    exists, :class:`OutputError` unless ``force``. Each file is written to a temporary file in the folder
-    first; only when all are complete are they moved into place (:func:`accelsim.atomic.replacing`), so a
-    failure leaves the folder's old files as they were.
-    """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputError("output path is a file", file=out, expected="a directory")
-    existing = [name for name in RUN_FILES if (out / name).exists()]
-    if existing and not force:
-        raise OutputError("run files already exist", file=out / existing[0],
-                          expected="a new folder, or force=True to overwrite")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError("cannot create output folder", file=out, got=error.strerror) from None
-    with contextlib.ExitStack() as files:   # every file replaced on leaving, and only if all were written
-        temporary = {name: files.enter_context(replacing(out / name, what="run file")) for name in RUN_FILES}
-        save_masks(temporary["masks.npz"], result.masks)
-        with open(temporary["weights.npz"], "xb") as stream:
-            np.savez(stream, **{f"{name}.{part}": array for name in result.layer_names
-                                for part, array in (("weight", result.weights[name]),
-                                                    ("bias", result.biases[name]))})
-        with open(temporary["log.csv"], "x", newline="", encoding="utf-8") as stream:
-            stream.write(log_csv(result.log))
-        with open(temporary["config.json"], "x", encoding="utf-8") as stream:
-            json.dump(_summary(result), stream, indent=2, sort_keys=True)
-            stream.write("\n")
-    return [out / name for name in RUN_FILES]
-
-
-def log_csv(log: Mapping[str, np.ndarray]) -> str:
-    """The log as csv text: a header of the column names, then one row per step; integers as integers,
-    floats as ``repr`` (exact round trip), NaN as an empty field."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(list(log))
-    columns = [[_csv_value(v) for v in column.tolist()] for column in log.values()]
-    writer.writerows(zip(*columns))
-    return buffer.getvalue()
-
-
 # --- internals -------------------------------------------------------------------------------------------
+
+def _initial_parameters(rng: np.random.Generator, names: Sequence[str],
+                        sizes: Sequence[int]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """He-normal weights (std sqrt(2 / fan_in)), drawn layer by layer from ``rng``, and zero biases."""
+    weights = {name: rng.standard_normal((out, fan_in)) * math.sqrt(2.0 / fan_in)
+               for name, fan_in, out in zip(names, sizes[:-1], sizes[1:])}
+    biases = {name: np.zeros(out) for name, out in zip(names, sizes[1:])}
+    return weights, biases
+
+
+def _momentum_step(parameter: np.ndarray, velocity: np.ndarray, gradient: np.ndarray, lr: float,
+                   momentum: float) -> None:
+    """Heavy-ball SGD in place: ``v = momentum * v + g``, ``p -= lr * v``."""
+    velocity *= momentum
+    velocity += gradient
+    parameter -= lr * velocity
+
 
 def _update_masks(levels: Mapping[str, float], variant: str, model: Model, seed: int,
                   weights: dict[str, np.ndarray], velocity: dict[str, np.ndarray],
@@ -496,12 +295,6 @@ def _update_masks(levels: Mapping[str, float], variant: str, model: Model, seed:
         masks[name] = mask
         weights[name][~mask] = 0.0
         velocity[name][~mask] = 0.0
-
-
-def _model(name: str, sizes: Sequence[int], names: Sequence[str], pruned: Sequence[str]) -> Model:
-    layers = tuple(Linear(layer, in_features=fan_in, out_features=out, bias=True, prunable=layer in pruned)
-                   for layer, fan_in, out in zip(names, sizes[:-1], sizes[1:]))
-    return Model(name=name, family=FAMILY, layers=layers)
 
 
 def _empty_log(names: Sequence[str], total: int) -> dict[str, np.ndarray]:
@@ -547,44 +340,6 @@ def _log_evaluation(log: dict[str, np.ndarray], step: int, weights: Mapping[str,
     log["test_loss"][step], log["test_accuracy"][step] = evaluate(w, b, x_test, y_test)
 
 
-def _log_softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-
-
-def _check_data(task_data: Sequence[ArrayLike]) -> TaskData:
-    """float64 C-contiguous features and int64 labels, checked for shape and values."""
-    if not isinstance(task_data, (tuple, list)) or len(task_data) != 4:
-        raise InputError("bad task data", key="task_data", expected="(x_train, y_train, x_test, y_test)",
-                         got=type(task_data).__name__)
-    arrays = []
-    for key, value, ndim in zip(("x_train", "y_train", "x_test", "y_test"), task_data, (2, 1, 2, 1)):
-        array = np.asarray(value)
-        if array.ndim != ndim or len(array) == 0:
-            raise InputError("bad task data", key=key, expected=f"a non-empty {ndim}-d array",
-                             got=f"shape {array.shape}")
-        if ndim == 2:
-            if array.dtype.kind not in "iuf" or not np.all(np.isfinite(array)):
-                raise InputError("features are not finite real numbers", key=key,
-                                 expected="finite int or float values", got=f"dtype {array.dtype}")
-            array = np.ascontiguousarray(array, dtype=np.float64)
-        else:
-            if array.dtype.kind not in "iu" or array.min() < 0:
-                raise InputError("labels are not class indices", key=key, expected="integers >= 0",
-                                 got=f"dtype {array.dtype}, min {array.min()}")
-            array = array.astype(np.int64)
-        arrays.append(array)
-    x_train, y_train, x_test, y_test = arrays
-    for x, y, key in ((x_train, y_train, "y_train"), (x_test, y_test, "y_test")):
-        if len(x) != len(y):
-            raise InputError("features and labels differ in length", key=key, expected=f"{len(x)} labels",
-                             got=len(y))
-    if x_test.shape[1] != x_train.shape[1]:
-        raise InputError("test features differ from training features", key="x_test",
-                         expected=f"{x_train.shape[1]} features", got=x_test.shape[1])
-    return x_train, y_train, x_test, y_test
-
-
 @contextlib.contextmanager
 def _single_thread_blas() -> Iterator[None]:
     """BLAS on one thread while the block runs (deterministic sums), if threadpoolctl is installed."""
@@ -613,26 +368,3 @@ def _frozen_copy(arrays: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
         copy.flags.writeable = False
         copies[name] = copy
     return MappingProxyType(copies)
-
-
-def _summary(result: TrainResult) -> dict:
-    return {"config": dataclasses.asdict(result.config), "sizes": list(result.sizes),
-            "layers": list(result.layer_names), "pruned": list(result.pruned), "nnz": result.nnz,
-            "sparsity": result.masks.total_sparsity, "train_accuracy": result.train_accuracy,
-            "test_accuracy": result.test_accuracy}
-
-
-def _csv_value(value: object) -> object:
-    if isinstance(value, float):
-        return "" if math.isnan(value) else repr(value)
-    return value
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _check_real(value: object, key: str, expected: str, ok: Callable[[float], bool]) -> None:
-    if (not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value)
-            or not ok(value)):
-        raise InputError("bad training parameter", key=key, expected=expected, got=value)
