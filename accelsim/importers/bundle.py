@@ -22,7 +22,8 @@ from accelsim.errors import InputError, MaskError, WorkloadError
 from accelsim.pruning.activations import activation_shape
 from accelsim.pruning.files import load_masks
 from accelsim.pruning.masks import Masks
-from accelsim.workloads.files import LAYER_TYPES, REQUIRED, Workload, read_workload
+from accelsim.workloads.files import Workload, read_workload
+from accelsim.workloads.accelsim_yaml import LAYER_TYPES, REQUIRED
 from accelsim.workloads.layers import Layer
 
 WORKLOAD, WEIGHTS, MASKS, ACTIVATIONS, REPORT = ("workload.yaml", "weights.npz", "masks.npz", "activations.npz",

@@ -18,6 +18,7 @@ Conventions, said once:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from accelsim.errors import WorkloadError
@@ -35,6 +36,15 @@ def same_padding(in_size: int, kernel: int, stride: int) -> tuple[int, int]:
 
 MAX_TENSOR_ELEMENTS = 2**28   # elements of one weight or activation tensor (module docstring)
 TOO_LARGE = "layer too large"  # how the problem of a layer over MAX_TENSOR_ELEMENTS starts (the zoo looks for it)
+
+
+def relocated(exc: WorkloadError, file: str, layer_name: str, place: Callable[[str | None], str]) -> WorkloadError:
+    """``exc``, raised by a layer constructor (which knows no file and keys a problem ``conv1`` or
+    ``conv1.groups``), with the file added and the key ``place(field)``: ``place("groups")``, or
+    ``place(None)`` for the layer as a whole. What a workload file's reader raises for a layer it built."""
+    prefix = f"{layer_name}."
+    field = exc.key[len(prefix):] if exc.key and exc.key.startswith(prefix) else None
+    return WorkloadError(exc.problem, file=file, key=place(field), expected=exc.expected, got=exc.got)
 
 
 def _bounded(layer: str, **tensors: int) -> None:

@@ -1,7 +1,10 @@
-"""``Model``: an ordered, frozen tuple of layers with the options that built it (layer 1)."""
+"""``Model``: an ordered, frozen tuple of layers with the options that built it; ``Workload``: a model with
+the per-layer densities a workload file gives (layer 1)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from accelsim.errors import WorkloadError
 from accelsim.workloads.layers import Layer
@@ -57,3 +60,19 @@ class Model:
 
     def __len__(self) -> int:
         return len(self.layers)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A workload file's model and the densities it gives, by layer name (only layers that give one).
+
+    ``weight_density`` and ``activation_density`` are read-only maps ``{layer name: density in (0, 1]}``.
+    """
+
+    model: Model
+    weight_density: Mapping[str, float] = field(default_factory=dict)
+    activation_density: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weight_density", MappingProxyType(dict(self.weight_density)))
+        object.__setattr__(self, "activation_density", MappingProxyType(dict(self.activation_density)))
