@@ -1,16 +1,20 @@
 """Declarative checking of YAML data against typed dataclasses (layer 0): the one validator of every file a
-user writes (hardware descriptions, workload files, training configurations).
+user writes (hardware descriptions, workload files) and of the configurations and arguments a caller passes
+(:class:`~accelsim.training.TrainConfig`, sparsities, densities, format parameters).
 
 A dataclass declares each key it reads with :func:`field_spec`: a :data:`Spec` (what the key accepts, with
 its unit and range) and a one-line help. :class:`Checker` walks a file's data against such a dataclass,
 collects every problem in one pass (each an :class:`~accelsim.errors.InputError` naming the file, the key
 path, what was expected and what was found) and builds the instance when nothing failed. The generated
-references (``accelsim hwconfig --reference``) read the same declarations.
+references (``accelsim hwconfig --reference``) read the same declarations. :func:`checked` and
+:func:`checked_arguments` check the values a caller passed (numpy scalars count as numbers) against the same
+spec types.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,11 +32,14 @@ class InvalidValue(Exception):
 
 
 def _number(value: object) -> float | int:
-    """``value`` if it is an int or float (a bool is neither); else why not."""
-    if isinstance(value, bool):
+    """``value`` as an int or a float if it is a real number (a bool is none; numpy's scalars are); else
+    why not."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
         raise InvalidValue("wrong type: a boolean is not a number")
-    if isinstance(value, (int, float)):
-        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
     if isinstance(value, str):
         try:
             float(value)
@@ -42,46 +49,61 @@ def _number(value: object) -> float | int:
     raise InvalidValue(f"wrong type: a {type(value).__name__} is not a number")
 
 
+def _in_unit(text: str, unit: str) -> str:
+    return f"{text} ({unit})" if unit else text
+
+
 @dataclass(frozen=True)
 class Int:
-    """An integer in ``[low, high]``, in ``unit``."""
+    """An integer in ``[low, high]`` (``high`` None: no upper bound), in ``unit`` (empty: a plain count)."""
 
     low: int
-    high: int
+    high: int | None
     unit: str
 
     def describe(self) -> tuple[str, str, str]:
         """(type, unit, accepted values) for a reference table."""
-        return "integer", self.unit, f"{self.low} .. {self.high}"
+        return "integer", self.unit, f"{self.low} .. {'' if self.high is None else self.high}".rstrip()
 
     @property
     def expected(self) -> str:
-        return f"an integer from {self.low} to {self.high} ({self.unit})"
+        if self.high is None:
+            return _in_unit(f"an integer >= {self.low}", self.unit)
+        return _in_unit(f"an integer from {self.low} to {self.high}", self.unit)
 
     def convert(self, value: object) -> int:
         number = _number(value)
         if not isinstance(number, int):
             raise InvalidValue("wrong type: not an integer")
-        if not self.low <= number <= self.high:
+        if number < self.low or (self.high is not None and number > self.high):
             raise InvalidValue("out of range")
         return number
 
 
 @dataclass(frozen=True)
 class Real:
-    """A finite number in ``[low, high]``, in ``unit``; kept as float."""
+    """A finite number from ``low`` to ``high`` (``math.inf``: no upper bound), in ``unit``, kept as float;
+    ``open_low`` / ``open_high`` leave out the bound itself."""
 
     low: float
     high: float
     unit: str
+    open_low: bool = False
+    open_high: bool = False
 
     def describe(self) -> tuple[str, str, str]:
         """(type, unit, accepted values) for a reference table."""
-        return "number", self.unit, f"{self.low:g} .. {self.high:g}"
+        if not (self.open_low or self.open_high):
+            return "number", self.unit, f"{self.low:g} .. {self.high:g}"
+        return "number", self.unit, (("(" if self.open_low else "[") + f"{self.low:g}, {self.high:g}"
+                                     + (")" if self.open_high else "]"))
 
     @property
     def expected(self) -> str:
-        return f"a finite number >= {self.low:g} and <= {self.high:g} ({self.unit})"
+        low = f"{'>' if self.open_low else '>='} {self.low:g}"
+        if math.isinf(self.high):
+            return _in_unit(f"a finite number {low}", self.unit)
+        return _in_unit(f"a finite number {low} and {'<' if self.open_high else '<='} {self.high:g}", self.unit)
 
     def convert(self, value: object) -> float:
         try:
@@ -90,29 +112,84 @@ class Real:
             raise InvalidValue("out of range") from None
         if not math.isfinite(number):
             raise InvalidValue("not a finite number")
-        if not self.low <= number <= self.high:
+        if (number < self.low or number > self.high or (self.open_low and number == self.low)
+                or (self.open_high and number == self.high)):
             raise InvalidValue("out of range")
         return number
 
 
 @dataclass(frozen=True)
-class Text:
-    """Non-blank text of at most ``max_chars`` characters."""
-
-    max_chars: int
+class Bool:
+    """``true`` or ``false`` (a number is neither)."""
 
     def describe(self) -> tuple[str, str, str]:
         """(type, unit, accepted values) for a reference table."""
-        return "text", "", f"1 .. {self.max_chars} characters"
+        return "boolean", "", "true | false"
 
     @property
     def expected(self) -> str:
-        return f"text of 1 to {self.max_chars} characters"
+        return "true or false"
+
+    def convert(self, value: object) -> bool:
+        if not isinstance(value, bool) and type(value).__name__ != "bool_":
+            raise InvalidValue(f"wrong type: a {type(value).__name__} is not a boolean")
+        return bool(value)
+
+
+@dataclass(frozen=True)
+class ListOf:
+    """A list of at least ``min_items`` values each accepted by ``item`` (an :class:`Int` or :class:`Real`),
+    all different if ``distinct``; kept as a tuple in the given order."""
+
+    item: Int | Real
+    min_items: int = 1
+    distinct: bool = False
+
+    def describe(self) -> tuple[str, str, str]:
+        """(type, unit, accepted values) for a reference table."""
+        kind, unit, accepts = self.item.describe()
+        return f"list of {kind}s", unit, accepts
+
+    @property
+    def expected(self) -> str:
+        count = "a list" if self.min_items == 0 else f"a list of at least {self.min_items}"
+        return f"{count}{' distinct' if self.distinct else ''} values, each {self.item.expected}"
+
+    def convert(self, value: object) -> tuple:
+        if not isinstance(value, (list, tuple)):
+            raise InvalidValue(f"wrong type: a {type(value).__name__} is not a list")
+        if len(value) < self.min_items:
+            raise InvalidValue("too few values")
+        items = []
+        for item in value:
+            try:
+                items.append(self.item.convert(item))
+            except InvalidValue as exc:
+                raise InvalidValue(f"{exc.problem} ({item!r})") from None
+        if self.distinct and len(set(items)) != len(items):
+            raise InvalidValue("a value is listed twice")
+        return tuple(items)
+
+
+@dataclass(frozen=True)
+class Text:
+    """Text of at most ``max_chars`` characters, not blank unless ``blank``."""
+
+    max_chars: int
+    blank: bool = False
+
+    def describe(self) -> tuple[str, str, str]:
+        """(type, unit, accepted values) for a reference table."""
+        return "text", "", f"{0 if self.blank else 1} .. {self.max_chars} characters"
+
+    @property
+    def expected(self) -> str:
+        return f"text of {0 if self.blank else 1} to {self.max_chars} characters"
 
     def convert(self, value: object) -> str:
         if not isinstance(value, str):
             raise InvalidValue(f"wrong type: a {type(value).__name__} is not text")
-        if not value.strip() or len(value) > self.max_chars:
+        if (not self.blank and not value.strip()) or len(value) > self.max_chars:
             raise InvalidValue("blank or too long")
         return value
 
@@ -196,7 +273,12 @@ class Named:
         return "a mapping " + " -> ".join(self.keys) + f" -> {inner}"
 
 
-Spec = Int | Real | Text | OneOf | SetOf | Section | Named
+Spec = Int | Real | Bool | ListOf | Text | OneOf | SetOf | Section | Named
+
+#: Specs several inputs share (hardware keys declare their own).
+SPARSITY = Real(0, 1, "fraction of weights that are zero", open_high=True)
+DENSITY = Real(0, 1, "fraction of values that are non-zero", open_low=True)
+SEED = Int(0, None, "")
 
 
 def field_spec(spec: Spec, help: str = "", **kwargs: Any) -> Any:
@@ -224,35 +306,24 @@ class Checker:
     """Checks one file's data against dataclasses declared with :func:`field_spec`, recording every problem
     in ``errors`` (instances of ``error``, an :class:`InputError` class) instead of stopping at the first."""
 
-    def __init__(self, file: str, errors: list[InputError] | None = None, error: type[InputError] = ConfigError) -> None:
+    def __init__(self, file: str | None, errors: list[InputError] | None = None,
+                 error: type[InputError] = ConfigError) -> None:
         self.file = file
         self.errors: list[InputError] = [] if errors is None else errors
         self.error = error
 
     def fail(self, key: str, problem: str, expected: str | None = None, got: object = None) -> None:
-        self.errors.append(self.error(problem, file=self.file, key=key or None, expected=expected, got=got))
+        self.errors.append(self.error(problem, file=self.file, key=self.where(key) or None, expected=expected,
+                                      got=got))
+
+    def where(self, key: str) -> str:
+        """How a key path is named in a message (a subclass may add context, e.g. a layer's name)."""
+        return key
 
     def raise_if_failed(self) -> None:
         """Raise the problems recorded so far: one as itself, several as :class:`ManyInputErrors`."""
         if self.errors:
             raise many(self.errors)
-
-    def config(self, raw: object) -> HardwareConfig:
-        """The config, or raise every problem found (including those recorded while reading the YAML)."""
-        if not isinstance(raw, dict):
-            self.fail("", "the top level is not a mapping", expected="a mapping with keys name, engine, ...",
-                      got=raw)
-            raise _many(self.errors)
-        parts = self.fields(HardwareConfig, raw, "")
-        # Cross-checks read only the parts that loaded; each skips what needs a part that did not.
-        self.check_engine_keys(raw, parts.get("engine"))
-        self.check_pe_array(parts)
-        self.check_buffers(parts)
-        self.check_dram(parts)
-        self.check_energy(parts)
-        if self.errors:
-            raise _many(self.errors)
-        return HardwareConfig(**parts, source=self.file)
 
     def fields(self, cls: type, raw: object, path: str, **given: Any) -> dict[str, Any]:
         """The values of ``cls``'s YAML keys that passed their checks (``given`` fills the others)."""
@@ -318,3 +389,19 @@ class Checker:
         if len(self.errors) > before:
             return INVALID
         return tuple(sorted(items, key=lambda item: [getattr(item, k) for k in spec.keys]))
+
+
+def checked(spec: Spec, value: object, key: str, error: type[InputError] = InputError) -> Any:
+    """``value`` (an argument a caller passed, named ``key``) converted as ``spec`` declares, or an ``error``
+    naming ``key``, what was expected and what was found."""
+    return checked_arguments({key: (spec, value)}, error)[key]
+
+
+def checked_arguments(arguments: dict[str, tuple[Spec, object]],
+                      error: type[InputError] = InputError) -> dict[str, Any]:
+    """Every argument ``{key: (spec, value)}`` converted as its spec declares, all checked in one pass; raises
+    the problems together (one ``error`` each, naming its key)."""
+    checker = Checker(None, error=error)
+    values = {key: checker.value(spec, value, key, {}) for key, (spec, value) in arguments.items()}
+    checker.raise_if_failed()
+    return values

@@ -328,7 +328,7 @@ def test_bad_format_or_parameter(name, params, named):
 
 
 def test_bad_parameter_on_direct_construction():
-    with pytest.raises(InputError, match=r"runlength\.index_bits.*expected an integer in 1\.\.32"):
+    with pytest.raises(InputError, match=r"runlength\.index_bits.*expected an integer from 1 to 32"):
         RunLength(index_bits=0)
 
 

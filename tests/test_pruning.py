@@ -121,9 +121,9 @@ def test_layerwise_rounds_slot_starts_down():
     (dict(dt=0), "dt", ">= 1"),
     (dict(dt=-5), "dt", ">= 1"),
     (dict(t0=-1), "t0", ">= 0"),
-    (dict(s_f=1.0), "s_f", "[0, 1)"),
-    (dict(s_f=float("nan")), "s_f", "[0, 1)"),
-    (dict(s_i=-0.1), "s_i", "[0, 1)"),
+    (dict(s_f=1.0), "s_f", ">= 0 and < 1"),
+    (dict(s_f=float("nan")), "s_f", ">= 0 and < 1"),
+    (dict(s_i=-0.1), "s_i", ">= 0 and < 1"),
     (dict(s_i=0.5, s_f=0.4), "s_i", "s_i <= s_f"),
 ])
 def test_agp_rejects_bad_parameters(change, key, expected):
@@ -340,8 +340,8 @@ def test_activation_density_defaults_and_overrides():
 
 
 @pytest.mark.parametrize("kwargs,key,text", [
-    (dict(default=0.0), "default", "(0, 1]"),
-    (dict(overrides={"fc": 1.2}), "fc", "(0, 1]"),
+    (dict(default=0.0), "default", "> 0 and <= 1"),
+    (dict(overrides={"fc": 1.2}), "fc", "> 0 and <= 1"),
     (dict(overrides={"fc2": 0.5}), "fc2", "did you mean 'fc'"),
 ])
 def test_activation_density_rejects_bad_values(kwargs, key, text):

@@ -6,7 +6,7 @@ import pathlib
 
 import pytest
 
-from accelsim.errors import WorkloadError
+from accelsim.errors import ManyInputErrors, WorkloadError
 from accelsim.workloads import Conv2D, DepthwiseConv2D, Linear, zoo
 from accelsim.workloads import files
 from accelsim.workloads.files import Workload, load_workload, read_workload
@@ -185,7 +185,8 @@ def write(tmp_path, name, text):
 
 
 def error_of(path):
-    with pytest.raises(WorkloadError) as info:
+    """The one-line message of a bad file: one problem as a WorkloadError, several as ManyInputErrors."""
+    with pytest.raises((WorkloadError, ManyInputErrors)) as info:
         read_workload(path)
     message = str(info.value)
     assert "\n" not in message
@@ -233,7 +234,8 @@ def test_missing_file(tmp_path):
     pytest.param("k.yaml", "name: x\nlayer:\n" + GOOD_LAYER,
                  ("unknown key (did you mean 'layers'?)", ": layer:"), id="yaml_unknown_top_level_key"),
     pytest.param("k.yaml", "name: x\nlayers:\n  - {name: g, type: linear, in_features: 8}\n",
-                 ("missing key of a linear layer", "layers[0].out_features (layer g)"), id="yaml_missing_layer_key"),
+                 ("missing key", "layers[0].out_features (layer g)", "expected an integer >= 1 (features)"),
+                 id="yaml_missing_layer_key"),
     pytest.param("k.yaml", "name: x\nlayers:\n  - {type: linear, in_features: 8}\n",
                  ("missing key", "layers[0].name"), id="yaml_missing_layer_name"),
     pytest.param("d.yaml", "name: x\nlayers:\n" + GOOD_LAYER + GOOD_LAYER,
@@ -282,7 +284,7 @@ def test_yaml_empty_document(tmp_path):
 def test_yaml_unknown_layer_type(tmp_path):
     message = error_of(write(tmp_path, "t.yaml", "name: x\nlayers:\n"
                                                 "  - {name: c, type: conv_2d, in_channels: 1}\n"))
-    assert "unknown layer type (did you mean 'conv2d'?)" in message and "layers[0].type (layer c)" in message
+    assert "unknown value (did you mean 'conv2d'?)" in message and "layers[0].type (layer c)" in message
     assert "'conv_2d'" in message
 
 
@@ -295,13 +297,13 @@ def test_yaml_unknown_layer_key(tmp_path):
 def test_yaml_bad_dimension(tmp_path):
     message = error_of(write(tmp_path, "d.yaml", "name: x\nlayers:\n"
                                                 "  - {name: g, type: linear, in_features: 8.0, out_features: 4}\n"))
-    assert "bad layer dimension" in message and "layers[0].in_features (layer g)" in message and "8.0" in message
+    assert "not an integer" in message and "layers[0].in_features (layer g)" in message and "8.0" in message
 
 
 def test_yaml_zero_dimension(tmp_path):
     message = error_of(write(tmp_path, "d.yaml", "name: x\nlayers:\n"
                                                 "  - {name: g, type: lstm, input_size: 0, hidden_size: 4}\n"))
-    assert "layers[0].input_size (layer g)" in message and "positive integer" in message
+    assert "layers[0].input_size (layer g): out of range" in message and "an integer >= 1" in message
 
 
 def test_yaml_bad_boolean(tmp_path):
@@ -337,8 +339,21 @@ def test_yaml_density_out_of_range(tmp_path, value):
     message = error_of(write(tmp_path, "d.yaml", "name: x\nlayers:\n"
                                                 "  - {name: g, type: linear, in_features: 8, out_features: 4,"
                                                 f" activation_density: {value}}}\n"))
-    assert "density out of range" in message and "layers[0].activation_density (layer g)" in message
+    assert "layers[0].activation_density (layer g)" in message and "> 0 and <= 1" in message
 
 
 def test_yaml_top_level_not_a_mapping(tmp_path):
     assert "top level is not a mapping" in error_of(write(tmp_path, "m.yaml", "- a\n- b\n"))
+
+
+def test_yaml_reports_every_problem_in_one_pass(tmp_path):
+    """Three layers with a problem each, and a misspelt top-level key: four problems on one line."""
+    message = error_of(write(tmp_path, "many.yaml", "name: x\nnotes: hi\nlayers:\n"
+                                                    "  - {name: a, type: linear, in_features: 0, out_features: 4}\n"
+                                                    "  - {name: b, type: lstm, input_size: 8}\n"
+                                                    "  - {name: c, type: conv_2d}\n"))
+    problems = message.split(" | ")
+    assert len(problems) == 4 and all(p.startswith(str(tmp_path / "many.yaml")) for p in problems)
+    for fragment in ("notes: unknown key", "layers[0].in_features (layer a): out of range",
+                     "layers[1].hidden_size (layer b): missing key", "layers[2].type (layer c): unknown value"):
+        assert sum(fragment in p for p in problems) == 1, fragment

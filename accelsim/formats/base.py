@@ -15,7 +15,6 @@ A format knows no hardware: bit widths are its fields, and what a machine does w
 """
 from __future__ import annotations
 
-import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
@@ -23,6 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from accelsim.errors import InputError, MaskError
+from accelsim.schema import Int, checked_arguments, field_spec
 
 
 def readonly(array: Any, dtype: Any = None) -> np.ndarray:
@@ -78,8 +78,9 @@ class TileStats:
 class Format(ABC):
     """A compressed-sparse encoding: a frozen dataclass whose fields are its bit widths.
 
-    Every field whose name ends in ``_bits`` is checked at construction to be an integer >= 1 (and at most
-    ``field(metadata={"max": n})`` if the field says so); a bad value raises :class:`InputError` naming it.
+    Every field is declared with :func:`accelsim.schema.field_spec` (bit widths: integers >= 1, up to a
+    maximum where the format has one) and checked at construction, all at once; a bad value raises
+    :class:`InputError` naming it (``runlength.index_bits``).
 
     A subclass sets or overrides exactly these:
 
@@ -97,12 +98,13 @@ class Format(ABC):
     name: ClassVar[str]
     tile_ndim: ClassVar[int] = 1
 
-    value_bits: int = 16
+    value_bits: int = field_spec(Int(1, None, "bits"), default=16, help="one stored value")
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            if f.name.endswith("_bits"):
-                _check_bits(f"{self.name}.{f.name}", getattr(self, f.name), f.metadata.get("max"))
+        values = checked_arguments({f"{self.name}.{f.name}": (f.metadata["spec"], getattr(self, f.name))
+                                    for f in fields(self) if "spec" in f.metadata})
+        for key, value in values.items():
+            object.__setattr__(self, key.split(".", 1)[1], value)
 
     def measure(self, masks: Any) -> TileStats:
         """Per-tile storage of boolean ``masks`` of shape (n_tiles, *tile_shape), or one tile of tile_shape.
@@ -146,10 +148,3 @@ class Format(ABC):
     @abstractmethod
     def decode(self, encoded: Any) -> np.ndarray:
         """The tile ``encoded`` came from (zeros where nothing is stored)."""
-
-
-def _check_bits(key: str, value: object, maximum: int | None) -> None:
-    expected = "an integer >= 1" if maximum is None else f"an integer in 1..{maximum}"
-    if (not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1
-            or (maximum is not None and value > maximum)):
-        raise InputError("bad format parameter", key=key, expected=expected, got=value)

@@ -7,13 +7,13 @@ relative indices, 16-bit column pointers). Rows are the same thing on the transp
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from accelsim.errors import InputError
 from accelsim.formats.base import Format, readonly
 from accelsim.formats.runlength import MAX_INDEX_BITS, count_stored, decode_streams, encode_streams
+from accelsim.schema import Int, OneOf, field_spec
 
 AXES = ("columns", "rows")
 
@@ -47,15 +47,9 @@ class Compressed(Format):
     name = "compressed"
     tile_ndim = 2
 
-    index_bits: int = field(default=4, metadata={"max": MAX_INDEX_BITS})
-    pointer_bits: int = 16
-    axis: str = "columns"
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.axis not in AXES:
-            raise InputError("bad format parameter", key=f"{self.name}.axis",
-                             expected=" or ".join(repr(a) for a in AXES), got=self.axis)
+    index_bits: int = field_spec(Int(1, MAX_INDEX_BITS, "bits"), default=4, help="one zero-run count")
+    pointer_bits: int = field_spec(Int(1, None, "bits"), default=16, help="one stream pointer")
+    axis: str = field_spec(OneOf(AXES), default="columns", help="streams along columns (CSC) or rows (CSR)")
 
     def _streams(self, tiles: np.ndarray) -> np.ndarray:
         """``tiles`` (..., rows, columns) -> (..., streams, stream length); its own inverse."""

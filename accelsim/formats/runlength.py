@@ -15,11 +15,12 @@ The stream functions here work on many streams at once (rows of a 2-D array) and
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from accelsim.formats.base import Format, readonly
+from accelsim.schema import Int, field_spec
 
 MAX_INDEX_BITS = 32
 """Widest zero-run count accepted (bits); wider counts never pad any tile that fits in memory."""
@@ -113,7 +114,7 @@ class RunLength(Format):
 
     name = "runlength"
 
-    index_bits: int = field(default=4, metadata={"max": MAX_INDEX_BITS})
+    index_bits: int = field_spec(Int(1, MAX_INDEX_BITS, "bits"), default=4, help="one zero-run count")
 
     def _count(self, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         stored = count_stored(masks, self.index_bits)

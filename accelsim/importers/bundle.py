@@ -23,7 +23,7 @@ from accelsim.pruning.activations import activation_shape
 from accelsim.pruning.files import load_masks
 from accelsim.pruning.masks import Masks
 from accelsim.workloads.files import Workload, read_workload
-from accelsim.workloads.accelsim_yaml import LAYER_TYPES, REQUIRED
+from accelsim.workloads.layer_schema import LAYER_TYPES, REQUIRED
 from accelsim.workloads.layers import Layer
 
 WORKLOAD, WEIGHTS, MASKS, ACTIVATIONS, REPORT = ("workload.yaml", "weights.npz", "masks.npz", "activations.npz",

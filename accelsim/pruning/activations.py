@@ -23,7 +23,6 @@ is not modelled (a global average pool makes its output nearly dense): use an ov
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ import numpy as np
 from accelsim.errors import InputError, did_you_mean
 from accelsim.pruning.masks import rounded_count
 from accelsim.pruning.synthetic import ACTIVATIONS, layer_rng
+from accelsim.schema import DENSITY, checked
 from accelsim.workloads.layers import LSTM, Conv2D, Layer, Linear
 from accelsim.workloads.model import Model
 
@@ -51,11 +51,11 @@ class ActivationDensity:
     overrides: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
-        _check_density(self.default, "default")
+        checked(DENSITY, self.default, "default")
         pairs = self.overrides.items() if isinstance(self.overrides, Mapping) else self.overrides
         pairs = tuple(sorted((str(name), density) for name, density in pairs))
         for name, density in pairs:
-            _check_density(density, name)
+            checked(DENSITY, density, name)
         object.__setattr__(self, "overrides", pairs)
 
     def densities(self, model: Model) -> dict[str, float]:
@@ -98,15 +98,10 @@ def activation_mask(layer: Layer, density: float, seed: int) -> np.ndarray:
     """Boolean mask of :func:`activation_shape` (True = non-zero input) with exactly
     floor(density * size + 0.5) True entries at uniformly random places, drawn from the seeded stream of
     (seed, layer name), independent of the layer's weight stream."""
-    _check_density(density, "density")
+    checked(DENSITY, density, "density")
     shape = activation_shape(layer)
     size = math.prod(shape)
     rng = layer_rng(seed, layer.name, ACTIVATIONS)
     mask = np.zeros(size, dtype=bool)
     mask[rng.choice(size, size=rounded_count(density, size), replace=False)] = True
     return mask.reshape(shape)
-
-
-def _check_density(value: object, key: str) -> None:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 < value <= 1:
-        raise InputError("activation density out of range", key=key, expected="a number in (0, 1]", got=value)

@@ -12,7 +12,6 @@ the order is (layer order in the model, flat index)).
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -20,6 +19,7 @@ from numpy.typing import ArrayLike
 
 from accelsim.errors import InputError, MaskError, did_you_mean
 from accelsim.pruning.synthetic import synthetic_weights
+from accelsim.schema import SPARSITY, checked
 from accelsim.workloads.layers import Layer
 from accelsim.workloads.model import Model
 
@@ -135,7 +135,7 @@ def magnitude_mask(weights: ArrayLike, sparsity: float) -> np.ndarray:
     threshold magnitude, then only the ties at it are ordered), about one pass of extra memory.
     Raises :class:`InputError` for a sparsity outside [0, 1) or non-finite or non-numeric weights.
     """
-    _check_sparsity(sparsity)
+    checked(SPARSITY, sparsity, "sparsity")
     magnitudes = _magnitudes(weights, "weights")
     return _keep(magnitudes.ravel(), rounded_count(sparsity, magnitudes.size)).reshape(magnitudes.shape)
 
@@ -159,7 +159,7 @@ def prune(model: Model, sparsity: float, *, seed: int, method: str = "uniform",
     synthetic weights of :func:`accelsim.pruning.synthetic.synthetic_weights` are used (``seed`` is only
     used then). Masks come in model layer order.
     """
-    _check_sparsity(sparsity)
+    checked(SPARSITY, sparsity, "sparsity")
     if method not in METHODS:
         raise InputError("unknown pruning method", key="method", expected=" or ".join(map(repr, METHODS)),
                          got=method)
@@ -226,8 +226,3 @@ def _layer_weights_magnitudes(layer: Layer, weights: ArrayLike) -> np.ndarray:
         raise InputError("weights have the wrong shape", key=layer.name,
                          expected=f"shape {layer.weight_shape}", got=f"shape {magnitudes.shape}")
     return magnitudes
-
-
-def _check_sparsity(sparsity: object) -> None:
-    if not isinstance(sparsity, numbers.Real) or isinstance(sparsity, bool) or not 0 <= sparsity < 1:
-        raise InputError("sparsity out of range", key="sparsity", expected="a number in [0, 1)", got=sparsity)

@@ -13,12 +13,11 @@ Sparsities are fractions of a layer's weights that are zero, in [0, 1).
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.typing import ArrayLike
 
 from accelsim.errors import InputError
+from accelsim.schema import SPARSITY, Int, checked, checked_arguments
 
 
 def agp_sparsity(step: ArrayLike, *, s_i: float, s_f: float, t0: int, n: int, dt: int) -> float | np.ndarray:
@@ -29,7 +28,7 @@ def agp_sparsity(step: ArrayLike, *, s_i: float, s_f: float, t0: int, n: int, dt
     s_i <= s_f. ``t0``: first update step (>= 0). ``n``: number of pruning steps (> 0). ``dt``: training
     steps between updates (> 0). Raises :class:`InputError` naming the bad parameter.
     """
-    steps = _check(step, s_i=s_i, s_f=s_f, t0=t0, n=n, dt=dt)
+    steps = _schedule_steps(step, s_i=s_i, s_f=s_f, t0=t0, n=n, dt=dt)
     return _level(steps - t0, s_i=s_i, s_f=s_f, n=n, dt=dt, scalar=np.ndim(step) == 0)
 
 
@@ -49,8 +48,8 @@ def layerwise_sparsity(step: ArrayLike, layer_index: ArrayLike, n_layers: int, *
     ``step`` and ``layer_index`` are ints or int arrays (broadcast together); the other parameters are those
     of :func:`agp_sparsity`. Returns a float for scalar inputs, else a float64 array.
     """
-    steps = _check(step, s_i=s_i, s_f=s_f, t0=t0, n=n, dt=dt)
-    _check_int(n_layers, "n_layers", minimum=1)
+    steps = _schedule_steps(step, s_i=s_i, s_f=s_f, t0=t0, n=n, dt=dt)
+    checked(Int(1, None, "layers"), n_layers, "n_layers")
     index = _int_array(layer_index, "layer_index")
     outside = (index < 0) | (index >= n_layers)
     if np.any(outside):
@@ -69,28 +68,18 @@ def _level(since_t0: np.ndarray, *, s_i: float, s_f: float, n: int, dt: int, sca
     return float(level) if scalar else level
 
 
-def _check(step: ArrayLike, *, s_i: float, s_f: float, t0: int, n: int, dt: int) -> np.ndarray:
-    """Validate the schedule's parameters; return ``step`` as an int64 array."""
-    for key, value in (("s_i", s_i), ("s_f", s_f)):
-        if (not isinstance(value, numbers.Real) or isinstance(value, bool)
-                or not 0 <= value < 1):
-            raise InputError("sparsity out of range", key=key, expected="a number in [0, 1)", got=value)
+def _schedule_steps(step: ArrayLike, *, s_i: float, s_f: float, t0: int, n: int, dt: int) -> np.ndarray:
+    """Validate the schedule's parameters (every problem at once); return ``step`` as an int64 array."""
+    checked_arguments({"s_i": (SPARSITY, s_i), "s_f": (SPARSITY, s_f), "t0": (Int(0, None, "training steps"), t0),
+                       "n": (Int(1, None, "pruning steps"), n), "dt": (Int(1, None, "training steps"), dt)})
     if s_i > s_f:
         raise InputError("initial sparsity above final sparsity", key="s_i",
                          expected=f"s_i <= s_f = {s_f}", got=s_i)
-    _check_int(t0, "t0", minimum=0)
-    _check_int(n, "n", minimum=1)
-    _check_int(dt, "dt", minimum=1)
     steps = _int_array(step, "step")
     if np.any(steps < 0):
         raise InputError("negative training step", key="step", expected="training steps >= 0",
                          got=int(steps.min()))
     return steps
-
-
-def _check_int(value: object, key: str, *, minimum: int) -> None:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise InputError("bad schedule parameter", key=key, expected=f"an integer >= {minimum}", got=value)
 
 
 def _int_array(value: ArrayLike, key: str) -> np.ndarray:

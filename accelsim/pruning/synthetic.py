@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import math
-import numbers
 
 import numpy as np
 
 from accelsim.errors import InputError
+from accelsim.schema import SEED, checked
 from accelsim.workloads.layers import Layer
 
 WEIGHTS = 0       # purpose code of the weight stream in layer_rng's spawn key
@@ -32,9 +32,7 @@ ACTIVATIONS = 1   # purpose code of the activation-mask stream
 def check_seed(seed: object, key: str = "seed") -> int:
     """A seed must be a non-negative integer (numpy's SeedSequence refuses negative entropy); numpy integers
     are accepted and returned as int. An InputError naming ``key`` otherwise."""
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
-        raise InputError("bad seed", key=key, expected="a non-negative integer", got=seed)
-    return int(seed)
+    return checked(SEED, seed, key)
 
 
 def layer_rng(seed: int, name: str, purpose: int) -> np.random.Generator:

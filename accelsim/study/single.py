@@ -5,7 +5,6 @@ DataFrames or writes files; none of them parses command-line arguments.
 """
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -28,6 +27,7 @@ from accelsim.pruning.masks import masks_for
 from accelsim.pruning.synthetic import check_seed
 from accelsim.reference import paper_table
 from accelsim.reports import SimulationResult, assemble, layer_row
+from accelsim.schema import SPARSITY, checked
 from accelsim.workloads import zoo
 from accelsim.workloads.files import Workload
 from accelsim.workloads.model import Model
@@ -39,9 +39,7 @@ T = TypeVar("T")
 def check_sparsity(value: float, key: str = "--sparsity") -> float:
     """A sparsity in [0, 1) (any real number type, numpy's included), as a float; or an InputError naming
     ``key``."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value < 1:
-        raise InputError("sparsity out of range", key=key, expected="a number in [0, 1)", got=value)
-    return float(value)
+    return checked(SPARSITY, value, key)
 
 
 def distinct(values: Sequence[T], key: str, what: str, check: Callable[[T], T]) -> list[T]:

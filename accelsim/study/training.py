@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import numbers
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,6 +40,7 @@ from accelsim.plots.training import agp_schedule_figure, train_compare_figure
 from accelsim.pruning import ActivationDensity
 from accelsim.pruning.masks import rounded_count
 from accelsim.reports.writers import prepare_output_dir
+from accelsim.schema import SEED, SPARSITY, Int, ListOf, OneOf, Real, checked_arguments
 from accelsim.study import pool
 from accelsim.study.single import simulate
 from accelsim.training import (RUN_FILES, TASKS, TrainConfig, TrainResult, equal_nnz_width, forward, load_task,
@@ -52,6 +54,10 @@ COMPARE_FILES = ("results.csv", "summary.csv", "figures/train_compare.png", "fig
 DEFAULT_HW_NAMES = ("dense_edge.yaml", "eie_like.yaml")
 #: TrainConfig fields set by the arguments of train_run / train_compare themselves, not by overrides
 _OWN_FIELDS = ("hidden", "s_f", "schedule", "variant", "seed")
+#: what train_compare and run_config accept (checked in one pass, each problem naming its argument)
+HIDDEN = ListOf(Int(1, None, "units"))
+BUDGETS = ListOf(Real(0, 1, "fraction of weights that are zero", open_low=True, open_high=True), distinct=True)
+SEEDS = ListOf(SEED, distinct=True)
 #: quantities summarised over seeds (mean and sample standard deviation)
 SUMMARY_QUANTITIES = ("test_accuracy", "train_accuracy", "latency_s", "cycles", "energy_pj", "dram_read_bytes")
 
@@ -126,27 +132,16 @@ def train_compare(task: str | Sequence[np.ndarray] = "mnist1d", *, large_hidden:
     ``figures/train_compare.png`` / ``.svg`` there, refusing (:class:`OutputError`, before any training) to
     overwrite any of them unless ``force``.
     """
-    budgets = _check_budgets(sparsities)
-    seeds = _check_seeds(seeds)
-    large_hidden = _check_hidden(large_hidden, "large_hidden")
-    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
-        raise InputError("bad number of jobs", key="jobs", expected="an integer >= 1", got=jobs)
-    if activations not in ACTIVATIONS:
-        raise InputError("unknown activation model", key="activations",
-                         expected=" or ".join(map(repr, ACTIVATIONS)), got=activations)
+    arguments = checked_arguments({
+        "sparsities": (BUDGETS, _listed(sparsities)), "seeds": (SEEDS, _listed(seeds)),
+        "large_hidden": (HIDDEN, _listed(large_hidden)), "jobs": (Int(1, None, "processes"), jobs),
+        "activations": (OneOf(ACTIVATIONS), activations)})
+    budgets, seeds, large_hidden = arguments["sparsities"], arguments["seeds"], arguments["large_hidden"]
     hardware = _hardware(hw_files)
     data = _task_data(task, data_seed)
     features, classes = data[0].shape[1], int(max(data[1].max(), data[3].max())) + 1
     # both configurations are built (and checked) here, before anything trains
-    plans = []
-    for budget in budgets:
-        large = run_config(len(data[1]), large_hidden, budget, schedule="agp", variant=variant, seed=seeds[0],
-                           **overrides)
-        nnz = _expected_nnz(large, (features, *large_hidden, classes))
-        width = equal_nnz_width(nnz, features, classes, len(large_hidden))
-        small = run_config(len(data[1]), (width,) * len(large_hidden), 0.0, schedule="none", variant=variant,
-                           seed=seeds[0], **overrides)
-        plans.append((budget, nnz, large, small))
+    plans = [_plan(budget, data, large_hidden, variant, seeds[0], overrides) for budget in budgets]
     out_dir = prepare_output_dir(Path(out), force=force, files=COMPARE_FILES) if out is not None else None
     spec = task if isinstance(task, str) else data
     runs = []
@@ -168,6 +163,18 @@ def train_compare(task: str | Sequence[np.ndarray] = "mnist1d", *, large_hidden:
                  f"small-dense at equal NNZ; mean +- std over {len(seeds)} seed(s)")
         _save_figure(train_compare_figure(summary, title=title), out_dir / "figures", "train_compare")
     return results
+
+
+def _plan(budget: float, data: Sequence[np.ndarray], large_hidden: tuple[int, ...], variant: str, seed: int,
+          overrides: dict) -> tuple[float, int, TrainConfig, TrainConfig]:
+    """(budget, the large model's NNZ, its config, the config of the small-dense model of equal NNZ)."""
+    features, classes = data[0].shape[1], int(max(data[1].max(), data[3].max())) + 1
+    large = run_config(len(data[1]), large_hidden, budget, schedule="agp", variant=variant, seed=seed, **overrides)
+    nnz = _expected_nnz(large, (features, *large_hidden, classes))
+    width = equal_nnz_width(nnz, features, classes, len(large_hidden))
+    small = run_config(len(data[1]), (width,) * len(large_hidden), 0.0, schedule="none", variant=variant,
+                       seed=seed, **overrides)
+    return budget, nnz, large, small
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
@@ -277,41 +284,11 @@ def _task_data(task: object, data_seed: int) -> tuple[np.ndarray, ...]:
                      got=type(task).__name__)
 
 
-def _check_hidden(hidden: object, key: str) -> tuple[int, ...]:
-    if isinstance(hidden, (int, np.integer)) and not isinstance(hidden, bool):
-        hidden = (hidden,)
-    if (not isinstance(hidden, (list, tuple)) or not hidden
-            or not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1 for h in hidden)):
-        raise InputError("bad hidden sizes", key=key, expected="one or more positive integers", got=hidden)
-    return tuple(int(h) for h in hidden)
-
-
-def _check_budgets(sparsities: object) -> list[float]:
-    if isinstance(sparsities, (int, float)):
-        sparsities = [sparsities]
-    values = list(sparsities) if isinstance(sparsities, (list, tuple)) else None
-    if not values:
-        raise InputError("no sparsities", key="sparsities", expected="one or more numbers in (0, 1)",
-                         got=sparsities)
-    for value in values:
-        if (not isinstance(value, (int, float, np.floating)) or isinstance(value, bool)
-                or not 0 < value < 1):
-            raise InputError("sparsity out of range", key="sparsities", expected="numbers in (0, 1)", got=value)
-    if len(set(values)) != len(values):
-        raise InputError("repeated sparsity", key="sparsities", expected="distinct budgets", got=values)
-    return [float(v) for v in values]
-
-
-def _check_seeds(seeds: object) -> list[int]:
-    if isinstance(seeds, int):
-        seeds = [seeds]
-    values = list(seeds) if isinstance(seeds, (list, tuple, range)) else None
-    if not values or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0
-                             for s in values):
-        raise InputError("bad seeds", key="seeds", expected="one or more integers >= 0", got=seeds)
-    if len(set(values)) != len(values):
-        raise InputError("repeated seed", key="seeds", expected="distinct seeds", got=values)
-    return [int(s) for s in values]
+def _listed(value: object) -> object:
+    """One number as a list of it, a range as a list; anything else as given (for its spec to judge)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return [value]
+    return list(value) if isinstance(value, range) else value
 
 
 def _hardware(hw_files: Sequence[str | os.PathLike[str]] | None) -> tuple[tuple[str, str], ...]:
@@ -349,10 +326,8 @@ def run_config(n_train: int, hidden: Sequence[int], sparsity: float, *, schedule
             raise InputError("unknown training parameter", key=key,
                              expected=f"a TrainConfig field: {', '.join(sorted(fields - set(_OWN_FIELDS)))}",
                              got=key)
-    hidden = _check_hidden(hidden, "hidden")
-    if (not isinstance(sparsity, (int, float, np.floating)) or isinstance(sparsity, bool)
-            or not 0 <= sparsity < 1):
-        raise InputError("sparsity out of range", key="sparsity", expected="a number in [0, 1)", got=sparsity)
+    arguments = checked_arguments({"hidden": (HIDDEN, _listed(hidden)), "sparsity": (SPARSITY, sparsity)})
+    hidden, sparsity = arguments["hidden"], arguments["sparsity"]
     if schedule == "none" and sparsity:
         raise InputError("a dense run has no sparsity", key="sparsity", expected='0 with schedule="none"',
                          got=sparsity)

@@ -4,13 +4,11 @@ What each field means: :mod:`accelsim.training.trainer`'s module docstring.
 """
 from __future__ import annotations
 
-import dataclasses
 import math
-import numbers
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from accelsim.errors import InputError
+from accelsim.schema import SEED, SPARSITY, Bool, Checker, Int, ListOf, OneOf, Real, field_spec, yaml_keys
 
 LR_SCHEDULES = ("constant", "exponential", "cosine")
 SCHEDULES = ("agp", "none")
@@ -26,62 +24,47 @@ class TrainConfig:
     The defaults are the mnist1d recipe of docs/training.md (4000 training samples: 63 steps per epoch,
     40 epochs): masks updated once per epoch from the start of epoch 4 (t0 = 252) to the start of epoch 20
     (t0 + n*dt = 1260), while the cosine learning rate is at least half its peak. Every field is checked on
-    construction; a bad value is an :class:`InputError` naming it.
+    construction against its declaration (:mod:`accelsim.schema`, the validator of the hardware and
+    workload files), every problem in one pass; a bad value is an :class:`InputError` naming it.
     """
 
-    hidden: tuple[int, ...] = (256, 256)
-    epochs: int = 40
-    batch_size: int = 64
-    lr: float = 0.2
-    lr_schedule: str = "cosine"
-    lr_min: float = 0.0
-    lr_decay: float = 0.5
-    lr_decay_epochs: int = 10
-    momentum: float = 0.9
-    weight_decay: float = 2e-3
-    schedule: str = "agp"
-    variant: str = "uniform"
-    s_i: float = 0.0
-    s_f: float = 0.9
-    t0: int = 252
-    n: int = 16
-    dt: int = 63
-    prune_first: bool = True
-    prune_last: bool = True
-    seed: int = 0
+    hidden: tuple[int, ...] = field_spec(ListOf(Int(1, None, "units"), min_items=0), default=(256, 256),
+                                         help="widths of the hidden layers")
+    epochs: int = field_spec(Int(1, None, "epochs"), default=40, help="passes over the training split")
+    batch_size: int = field_spec(Int(1, None, "samples"), default=64, help="samples per training step")
+    lr: float = field_spec(Real(0, math.inf, "", open_low=True), default=0.2, help="peak learning rate")
+    lr_schedule: str = field_spec(OneOf(LR_SCHEDULES), default="cosine", help="learning-rate schedule")
+    lr_min: float = field_spec(Real(0, math.inf, ""), default=0.0, help="the cosine schedule's floor (<= lr)")
+    lr_decay: float = field_spec(Real(0, 1, "", open_low=True), default=0.5,
+                                 help="factor of each exponential decay")
+    lr_decay_epochs: int = field_spec(Int(1, None, "epochs"), default=10, help="epochs between decays")
+    momentum: float = field_spec(Real(0, 1, "", open_high=True), default=0.9, help="heavy-ball momentum")
+    weight_decay: float = field_spec(Real(0, math.inf, ""), default=2e-3, help="L2 factor on the weights")
+    schedule: str = field_spec(OneOf(SCHEDULES), default="agp", help="agp (eq. 1) or none (dense)")
+    variant: str = field_spec(OneOf(VARIANTS), default="uniform", help="how AGP spreads over layers")
+    s_i: float = field_spec(SPARSITY, default=0.0, help="initial sparsity")
+    s_f: float = field_spec(SPARSITY, default=0.9, help="final sparsity (>= s_i)")
+    t0: int = field_spec(Int(0, None, "training steps"), default=252, help="first mask update")
+    n: int = field_spec(Int(1, None, "pruning steps"), default=16, help="mask updates after the first")
+    dt: int = field_spec(Int(1, None, "training steps"), default=63, help="steps between mask updates")
+    prune_first: bool = field_spec(Bool(), default=True, help="prune the first layer")
+    prune_last: bool = field_spec(Bool(), default=True, help="prune the last (output) layer")
+    seed: int = field_spec(SEED, default=0, help="initial weights and mini-batch order")
 
     def __post_init__(self) -> None:
-        hidden = tuple(self.hidden) if isinstance(self.hidden, (list, tuple)) else self.hidden
-        if not isinstance(hidden, tuple) or not all(_is_int(h) and h >= 1 for h in hidden):
-            raise InputError("bad hidden sizes", key="hidden", expected="a tuple of positive integers",
-                             got=hidden)
-        for key, minimum in (("epochs", 1), ("batch_size", 1), ("lr_decay_epochs", 1), ("t0", 0), ("n", 1),
-                             ("dt", 1), ("seed", 0)):
-            value = getattr(self, key)
-            if not _is_int(value) or value < minimum:
-                raise InputError("bad training parameter", key=key, expected=f"an integer >= {minimum}",
-                                 got=value)
-        _check_real(self.lr, "lr", "a number > 0", lambda v: v > 0)
-        _check_real(self.lr_min, "lr_min", f"a number in [0, lr = {self.lr}]", lambda v: 0 <= v <= self.lr)
-        _check_real(self.lr_decay, "lr_decay", "a number in (0, 1]", lambda v: 0 < v <= 1)
-        _check_real(self.momentum, "momentum", "a number in [0, 1)", lambda v: 0 <= v < 1)
-        _check_real(self.weight_decay, "weight_decay", "a number >= 0", lambda v: v >= 0)
-        _check_real(self.s_i, "s_i", "a number in [0, 1)", lambda v: 0 <= v < 1)
-        _check_real(self.s_f, "s_f", f"a number in [s_i = {self.s_i}, 1)", lambda v: self.s_i <= v < 1)
-        for key, choices in (("lr_schedule", LR_SCHEDULES), ("schedule", SCHEDULES), ("variant", VARIANTS)):
-            if getattr(self, key) not in choices:
-                raise InputError(f"unknown {key}", key=key, expected=" or ".join(map(repr, choices)),
-                                 got=getattr(self, key))
-        for key in ("prune_first", "prune_last"):
-            if not isinstance(getattr(self, key), bool):
-                raise InputError("not a boolean", key=key, expected="True or False", got=getattr(self, key))
-        object.__setattr__(self, "hidden", tuple(int(h) for h in hidden))   # plain Python numbers (json)
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-                object.__setattr__(self, field.name, int(value))
-            elif isinstance(value, numbers.Real) and not isinstance(value, bool):
-                object.__setattr__(self, field.name, float(value))
+        """Check every field in one pass (each problem an :class:`InputError` naming the field, several as
+        :class:`~accelsim.errors.ManyInputErrors`) and store them as plain Python numbers and tuples."""
+        checker = Checker(None, error=InputError)
+        values = checker.fields(TrainConfig, {name: getattr(self, name) for name in yaml_keys(TrainConfig)}, "")
+        if values.keys() >= {"lr", "lr_min"} and values["lr_min"] > values["lr"]:
+            checker.fail("lr_min", "above the peak learning rate", expected=f"a number <= lr = {values['lr']}",
+                         got=values["lr_min"])
+        if values.keys() >= {"s_i", "s_f"} and values["s_f"] < values["s_i"]:
+            checker.fail("s_f", "below the initial sparsity", expected=f"a number >= s_i = {values['s_i']}",
+                         got=values["s_f"])
+        checker.raise_if_failed()
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
         if self.schedule == "agp" and not self.pruned_indices:
             raise InputError("no layer left to prune", key="prune_first",
                              expected="prune_first or prune_last True when the network has one layer",
@@ -102,13 +85,3 @@ class TrainConfig:
     def steps_per_epoch(self, n_train: int) -> int:
         """Training steps of one epoch over ``n_train`` samples."""
         return math.ceil(n_train / self.batch_size)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _check_real(value: object, key: str, expected: str, ok: Callable[[float], bool]) -> None:
-    if (not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value)
-            or not ok(value)):
-        raise InputError("bad training parameter", key=key, expected=expected, got=value)

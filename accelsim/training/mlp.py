@@ -7,8 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from accelsim.errors import InputError
-from accelsim.training.config import _is_int
+from accelsim.schema import Int, checked_arguments
 from accelsim.workloads.layers import Linear
 from accelsim.workloads.model import Model
 
@@ -72,11 +71,10 @@ def equal_nnz_width(nnz: int, in_features: int, out_features: int, n_hidden: int
     """The hidden width h of a dense MLP in_features-h-...-h-out_features (``n_hidden`` hidden layers) whose
     weight count in*h + (n_hidden-1)*h^2 + h*out is closest to ``nnz`` (the smaller h on a tie): the
     small-dense model with the footprint of a large-sparse one (biases not counted)."""
-    for key, value, minimum in (("nnz", nnz, 1), ("in_features", in_features, 1),
-                                ("out_features", out_features, 1), ("n_hidden", n_hidden, 1)):
-        if not _is_int(value) or value < minimum:
-            raise InputError("bad width-matching parameter", key=key, expected=f"an integer >= {minimum}",
-                             got=value)
+    checked_arguments({"nnz": (Int(1, None, "weights"), nnz),
+                       "in_features": (Int(1, None, "features"), in_features),
+                       "out_features": (Int(1, None, "classes"), out_features),
+                       "n_hidden": (Int(1, None, "layers"), n_hidden)})
 
     def count(h: int) -> int:
         return in_features * h + (n_hidden - 1) * h * h + h * out_features

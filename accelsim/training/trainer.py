@@ -56,8 +56,8 @@ Determinism
     with ``accelsim[train]``; without it set ``OMP_NUM_THREADS=1`` / ``OPENBLAS_NUM_THREADS=1`` before numpy
     loads), so the same inputs give the same weights, masks and log bit for bit on one machine and numpy.
 
-Log (``TrainResult.log``; ``log.csv`` written by :func:`~accelsim.training.runfiles.save_run` has the same columns in this order), one
-row per training step t:
+Log (``TrainResult.log``; ``log.csv`` written by :func:`~accelsim.training.runfiles.save_run` has the same
+columns in this order), one row per training step t:
 
     ``step`` (t), ``epoch`` (0-based), ``lr`` (lr_t used at t), ``loss`` (mini-batch cross-entropy at t,
     before the update, without the weight-decay term), ``target_sparsity`` (eq. (1) of the uniform schedule
@@ -172,10 +172,7 @@ def train(task_data: Sequence[ArrayLike], config: TrainConfig, *,
     model = mlp_model("train", sizes, names, pruned)
 
     init_rng, order_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(2))
-    weights, biases = _initial_parameters(init_rng, names, sizes)
-    velocity = {name: np.zeros_like(w) for name, w in weights.items()}
-    bias_velocity = {name: np.zeros_like(b) for name, b in biases.items()}
-    masks = {name: np.ones(w.shape, dtype=bool) for name, w in weights.items()}
+    weights, biases, velocity, bias_velocity, masks = _initial_state(init_rng, names, sizes)
     log = _empty_log(names, total_steps)
     log["target_sparsity"] = _target_sparsity(config, total_steps)
     kept = {name: mask.size for name, mask in masks.items()}
@@ -202,8 +199,8 @@ def train(task_data: Sequence[ArrayLike], config: TrainConfig, *,
                         g += config.weight_decay * weights[name]
                     if name in pruned:
                         g *= masks[name]
-                    _momentum_step(weights[name], velocity[name], g, lr, config.momentum)
-                    _momentum_step(biases[name], bias_velocity[name], gb, lr, config.momentum)
+                    _momentum_step((weights[name], biases[name]), (velocity[name], bias_velocity[name]), (g, gb),
+                                   lr, config.momentum)
                 _log_step(log, step, epoch, lr, loss, kept, masks, total_weights)
                 if j == steps_per_epoch - 1:
                     _log_evaluation(log, step, weights, biases, names, x_train, y_train, x_test, y_test)
@@ -263,21 +260,26 @@ def to_model(result: TrainResult, name: str = "mlp") -> Model:
 
 # --- internals -------------------------------------------------------------------------------------------
 
-def _initial_parameters(rng: np.random.Generator, names: Sequence[str],
-                        sizes: Sequence[int]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """He-normal weights (std sqrt(2 / fan_in)), drawn layer by layer from ``rng``, and zero biases."""
+def _initial_state(rng: np.random.Generator, names: Sequence[str],
+                   sizes: Sequence[int]) -> tuple[dict[str, np.ndarray], ...]:
+    """(weights, biases, their momentum buffers, masks) by layer name at step 0: He-normal weights (std
+    sqrt(2 / fan_in)) drawn layer by layer from ``rng``, zero biases and buffers, all-True masks."""
     weights = {name: rng.standard_normal((out, fan_in)) * math.sqrt(2.0 / fan_in)
                for name, fan_in, out in zip(names, sizes[:-1], sizes[1:])}
     biases = {name: np.zeros(out) for name, out in zip(names, sizes[1:])}
-    return weights, biases
+    velocity = {name: np.zeros_like(w) for name, w in weights.items()}
+    bias_velocity = {name: np.zeros_like(b) for name, b in biases.items()}
+    masks = {name: np.ones(w.shape, dtype=bool) for name, w in weights.items()}
+    return weights, biases, velocity, bias_velocity, masks
 
 
-def _momentum_step(parameter: np.ndarray, velocity: np.ndarray, gradient: np.ndarray, lr: float,
-                   momentum: float) -> None:
-    """Heavy-ball SGD in place: ``v = momentum * v + g``, ``p -= lr * v``."""
-    velocity *= momentum
-    velocity += gradient
-    parameter -= lr * velocity
+def _momentum_step(parameters: Sequence[np.ndarray], velocities: Sequence[np.ndarray],
+                   gradients: Sequence[np.ndarray], lr: float, momentum: float) -> None:
+    """Heavy-ball SGD in place, ``v = momentum * v + g``, ``p -= lr * v``, for each parameter in order."""
+    for parameter, velocity, gradient in zip(parameters, velocities, gradients):
+        velocity *= momentum
+        velocity += gradient
+        parameter -= lr * velocity
 
 
 def _update_masks(levels: Mapping[str, float], variant: str, model: Model, seed: int,

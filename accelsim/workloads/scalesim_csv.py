@@ -40,20 +40,8 @@ def parse_scalesim(text: str, file: str = "<string>", name: str = "topology") ->
       SCALE-Sim maps it to IFMAP M x K, filter 1 x K, 1 channel, N filters, which has the same M*N*K MACs.
     """
     lines = text.splitlines()
-    header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if header_at is None:
-        raise WorkloadError("empty workload", file=file, expected="a header line and at least one layer row")
-    header = _cells(lines[header_at])
-    if len(header) > 1 and _INTEGER.match(header[1]):
-        raise WorkloadError("missing header line", file=file, key=f"line {header_at + 1}",
-                            expected="a header (" + ", ".join(CONV_COLUMNS) + ") before the layer rows",
-                            got=lines[header_at].strip())
-    gemm = [h.lower() for h in header[1:]] == ["m", "n", "k"]
-    columns = GEMM_COLUMNS if gemm else CONV_COLUMNS
-    if len(header) < len(columns):
-        raise WorkloadError("missing columns in the header", file=file, key=f"line {header_at + 1}",
-                            expected=f"{len(columns)} columns: " + ", ".join(CONV_COLUMNS)
-                            + " (or Layer name, M, N, K for a GEMM topology)", got=f"{len(header)}: {header}")
+    header_at, columns = _header(lines, file)
+    gemm = columns == GEMM_COLUMNS
     max_cells = len(columns) + (0 if gemm else 1)   # a convolution row may add Stride Width
     layers: list[Layer] = []
     first_line: dict[str, int] = {}
@@ -87,31 +75,52 @@ def parse_scalesim(text: str, file: str = "<string>", name: str = "topology") ->
             except WorkloadError as exc:   # layers.py's own checks (a layer too large)
                 raise relocated(exc, file, layer_name, lambda field: where) from None
             continue
-        ifmap_h, ifmap_w, filt_h, filt_w, channels, num_filt, stride = values[:7]
-        if len(values) == 8 and values[7] != stride:
-            raise WorkloadError("different row and column strides", file=file, key=f"{where}: Stride Width",
-                                expected=f"the same as Strides ({stride})", got=values[7])
-        for size, kernel, what in ((ifmap_h, filt_h, "Height"), (ifmap_w, filt_w, "Width")):
-            if kernel > size:
-                raise WorkloadError("filter larger than the ifmap", file=file, key=f"{where}: Filter {what}",
-                                    expected=f"at most the IFMAP {what} {size}", got=kernel)
-        shape = dict(kernel_h=filt_h, kernel_w=filt_w, in_h=ifmap_h, in_w=ifmap_w, stride=stride,
-                     padding=(0, _overhang(ifmap_h, filt_h, stride), 0, _overhang(ifmap_w, filt_w, stride)))
-        try:
-            if "DP" in layer_name and num_filt == 1:
-                layer: Layer = DepthwiseConv2D(layer_name, in_channels=channels, out_channels=channels,
-                                               groups=channels, **shape)
-            elif "DP" in layer_name:
-                layer = Conv2D(layer_name, in_channels=channels, out_channels=channels * num_filt,
-                               groups=channels, **shape)
-            else:
-                layer = Conv2D(layer_name, in_channels=channels, out_channels=num_filt, **shape)
-        except WorkloadError as exc:   # layers.py's own checks not made above (e.g. a layer too large)
-            raise relocated(exc, file, layer_name, lambda field: f"{where}: {field}" if field else where) from None
-        layers.append(layer)
+        layers.append(_conv_layer(layer_name, values, file, where))
     if not layers:
         raise WorkloadError("empty workload", file=file, expected="at least one layer row after the header")
     return Model(name=name, family="scalesim_topology", layers=tuple(layers))
+
+
+def _header(lines: list[str], file: str) -> tuple[int, tuple[str, ...]]:
+    """(index of the header line, the columns it announces: convolution or GEMM)."""
+    header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if header_at is None:
+        raise WorkloadError("empty workload", file=file, expected="a header line and at least one layer row")
+    header = _cells(lines[header_at])
+    if len(header) > 1 and _INTEGER.match(header[1]):
+        raise WorkloadError("missing header line", file=file, key=f"line {header_at + 1}",
+                            expected="a header (" + ", ".join(CONV_COLUMNS) + ") before the layer rows",
+                            got=lines[header_at].strip())
+    columns = GEMM_COLUMNS if [h.lower() for h in header[1:]] == ["m", "n", "k"] else CONV_COLUMNS
+    if len(header) < len(columns):
+        raise WorkloadError("missing columns in the header", file=file, key=f"line {header_at + 1}",
+                            expected=f"{len(columns)} columns: " + ", ".join(CONV_COLUMNS)
+                            + " (or Layer name, M, N, K for a GEMM topology)", got=f"{len(header)}: {header}")
+    return header_at, columns
+
+
+def _conv_layer(layer_name: str, values: list[int], file: str, where: str) -> Layer:
+    """The layer of one convolution row (its cells after the name, ``values``); :func:`parse_scalesim`."""
+    ifmap_h, ifmap_w, filt_h, filt_w, channels, num_filt, stride = values[:7]
+    if len(values) == 8 and values[7] != stride:
+        raise WorkloadError("different row and column strides", file=file, key=f"{where}: Stride Width",
+                            expected=f"the same as Strides ({stride})", got=values[7])
+    for size, kernel, what in ((ifmap_h, filt_h, "Height"), (ifmap_w, filt_w, "Width")):
+        if kernel > size:
+            raise WorkloadError("filter larger than the ifmap", file=file, key=f"{where}: Filter {what}",
+                                expected=f"at most the IFMAP {what} {size}", got=kernel)
+    shape = dict(kernel_h=filt_h, kernel_w=filt_w, in_h=ifmap_h, in_w=ifmap_w, stride=stride,
+                 padding=(0, _overhang(ifmap_h, filt_h, stride), 0, _overhang(ifmap_w, filt_w, stride)))
+    try:
+        if "DP" in layer_name and num_filt == 1:
+            return DepthwiseConv2D(layer_name, in_channels=channels, out_channels=channels, groups=channels,
+                                   **shape)
+        if "DP" in layer_name:
+            return Conv2D(layer_name, in_channels=channels, out_channels=channels * num_filt, groups=channels,
+                          **shape)
+        return Conv2D(layer_name, in_channels=channels, out_channels=num_filt, **shape)
+    except WorkloadError as exc:   # layers.py's own checks not made above (e.g. a layer too large)
+        raise relocated(exc, file, layer_name, lambda field: f"{where}: {field}" if field else where) from None
 
 
 def _overhang(size: int, kernel: int, stride: int) -> int:
