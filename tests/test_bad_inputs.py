@@ -654,7 +654,7 @@ CASES += [
          all_of(GOOD_HW, write("out/compare.csv", "my,own\n1,2\n"))),
     Case("sweep-seeds-negative", "sweep with a negative seed (no empty --out left behind)",
          ("sweep", *MOBILENET, "--sparsity", "0.5", "--hw", "hw.yaml", "--seeds", "-1", "--quiet", "--out", "out"),
-         ("--seeds", "bad seed", "expected a non-negative integer", "got -1"), GOOD_HW),
+         ("--seeds", "out of range", "expected an integer >= 0", "got -1"), GOOD_HW),
     Case("sweep-scheduler-unreachable", "sweep with a scheduler that is not an address (no empty --out left)",
          ("sweep", *MOBILENET, "--sparsity", "0.5", "--hw", "hw.yaml", "--scheduler", "notaurl", "--quiet",
           "--out", "out"), ("--scheduler",), GOOD_HW),

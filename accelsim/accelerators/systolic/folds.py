@@ -162,8 +162,8 @@ def check_systolic(layer: Layer, hw: HardwareConfig) -> None:
                           file=hw.source, key=f"buffers.{buffer.name}.size_bytes",
                           expected=f">= {int(2 * tile_bytes)} bytes", got=buffer.size_bytes)
     widths = hw.data_widths
-    least_bytes = sum(g.repeats * (g.ifmap_elements * widths.activation_bits + g.weight_elements * widths.weight_bits)
-                      for g in lower(layer)) / 8
+    least_bytes = bits_to_bytes(sum(g.repeats * (g.ifmap_elements * widths.activation_bits
+                                                  + g.weight_elements * widths.weight_bits) for g in lower(layer)))
     smaller = min(buffers["in"], buffers["w"], key=lambda b: (b.size_bytes, b.name))
     if least_bytes / (smaller.size_bytes / 2) > MAX_STEPS:
         raise ConfigError(f"layer {layer.name}: buffer {smaller.name} is so small that fetching the layer's "
