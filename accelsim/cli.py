@@ -186,14 +186,14 @@ def _simulate_imported(args: argparse.Namespace, hw) -> int:
         prepare_output_dir(args.out, force=args.force)
     result = imported.simulate_folder(args.workload, hw, masks_file=args.masks, sparsity=args.sparsity,
                                       seed=args.seed)
-    for warning in result.metadata["warnings"]:
-        print(f"accelsim: warning: {warning}", file=sys.stderr)
     return _show_simulation(args, result, hw, note=f"activations: {result.metadata['activations']}")
 
 
 def _show_simulation(args: argparse.Namespace, result, hw, note: str = "") -> int:
     """Write ``result`` to --out and print its table and one-line summary (``note`` appended)."""
     model_name = result.metadata["model"]
+    for warning in result.metadata.get("warnings", []):
+        print(f"accelsim: warning: {warning}", file=sys.stderr)
     if args.out is not None:
         write_results(result, args.out, force=args.force)
     if args.quiet:
@@ -249,8 +249,14 @@ def _progress(args: argparse.Namespace, desc: str):
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from accelsim.study import compare
-    table = compare.compare(args.family, args.hw, args.out, seed=args.seed, jobs=args.jobs, force=args.force,
-                            scheduler=args.scheduler, progress=_progress(args, "compare"), note=_note)
+    if args.workload:
+        table = compare.compare_imported(args.workload, args.accuracy or [], args.hw, args.out,
+                                         metric=args.metric, higher_is_better=not args.lower_is_better,
+                                         seed=args.seed, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
+                                         progress=_progress(args, "compare"), note=_note)
+    else:
+        table = compare.compare(args.family, args.hw, args.out, seed=args.seed, jobs=args.jobs, force=args.force,
+                                scheduler=args.scheduler, progress=_progress(args, "compare"), note=_note)
     if not args.quiet:
         _print(compare.headline(table), as_csv=args.csv)
         print(f"{args.out / 'compare.csv'}: every variant on every machine", file=sys.stderr)
@@ -435,7 +441,13 @@ def build_parser() -> argparse.ArgumentParser:
     sw.set_defaults(run=_cmd_sweep)
 
     cp = commands.add_parser("compare", help="large-sparse vs small-dense at equal footprint (the paper's pairs)")
-    cp.add_argument("--family", required=True, help="mobilenet (Table 6) | ptb (Table 3) | gnmt (Table 4)")
+    what = cp.add_mutually_exclusive_group(required=True)
+    what.add_argument("--family", help="mobilenet (Table 6) | ptb (Table 3) | gnmt (Table 4)")
+    what.add_argument("--workload", type=Path, nargs="+", metavar="DIR",
+                      help="your own models: folders written by 'accelsim import', each at its real zeros")
+    cp.add_argument("--accuracy", type=_list_of(float, "numbers"), help="with --workload: each model's accuracy")
+    cp.add_argument("--metric", default="accuracy", help="with --workload: the accuracy's name (default accuracy)")
+    cp.add_argument("--lower-is-better", action="store_true", help="with --workload: lower metric wins (perplexity)")
     cp.add_argument("--hw", type=Path, nargs="+", required=True, help="hardware descriptions (YAML)")
     cp.add_argument("--out", type=Path, required=True, help="results directory (re-running resumes)")
     cp.add_argument("--force", action="store_true", help="write into an --out that holds other files")

@@ -30,3 +30,32 @@ def test_real_topology_macs_match_published(name):
     assert not [r for r in result.reports if r.status == "unmapped"]
     simulated = sum(r.macs for r in result.reports if r.status == "simulated")
     assert simulated == result.model.macs
+
+
+CONVERTED = Path(onnx.__file__).parent / "backend" / "test" / "data" / "pytorch-converted"
+TORCH_CASES = sorted(p.name for p in CONVERTED.glob("test_Conv[12]d*")) + ["test_Linear", "test_Linear_no_bias"]
+
+
+@pytest.mark.parametrize("case", TORCH_CASES)
+def test_torch_exported_layers_have_torchs_output_shapes(case):
+    """PyTorch's own exports (onnx/backend/test/data/pytorch-converted/, with the outputs PyTorch computed):
+    each imports as one layer whose outputs per sample are PyTorch's, and whose MACs are those outputs times
+    the weights each output reads (the weight tensor's size over its output channels)."""
+    from onnx import numpy_helper
+    folder = CONVERTED / case
+    if not folder.exists():
+        pytest.skip(f"this onnx version ships no {case}")
+    model = onnx.load(folder / "model.onnx")
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    batch = dims[0] if case.startswith("test_Conv") else 1
+    shapes = {model.graph.input[0].name: (1, *dims[1:])} if case.startswith("test_Conv") else {}
+    result = import_onnx(folder / "model.onnx", shapes)
+    (layer,) = result.model.layers
+    expected = numpy_helper.to_array(onnx.load_tensor(folder / "test_data_set_0" / "output_0.pb"))
+    outputs = expected.size // batch
+    weights = numpy_helper.to_array(model.graph.initializer[0])
+    if case.startswith("test_Conv"):
+        assert layer.out_channels * layer.out_h * layer.out_w == outputs
+    else:
+        assert layer.out_features * layer.steps == outputs
+    assert layer.macs == outputs * weights.size // weights.shape[0]

@@ -149,3 +149,39 @@ def test_sweep_of_an_imported_model_with_masks_files(folder, capsys, tmp_path):
     (tmp_path / "p.npz").write_bytes((tmp_path / "p.npz").read_bytes()[:-8] + b"\0" * 8)
     status, _, err = run_cli(capsys, *args)
     assert status == 2 and "p.npz" in err
+
+
+def mlp_onnx(path, hidden, zero_fraction, seed):
+    """x (1, 32) -> Gemm fc1 (hidden) -> ReLU -> Gemm fc2 (10), the first ``zero_fraction`` of each weight
+    matrix's entries (C order) exactly zero."""
+    nodes = [helper.make_node("Gemm", ["x", "w1"], ["h"], name="fc1", transB=1),
+             helper.make_node("Relu", ["h"], ["hr"]),
+             helper.make_node("Gemm", ["hr", "w2"], ["y"], name="fc2", transB=1)]
+    arrays = []
+    for name, shape in (("w1", (hidden, 32)), ("w2", (10, hidden))):
+        w = weights(shape, seed).ravel()
+        w[: int(zero_fraction * w.size)] = 0.0
+        arrays.append((name, w.reshape(shape)))
+    onnx.save(model(nodes, [tensor("x", [1, 32])], [tensor("y", None)], arrays), path)
+
+
+def test_compare_of_the_users_own_large_sparse_and_small_dense_pair(tmp_path, capsys):
+    mlp_onnx(tmp_path / "large.onnx", 64, 0.75, 0)            # nnz: (64*32 + 10*64) / 4 = 672
+    mlp_onnx(tmp_path / "small.onnx", 16, 0.0, 1)             # nnz: 16*32 + 10*16 = 672
+    for name in ("large", "small"):
+        assert run_cli(capsys, "import", tmp_path / f"{name}.onnx", "--out", tmp_path / name, "--quiet")[0] == 0
+    status, stdout, err = run_cli(capsys, "compare", "--workload", tmp_path / "large", tmp_path / "small",
+                                  "--accuracy", "0.91,0.88", "--hw", HWCONFIGS / "eie_like.yaml",
+                                  HWCONFIGS / "dense_edge.yaml", "--jobs", "1", "--csv", "--out", tmp_path / "cmp")
+    assert status == 0, err
+    table = pd.read_csv(tmp_path / "cmp" / "compare.csv")
+    assert len(table) == 4
+    by_model = table.drop_duplicates("model").set_index("model")
+    assert by_model.loc["large", "kind"] == "large-sparse" and by_model.loc["small", "kind"] == "small-dense"
+    assert by_model.loc["large", "nnz"] == by_model.loc["small", "nnz"] == 672
+    assert by_model.loc["large", "accuracy"] == 0.91 and by_model.loc["small", "accuracy"] == 0.88
+    headline = pd.read_csv(__import__("io").StringIO(stdout))
+    assert len(headline) == 2 and set(headline["more_accurate"]) == {"large-sparse"}
+    status, _, err = run_cli(capsys, "compare", "--workload", tmp_path / "large", "--accuracy", "0.9,0.8",
+                             "--hw", HWCONFIGS / "eie_like.yaml", "--out", tmp_path / "c2")
+    assert status == 2 and "--accuracy" in err

@@ -123,3 +123,38 @@ def headline(table: pd.DataFrame) -> pd.DataFrame:
                 "faster": "large-sparse" if s["latency_s"] < d["latency_s"] else "small-dense",
                 "less_energy": "large-sparse" if s["energy_pj"] < d["energy_pj"] else "small-dense"})
     return pd.DataFrame(rows)
+
+
+def compare_imported(folders: Sequence[Path], accuracies: Sequence[float], hw_files: Sequence[Path], out: Path, *,
+                     metric: str = "accuracy", higher_is_better: bool = True, seed: int = 0, jobs: int = 1,
+                     scheduler: str | None = None, progress=None, force: bool = False, note=None) -> pd.DataFrame:
+    """The user's own models (imported folders, each at its real zeros) on each machine, joined with their
+    non-zeros and storage and the accuracy the user gives for each (``accuracies``, in folder order). A
+    model with zero weights is "large-sparse", one without "small-dense", so :func:`headline` asks the
+    paper's question of them. Writes and returns ``compare.csv``."""
+    from accelsim.compile.footprint import footprint
+    from accelsim.importers.bundle import read_bundle
+    from accelsim.study.imported import grid_folder
+    if len(accuracies) != len(folders):
+        raise InputError("one accuracy per model", key="--accuracy", expected=f"{len(folders)} numbers",
+                         got=list(accuracies))
+    points, rows = [], []
+    for folder, accuracy in zip(folders, accuracies):
+        found = read_bundle(folder)
+        points += grid_folder(folder, [0.0], hw_files, [seed])
+        sparse = found.masks.total_sparsity > 0
+        size = footprint(found.workload.model, found.masks.total_sparsity, found.masks if sparse else {})
+        rows.append({"model": found.workload.model.name, "sparsity": 0.0, "real_sparsity": found.masks.total_sparsity,
+                     "kind": "large-sparse" if sparse else "small-dense",
+                     "nnz": int(size.nnz), "model_mb": float(size.model_mb), "accuracy_metric": metric,
+                     "accuracy": float(accuracy), "higher_is_better": higher_is_better, "accuracy_source": "user"})
+    names = [row["model"] for row in rows]
+    if len(set(names)) < len(names):
+        raise InputError("two models of the same name", key="--workload", expected="models with distinct names",
+                         got=names)
+    _, _, totals = sweep.run_and_gather(points, out, kind="compare", force=force, jobs=jobs, scheduler=scheduler,
+                                        progress=progress, note=note)
+    table = totals.merge(pd.DataFrame(rows), on=["model", "sparsity"], how="left")
+    write_text(Path(out) / "compare.csv", table.to_csv(index=False, float_format="%.10g"))
+    return table
+

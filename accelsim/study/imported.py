@@ -17,7 +17,7 @@ from accelsim.atomic import replacing, temporary_beside, write_text
 from accelsim.errors import InputError, OutputError
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.importers import bundle
-from accelsim.pruning import Masks, load_masks, prune, save_masks
+from accelsim.pruning import load_masks, prune, save_masks
 from accelsim.reports import SimulationResult, prepare_output_dir
 from accelsim.study.single import check_sparsity, simulate, simulate_workload, sparsity_table
 
@@ -137,8 +137,7 @@ def simulate_folder(folder: Path, hw: HardwareConfig, *, masks_file: Path | None
                          activations={name: acts[i] for name, acts in found.activations.items()}) for i in range(n)]
         result = _mean_over_samples(runs)
         source = f"measured ({n} samples)"
-    warnings = mask_warnings(model, masks, sparse)
-    metadata = {**result.metadata, "activations": source, "inputs": hashes, "warnings": warnings}
+    metadata = {**result.metadata, "activations": source, "inputs": hashes}
     return SimulationResult(result.layers, result.total, metadata)
 
 
@@ -155,20 +154,6 @@ def _mean_over_samples(runs: list[SimulationResult]) -> SimulationResult:
     total["cycles_std"], total["cycles_min"], total["cycles_max"] = cycles.std(), cycles.min(), cycles.max()
     total["samples"] = len(runs)
     return SimulationResult(layers, total, runs[0].metadata)
-
-
-def mask_warnings(model, masks: Masks | None, sparse_engine: bool) -> list[str]:
-    """One line per suspicious mask: a layer pruned to 100%, a mask on a layer marked not prunable, sparse
-    masks given to a dense engine (which multiplies the zeros anyway)."""
-    if masks is None:
-        return []
-    warnings = [f"layer {name}: every weight is pruned (100% sparsity)" for name, m in masks.items() if not m.any()]
-    prunable = {layer.name for layer in model.prunable_layers}
-    warnings += [f"layer {name}: a mask is given for a layer marked not prunable" for name in masks
-                 if name not in prunable]
-    if not sparse_engine and any(not m.all() for m in masks.values()):
-        warnings.append("sparse masks run on a dense engine, which multiplies the zeros anyway")
-    return warnings
 
 
 def prune_folder(folder: Path, sparsity: float, *, method: str, out: Path, force: bool) -> pd.DataFrame:

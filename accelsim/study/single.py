@@ -30,6 +30,7 @@ from accelsim.reports import SimulationResult, assemble, layer_row
 from accelsim.schema import SPARSITY, checked
 from accelsim.workloads import zoo
 from accelsim.workloads.files import Workload
+from accelsim.workloads.layers import LSTM, Conv2D, Layer, Linear
 from accelsim.workloads.model import Model
 
 
@@ -199,8 +200,23 @@ def _simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None, sparsity
     metadata = {"accelsim_version": __version__, "model": model.name, "model_family": model.family,
                 "model_options": dict(model.options), "hardware": hw.name, "hardware_file": Path(hw.source).name,
                 "config_hash": hw.config_hash, "engine": hw.engine, "seed": seed,
-                "sparsity": None if masks is None else masks.total_sparsity}
+                "sparsity": None if masks is None else masks.total_sparsity,
+                "warnings": mask_warnings(model, masks, hw.accelerator.skips_zeros)}
     return assemble(rows, hw, metadata)
+
+
+def mask_warnings(model: Model, masks: Masks | None, sparse_engine: bool) -> list[str]:
+    """One line per suspicious mask: a layer pruned to 100%, a mask on a layer marked not prunable, sparse
+    masks given to a dense engine (which multiplies the zeros anyway)."""
+    if masks is None:
+        return []
+    warnings = [f"layer {name}: every weight is pruned (100% sparsity)" for name, m in masks.items() if not m.any()]
+    prunable = {layer.name for layer in model.prunable_layers}
+    warnings += [f"layer {name}: a mask is given for a layer marked not prunable" for name in masks
+                 if name not in prunable and not masks[name].all()]
+    if not sparse_engine and any(not m.all() for m in masks.values()):
+        warnings.append("sparse masks run on a dense engine, which multiplies the zeros anyway")
+    return warnings
 
 
 def simulate_workload(workload: Workload, hw: HardwareConfig, *, masks: Masks | None = None,
@@ -221,5 +237,46 @@ def simulate_workload(workload: Workload, hw: HardwareConfig, *, masks: Masks | 
         masks = Masks({layer.name: magnitude_mask(synthetic_weights(layer, check_seed(seed)),
                                                   1 - densities[layer.name])
                        for layer in workload.model.layers if layer.name in densities})
-    return _simulate(workload.model, hw, masks=masks, sparsity=sparsity, seed=seed,
-                     activation_density=ActivationDensity(overrides=workload.activation_density))
+    result = _simulate(workload.model, hw, masks=masks, sparsity=sparsity, seed=seed,
+                       activation_density=ActivationDensity(overrides=workload.activation_density))
+    if workload.model.family == "workload":          # a YAML file: its layers are meant to run in sequence
+        result.metadata["warnings"] += chain_warnings(workload.model)
+    return result
+
+
+def chain_warnings(model: Model) -> list[str]:
+    """One line per pair of consecutive inference layers whose sizes do not chain: the first's outputs per
+    position (channels, features, hidden units of every direction) are not the second's inputs (a
+    convolution feeding a linear layer chains when the features are a whole number of its channels: a
+    flatten or a pooling between them)."""
+    warnings = []
+    layers = model.inference_layers
+    for first, second in zip(layers, layers[1:]):
+        out, into = _outputs_per_position(first), _inputs_per_position(second)
+        if out is None or into is None:
+            continue
+        flattened = isinstance(first, Conv2D) and isinstance(second, Linear)
+        if (into % out if flattened else into != out):
+            warnings.append(f"layers {first.name} -> {second.name}: shapes do not chain ({out} outputs per "
+                            f"position, {into} inputs)")
+    return warnings
+
+
+def _outputs_per_position(layer: Layer) -> int | None:
+    if isinstance(layer, Conv2D):
+        return layer.out_channels
+    if isinstance(layer, Linear):
+        return layer.out_features
+    if isinstance(layer, LSTM):
+        return layer.hidden_size * layer.directions
+    return None
+
+
+def _inputs_per_position(layer: Layer) -> int | None:
+    if isinstance(layer, Conv2D):
+        return layer.in_channels
+    if isinstance(layer, Linear):
+        return layer.in_features
+    if isinstance(layer, LSTM):
+        return layer.input_size
+    return None

@@ -2,8 +2,9 @@
 
 Conv, ConvInteger and QLinearConv, 1-D (as a height-1 2-D convolution) or 2-D, batch 1, with groups,
 explicit or automatic padding, one stride for both axes, and dilations. A dilated k x k kernel is mapped to
-an undilated k x k kernel over the same output positions: the padding shrinks by (d - 1)(k - 1) per axis, so
-the output size, the weights and the MACs are exact, but which input pixel meets which weight is not (the
+an undilated k x k kernel over the same output positions: the padding shrinks by (d - 1)(k - 1) per axis (and
+where the padding is too small, the input: its last rows or columns), so the output size, the weights and the
+MACs are exact, but which input pixel meets which weight is not (the
 importer says so per layer). Quantized weights are stored dequantized, ``(w - zero_point) * scale``; a
 quantized activation is zero where it equals its zero point.
 """
@@ -40,13 +41,15 @@ def map_conv(node, context: GraphContext, name: str) -> list[Mapped]:
     cls = DepthwiseConv2D if groups == channels == weights.shape[0] and groups > 1 else Conv2D
     has_bias = bool(optional_input(node, b_at)) if b_at is not None else False
     layer = cls(name, in_channels=channels, out_channels=weights.shape[0], kernel_h=weights.shape[2],
-                kernel_w=weights.shape[3], in_h=shape[2], in_w=shape[3], groups=groups, bias=has_bias, **geometry)
+                kernel_w=weights.shape[3], groups=groups, bias=has_bias, **geometry)
     if (layer.out_h, layer.out_w) != tuple(out_hw):
         raise Unmappable(f"output {out_hw} differs from accelsim's {(layer.out_h, layer.out_w)}")
     zero = zero_point(context, node, xz_at)
-    activation_shape = (channels, shape[2], shape[3])
-    return [Mapped(layer, weights.astype(np.float32), (x,), lambda v: nonzero(v[0], zero).reshape(activation_shape),
-                   note=_dilation_note(attrs))]
+    full = (channels, shape[2], shape[3])
+
+    def to_mask(values):   # the input the layer reads (a dilated layer's may be cropped at the end)
+        return nonzero(values[0], zero).reshape(full)[:, :layer.in_h, :layer.in_w]
+    return [Mapped(layer, weights.astype(np.float32), (x,), to_mask, note=_dilation_note(attrs))]
 
 
 def _geometry(attrs: dict, in_hw, kernel_hw, out_hw, one_d: bool) -> dict:
@@ -59,14 +62,14 @@ def _geometry(attrs: dict, in_hw, kernel_hw, out_hw, one_d: bool) -> dict:
     if strides[0] != strides[1]:
         raise Unmappable(f"strides {strides} differ per axis (accelsim's convolutions have one stride)")
     pads = _pads(attrs, in_hw, kernel_hw, out_hw, strides, dilations, one_d)
-    for axis in (0, 1):   # dilation: the same outputs from an undilated kernel over less padding
+    sizes = list(in_hw)
+    for axis in (0, 1):   # dilation: the same outputs from an undilated kernel over less padding, then less input
         shrink = (dilations[axis] - 1) * (kernel_hw[axis] - 1)
-        after = pads[axis][1] - shrink
-        before = pads[axis][0] + min(after, 0)
-        if before < 0:
-            raise Unmappable(f"dilation {dilations[axis]} without the padding to map it on an undilated kernel")
-        pads[axis] = (before, max(after, 0))
-    return {"stride": int(strides[0]), "padding": (*pads[0], *pads[1])}
+        after = min(shrink, pads[axis][1])
+        before = min(shrink - after, pads[axis][0])
+        pads[axis] = (pads[axis][0] - before, pads[axis][1] - after)
+        sizes[axis] -= shrink - after - before
+    return {"stride": int(strides[0]), "padding": (*pads[0], *pads[1]), "in_h": sizes[0], "in_w": sizes[1]}
 
 
 def _pads(attrs, in_hw, kernel_hw, out_hw, strides, dilations, one_d) -> list[tuple[int, int]]:

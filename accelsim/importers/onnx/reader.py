@@ -120,6 +120,10 @@ def _fix_inputs(model, path: Path, shapes: dict[str, tuple[int, ...]]) -> None:
     """Give every graph input fixed dimensions: ``shapes`` where given, else its own; a dynamic dimension
     the user did not fix is an error naming the input."""
     inputs = {value.name: value for value in graph_inputs(model)}
+    if shapes:      # every other shape the file declares follows from the inputs': inferred anew
+        for value in model.graph.output:
+            value.type.tensor_type.ClearField("shape")
+        del model.graph.value_info[:]
     for name in shapes:
         if name not in inputs:
             raise WorkloadError("--input-shape names no input of the model", file=path, key=f"--input-shape {name}",
