@@ -192,10 +192,10 @@ def _simulate_imported(args: argparse.Namespace, hw) -> int:
 def _show_simulation(args: argparse.Namespace, result, hw, note: str = "") -> int:
     """Write ``result`` to --out and print its table and one-line summary (``note`` appended)."""
     model_name = result.metadata["model"]
-    for warning in result.metadata.get("warnings", []):
-        print(f"accelsim: warning: {warning}", file=sys.stderr)
     if args.out is not None:
         write_results(result, args.out, force=args.force)
+    for warning in result.metadata.get("warnings", []):     # after the results: they are written whole first
+        print(f"accelsim: warning: {warning}", file=sys.stderr)
     if args.quiet:
         return 0
     if args.csv:

@@ -252,9 +252,9 @@ def chain_warnings(model: Model) -> list[str]:
     warnings = []
     layers = model.inference_layers
     for first, second in zip(layers, layers[1:]):
-        out, into = _outputs_per_position(first), _inputs_per_position(second)
-        if out is None or into is None:
+        if _widths(first) is None or _widths(second) is None:
             continue
+        out, into = _widths(first)[1], _widths(second)[0]
         flattened = isinstance(first, Conv2D) and isinstance(second, Linear)
         if (into % out if flattened else into != out):
             warnings.append(f"layers {first.name} -> {second.name}: shapes do not chain ({out} outputs per "
@@ -262,21 +262,13 @@ def chain_warnings(model: Model) -> list[str]:
     return warnings
 
 
-def _outputs_per_position(layer: Layer) -> int | None:
+def _widths(layer: Layer) -> tuple[int, int] | None:
+    """(inputs, outputs) per position of a convolution, linear or LSTM layer (an LSTM's outputs: hidden
+    units of every direction); None for other layers."""
     if isinstance(layer, Conv2D):
-        return layer.out_channels
+        return layer.in_channels, layer.out_channels
     if isinstance(layer, Linear):
-        return layer.out_features
+        return layer.in_features, layer.out_features
     if isinstance(layer, LSTM):
-        return layer.hidden_size * layer.directions
-    return None
-
-
-def _inputs_per_position(layer: Layer) -> int | None:
-    if isinstance(layer, Conv2D):
-        return layer.in_channels
-    if isinstance(layer, Linear):
-        return layer.in_features
-    if isinstance(layer, LSTM):
-        return layer.input_size
+        return layer.input_size, layer.hidden_size * layer.directions
     return None
