@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The long cross-checks, including the Dask cluster test (installs the optional 'dask' extra).
+# The long cross-checks, including the Dask cluster test and accelsim.from_torch (installs the optional
+# 'dask' and 'torch' extras; torch is pinned, a CPU build).
 test-slow: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask,torch]'
 	$(BIN)/python -m pytest -m slow
 
 # The paper's MobileNet pairs (Table 6), small-dense vs large-sparse, on the shipped machines; then figures.

@@ -15,7 +15,8 @@ __version__ = "0.1.0"
 from accelsim.hardware import load_hardware  # noqa: E402
 from accelsim.pruning import load_masks, prune, save_masks  # noqa: E402
 from accelsim.study import footprint_table, simulate  # noqa: E402
+from accelsim.study.torch_import import from_torch  # noqa: E402
 from accelsim.workloads import zoo  # noqa: E402
 
-__all__ = ["__version__", "footprint_table", "load_hardware", "load_masks", "prune", "save_masks", "simulate",
+__all__ = ["__version__", "footprint_table", "from_torch", "load_hardware", "load_masks", "prune", "save_masks", "simulate",
            "zoo"]
