@@ -20,6 +20,7 @@ from accelsim import __version__, study
 from accelsim.errors import AccelsimError, InputError, Stopped, Terminated, interrupt_status
 from accelsim.hardware import load_hardware
 from accelsim.pruning import load_masks
+from accelsim.pruning.structured import STRUCTURE_HELP, Structure, parse_structure
 from accelsim.reports import prepare_output_dir, write_results
 from accelsim.units import pj_to_uj, seconds_to_ms
 from accelsim.workloads import zoo
@@ -61,6 +62,18 @@ def _list_of(kind, what: str | None = None):
 
 
 _sparsity_list = _list_of(float, "numbers in [0, 1)")
+
+
+def _structure(text: str) -> Structure:
+    try:
+        return parse_structure(text)
+    except InputError:
+        raise argparse.ArgumentTypeError(f"expected {STRUCTURE_HELP}, got {text!r}") from None
+
+
+def _add_structure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--structure", type=_structure, default=Structure(),
+                        help=f"pruning structure: {STRUCTURE_HELP} (default unstructured; docs/structured.md)")
 
 
 def _add_model_options(parser: argparse.ArgumentParser, *, workload: bool = False) -> None:
@@ -126,9 +139,11 @@ def _cmd_footprint(args: argparse.Namespace) -> int:
     if _imported(args, folder_only=True):
         from accelsim.importers.bundle import read_bundle
         found = read_bundle(args.workload)
-        table = study.footprint_table(found.workload.model, args.sparsity, weights=found.weights())
+        table = study.footprint_table(found.workload.model, args.sparsity or [], weights=found.weights(),
+                                      structure=args.structure)
     else:
-        table = study.footprint_table(_model(args), args.sparsity, seed=args.seed, with_paper=args.paper)
+        table = study.footprint_table(_model(args), args.sparsity or [], seed=args.seed, with_paper=args.paper,
+                                      structure=args.structure)
     _print(table, args.csv)
     return 0
 
@@ -136,11 +151,14 @@ def _cmd_footprint(args: argparse.Namespace) -> int:
 def _cmd_prune(args: argparse.Namespace) -> int:
     if _imported(args, folder_only=True):
         from accelsim.study import imported
+        if args.structure != Structure():
+            raise InputError("structured pruning of an imported model is not supported", key="--structure",
+                             expected="unstructured (the default)", got=str(args.structure))
         table = imported.prune_folder(args.workload, args.sparsity, method=args.method, out=args.out,
                                       force=args.force)
     else:
         table = study.prune_to_file(_model(args), args.sparsity, seed=args.seed, out=args.out,
-                                    method=args.method, force=args.force)
+                                    method=args.method, force=args.force, structure=args.structure)
     if not args.quiet:
         _print(table, args.csv)
         print(f"wrote {args.out}", file=sys.stderr)
@@ -388,7 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     fp = commands.add_parser("footprint", help="non-zeros and storage per sparse format (MB)")
     _add_model_options(fp, workload=True)
-    fp.add_argument("--sparsity", type=_sparsity_list, required=True, help="comma-separated, e.g. 0,0.5,0.9")
+    fp.add_argument("--sparsity", type=_sparsity_list, help="comma-separated, e.g. 0,0.5,0.9 (not with N:M)")
+    _add_structure(fp)
     fp.add_argument("--seed", type=int, default=0, help="seed of the synthetic weights (default 0)")
     fp.add_argument("--paper", action="store_true", help="add the paper's Table 5/6 values beside ours")
     fp.add_argument("--csv", action="store_true")
@@ -396,7 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     pr = commands.add_parser("prune", help="magnitude-prune a zoo or imported model and write its masks (.npz)")
     _add_model_options(pr, workload=True)
-    pr.add_argument("--sparsity", type=float, required=True, help="target sparsity in [0, 1)")
+    pr.add_argument("--sparsity", type=float,
+                    help="target sparsity in [0, 1): of weights, blocks or channels (not with N:M)")
+    _add_structure(pr)
     pr.add_argument("--method", choices=("uniform", "global"), default="uniform",
                     help="uniform: every pruned layer to the sparsity; global: one magnitude threshold")
     pr.add_argument("--seed", type=int, default=0, help="seed of a zoo model's synthetic weights (default 0)")

@@ -3,8 +3,8 @@
 
 What it does
   1. Creates SCALE-Sim's own virtual environment at ``benchmarks/.scalesim-venv`` (gitignored) with
-     ``scalesim==3.0.0`` and ``numpy<2.4`` if it is missing (numpy 2.4 breaks scalesim 3.0.0; see
-     docs/scalesim_crosscheck.md). accelsim's own environment is never touched.
+     ``scalesim==3.0.0``, ``numpy<2`` and ``pandas<2.3`` if it is missing (numpy 2.4 breaks scalesim 3.0.0,
+     and its sparse path needs numpy 1.x and pandas < 2.3; see docs/scalesim_crosscheck.md). accelsim's own environment is never touched.
   2. Runs ``python -m scalesim.scale`` in a scratch folder (``benchmarks/.scalesim-work``, gitignored) for one
      config and one topology, measuring wall time, CPU time and peak RSS of the SCALE-Sim process (os.wait4).
      The per-layer trace files (gigabytes for MobileNet) are deleted after the run; the three report CSVs are
@@ -41,8 +41,9 @@ VENV_DIR = HERE / ".scalesim-venv"
 WORK_DIR = HERE / ".scalesim-work"
 REF_DIR = HERE / "reference"
 SCALESIM_SPEC = "scalesim==3.0.0"
-NUMPY_SPEC = "numpy<2.4"
-REPORTS = ("COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv")
+NUMPY_SPEC = "numpy<2"
+PANDAS_SPEC = "pandas<2.3"
+REPORTS = ("COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv", "SPARSE_REPORT.csv")
 
 # Column names of the output CSV, in order.
 TOPO_COLS = ["ifmap_h", "ifmap_w", "filt_h", "filt_w", "channels", "num_filt", "stride"]
@@ -79,18 +80,18 @@ def venv_python() -> Path:
 
 
 def ensure_venv() -> Path:
-    """Create benchmarks/.scalesim-venv with scalesim 3.0.0 and numpy<2.4 unless it already works."""
+    """Create benchmarks/.scalesim-venv with scalesim 3.0.0, numpy<2 and pandas<2.3 unless it already works."""
     py = venv_python()
     probe = "import scalesim, numpy; from importlib.metadata import version; print(version('scalesim'), numpy.__version__)"
     if py.exists():
         r = subprocess.run([str(py), "-c", probe], capture_output=True, text=True)
         if r.returncode == 0:
             sv, nv = r.stdout.split()
-            if sv == "3.0.0" and tuple(int(x) for x in nv.split(".")[:2]) < (2, 4):
+            if sv == "3.0.0" and tuple(int(x) for x in nv.split(".")[:2]) < (2, 0):
                 return py
     print(f"[scalesim_reference] creating {VENV_DIR.relative_to(HERE.parent)} ...", flush=True)
     venv.EnvBuilder(with_pip=True, clear=py.exists()).create(VENV_DIR)
-    subprocess.run([str(py), "-m", "pip", "install", "-q", SCALESIM_SPEC, NUMPY_SPEC], check=True)
+    subprocess.run([str(py), "-m", "pip", "install", "-q", SCALESIM_SPEC, NUMPY_SPEC, PANDAS_SPEC], check=True)
     subprocess.run([str(py), "-c", probe], check=True)
     return py
 

@@ -298,7 +298,7 @@ def test_compressed_measure_vectorised_over_tiles(data, n_tiles, b):
 # --- registry and input errors ---------------------------------------------------------------------------
 
 def test_registry():
-    assert set(FORMATS) == {"dense", "bitmask", "runlength", "compressed"}
+    assert set(FORMATS) == {"dense", "bitmask", "runlength", "compressed", "nm", "bsr"}
     assert get_format("runlength", value_bits=8, index_bits=5) == RunLength(value_bits=8, index_bits=5)
     assert get_format("compressed", axis="rows").axis == "rows"
     assert isinstance(get_format("dense").measure(np.ones(3, bool)), TileStats)

@@ -11,6 +11,13 @@ Definitions (MB = 10**6 bytes; the paper stores every parameter as a 32-bit floa
 * ``runlength_mb``: the overhead of the real 4-bit run-length encoding of the actual masks: each row of a
   pruned layer's weight matrix (one output channel / output unit) is one stream; every stored entry carries
   a 4-bit count and every padding entry (a run longer than 15 zeros) also stores a 32-bit zero value.
+* ``nm_mb``: the overhead of N:M compressed storage (:mod:`accelsim.formats.nm`) of masks pruned N:M: the
+  ceil(log2 M)-bit positions of the stored values plus the 32-bit zeros stored in groups with fewer than N
+  non-zeros; each row of a layer's reduction matrix (:mod:`accelsim.pruning.structured`) is one tile. Layers
+  whose masks are not N:M (dense embeddings) are stored dense and add nothing. Empty (NaN) without N:M.
+* ``bsr_mb``: the overhead of BSR (:mod:`accelsim.formats.bsr`) with ``block`` x ``block`` blocks of each
+  layer's reduction matrix: a 16-bit block-column index per stored block, a 32-bit pointer per block row + 1,
+  and the 32-bit zeros stored inside kept blocks.
 * ``model_mb``: 4 bytes per non-zero + the smaller of the bit-mask and CSR(C) overheads (paper Table 6); a
   dense model (sparsity 0) carries no overhead.
 * ``model_mb_paper_rounding``: the same with NNZ rounded to 0.01M and overheads to 0.01 MB first, as the
@@ -23,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from accelsim.formats import Bitmask, RunLength
+from accelsim.formats import Bitmask, BlockSparse, NMCompressed, RunLength
+from accelsim.pruning.structured import nm_complies, reduction_rows
 from accelsim.units import bits_to_mb
 from accelsim.workloads.model import Model
 
@@ -44,15 +52,18 @@ class Footprint:
     bitmask_mb: float
     csrc_mb: float
     runlength_mb: float
+    nm_mb: float
+    bsr_mb: float
     model_mb: float
     model_mb_paper_rounding: float
 
 
-def footprint(model: Model, sparsity: float, masks: Mapping[str, np.ndarray]) -> Footprint:
+def footprint(model: Model, sparsity: float, masks: Mapping[str, np.ndarray], *,
+              nm: tuple[int, int] | None = None, block: int = 4) -> Footprint:
     """Storage of ``model`` whose pruned layers keep the weights where ``masks`` is True.
 
     ``masks`` holds one boolean array of ``layer.weight_shape`` per pruned layer; layers without a mask are
-    stored dense.
+    stored dense. ``nm``: the (N, M) the masks were pruned to, for ``nm_mb``; ``block``: BSR's block side.
     """
     runlength = RunLength(value_bits=VALUE_BITS, index_bits=PAPER_INDEX_BITS)
     bitmask = Bitmask(value_bits=VALUE_BITS)
@@ -71,6 +82,8 @@ def footprint(model: Model, sparsity: float, masks: Mapping[str, np.ndarray]) ->
     bitmask_mb = bits_to_mb(bitmask_bits)
     csrc_mb = bits_to_mb(PAPER_INDEX_BITS * nnz) if masks else 0.0
     runlength_mb = bits_to_mb(stored * PAPER_INDEX_BITS + padding * VALUE_BITS)
+    nm_mb = _overhead_mb(model, masks, NMCompressed(value_bits=VALUE_BITS, n=nm[0], m=nm[1]), 1) if nm else np.nan
+    bsr_mb = _overhead_mb(model, masks, BlockSparse(value_bits=VALUE_BITS, block=block), 2)
     values_mb = bits_to_mb(VALUE_BITS * nnz)
     nnz_rounded = round(nnz / 1e6, 2) * 1e6
     if masks:
@@ -82,5 +95,20 @@ def footprint(model: Model, sparsity: float, masks: Mapping[str, np.ndarray]) ->
         model_mb_paper = bits_to_mb(VALUE_BITS * nnz_rounded)
     return Footprint(model=model.name, sparsity=sparsity, params=model.params, nnz=nnz,
                      padding_entries=padding, dense_mb=bits_to_mb(VALUE_BITS * model.params),
-                     bitmask_mb=bitmask_mb, csrc_mb=csrc_mb, runlength_mb=runlength_mb, model_mb=model_mb,
+                     bitmask_mb=bitmask_mb, csrc_mb=csrc_mb, runlength_mb=runlength_mb, nm_mb=nm_mb,
+                     bsr_mb=bsr_mb, model_mb=model_mb,
                      model_mb_paper_rounding=model_mb_paper)
+
+
+def _overhead_mb(model: Model, masks: Mapping[str, np.ndarray], fmt, tile_ndim: int) -> float:
+    """Metadata + padding values (MB) of ``fmt`` over the masked layers' reduction matrices (one tile per row
+    for a 1-D format, one per layer for a 2-D one); an N:M format skips layers whose masks are not N:M."""
+    bits = 0
+    for layer in model.layers:
+        mask = masks.get(layer.name)
+        if mask is None or (isinstance(fmt, NMCompressed) and not nm_complies(mask, fmt.n, fmt.m)):
+            continue
+        rows = reduction_rows(np.asarray(mask, dtype=bool))
+        stats = fmt.measure(rows if tile_ndim == 1 else rows[np.newaxis]).totals()
+        bits += stats["metadata_bits"] + (stats["stored"] - stats["nnz"]) * fmt.value_bits
+    return bits_to_mb(bits)

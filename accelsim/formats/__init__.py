@@ -17,12 +17,14 @@ from typing import Any
 from accelsim.errors import InputError
 from accelsim.formats.base import Format, TileStats
 from accelsim.formats.bitmask import Bitmask, BitmaskTile
+from accelsim.formats.bsr import BlockSparse, BlockTile
 from accelsim.formats.compressed import Compressed, CompressedTile
 from accelsim.formats.dense import Dense, DenseTile
+from accelsim.formats.nm import NMCompressed, NMTile
 from accelsim.formats.runlength import RunLength, RunLengthTile, csrc_paper_bits
 
 FORMATS: Mapping[str, type[Format]] = MappingProxyType(
-    {cls.name: cls for cls in (Dense, Bitmask, RunLength, Compressed)})
+    {cls.name: cls for cls in (Dense, Bitmask, RunLength, Compressed, NMCompressed, BlockSparse)})
 """Format name -> format class."""
 
 
@@ -42,5 +44,5 @@ def get_format(name: str, **params: Any) -> Format:
     return cls(**params)
 
 
-__all__ = ["FORMATS", "Bitmask", "BitmaskTile", "Compressed", "CompressedTile", "Dense", "DenseTile", "Format",
-           "RunLength", "RunLengthTile", "TileStats", "csrc_paper_bits", "get_format"]
+__all__ = ["FORMATS", "Bitmask", "BitmaskTile", "BlockSparse", "BlockTile", "Compressed", "CompressedTile", "Dense",
+           "DenseTile", "Format", "NMCompressed", "NMTile", "RunLength", "RunLengthTile", "TileStats", "csrc_paper_bits", "get_format"]

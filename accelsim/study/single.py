@@ -25,6 +25,7 @@ from accelsim.pruning import (ActivationDensity, Masks, activation_mask, magnitu
                               synthetic_weights)
 from accelsim.pruning.masks import masks_for
 from accelsim.pruning.synthetic import check_seed
+from accelsim.pruning.structured import Structure, prune_structured
 from accelsim.reference import paper_table
 from accelsim.reports import SimulationResult, assemble, layer_row
 from accelsim.schema import SPARSITY, checked
@@ -66,18 +67,27 @@ def models_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def footprint_table(model: Model, sparsities: Sequence[float], *, seed: int = 0,
-                    with_paper: bool = False, weights: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
-    """Storage per format of ``model`` pruned (uniform magnitude pruning of ``weights``, by default seeded
-    synthetic ones) to each sparsity. ``with_paper`` joins the paper's Table 5 and Table 6 values where it
-    reports the same point."""
-    sparsities = distinct(sparsities, "--sparsity", "sparsities", check_sparsity)
+def footprint_table(model: Model, sparsities: Sequence[float], *, seed: int = 0, with_paper: bool = False,
+                    weights: Mapping[str, np.ndarray] | None = None,
+                    structure: Structure = Structure()) -> pd.DataFrame:
+    """Storage per format of ``model`` pruned (magnitude pruning with ``structure`` of ``weights``, by default
+    seeded synthetic ones) to each sparsity (N:M: one row at its own sparsity, ``sparsities`` unused).
+    ``with_paper`` joins the paper's Table 5 and Table 6 values where it reports the same point."""
+    if structure.kind != "nm" or sparsities:
+        sparsities = distinct(sparsities, "--sparsity", "sparsities", check_sparsity)
+    if (structure.kind == "nm") == bool(sparsities):
+        raise InputError("N:M sets its own sparsity" if sparsities else "no sparsity given", key="--sparsity",
+                         expected=f"no --sparsity with {structure}" if sparsities else "a list of numbers in [0, 1)",
+                         got=list(sparsities) if sparsities else None)
     if weights is None:
         weights = {layer.name: synthetic_weights(layer, seed) for layer in model.prunable_layers}
     rows = []
-    for sparsity in sparsities:
-        masks = prune(model, sparsity, seed=seed, weights=weights) if sparsity else {}
-        rows.append(asdict(footprint(model, sparsity, masks)))
+    if structure.kind == "nm":
+        masks = prune_structured(model, structure, seed=seed, weights=weights)
+        rows.append(asdict(footprint(model, masks.total_sparsity, masks, nm=(structure.n, structure.m))))
+    for sparsity in ([] if structure.kind == "nm" else sparsities):
+        masks = prune_structured(model, structure, sparsity, seed=seed, weights=weights) if sparsity else {}
+        rows.append(asdict(footprint(model, sparsity, masks, block=structure.block or 4)))
     table = pd.DataFrame(rows)
     if with_paper:
         table = _join_paper_storage(model, table)
@@ -100,10 +110,16 @@ def _join_paper_storage(model: Model, table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def prune_to_file(model: Model, sparsity: float, *, seed: int, out: Path, method: str = "uniform",
-                  force: bool = False) -> pd.DataFrame:
-    """Prune ``model`` to ``sparsity`` and write the masks to ``out`` (.npz); return per-layer sparsity."""
-    masks = prune(model, check_sparsity(sparsity), seed=seed, method=method)
+def prune_to_file(model: Model, sparsity: float | None, *, seed: int, out: Path, method: str = "uniform",
+                  force: bool = False, structure: Structure = Structure()) -> pd.DataFrame:
+    """Prune ``model`` to ``sparsity`` (None for N:M, which sets its own) with ``structure`` and write the
+    masks to ``out`` (.npz); return per-layer sparsity. ``method`` applies to unstructured pruning."""
+    if structure.kind == "unstructured":
+        if sparsity is None:
+            raise InputError("no sparsity given", key="--sparsity", expected="a number in [0, 1)")
+        masks = prune(model, check_sparsity(sparsity), seed=seed, method=method)
+    else:
+        masks = prune_structured(model, structure, sparsity, seed=seed)
     save_masks(out, masks, force=force)
     return sparsity_table(masks)
 
