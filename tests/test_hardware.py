@@ -88,8 +88,8 @@ def test_each_shipped_config_loads_with_a_source_for_every_figure(path):
     assert all(s.source.startswith("ASSUMPTION") for s in hw.energy.static)
 
 
-def test_four_configs_are_shipped():
-    assert [p.stem for p in SHIPPED] == ["dcnn", "dense_edge", "eie_like", "scnn_like"]
+def test_the_shipped_configs():
+    assert [p.stem for p in SHIPPED] == ["dcnn", "dense_edge", "eie_like", "nm_systolic", "scnn_like"]
 
 
 def test_scnn_like_matches_the_published_architecture():

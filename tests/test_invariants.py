@@ -165,10 +165,14 @@ def compulsory_bytes(engine: str, hw, layer, weights, acts) -> tuple[float, floa
     """(bytes read, bytes written) that must cross the DRAM interface at least once: every weight and input
     once and every output once on a dense machine; the non-zero weights and inputs' values on SCNN (its
     output size is a density assumption, so no write bound); the non-zero weights' codebook index and
-    zero-run count on EIE when weights are not preloaded (its small vectors stay on chip)."""
+    zero-run count on EIE when weights are not preloaded (its small vectors stay on chip); the non-zero
+    weights, every input and every output on the N:M array."""
     widths = hw.data_widths
     if engine in ("systolic", "dcnn"):
         return (layer.weight_count * widths.weight_bits / 8 + input_elements(layer) * widths.activation_bits / 8,
+                output_elements(layer) * widths.activation_bits / 8)
+    if engine == "nm_systolic":   # every kept weight (stored slots >= non-zeros), every input, every output
+        return (np.count_nonzero(weights) * widths.weight_bits / 8 + input_elements(layer) * widths.activation_bits / 8,
                 output_elements(layer) * widths.activation_bits / 8)
     if engine == "scnn":
         x = acts if not isinstance(layer, LSTM) else acts[:, :layer.input_size]
@@ -186,6 +190,8 @@ def check_useful_macs_are_the_nonzero_pairs(engine, data):
     if hw.accelerator.skips_zeros:
         assert result.useful_macs == nonzero_pairs(layer, weights, acts)
         assert program.counts.get(("mac", "op")) == result.useful_macs
+    elif program.details.get("nm_m"):   # N:M: every weight is used equally often, the zero ones skipped
+        assert result.useful_macs == layer.macs * np.count_nonzero(weights) // weights.size
     else:   # dense: every product is computed, the masks are ignored
         assert result.useful_macs == layer.macs
         ones = nonzero_pairs(layer, np.ones_like(weights), np.ones_like(acts))

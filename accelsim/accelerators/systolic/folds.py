@@ -27,6 +27,8 @@ partial sums accumulated into, one ``mac.op`` per MAC.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from accelsim.compile.gemm import Gemm, embedding_rows, lower
@@ -66,11 +68,24 @@ def _fetch_mask(keys: np.ndarray, resident: bool) -> np.ndarray:
     return changed
 
 
-def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer]):
+@dataclass(frozen=True)
+class Streams:
+    """How the array streams its operands, beyond the dense defaults (an N:M array changes both):
+    ``ifmap_read_factor`` multiplies the input-buffer reads (each input word is read that many times);
+    ``weight_dram_bits`` is the bits one stored weight occupies in DRAM and in its buffer (value plus its
+    metadata; None: ``weight_bits``)."""
+
+    dataflow: str = "ws"
+    ifmap_read_factor: float = 1.0
+    weight_dram_bits: int | None = None
+
+
+def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], streams: Streams):
     """Per-fold cycles, DRAM load and store bytes and SRAM word counts of one GEMM (one repeat)."""
-    df = hw.dataflow
+    df = streams.dataflow
     ra, ca = hw.pe_array.rows, hw.pe_array.cols
-    wb, ab, pb = hw.data_widths.weight_bits, hw.data_widths.activation_bits, hw.data_widths.psum_bits
+    ab, pb = hw.data_widths.activation_bits, hw.data_widths.psum_bits
+    wb = streams.weight_dram_bits or hw.data_widths.weight_bits
     used_r, used_c, row_idx, col_idx, t, rf = _fold_grid(gemm, df, ra, ca)
     cycles = np.full(len(used_r), (ra + ca + t - 2) if df == "os" else (2 * ra + ca + t - 2), dtype=np.int64)
     n_cf = int(col_idx.max()) + 1
@@ -104,10 +119,10 @@ def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer]):
         store = store + bits_to_bytes((~last_row) * out_slice * pb)
         reloaded = (row_idx > 0) * out_slice
         load = load + bits_to_bytes(reloaded * pb)
-    sram = {("in", "read_words"): _words(i_reads.sum(), ab, buffers["in"]),
+    sram = {("in", "read_words"): _words(i_reads.sum() * streams.ifmap_read_factor, ab, buffers["in"]),
             ("in", "write_words"): _words((i_fetch * i_el).sum(), ab, buffers["in"]),
-            ("w", "read_words"): _words(w_reads.sum(), wb, buffers["w"]),
-            ("w", "write_words"): _words((w_fetch * w_el).sum(), wb, buffers["w"]),
+            ("w", "read_words"): _words(w_reads.sum(), hw.data_widths.weight_bits, buffers["w"]),
+            ("w", "write_words"): _words((w_fetch * w_el).sum(), hw.data_widths.weight_bits, buffers["w"]),
             ("out", "write_words"): _words(out_slice.sum(), pb if accumulating else ab, buffers["out"])
             + _words(reloaded.sum(), pb, buffers["out"]),
             ("out", "read_words"): _words(psum_reads.sum() + (last_row * out_slice).sum(), pb, buffers["out"])}
@@ -145,20 +160,23 @@ def _buffers(hw: HardwareConfig) -> dict[str, Buffer]:
             "out": hw.buffers_holding("output_activations")[0]}
 
 
-def check_systolic(layer: Layer, hw: HardwareConfig) -> None:
+def check_systolic(layer: Layer, hw: HardwareConfig, dataflow: str | None = None) -> None:
     """What :func:`compile_systolic` refuses, checked without compiling (a ConfigError naming the buffer):
 
     * the array's stationary tile (rows x cols words) must fit half of its buffer (the other half is filling
       for the next fold);
     * the layer's operands, each fetched at least once, must take at most ``MAX_STEPS`` steps of half the
-      smaller operand buffer (``docs`` "Steps" above)."""
+      smaller operand buffer (``docs`` "Steps" above).
+
+    ``dataflow``: the array's (None: the machine's ``dataflow`` key)."""
+    dataflow = dataflow or hw.dataflow
     buffers = _buffers(hw)
-    which, width = STATIONARY[hw.dataflow]
+    which, width = STATIONARY[dataflow]
     buffer = buffers[which]
     tile_bytes = bits_to_bytes(hw.pe_array.rows * hw.pe_array.cols * getattr(hw.data_widths, width))
     if tile_bytes > buffer.size_bytes / 2:
         raise ConfigError(f"layer {layer.name}: the {hw.pe_array.rows}x{hw.pe_array.cols} stationary tile "
-                          f"of the {hw.dataflow} dataflow does not fit half of buffer {buffer.name}",
+                          f"of the {dataflow} dataflow does not fit half of buffer {buffer.name}",
                           file=hw.source, key=f"buffers.{buffer.name}.size_bytes",
                           expected=f">= {int(2 * tile_bytes)} bytes", got=buffer.size_bytes)
     widths = hw.data_widths
@@ -175,7 +193,15 @@ def check_systolic(layer: Layer, hw: HardwareConfig) -> None:
 def compile_systolic(layer: Layer, hw: HardwareConfig) -> Program:
     """``layer`` on the systolic array of ``hw`` (engine ``systolic``), as a :class:`Program` of one PE
     (the whole array) whose steps are DRAM-fetch chunks."""
-    check_systolic(layer, hw)
+    return compile_gemms(layer, lower(layer), hw, Streams(hw.dataflow), useful_macs=layer.macs)
+
+
+def compile_gemms(layer: Layer, gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams, *,
+                  useful_macs: int, counts: Counts = Counts(), details: dict | None = None) -> Program:
+    """``gemms`` (``layer``'s lowering, or a machine's own version of it) on the array of ``hw`` streamed as
+    ``streams`` says; ``counts`` and ``details`` are added to the Program's. One ``mac.op`` per product of
+    the GEMMs."""
+    check_systolic(layer, hw, streams.dataflow)
     buffers = _buffers(hw)
     half = min(buffers["in"].size_bytes, buffers["w"].size_bytes) / 2
     names = {"in": buffers["in"].name, "w": buffers["w"].name, "out": buffers["out"].name}
@@ -184,17 +210,19 @@ def compile_systolic(layer: Layer, hw: HardwareConfig) -> Program:
         n = embedding_rows(layer)
         out_words = _words(n * layer.dim, hw.data_widths.weight_bits, buffers["out"])
         return Program(layer.name, load_bytes=[n * row_bytes], pe_cycles=[[0]], store_bytes=[n * row_bytes],
-                       barrier=True, useful_macs=0,
+                       barrier=True, useful_macs=0, details=details or {},
                        counts=Counts({(names["out"], "write_words"): out_words,
                                       (names["out"], "read_words"): out_words}))
     loads, cycles, stores, sram = [], [], [], Counts()
-    for gemm in lower(layer):
-        c, l, s, words = _gemm_folds(gemm, hw, buffers)
+    for gemm in gemms:
+        c, l, s, words = _gemm_folds(gemm, hw, buffers, streams)
         reps = gemm.repeats
         cycles.append(np.tile(c, reps))
         loads.append(np.tile(l, reps))
         stores.append(np.tile(s, reps))
         sram += Counts({(names[b], action): v * reps for (b, action), v in words.items()})
     load, cyc, store = _chunk(np.concatenate(loads), np.concatenate(cycles), np.concatenate(stores), half)
+    macs = sum(g.macs for g in gemms)
     return Program(layer.name, load_bytes=load, pe_cycles=cyc[:, None], store_bytes=store, barrier=True,
-                   useful_macs=layer.macs, counts=sram + Counts.of(mac={"op": layer.macs}))
+                   useful_macs=useful_macs, counts=sram + counts + Counts.of(mac={"op": macs}),
+                   details=details or {})
