@@ -32,7 +32,7 @@ def main() -> int:
 
     import accelsim as acs
     from accelsim.importers.onnx import import_onnx
-    from accelsim.importers.onnx.measure import measure
+    from accelsim.importers.onnx.measure import measure, read_samples
     from accelsim.study.imported import import_model, simulate_folder
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     simulated = int(sys.argv[2]) if len(sys.argv) > 2 else n
@@ -45,7 +45,7 @@ def main() -> int:
         imported = import_onnx(model_file)
         result["import_s"] = round(time.perf_counter() - start, 2)
         start = time.perf_counter()
-        measure(imported, {"gpu_0/data_0": np.load(samples)})
+        measure(imported, read_samples(samples, imported.onnx_model))
         result["measure_s"] = round(time.perf_counter() - start, 2)
         np.save(samples, np.load(samples)[:simulated])
         import_model(model_file, Path(tmp) / "r50", samples=samples)      # the folder simulate reads
