@@ -54,6 +54,11 @@ def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
+def bits_to_whole_bytes(bits: int) -> int:
+    """Whole bytes that hold ``bits`` (integer bits, rounded up: 12 bits take 2 bytes)."""
+    return ceil_div(bits, BITS_PER_BYTE)
+
+
 def cycles_to_seconds(cycles: float, clock_hz: float) -> float:
     """Cycles at ``clock_hz`` -> seconds."""
     return cycles / clock_hz

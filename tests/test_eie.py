@@ -11,7 +11,11 @@ import pytest
 import simpy
 
 import accelsim as acs
-from accelsim.accelerators.eie.compiler import EieConfig, compile_eie, fifo_schedule, plan_eie, slice_matrix
+from accelsim.accelerators.eie.config import EieConfig
+from accelsim.accelerators.eie.plan import compile_eie, plan_eie
+from accelsim.accelerators.eie.residency import plan_residency
+from accelsim.accelerators.eie.schedule import fifo_schedule
+from accelsim.accelerators.eie.storage import slice_matrix
 from accelsim.energy.model import energy
 from accelsim.energy.table import EnergyTable
 from accelsim.accelerators.engines import engine_for
@@ -178,7 +182,7 @@ def test_slices_count_what_the_formats_count():
 def test_sram_word_reads_follow_a_literal_row_buffer():
     """Sparse-matrix SRAM reads (64-bit words of 8 entries): a PE walks its columns' entries in order and
     reads a word whenever the entry is not in the word it holds."""
-    from accelsim.accelerators.eie.compiler import _sram_rows
+    from accelsim.accelerators.eie.counts import sram_rows
     rng = np.random.default_rng(19)
     for _ in range(30):
         k, s, n = rng.integers(1, 30), rng.integers(1, 4), rng.integers(1, 5)
@@ -193,7 +197,7 @@ def test_sram_word_reads_follow_a_literal_row_buffer():
                     for entry in range(start[item, seg, p], start[item, seg, p] + stored[item, seg, p]):
                         if entry // 8 != held:
                             reads, held = reads + 1, entry // 8
-        assert _sram_rows(stored, start, 8).sum() == reads
+        assert sram_rows(stored, start, 8).sum() == reads
 
 
 def test_eie_example_column_costs_four_cycles(hw):
@@ -262,7 +266,7 @@ def test_equal_input_vectors_are_simulated_once_and_replayed_in_order(hw):
     np.testing.assert_array_equal(three.pe_cycles, np.concatenate([one_a.pe_cycles, one_b.pe_cycles,
                                                                    one_a.pe_cycles]))
     assert three.counts == one_a.counts + one_b.counts + one_a.counts
-    assert dict(three.notes)["steps"] == 3
+    assert three.n_steps == 3
 
 
 def test_concentrated_rows_take_longer_than_uniform(hw):
@@ -365,7 +369,7 @@ def test_long_input_is_processed_in_batches(hw):
     mask = random_mask(layer.weight_shape, 0.04, 12)
     acts = random_mask((1, 25088), 0.183, 13)
     plan = plan_eie(layer, hw, mask, acts)
-    assert dict(plan.notes)["input_batches"] == 7
+    assert plan.input_batches == 7
     assert plan.counts[("act", "read_words")] == 25088
     items = np.maximum(plan.works[0].matrix.stored[0, np.flatnonzero(acts[0])], 1)       # (K, N)
     no_reload = fifo_schedule(items, 8)
@@ -381,7 +385,7 @@ def test_long_output_is_computed_in_passes(hw):
     layer = Linear("ntwd", in_features=600, out_features=8791)
     mask = random_mask(layer.weight_shape, 0.11, 14)
     plan = plan_eie(layer, hw, mask, np.ones((1, 600), bool))
-    assert dict(plan.notes)["passes"] == 3
+    assert plan.passes == 3
     assert plan.counts[("act", "write_words")] == 8791
     assert plan.counts[("fifo", "push")] == 3 * 600 * 64
 
@@ -414,21 +418,94 @@ def test_a_layer_that_fits_is_resident_and_one_that_does_not_is_streamed(hw):
 def test_layers_of_one_inference_share_the_weight_sram():
     """Two dense 256 x 256 layers on 64 PEs: each PE holds 4 rows x 256 columns = 1024 one-byte entries
     (4-bit index + 4-bit weight, no padding when dense) of each, 1 KB. With 1536 B of sparse-matrix SRAM
-    per PE either fits alone but not both: in one inference the first stays resident and the second
-    streams, in tiles of at most half the SRAM (768 B = 192 columns of 4 entries, then the other 64
-    columns), all its 64 KB of entries, 193 + 65 16-bit pointers per PE and the codebook; a new engine
-    (the next inference) starts with empty SRAM."""
+    per PE either fits alone but not both: the model's plan keeps the first resident and streams the
+    second, in tiles of at most half the SRAM (768 B = 192 columns of 4 entries, then the other 64
+    columns), all its 64 KB of entries, 193 + 65 16-bit pointers per PE and the codebook. Compiled without
+    a plan (alone on the machine), the second fits the empty SRAM."""
     hw = eie_variant(buffers__spmat__size_bytes=1536)
     first, second = (Linear(name, in_features=256, out_features=256) for name in ("first", "second"))
     mask, acts = np.ones((256, 256), bool), np.ones((1, 256), bool)
     engine = EieEngine(hw)
-    runs = [engine.execute(engine.compile(layer, mask, acts)) for layer in (first, second)]
+    plan = engine.plan((first, second), {"first": mask, "second": mask})
+    assert plan.resident == {"first"}
+    assert np.all(plan.held.entry_bytes == 1024) and plan.held.pointer_bytes == 257 * 2
+    runs = [engine.execute(engine.compile(layer, mask, acts, plan=plan)) for layer in (first, second)]
     assert runs[0].dram_read_bytes == 0
     codebook = 16 * 2 * 64
     assert runs[1].dram_read_bytes == 64 * 1024 + 64 * (193 + 65) * 2 + codebook
-    assert np.all(engine.held.entry_bytes == 1024) and engine.held.pointer_bytes == 257 * 2
-    fresh = EieEngine(hw)
-    assert fresh.execute(fresh.compile(second, mask, acts)).dram_read_bytes == 0
+    assert (runs[0].details["resident"], runs[1].details["resident"]) == (1, 0)
+    assert (runs[0].details["weight_tiles"], runs[1].details["weight_tiles"]) == (1, 2)
+    assert engine.execute(engine.compile(second, mask, acts)).dram_read_bytes == 0
+
+
+def test_residency_plan_is_a_pure_function_of_the_model():
+    """The plan depends on the layers, their masks and the hardware only (same numbers as above: 1 KB of
+    entries per PE for a dense 256 x 256 layer, 1536 B of SRAM). In network order the first layer claims
+    the SRAM: (second, first) keeps the second. A second layer whose mask keeps columns 0-127 only takes
+    4 rows x 128 columns = 512 B per PE (empty column slices store nothing), 1024 + 512 = 1536 B: both
+    fit. Layers without a mask are dense; the same call twice gives equal plans."""
+    hw = eie_variant(buffers__spmat__size_bytes=1536)
+    first, second = (Linear(name, in_features=256, out_features=256) for name in ("first", "second"))
+    dense = np.ones((256, 256), bool)
+    assert plan_residency((second, first), None, hw).resident == {"second"}
+    again, once = (plan_residency((first, second), None, hw) for _ in range(2))
+    assert again.resident == once.resident == {"first"} and again.layers == ("first", "second")
+    assert np.array_equal(again.held.entry_bytes, once.held.entry_bytes)
+    half = np.zeros((256, 256), bool)
+    half[:, :128] = True
+    both = plan_residency((first, second), {"first": dense, "second": half}, hw)
+    assert both.resident == {"first", "second"} and np.all(both.held.entry_bytes == 1536)
+    with pytest.raises(ValueError, match="not part of the planned model"):
+        both.is_resident(Linear("third", in_features=256, out_features=256))
+
+
+def test_compiling_a_layer_twice_gives_the_same_program():
+    """An engine keeps no state between layers: the same layer compiled twice (with or without the model's
+    plan) gives equal Programs. (With 1536 B of SRAM a second claim of the same 1 KB would not fit.)"""
+    hw = eie_variant(buffers__spmat__size_bytes=1536)
+    layer = Linear("fc", in_features=256, out_features=256)
+    mask, acts = random_mask((256, 256), 0.9, 23) | True, random_mask((1, 256), 0.5, 24)
+    engine = EieEngine(hw)
+    plan = engine.plan((layer,), {"fc": mask})
+    for options in ({}, {"plan": plan}):
+        one, two = (engine.compile(layer, mask, acts, **options) for _ in range(2))
+        np.testing.assert_array_equal(one.pe_cycles, two.pe_cycles)
+        np.testing.assert_array_equal(one.load_bytes, two.load_bytes)
+        assert one.counts == two.counts and dict(one.details) == dict(two.details)
+        assert one.details["resident"] == 1 and engine.execute(two).dram_read_bytes == 0
+
+
+def test_details_by_hand():
+    """Two PEs, W (4 x 2) with rows 0 and 2 all ones (PE 0: 2 entries per column), rows 1 and 3 empty
+    (PE 1: an empty column still costs its cycle), both inputs non-zero. FIFO depth 1: item 0 broadcast at
+    0; item 1 waits until both PEs finished item 0 (PE 0 at 2): broadcast at 2, held 1 cycle by a full
+    FIFO; PE 0 ends at 4, PE 1 at 3. Load-balance efficiency (EIE Fig. 8: 1 - idle / total) =
+    busy (4 + 2) / (2 PEs x 4 cycles) = 0.75. With the pipeline's 7 cycles (1 LNZD level + 6 stages) the
+    step takes 11 cycles: PE 0 works 11, PE 1 works 9, waits 1 in the step (FIFO empty) and 1 at the end:
+    busy 10, imbalance 1 per PE on average."""
+    hw = eie_variant(pe_array__cols=2, pe__activation_fifo_depth=1)
+    layer = Linear("fc", in_features=2, out_features=4)
+    mask = np.array([[1, 1], [0, 0], [1, 1], [0, 0]], bool)
+    program = compile_eie(layer, hw, mask, np.ones((1, 2), bool))
+    assert program.pe_cycles.tolist() == [[11, 10]] and program.idle_pe_cycles == 1
+    assert program.details["load_balance_efficiency"] == 0.75
+    assert program.details["fifo_full_cycles"] == 1 and program.details["padding_products"] == 0
+    assert (program.details["resident"], program.details["passes"], program.details["weight_tiles"]) == (1, 1, 1)
+    run = EieEngine(hw).execute(program)
+    assert (run.cycles, run.busy_cycles, run.stall_imbalance_cycles, run.stall_memory_cycles) == (11, 10, 1, 0)
+    assert dict(run.details) == dict(program.details)
+    # the paper's column [0, 0, 1, 2, 18 zeros, 3]: 18 zeros before the 3 need one padding entry
+    column = np.array([0, 0, 1, 2] + [0] * 18 + [3], bool).reshape(23, 1)
+    one_pe = eie_variant(pe_array__cols=1)
+    assert compile_eie(Linear("col", in_features=1, out_features=23), one_pe, column,
+                       np.ones((1, 1), bool)).details["padding_products"] == 1
+
+
+def test_reload_stalls_and_input_batches_by_hand(hw):
+    """9,000 inputs on 64 PEs of 64 source registers (4,096 per batch): 3 input batches, before each the
+    broadcast pauses 64 cycles (64 16-bit activations at one 16-bit word per cycle): 192 cycles."""
+    program = compile_eie(Linear("long", in_features=9000, out_features=64), hw, None, np.ones((1, 9000), bool))
+    assert program.details["input_batches"] == 3 and program.details["reload_stall_cycles"] == 3 * 64
 
 
 # --- end to end -------------------------------------------------------------------------------------------

@@ -27,7 +27,11 @@ class Program:
 
     ``counts`` are the on-chip actions (MACs, SRAM and register-file accesses, index decoding) whose number
     does not depend on timing; the engine adds DRAM traffic and stalls. ``conflict_cycles`` and
-    ``fragmentation_slots`` break down where PE time went (see the engine's stall report);
+    ``fragmentation_slots`` break down where PE time went (see the engine's stall report).
+    ``idle_pe_cycles``: cycles, summed over steps and PEs, that ``pe_cycles`` include but in which the PE
+    waited for its input within the step instead of working (EIE: its activation FIFO was empty); the engine
+    reports them as stalls, not busy time: ``memory_idle_pe_cycles`` of them as memory stall (EIE: while the
+    broadcaster reloaded source registers from the activation SRAM), the rest as imbalance.
     ``useful_macs`` are products of a non-zero weight and a non-zero activation. ``details``: per-layer
     figures the accelerator declares (:class:`~accelsim.accelerators.spec.Detail`), by name; they become
     ``layers.csv`` columns.
@@ -42,6 +46,8 @@ class Program:
     useful_macs: int
     conflict_cycles: int = 0
     fragmentation_slots: int = 0
+    idle_pe_cycles: int = 0
+    memory_idle_pe_cycles: int = 0
     notes: tuple[tuple[str, object], ...] = field(default=())
     details: Mapping[str, float] = field(default_factory=dict)
 
@@ -57,6 +63,8 @@ class Program:
         object.__setattr__(self, "barrier", _frozen(np.broadcast_to(self.barrier, (steps,)), bool))
         if (self.pe_cycles < 0).any() or (self.load_bytes < 0).any() or (self.store_bytes < 0).any():
             raise ValueError("Program quantities are non-negative")
+        if not 0 <= self.memory_idle_pe_cycles <= self.idle_pe_cycles <= self.pe_cycles.sum():
+            raise ValueError("idle cycles: 0 <= memory_idle_pe_cycles <= idle_pe_cycles <= sum of pe_cycles")
 
     @property
     def n_steps(self) -> int:

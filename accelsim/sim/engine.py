@@ -57,15 +57,25 @@ class Engine:
 
     Hooks a subclass overrides:
 
-    * ``compile(layer, masks=None, activations=None) -> Program`` (required): the engine's dataflow,
-      computed with vectorised numpy (usually a call into ``accelsim.compile``). ``masks`` is the layer's
-      boolean weight mask (``layer.weight_shape``; None = dense), ``activations`` its boolean input-activation
-      mask (``accelsim.pruning.activation_shape(layer)``; None = dense).
+    * ``compile(layer, masks=None, activations=None, *, plan=None) -> Program`` (required): the engine's
+      dataflow, computed with vectorised numpy (usually a call into its accelerator's compiler). ``masks`` is
+      the layer's boolean weight mask (``layer.weight_shape``; None = dense), ``activations`` its boolean
+      input-activation mask (``accelsim.pruning.activation_shape(layer)``; None = dense), ``plan`` what
+      ``plan`` returned for the model the layer belongs to (None: the layer alone on the machine). The same
+      arguments always give the same Program: an engine keeps no state between layers.
+    * ``plan(layers, masks=None) -> plan object | None`` (optional): decisions that depend on the whole model
+      rather than one layer (EIE: which layers keep their weights in the PEs' SRAM, claimed in network
+      order), as a pure function of the model's layers (one inference, network order), their weight masks
+      (a mapping layer name -> mask; None or a missing name = dense) and the hardware. Whoever compiles the
+      layers of a model calls it once and passes its result to every ``compile``. Default: None (no plan).
     * ``check(layer)`` (optional): the mask-independent capacity checks of ``compile``, done cheaply.
     * ``extra_counts(program, cycles) -> Counts`` (optional): actions whose number depends on the simulated
       timing (e.g. cycles a FIFO was full). Default: none.
     * ``extra_details(program, cycles) -> dict`` (optional): declared details that depend on the simulated
       timing, added to the program's own ``details``. Default: none.
+
+    ``execute`` is not a hook: it reads everything it reports from the Program (its ``idle_pe_cycles`` and
+    ``memory_idle_pe_cycles`` split the PEs' step times into work and stalls).
 
     What an engine skips, which layer types it runs and what it counts are its accelerator's declarations
     (:mod:`accelsim.accelerators`), not attributes of the engine. ``hw``: the machine (a
@@ -77,13 +87,16 @@ class Engine:
         self.dram_bytes_per_cycle = hw.dram.bytes_per_cycle
         self.dram_latency_cycles = hw.dram.latency_cycles
 
-    def compile(self, layer, masks=None, activations=None) -> Program:  # pragma: no cover - abstract
+    def compile(self, layer, masks=None, activations=None, *, plan=None) -> Program:  # pragma: no cover
         raise NotImplementedError
 
     def check(self, layer) -> None:
         """Raise now the errors ``compile(layer)`` would raise that do not depend on masks (a buffer or an
         accumulator too small for the layer), without compiling: callers check every layer of every
         (machine, model) pair before simulating anything. Default: nothing to check."""
+
+    def plan(self, layers, masks=None):
+        return None
 
     def extra_counts(self, program: Program, cycles: int) -> Counts:
         return Counts()
@@ -130,9 +143,14 @@ class Engine:
         env.run()
         cycles = int(env.now)
         n = program.n_pes
-        busy = float(program.pe_cycles.sum()) / n
-        stall_memory = float(memory_wait.sum()) / n
-        stall_imbalance = compute_end - busy - stall_memory
+        stepped = float(program.pe_cycles.sum()) / n        # the PEs' step times: work and in-step waiting
+        busy = float(program.pe_cycles.sum() - program.idle_pe_cycles) / n
+        dram_wait = float(memory_wait.sum()) / n
+        reload_wait = float(program.memory_idle_pe_cycles) / n
+        stall_memory = dram_wait + reload_wait
+        # imbalance: the waiting at barriers and at the end (compute_end - stepped - dram_wait), plus the
+        # waiting within steps that was not for memory
+        stall_imbalance = compute_end - stepped - dram_wait + (stepped - busy) - reload_wait
         counts = (program.counts
                   + Counts.of(dram={"read_bytes": dram.read_bytes, "write_bytes": dram.write_bytes})
                   + self.extra_counts(program, cycles))

@@ -203,6 +203,8 @@ def _simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None, sparsity
     engine = engine_for(hw)
     table = EnergyTable.from_config(hw)
     densities = (activation_density or ActivationDensity()).densities(model) if hw.accelerator.skips_zeros else {}
+    with naming_file(hw.source):
+        plan = engine.plan(model.inference_layers, masks)       # model-level decisions (EIE: resident weights)
     rows = []
     for layer in model.inference_layers:
         mask = masks.get(layer.name) if masks is not None else None
@@ -211,7 +213,7 @@ def _simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None, sparsity
         else:
             acts = activation_mask(layer, densities[layer.name], seed) if layer.name in densities else None
         with naming_file(hw.source):
-            run = engine.execute(engine.compile(layer, masks=mask, activations=acts))
+            run = engine.execute(engine.compile(layer, masks=mask, activations=acts, plan=plan))
         rows.append(layer_row(layer, run, energy(run.counts, table, run.cycles, hw.clock_hz), hw))
     metadata = {"accelsim_version": __version__, "model": model.name, "model_family": model.family,
                 "model_options": dict(model.options), "hardware": hw.name, "hardware_file": Path(hw.source).name,

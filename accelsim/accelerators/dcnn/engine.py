@@ -27,5 +27,5 @@ class DcnnEngine(Engine):
     def check(self, layer: Layer) -> None:
         check_planar(layer, machine(self.hw, sparse=False))
 
-    def compile(self, layer: Layer, masks=None, activations=None) -> Program:
+    def compile(self, layer: Layer, masks=None, activations=None, *, plan=None) -> Program:
         return compile_dcnn(layer, self.hw)

@@ -1,6 +1,6 @@
 """EIE (Han et al., ISCA 2016): compressed sparse matrix x sparse vector on PEs with activation FIFOs
-(``docs/eie.md``). The declaration the registry lists; the model is :mod:`.engine`."""
-from accelsim.accelerators.spec import AcceleratorSpec, Action, Param
+(``docs/eie.md``). The declaration the registry lists; the model is :mod:`.engine` (compiler: :mod:`.plan`)."""
+from accelsim.accelerators.spec import AcceleratorSpec, Action, Detail, Param
 from accelsim.schema import Int
 from accelsim.workloads.layers import LSTM, Attention, Embedding, Linear
 
@@ -27,7 +27,25 @@ SPEC = AcceleratorSpec(
         Action("dram", "write_bytes", "byte", "a byte written to DRAM"),
         Action("fifo", "push", "entry", "a broadcast activation pushed into one PE's FIFO"),
     ),
-    details=(),
+    details=(
+        Detail("load_balance_efficiency", "fraction",
+               "EIE's Fig. 8 measure, 1 - bubble cycles / total cycles: the PEs' busy cycles (one per stored "
+               "entry, at least one per broadcast column) / (PEs x cycles of the FIFO schedules), over all steps"),
+        Detail("padding_products", "MAC", "multiplications of a padding entry (a stored zero that breaks a long "
+               "run of zeros), over all steps"),
+        Detail("fifo_full_cycles", "cycles", "cycles the broadcast of an activation waited for a free slot in "
+               "a full FIFO, over all steps"),
+        Detail("reload_stall_cycles", "cycles", "cycles the broadcast paused while the PEs reloaded their source "
+               "registers from the activation SRAM between input batches, over all steps"),
+        Detail("resident", "1/0", "1 if the layer's weights stay in the PEs' SRAM (the model's residency plan), "
+               "0 if they stream from DRAM for every input vector"),
+        Detail("passes", "passes", "broadcasts of the input per vector: outputs per PE / destination registers, "
+               "rounded up"),
+        Detail("input_batches", "batches", "input batches per pass: input length / the vector the source "
+               "registers hold, rounded up"),
+        Detail("weight_tiles", "tiles", "column tiles a pass of the weights is cut into to stream through half "
+               "the weight SRAM (1 when resident; the largest over the layer's matrices)"),
+    ),
     engine="engine:EieEngine",
     doc="docs/eie.md",
     example="eie_like.yaml",

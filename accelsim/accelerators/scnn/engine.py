@@ -29,5 +29,5 @@ class ScnnEngine(Engine):
     def check(self, layer: Layer) -> None:
         check_planar(layer, machine(self.hw, sparse=True))
 
-    def compile(self, layer: Layer, masks=None, activations=None) -> Program:
+    def compile(self, layer: Layer, masks=None, activations=None, *, plan=None) -> Program:
         return compile_scnn(layer, self.hw, masks, activations)

@@ -19,5 +19,5 @@ class SystolicEngine(Engine):
     def check(self, layer: Layer) -> None:
         check_systolic(layer, self.hw)
 
-    def compile(self, layer: Layer, masks=None, activations=None) -> Program:
+    def compile(self, layer: Layer, masks=None, activations=None, *, plan=None) -> Program:
         return compile_systolic(layer, self.hw)
