@@ -501,6 +501,21 @@ def test_details_by_hand():
                        np.ones((1, 1), bool)).details["padding_products"] == 1
 
 
+def test_a_write_back_during_a_reload_is_work():
+    """One PE with 4 + 4 activation registers (16 B) and a 64-activation SRAM; Linear 5 -> 5 with no
+    non-zero input: 2 input batches of 4, so the broadcaster reloads twice (4 cycles each: 4 16-bit
+    activations at 16 bits a cycle) in each of 2 output passes (4 rows, then 1), and broadcasts nothing.
+    Each pass lasts its 8 reload cycles; the PE writes back 4, then 1 output meanwhile (work: busy 5 of 16
+    cycles), and waits the other 11 on the reloads (memory stall), none on another PE."""
+    hw = eie_variant(pe_array__cols=1, buffers__actrf__size_bytes=16, buffers__act__size_bytes=128)
+    program = compile_eie(Linear("fc", in_features=5, out_features=5), hw, np.zeros((5, 5), bool),
+                          np.zeros((1, 5), bool))
+    assert program.pe_cycles.tolist() == [[8], [8]] and program.details["reload_stall_cycles"] == 16
+    assert program.idle_pe_cycles == program.memory_idle_pe_cycles == 11
+    run = EieEngine(hw).execute(program)
+    assert (run.busy_cycles, run.stall_memory_cycles, run.stall_imbalance_cycles) == (5, 11, 0)
+
+
 def test_reload_stalls_and_input_batches_by_hand(hw):
     """9,000 inputs on 64 PEs of 64 source registers (4,096 per batch): 3 input batches, before each the
     broadcast pauses 64 cycles (64 16-bit activations at one 16-bit word per cycle): 192 cycles."""

@@ -99,7 +99,7 @@ class EiePlan:
             work_busy += int((sched.busy.sum(axis=1) * runs).sum())
             work_total += int((sched.total * runs).sum()) * self.cfg.n_pes
             full += int((sched.full_stall * runs).sum())
-            reload_idle += int((sched.gap_idle.sum(axis=1) * runs).sum())
+            reload_idle += int((_reload_idle(sched, segs).sum(axis=1) * runs).sum())
         pe_cycles = np.concatenate(cycles)
         details = {"load_balance_efficiency": work_busy / work_total if work_total else 1.0,
                    "padding_products": self.counts.get(("mac", "padding_op")),
@@ -111,6 +111,14 @@ class EiePlan:
                        useful_macs=self.useful_macs, fragmentation_slots=self.fragmentation_slots,
                        idle_pe_cycles=int(pe_cycles.sum()) - busy, memory_idle_pe_cycles=reload_idle,
                        details=details)
+
+
+def _reload_idle(sched: FifoSchedule, segs: Segments) -> np.ndarray:
+    """(S, N) cycles each PE waited on an empty FIFO while the broadcaster reloaded source registers. A PE
+    finishes its last item no earlier than the last broadcast, then writes its outputs back (the end of a
+    pass): those cycles of the broadcaster's trailing reloads are work, not waiting."""
+    trailing = np.maximum(sched.broadcast_end[:, None] - sched.finish, 0)
+    return sched.gap_idle - np.minimum(segs.writeback, trailing)
 
 
 def _reload_stall_cycles(work: MatrixWork, segs: Segments) -> int:
