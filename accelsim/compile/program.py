@@ -48,7 +48,6 @@ class Program:
     fragmentation_slots: int = 0
     idle_pe_cycles: int = 0
     memory_idle_pe_cycles: int = 0
-    notes: tuple[tuple[str, object], ...] = field(default=())
     details: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
