@@ -54,8 +54,8 @@ def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def bits_to_whole_bytes(bits: int) -> int:
-    """Whole bytes that hold ``bits`` (integer bits, rounded up: 12 bits take 2 bytes)."""
+def bytes_holding_bits(bits: int) -> int:
+    """The whole bytes that hold ``bits`` (rounded up: 12 bits take 2 bytes)."""
     return ceil_div(bits, BITS_PER_BYTE)
 
 

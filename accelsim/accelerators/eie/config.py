@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from accelsim.errors import ConfigError
 from accelsim.hardware.schema import HardwareConfig
-from accelsim.units import bits_to_bytes, bits_to_whole_bytes, ceil_div
+from accelsim.units import bits_to_bytes, bytes_holding_bits, ceil_div
 
 #: Children per node of the leading-non-zero-detection tree (EIE Sec. IV: a quadtree of LNZD nodes).
 LNZD_FANIN = 4
@@ -99,4 +99,4 @@ class EieConfig:
     @property
     def codebook_bytes(self) -> int:
         """DRAM bytes of one layer's codebook in every PE (2**codebook_bits shared weights)."""
-        return bits_to_whole_bytes((2 ** self.codebook_bits) * self.weight_bits * self.n_pes)
+        return bytes_holding_bits((2 ** self.codebook_bits) * self.weight_bits * self.n_pes)

@@ -22,7 +22,7 @@ from accelsim.accelerators.eie.config import EieConfig
 from accelsim.accelerators.eie.lowering import MatrixWork
 from accelsim.accelerators.eie.storage import SlicedMatrix
 from accelsim.errors import ConfigError
-from accelsim.units import bits_to_bytes, bits_to_whole_bytes, ceil_div
+from accelsim.units import bits_to_bytes, bytes_holding_bits, ceil_div
 
 #: Elements of the schedule's cost array built at once (bounds memory on long sequences).
 CHUNK_ELEMENTS = 1 << 22
@@ -62,7 +62,7 @@ def matrix_bytes(matrix: SlicedMatrix, cfg: EieConfig, o: int, lo: int, hi: int)
     """DRAM bytes of columns lo..hi of pass o on all PEs: entries and pointers."""
     entries = int(matrix.stored[o, lo:hi].sum(dtype=np.int64))
     pointers = (hi - lo + 1) * cfg.n_pes
-    return bits_to_whole_bytes(entries * cfg.entry_bits + pointers * cfg.pointer_bits)
+    return bytes_holding_bits(entries * cfg.entry_bits + pointers * cfg.pointer_bits)
 
 
 @dataclass(frozen=True)
