@@ -74,6 +74,6 @@ class NMSystolicEngine(Engine):
     def check(self, layer: Layer) -> None:
         check_systolic(layer, self.hw, "ws")
 
-    def compile(self, layer: Layer, masks=None, activations=None) -> Program:
+    def compile(self, layer: Layer, masks=None, activations=None, *, plan=None) -> Program:
         mask = None if masks is None else checked_mask(layer, "weight mask", masks, layer.weight_shape)
         return compile_nm(layer, self.hw, mask)
