@@ -166,9 +166,9 @@ def _cmd_prune(args: argparse.Namespace) -> int:
 
 
 #: The per-layer columns the readable ``simulate`` table shows (layers.csv has them all).
-SIMULATE_COLUMNS = ("layer", "kind", "cycles", "latency_s", "multiplier_utilization", "stall_memory_cycles",
-                    "stall_imbalance_cycles", "stall_conflict_cycles", "dram_read_bytes", "dram_write_bytes",
-                    "energy_pj")
+SIMULATE_COLUMNS = ("layer", "kind", "cycles", "latency_s", "multiplier_utilization", "stall_memory_cycles_per_pe",
+                    "stall_imbalance_cycles_per_pe", "stall_conflict_cycles_per_pe", "dram_read_bytes",
+                    "dram_write_bytes", "energy_pj")
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
@@ -340,6 +340,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_compare_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The readable ``train-compare`` table (summary.csv and ``--csv`` have every column): per budget, kind
+    and machine the model, its NNZ and size, test accuracy (mean +- std over seeds), latency and energy."""
+    table = summary[["budget", "kind", "model", "hardware", "nnz", "model_mb"]].copy()
+    mean, std = summary["test_accuracy_mean"], summary["test_accuracy_std"]
+    table["test_accuracy"] = [f"{m:.4f}" if pd.isna(s) else f"{m:.4f} +- {s:.4f}" for m, s in zip(mean, std)]
+    table["latency_us_mean"] = summary["latency_s_mean"] * 1e6
+    table["energy_uj_mean"] = summary["energy_pj_mean"] / 1e6
+    return table
+
+
 def _cmd_train_compare(args: argparse.Namespace) -> int:
     from accelsim.study import training
     overrides = {"epochs": args.epochs} if args.epochs is not None else {}
@@ -348,8 +359,10 @@ def _cmd_train_compare(args: argparse.Namespace) -> int:
                                          sparsities=tuple(args.sparsity), seeds=tuple(args.seeds), hw_files=args.hw,
                                          jobs=args.jobs, out=args.out, force=args.force, **overrides)
     if not args.quiet:
-        _print(training.summarise(results), as_csv=args.csv)
-        print(f"results.csv, summary.csv and figures in {args.out}", file=sys.stderr)
+        summary = training.summarise(results)
+        _print(summary if args.csv else _train_compare_table(summary), as_csv=args.csv)
+        print(f"every column in {args.out / 'summary.csv'} (--csv prints it), per seed in results.csv; "
+              f"figures in {args.out / 'figures'}", file=sys.stderr)
     return 0
 
 

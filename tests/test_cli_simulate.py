@@ -26,6 +26,28 @@ def test_simulate_writes_results_and_prints_table(capsys, tmp_path):
     assert meta["accelsim_version"]
 
 
+@pytest.mark.parametrize("hw,extra", [("scnn_like", ("--sparsity", "0.9")), ("dcnn", ()),
+                                       ("dense_edge", ())])
+def test_every_cycle_count_written_is_a_whole_number(capsys, tmp_path, hw, extra):
+    """layers.csv and summary.json hold whole cycles: ``cycles``, ``drain_cycles`` and the per-PE means
+    (named ``*_cycles_per_pe``, rounded down, the imbalance the remainder), which add up to ``cycles``."""
+    status, _, err = run_cli(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", *extra,
+                             "--hw", ROOT / "hwconfigs" / f"{hw}.yaml", "--out", tmp_path / "r", "--quiet")
+    assert status == 0, err
+    text = (tmp_path / "r" / "layers.csv").read_text()
+    layers = pd.read_csv(io.StringIO(text))
+    total = json.loads((tmp_path / "r" / "summary.json").read_text())["total"]
+    columns = [c for c in layers.columns if c.endswith(("cycles", "cycles_per_pe"))]
+    assert {"cycles", "drain_cycles", "busy_cycles_per_pe", "stall_memory_cycles_per_pe",
+            "stall_imbalance_cycles_per_pe", "stall_conflict_cycles_per_pe"} <= set(columns)
+    for column in columns:
+        assert layers[column].dtype.kind == "i", column
+        assert isinstance(total[column], int), column
+    parts = ("busy_cycles_per_pe", "stall_memory_cycles_per_pe", "stall_imbalance_cycles_per_pe", "drain_cycles")
+    assert (layers[list(parts)].sum(axis=1) == layers["cycles"]).all()
+    assert (layers[list(parts)] >= 0).all().all()
+
+
 def test_simulate_refuses_to_overwrite_results(capsys, tmp_path):
     args = ("simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", DENSE_EDGE, "--out", tmp_path,
             "--quiet")

@@ -25,3 +25,19 @@ def test_train_bad_input(capsys, tmp_path, monkeypatch, argv, names):
     status, _, err = run_cli(capsys, *argv)
     assert status == 2 and len(err.strip().splitlines()) == 1 and names in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_train_compare_prints_a_readable_table_and_the_full_one_as_csv(capsys, tmp_path):
+    """The default table fits a 120-column terminal without wrapping; --csv prints every column of
+    summary.csv."""
+    args = ("train-compare", "--task", "digits", "--hidden", "32", "--sparsity", "0.5", "--seeds", "0,1",
+            "--epochs", "2", "--jobs", "1")
+    status, out, err = run_cli(capsys, *args, "--out", tmp_path / "a")
+    assert status == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 1 + 2 * 2 and max(map(len, lines)) <= 120, out
+    assert lines[0].split() == ["budget", "kind", "model", "hardware", "nnz", "model_mb", "test_accuracy",
+                                "latency_us_mean", "energy_uj_mean"]
+    status, out, err = run_cli(capsys, *args, "--csv", "--out", tmp_path / "b")
+    assert status == 0, err
+    assert out.splitlines()[0] == (tmp_path / "b" / "summary.csv").read_text().splitlines()[0]

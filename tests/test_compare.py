@@ -57,3 +57,26 @@ def test_compare_resumes_and_is_deterministic(mobilenet, tmp_path):
 def test_unknown_family_is_bad_input():
     with pytest.raises(InputError, match="--family"):
         compare.variants("resnet")
+
+
+def test_mb_columns_mean_the_same_in_footprint_and_compare(mobilenet):
+    """A size column names what it holds, the same in ``footprint`` and ``compare``: ``model_mb`` is the
+    whole stored model (values + index), ``unpruned_mb`` every parameter stored dense, ``*_overhead_mb``
+    a format's overhead alone; the headline's ``small_dense_model_mb`` / ``large_sparse_model_mb`` are the
+    two models' ``model_mb``."""
+    from accelsim import study
+    from accelsim.workloads import zoo
+    storage = study.footprint_table(zoo.mobilenet_v1(width=0.25), [0.0, 0.9], with_paper=True)
+    sizes = [c for c in storage.columns if c.endswith("_mb")]
+    assert {"model_mb", "unpruned_mb"} <= set(sizes)
+    assert all(c in ("model_mb", "unpruned_mb", "paper_model_mb") or c.endswith("_overhead_mb") for c in sizes), sizes
+    head = compare.headline(mobilenet)
+    assert "dense_mb" not in head and "dense_mb" not in mobilenet
+    by_model = mobilenet.set_index(["model", "sparsity"])["model_mb"]
+    for _, row in head.iterrows():
+        model, sparsity = row["large_sparse"].split(" @ ")
+        assert row["small_dense_model_mb"] == by_model[(row["small_dense"], 0.0)]
+        assert row["large_sparse_model_mb"] == by_model[(model, float(sparsity))]
+    dense = storage.set_index("sparsity").loc[0.0]
+    assert dense["model_mb"] == dense["unpruned_mb"]
+    assert head.iloc[0]["small_dense_model_mb"] == pytest.approx(dense["model_mb"])

@@ -19,8 +19,8 @@ def test_overheads_match_paper_table5(mobilenet_table, row):
     """paper Table 5: NNZ (rounded to 0.01M), bit-mask and CSR(C) overheads in MB."""
     ours = mobilenet_table.loc[row["sparsity"]]
     assert ours["nnz"] / 1e6 == pytest.approx(row["nnz_params"] / 1e6, abs=0.005)
-    assert ours["bitmask_mb"] == pytest.approx(row["bitmask_mb"], abs=0.02)
-    assert ours["csrc_mb"] == pytest.approx(row["csrc_mb"], abs=0.02)
+    assert ours["bitmask_overhead_mb"] == pytest.approx(row["bitmask_mb"], abs=0.02)
+    assert ours["csrc_overhead_mb"] == pytest.approx(row["csrc_mb"], abs=0.02)
 
 
 @pytest.mark.parametrize("row", paper_table(6).to_dict("records"))
@@ -40,18 +40,18 @@ def test_padding_entries_closed_form():
     mask[0, 39] = True
     result = footprint(model, 39 / 40, {"fc": mask})
     assert (result.nnz, result.padding_entries) == (1, 2)
-    assert result.runlength_mb * 1e6 * 8 == pytest.approx(76)
-    assert result.bitmask_mb * 1e6 * 8 == pytest.approx(40)
-    assert result.csrc_mb * 1e6 * 8 == pytest.approx(4)
+    assert result.runlength_overhead_mb * 1e6 * 8 == pytest.approx(76)
+    assert result.bitmask_overhead_mb * 1e6 * 8 == pytest.approx(40)
+    assert result.csrc_overhead_mb * 1e6 * 8 == pytest.approx(4)
 
 
 def test_dense_model_has_no_overhead(mobilenet_table):
     dense = mobilenet_table.loc[0.0]
-    assert dense["model_mb"] == dense["dense_mb"] == pytest.approx(4 * 4_211_113 / 1e6)
-    assert dense["bitmask_mb"] == dense["csrc_mb"] == dense["runlength_mb"] == 0
+    assert dense["model_mb"] == dense["unpruned_mb"] == pytest.approx(4 * 4_211_113 / 1e6)
+    assert dense["bitmask_overhead_mb"] == dense["csrc_overhead_mb"] == dense["runlength_overhead_mb"] == 0
 
 
 def test_paper_columns_join(mobilenet_table):
     table = study.footprint_table(zoo.mobilenet_v1(width=1.0), [0.5], seed=0, with_paper=True)
     assert table["paper_model_mb"].iloc[0] == 9.04
-    assert table["paper_csrc_mb"].iloc[0] == 1.06
+    assert table["paper_csrc_overhead_mb"].iloc[0] == 1.06

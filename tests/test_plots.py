@@ -324,6 +324,10 @@ def test_plot_directory_on_a_compare_dir(compare_dir):
     assert {"accuracy_vs_cost.png", "energy_by_variant.png", "stalls_by_config.png"} <= names
     assert all(p.suffix == ".png" for p in paths)
     assert "latency_vs_sparsity.png" not in names        # a comparison's variants are not a sparsity sweep
+    # a per-layer figure for every variant compared, the large-sparse ones included
+    layer_figures = {n for n in names if n.startswith("layer_latency_")}
+    assert layer_figures == {"layer_latency_mobilenet_v1_0.25_s0.png", "layer_latency_mobilenet_v1_1_s50.png",
+                             "layer_latency_mobilenet_v1_1_s90.png"}
 
 
 def test_plot_directory_on_simulate_output(simulate_dir):
@@ -397,3 +401,42 @@ def test_plot_command_refuses_unknown_format_and_writes_nothing(tmp_path, simula
     err = capsys.readouterr().err.strip()
     assert err.startswith("accelsim: error:") and "--format" in err and "jpeg2000" in err and "\n" not in err
     assert not (run / "figures").exists()
+
+
+#: compare.csv of ``accelsim compare --family ptb --hw eie_like dense_edge`` (the values it wrote, to 4 digits):
+#: (size, sparsity, latency_s, energy_pj) per machine; perplexities of paper Table 3.
+PTB_COMPARE = {
+    "eie_like": [("small", 0.0, 5.252e-05, 3.126e7), ("medium", 0.0, 0.001239, 1.143e9),
+                 ("medium", 0.8, 5.498e-05, 3.451e7), ("medium", 0.85, 4.29e-05, 2.753e7),
+                 ("medium", 0.9, 3.118e-05, 2.081e7), ("medium", 0.95, 1.984e-05, 1.399e7),
+                 ("medium", 0.975, 1.399e-05, 9.944e6), ("large", 0.8, 0.0007408, 7.04e8),
+                 ("large", 0.85, 0.0004065, 3.612e8), ("large", 0.9, 0.00027, 2.419e8),
+                 ("large", 0.95, 7.636e-05, 5.361e7), ("large", 0.975, 5.337e-05, 3.81e7)],
+    "dense_edge": [("small", 0.0, 0.0003462, 1.81e8), ("medium", 0.0, 0.001588, 9.049e8)]
+    + [("medium", s, 0.001588, 9.049e8) for s in (0.8, 0.85, 0.9, 0.95, 0.975)]
+    + [("large", s, 0.005953, 3.476e9) for s in (0.8, 0.85, 0.9, 0.95, 0.975)],
+}
+PTB_PERPLEXITY = {("small", 0.0): 115.3, ("medium", 0.0): 83.37, ("medium", 0.8): 83.87, ("medium", 0.85): 85.17,
+                  ("medium", 0.9): 87.86, ("medium", 0.95): 96.3, ("medium", 0.975): 113.6, ("large", 0.8): 77.52,
+                  ("large", 0.85): 78.31, ("large", 0.9): 80.24, ("large", 0.95): 87.83, ("large", 0.975): 103.2}
+
+
+def test_accuracy_tradeoff_labels_neither_overlap_nor_touch():
+    """Two point labels of a panel side by side keep at least a wide word space between them (8 px at the
+    figure's dpi), one above the other a few pixels (2 px), so that two labels never read as one, as
+    "medium @ 90% large @ 95%" did on the PTB comparison."""
+    rows = [{"model": f"ptb_lstm_{size}", "size": size, "family": "ptb_lstm", "sparsity": sparsity,
+             "kind": "small-dense" if sparsity == 0 else "large-sparse", "hardware": hw, "latency_s": seconds,
+             "energy_pj": pj, "accuracy": PTB_PERPLEXITY[(size, sparsity)]}
+            for hw, points in PTB_COMPARE.items() for size, sparsity, seconds, pj in points]
+    table = pd.DataFrame(rows).assign(accuracy_metric="perplexity", higher_is_better=False,
+                                      accuracy_source="paper Table 3")
+    fig = plots.accuracy_tradeoff(table)
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts]
+        assert len(boxes) >= 8
+        for i, (text_a, a) in enumerate(boxes):
+            for text_b, b in boxes[i + 1:]:
+                gap_x, gap_y = max(b.x0 - a.x1, a.x0 - b.x1), max(b.y0 - a.y1, a.y0 - b.y1)
+                assert gap_y >= 2 or gap_x >= 8, (ax.get_title(), text_a, text_b, gap_x, gap_y)

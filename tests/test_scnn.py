@@ -264,11 +264,11 @@ def mobilenet_90():
 
 def test_stall_causes_add_up_and_conflicts_are_reported(mobilenet_90):
     layers = mobilenet_90.layers
-    total = (layers["busy_cycles"] + layers["stall_imbalance_cycles"] + layers["stall_memory_cycles"]
-             + layers["drain_cycles"])
+    total = (layers["busy_cycles_per_pe"] + layers["stall_imbalance_cycles_per_pe"] + layers["drain_cycles"]
+             + layers["stall_memory_cycles_per_pe"])
     assert np.allclose(total, layers["cycles"])
-    assert (layers["stall_conflict_cycles"] <= layers["busy_cycles"]).all()
-    assert layers["stall_conflict_cycles"].sum() > 0 and layers["stall_imbalance_cycles"].sum() > 0
+    assert (layers["stall_conflict_cycles_per_pe"] <= layers["busy_cycles_per_pe"]).all()
+    assert layers["stall_conflict_cycles_per_pe"].sum() > 0 and layers["stall_imbalance_cycles_per_pe"].sum() > 0
     assert (layers["fragmentation_slots"] >= 0).all() and layers["fragmentation_slots"].sum() > 0
     assert (layers["useful_macs"] <= layers["macs"]).all()
     assert mobilenet_90.total["energy_crossbar_pj"] > 0 and mobilenet_90.total["energy_halo_pj"] > 0

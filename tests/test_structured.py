@@ -166,8 +166,8 @@ def test_footprint_columns_by_hand():
     masks = prune_structured(model, parse_structure("2:4"), seed=0)
     fp = footprint(model, 0.5, masks, nm=(2, 4), block=4)
     # 2 rows x 2 groups x 2 values x 2 bits = 16 bits; no padding (every group has 2 non-zeros)
-    assert fp.nm_mb == pytest.approx(2 / 1e6)
+    assert fp.nm_overhead_mb == pytest.approx(2 / 1e6)
     # BSR 4x4 over a 2x8 matrix: 2 blocks (both hold non-zeros) of 16 entries, 8 of them real:
     # 2 x 16-bit indices + 2 x 32-bit pointers + 24 padded zeros x 32 bits
-    assert fp.bsr_mb == pytest.approx((2 * 16 + 2 * 32 + 24 * 32) / 8 / 1e6)
-    assert np.isnan(footprint(model, 0.5, masks).nm_mb)
+    assert fp.bsr_overhead_mb == pytest.approx((2 * 16 + 2 * 32 + 24 * 32) / 8 / 1e6)
+    assert np.isnan(footprint(model, 0.5, masks).nm_overhead_mb)

@@ -34,9 +34,9 @@ def test_layer_that_fits_on_chip_hand_traced():
     result = acs.simulate(one_layer(Linear("fc", in_features=64, out_features=64, bias=False)),
                           acs.load_hardware(DENSE_EDGE))
     row = result.layers.iloc[0]
-    assert row["busy_cycles"] == 380
+    assert row["busy_cycles_per_pe"] == 380
     assert row["cycles"] == 844
-    assert (row["stall_memory_cycles"], row["drain_cycles"]) == (360, 104)
+    assert (row["stall_memory_cycles_per_pe"], row["drain_cycles"]) == (360, 104)
     assert (row["dram_read_bytes"], row["dram_write_bytes"]) == (4160, 64)
     assert row["macs"] == row["useful_macs"] == 64 * 64
 
@@ -63,8 +63,8 @@ def test_cycles_respect_lower_bounds(mobilenet_run):
     layers = mobilenet_run.layers
     assert (layers["cycles"] >= layers["useful_macs"] / 1024).all()
     assert (layers["cycles"] >= (layers["dram_read_bytes"] + layers["dram_write_bytes"]) / 16).all()
-    assert (layers["cycles"] == layers["busy_cycles"] + layers["stall_memory_cycles"]
-            + layers["stall_imbalance_cycles"] + layers["drain_cycles"]).all()
+    assert (layers["cycles"] == layers["busy_cycles_per_pe"] + layers["stall_memory_cycles_per_pe"]
+            + layers["stall_imbalance_cycles_per_pe"] + layers["drain_cycles"]).all()
 
 
 def test_bytes_leaving_dram_land_in_buffers():
@@ -96,7 +96,7 @@ def test_energy_is_count_times_table_entry(mobilenet_run):
 def test_results_add_up_from_layers_to_model(mobilenet_run):
     layers, total = mobilenet_run.layers, mobilenet_run.total
     for column in ("cycles", "latency_s", "macs", "dram_read_bytes", "energy_pj", "energy_dram_pj",
-                   "stall_memory_cycles", "ifmap_read_bytes"):
+                   "stall_memory_cycles_per_pe", "ifmap_read_bytes"):
         assert total[column] == pytest.approx(layers[column].sum())
     assert total["energy_pj"] == pytest.approx(total["energy_dynamic_pj"] + total["energy_static_pj"])
 
@@ -105,7 +105,7 @@ def test_more_bandwidth_is_never_slower():
     slow = acs.simulate(acs.zoo.mobilenet_v1(width=0.25), dense_edge(dram__bandwidth_bytes_per_cycle=4))
     fast = acs.simulate(acs.zoo.mobilenet_v1(width=0.25), dense_edge(dram__bandwidth_bytes_per_cycle=64))
     assert (fast.layers["cycles"] <= slow.layers["cycles"]).all()
-    assert (fast.layers["busy_cycles"] == slow.layers["busy_cycles"]).all()
+    assert (fast.layers["busy_cycles_per_pe"] == slow.layers["busy_cycles_per_pe"]).all()
 
 
 def test_embedding_is_a_row_lookup():
@@ -151,7 +151,7 @@ def test_compute_cycles_agree_with_scalesim(network, dataflow, topology):
     assert len(rows) == len(model.layers)
     for row in rows:
         ours = result.loc[row["layer"]]
-        assert ours["busy_cycles"] == pytest.approx(float(row["compute_cycles"]), rel=0.02), row["layer"]
+        assert ours["busy_cycles_per_pe"] == pytest.approx(float(row["compute_cycles"]), rel=0.02), row["layer"]
         assert ours["macs"] == float(row["macs"])
         assert ours["ifmap_read_bytes"] == float(row["sram_ifmap_reads"])
         assert ours["filter_read_bytes"] == float(row["sram_filter_reads"])

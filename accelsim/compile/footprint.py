@@ -3,23 +3,25 @@
 Definitions (MB = 10**6 bytes; the paper stores every parameter as a 32-bit float):
 
 * ``nnz``: non-zero parameters: kept weights of pruned layers + every weight of unpruned layers + biases.
-* ``dense_mb``: every parameter at 4 bytes, zeros included.
-* ``bitmask_mb``: the bit-mask overhead, 1 bit per weight element of the pruned layers (paper Table 5).
-* ``csrc_mb``: the paper's CSR(C) overhead convention, a 4-bit zero-count per non-zero parameter, padding
-  ignored (paper Table 5: 2.13M x 0.5 B = 1.06 MB).
-* Without masks (sparsity 0) the model is stored dense and every overhead is 0.
-* ``runlength_mb``: the overhead of the real 4-bit run-length encoding of the actual masks: each row of a
-  pruned layer's weight matrix (one output channel / output unit) is one stream; every stored entry carries
-  a 4-bit count and every padding entry (a run longer than 15 zeros) also stores a 32-bit zero value.
-* ``nm_mb``: the overhead of N:M compressed storage (:mod:`accelsim.formats.nm`) of masks pruned N:M: the
-  ceil(log2 M)-bit positions of the stored values plus the 32-bit zeros stored in groups with fewer than N
-  non-zeros; each row of a layer's reduction matrix (:mod:`accelsim.pruning.structured`) is one tile. Layers
-  whose masks are not N:M (dense embeddings) are stored dense and add nothing. Empty (NaN) without N:M.
-* ``bsr_mb``: the overhead of BSR (:mod:`accelsim.formats.bsr`) with ``block`` x ``block`` blocks of each
-  layer's reduction matrix: a 16-bit block-column index per stored block, a 32-bit pointer per block row + 1,
-  and the 32-bit zeros stored inside kept blocks.
-* ``model_mb``: 4 bytes per non-zero + the smaller of the bit-mask and CSR(C) overheads (paper Table 6); a
-  dense model (sparsity 0) carries no overhead.
+* ``unpruned_mb``: the model stored dense, every parameter at 4 bytes, zeros included.
+* ``model_mb``: the whole pruned model: 4 bytes per non-zero + the smaller of the bit-mask and CSR(C)
+  overheads (paper Table 6); a dense model (sparsity 0) carries no overhead.
+* ``*_overhead_mb``: what a format stores beside the non-zero values (the values not included); without
+  masks (sparsity 0) the model is stored dense and every overhead is 0:
+
+  * ``bitmask_overhead_mb``: 1 bit per weight element of the pruned layers (paper Table 5);
+  * ``csrc_overhead_mb``: the paper's CSR(C) convention, a 4-bit zero-count per non-zero parameter,
+    padding ignored (paper Table 5: 2.13M x 0.5 B = 1.06 MB);
+  * ``runlength_overhead_mb``: the real 4-bit run-length encoding of the actual masks: each row of a pruned
+    layer's weight matrix (one output channel / output unit) is one stream; every stored entry carries a
+    4-bit count and every padding entry (a run longer than 15 zeros) also stores a 32-bit zero value.
+  * ``nm_overhead_mb``: the overhead of N:M compressed storage (:mod:`accelsim.formats.nm`) of masks pruned N:M: the
+    ceil(log2 M)-bit positions of the stored values plus the 32-bit zeros stored in groups with fewer than N
+    non-zeros; each row of a layer's reduction matrix (:mod:`accelsim.pruning.structured`) is one tile. Layers
+    whose masks are not N:M (dense embeddings) are stored dense and add nothing. Empty (NaN) without N:M.
+  * ``bsr_overhead_mb``: the overhead of BSR (:mod:`accelsim.formats.bsr`) with ``block`` x ``block`` blocks of each
+    layer's reduction matrix: a 16-bit block-column index per stored block, a 32-bit pointer per block row + 1,
+    and the 32-bit zeros stored inside kept blocks.
 * ``model_mb_paper_rounding``: the same with NNZ rounded to 0.01M and overheads to 0.01 MB first, as the
   paper does (2.13M x 4 B + 0.52 MB = 9.04 MB).
 """
@@ -48,12 +50,12 @@ class Footprint:
     params: int
     nnz: int
     padding_entries: int
-    dense_mb: float
-    bitmask_mb: float
-    csrc_mb: float
-    runlength_mb: float
-    nm_mb: float
-    bsr_mb: float
+    unpruned_mb: float
+    bitmask_overhead_mb: float
+    csrc_overhead_mb: float
+    runlength_overhead_mb: float
+    nm_overhead_mb: float
+    bsr_overhead_mb: float
     model_mb: float
     model_mb_paper_rounding: float
 
@@ -94,9 +96,9 @@ def footprint(model: Model, sparsity: float, masks: Mapping[str, np.ndarray], *,
         model_mb = values_mb
         model_mb_paper = bits_to_mb(VALUE_BITS * nnz_rounded)
     return Footprint(model=model.name, sparsity=sparsity, params=model.params, nnz=nnz,
-                     padding_entries=padding, dense_mb=bits_to_mb(VALUE_BITS * model.params),
-                     bitmask_mb=bitmask_mb, csrc_mb=csrc_mb, runlength_mb=runlength_mb, nm_mb=nm_mb,
-                     bsr_mb=bsr_mb, model_mb=model_mb,
+                     padding_entries=padding, unpruned_mb=bits_to_mb(VALUE_BITS * model.params),
+                     bitmask_overhead_mb=bitmask_mb, csrc_overhead_mb=csrc_mb, runlength_overhead_mb=runlength_mb,
+                     nm_overhead_mb=nm_mb, bsr_overhead_mb=bsr_mb, model_mb=model_mb,
                      model_mb_paper_rounding=model_mb_paper)
 
 

@@ -108,9 +108,10 @@ def _sweep_jobs(root: Path) -> list[Job]:
 
 
 def _layer_jobs(root: Path, totals: pd.DataFrame) -> list[Job]:
-    """Per-layer figures from ``points.csv``: for each model at its highest sparsity, the latency of each
-    layer on every machine side by side (with one machine: its lowest vs highest sparsity); and, for the
-    model with the most MACs at its highest sparsity, where each layer's cycles go on each machine."""
+    """Per-layer figures from ``points.csv``: the latency of each layer on every machine side by side, for
+    every variant of a comparison, or for each model of a sweep at its highest sparsity (a sweep on one
+    machine: its lowest vs highest sparsity); and, for the model with the most MACs at its highest sparsity,
+    where each layer's cycles go on each machine."""
     layers = _read(root / "points.csv") if (root / "points.csv").is_file() else None
     if layers is None:
         return []
@@ -120,8 +121,39 @@ def _layer_jobs(root: Path, totals: pd.DataFrame) -> list[Job]:
         layers = layers[layers["point"].isin(set(totals["point"]))]
     if "seed" in layers.columns:                     # per-layer figures show the first seed of each point
         layers = layers[layers["seed"] == layers["seed"].iloc[0]]
-    jobs: list[Job] = []
     hardware = unique_in_order(totals["hardware"])
+    latency = _variant_latency_jobs if "kind" in totals.columns else _model_latency_jobs
+    jobs = latency(layers, totals, hardware)
+    if _has_stalls(layers):
+        biggest = _biggest_model(totals)
+        mine = layers[layers["model"] == biggest]
+        top = mine["sparsity"].max()
+        for h in hardware:
+            run = mine[(mine["hardware"] == h) & (mine["sparsity"] == top)]
+            if not run.empty:
+                stem = f"stalls_by_layer_{_slug(biggest)}_s{_percent(top)}_{_slug(h)}"
+                jobs.append((stem, lambda run=run: stall_breakdown(run, by="layer")))
+    return jobs
+
+
+def _variant_latency_jobs(layers: pd.DataFrame, totals: pd.DataFrame, hardware: list) -> list[Job]:
+    """A comparison: one per-layer latency figure per variant (model and sparsity), its machines side by side."""
+    jobs: list[Job] = []
+    for model, sparsity in dict.fromkeys(zip(totals["model"], totals["sparsity"])):
+        mine = layers[(layers["model"] == model) & (layers["sparsity"] == sparsity)]
+        runs = {str(h): mine[mine["hardware"] == h] for h in hardware}
+        runs = {h: r for h, r in runs.items() if not r.empty}
+        if runs:
+            title = f"Per-layer latency: {model} @ {sparsity_text(sparsity)} on {' vs '.join(runs)}"
+            stem = f"layer_latency_{_slug(model)}_s{_percent(sparsity)}"
+            jobs.append((stem, lambda runs=runs, title=title: layer_latency(runs, title=title)))
+    return jobs
+
+
+def _model_latency_jobs(layers: pd.DataFrame, totals: pd.DataFrame, hardware: list) -> list[Job]:
+    """A sweep: per model at its highest sparsity, its machines side by side (one machine: its lowest vs
+    highest sparsity)."""
+    jobs: list[Job] = []
     for model in unique_in_order(totals["model"]):
         mine = layers[layers["model"] == model]
         if mine.empty:
@@ -138,15 +170,6 @@ def _layer_jobs(root: Path, totals: pd.DataFrame) -> list[Job]:
         if len(runs) > 1:
             stem = f"layer_latency_{_slug(model)}_s{_percent(top)}"
             jobs.append((stem, lambda runs=runs, title=title: layer_latency(runs, title=title)))
-    if _has_stalls(layers):
-        biggest = _biggest_model(totals)
-        mine = layers[layers["model"] == biggest]
-        top = mine["sparsity"].max()
-        for h in hardware:
-            run = mine[(mine["hardware"] == h) & (mine["sparsity"] == top)]
-            if not run.empty:
-                stem = f"stalls_by_layer_{_slug(biggest)}_s{_percent(top)}_{_slug(h)}"
-                jobs.append((stem, lambda run=run: stall_breakdown(run, by="layer")))
     return jobs
 
 

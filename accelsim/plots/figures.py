@@ -29,14 +29,14 @@ ENERGY_TOTALS = ("energy_pj", "energy_dynamic_pj", "energy_static_pj")
 #: Where the cycles go, bottom of the stack first: (name, legend label, colour).
 STALL_SEGMENTS = (
     ("busy_no_conflict", "busy (without conflicts)", "#009E73"),
-    ("stall_conflict_cycles", "bank conflicts (part of busy)", "#CC79A7"),
-    ("stall_memory_cycles", "memory stall", "#0072B2"),
-    ("stall_imbalance_cycles", "load imbalance", "#E69F00"),
+    ("stall_conflict_cycles_per_pe", "bank conflicts (part of busy)", "#CC79A7"),
+    ("stall_memory_cycles_per_pe", "memory stall", "#0072B2"),
+    ("stall_imbalance_cycles_per_pe", "load imbalance", "#E69F00"),
     ("drain_cycles", "drain", "#999999"),
     ("unattributed", "unattributed", "#FFFFFF"),
 )
-STALL_COLUMNS = ("cycles", "busy_cycles", "stall_memory_cycles", "stall_imbalance_cycles",
-                 "stall_conflict_cycles", "drain_cycles")
+STALL_COLUMNS = ("cycles", "busy_cycles_per_pe", "stall_memory_cycles_per_pe", "stall_imbalance_cycles_per_pe",
+                 "stall_conflict_cycles_per_pe", "drain_cycles")
 
 #: The columns :func:`accuracy_tradeoff` needs (those of ``compare.csv``).
 COMPARE_COLUMNS = ("model", "sparsity", "hardware", "kind", "accuracy", "accuracy_metric", "higher_is_better",
@@ -378,9 +378,9 @@ def stall_segments(frame: pd.DataFrame) -> pd.DataFrame:
     whatever is left (kept only where it exceeds 0.5% of the cycles)."""
     require(frame, STALL_COLUMNS, "cycle report")
     out = pd.DataFrame(index=frame.index)
-    out["busy_no_conflict"] = frame["busy_cycles"] - frame["stall_conflict_cycles"]
-    for column in ("stall_conflict_cycles", "stall_memory_cycles", "stall_imbalance_cycles", "drain_cycles"):
-        out[column] = frame[column]
+    out["busy_no_conflict"] = frame["busy_cycles_per_pe"] - frame["stall_conflict_cycles_per_pe"]
+    for column in STALL_SEGMENTS[1:5]:
+        out[column[0]] = frame[column[0]]
     rest = frame["cycles"] - out.sum(axis=1)
     out["unattributed"] = rest.where(rest.abs() > 0.005 * frame["cycles"], 0.0)
     return out.fillna(0.0)

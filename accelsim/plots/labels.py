@@ -4,6 +4,7 @@ share one label."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.transforms import Bbox
 
 from accelsim.plots.common import ANNOTATION_SIZE
 
@@ -14,11 +15,13 @@ LABEL_SPOTS = ((9, 0, "left", "center"), (-9, 0, "right", "center"), (7, 7, "lef
                (12, -12, "left", "top"), (-12, 12, "right", "bottom"), (-12, -12, "right", "top"),
                (16, 18, "left", "bottom"), (16, -18, "left", "top"), (-16, 18, "right", "bottom"),
                (-16, -18, "right", "top"))
+#: The gap (pixels across, up and down) kept free between two labels.
+LABEL_GAP_PX = (10, 4)
 
 
 def place_labels(ax, x: np.ndarray, y: np.ndarray, texts: list[str], avoid: np.ndarray | None = None) -> None:
     """Label each point at the spot around it (tried in the order of ``LABEL_SPOTS``) that stays inside
-    the axes and overlaps nothing: no other label, marker or the polyline ``avoid`` (data coordinates), and
+    the axes and overlaps nothing: no other label (nor the gap ``LABEL_GAP_PX`` around it), marker or the polyline ``avoid`` (data coordinates), and
     is nearer its own point than any other; where every spot fails, the one that fails least. Points
     closer than a marker's width share one label (``large @ 80%, 85%``). Needs a drawn figure, so that
     positions are those of the final layout."""
@@ -39,7 +42,7 @@ def place_labels(ax, x: np.ndarray, y: np.ndarray, texts: list[str], avoid: np.n
             box = label.get_window_extent(renderer)
             fits = inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
             area = max(box.width * box.height, 1.0)
-            overlaps = [_overlap_area(box.padded(4), other) for other in placed]
+            overlaps = [_overlap_area(_with_gap(box), other) for other in placed]
             label_overlap = sum(o > 0 for o in overlaps) + sum(overlaps) / area
             markers = sum(box.x0 - radius < cx < box.x1 + radius and box.y0 - radius < cy < box.y1 + radius
                           for cx, cy in others)
@@ -87,6 +90,13 @@ def _distance_to_box(point, box) -> float:
     dx = max(box.x0 - point[0], 0.0, point[0] - box.x1)
     dy = max(box.y0 - point[1], 0.0, point[1] - box.y1)
     return float(np.hypot(dx, dy))
+
+
+def _with_gap(box):
+    """``box`` grown by the gap kept between two labels: a word space across, a few pixels up and down, so
+    that two labels side by side never read as one."""
+    return Bbox.from_extents(box.x0 - LABEL_GAP_PX[0], box.y0 - LABEL_GAP_PX[1], box.x1 + LABEL_GAP_PX[0],
+                             box.y1 + LABEL_GAP_PX[1])
 
 
 def _overlap_area(a, b) -> float:

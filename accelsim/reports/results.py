@@ -3,8 +3,10 @@
 One row per simulated layer; the model's totals are the column sums (cycles, bytes, MACs, pJ add up from
 layers to the model), with ratios (utilisation) recomputed from the sums.
 
-Columns: ``cycles``, ``latency_s``; where the cycles went (``busy_cycles``, ``stall_memory_cycles``,
-``stall_imbalance_cycles``, ``drain_cycles``; ``stall_conflict_cycles`` is part of busy); ``macs`` (dense
+Columns: ``cycles``, ``latency_s``; where the cycles went, in whole cycles: ``drain_cycles`` (after the last
+PE finished) and the means over PEs ``busy_cycles_per_pe``, ``stall_memory_cycles_per_pe``,
+``stall_imbalance_cycles_per_pe`` (``stall_conflict_cycles_per_pe`` is part of busy), rounded down, the
+imbalance taking the remainder so that ``cycles == busy + memory + imbalance + drain`` exactly; ``macs`` (dense
 MACs of the layer) and ``useful_macs`` (the products the engine computes: on a sparse engine those of two
 non-zeros; a dense engine multiplies every pair, zeros included, so there it equals ``macs``);
 ``multiplier_utilization`` (useful MACs per multiplier-cycle); ``dram_read_bytes``, ``dram_write_bytes`` and
@@ -15,6 +17,7 @@ only: empty where a layer has none, and not summed into the totals.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -44,9 +47,7 @@ def layer_row(layer: Layer, run: LayerRun, energy: Energy, hw: HardwareConfig) -
     row = {
         "layer": layer.name, "kind": layer.kind, "engine": hw.engine,
         "cycles": run.cycles, "latency_s": cycles_to_seconds(run.cycles, hw.clock_hz),
-        "busy_cycles": run.busy_cycles, "stall_memory_cycles": run.stall_memory_cycles,
-        "stall_imbalance_cycles": run.stall_imbalance_cycles, "stall_conflict_cycles": run.stall_conflict_cycles,
-        "drain_cycles": run.drain_cycles,
+        **_whole_cycles(run),
         "macs": layer.macs, "useful_macs": run.useful_macs,
         "fragmentation_slots": run.fragmentation_slots,
         "multiplier_utilization": _utilization(run.useful_macs, run.cycles, hw),
@@ -67,6 +68,16 @@ def layer_row(layer: Layer, run: LayerRun, energy: Energy, hw: HardwareConfig) -
     return row
 
 
+def _whole_cycles(run: LayerRun) -> dict[str, int]:
+    """Where the cycles of ``run`` went, in whole cycles: the per-PE means rounded down, the imbalance the
+    remainder (at least the exact mean, since the others only lost their fractions)."""
+    busy, memory = math.floor(run.busy_cycles), math.floor(run.stall_memory_cycles)
+    drain = round(run.drain_cycles)    # already whole: cycles after the last PE finished
+    return {"busy_cycles_per_pe": busy, "stall_memory_cycles_per_pe": memory,
+            "stall_imbalance_cycles_per_pe": int(run.cycles) - drain - busy - memory,
+            "stall_conflict_cycles_per_pe": math.floor(run.stall_conflict_cycles), "drain_cycles": drain}
+
+
 def _utilization(useful_macs: float, cycles: float, hw: HardwareConfig) -> float:
     return useful_macs / (cycles * hw.total_multipliers) if cycles else 0.0
 
@@ -78,6 +89,6 @@ def assemble(rows: list[dict], hw: HardwareConfig, metadata: dict) -> Simulation
     counted = [c for c in layers.columns if c not in details]
     layers[counted] = layers[counted].fillna(0.0)
     additive = [c for c in counted if c not in NON_ADDITIVE]
-    total = layers[additive].sum()
+    total = pd.Series({column: layers[column].sum() for column in additive}, dtype=object)  # ints stay ints
     total["multiplier_utilization"] = _utilization(total["useful_macs"], total["cycles"], hw)
     return SimulationResult(layers=layers, total=total, metadata=dict(metadata))

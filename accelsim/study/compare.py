@@ -105,7 +105,8 @@ def _storage(zoo_family: str, chosen: Sequence[Variant], seed: int) -> pd.DataFr
 
 def headline(table: pd.DataFrame) -> pd.DataFrame:
     """Per machine and footprint budget, the small-dense model against the large-sparse model closest to
-    it in size: accuracy, latency and energy of each and which wins on each count."""
+    it in size: the ``model_mb`` (footprint), accuracy, latency and energy of each (columns prefixed
+    ``small_dense_`` / ``large_sparse_``) and which wins on each count."""
     rows = []
     for hardware, on_hw in table.groupby("hardware", sort=False):
         dense = on_hw[on_hw["kind"] == "small-dense"]
@@ -115,10 +116,12 @@ def headline(table: pd.DataFrame) -> pd.DataFrame:
             better = (lambda a, b: a > b) if d["higher_is_better"] else (lambda a, b: a < b)
             rows.append({
                 "hardware": hardware, "small_dense": d["model"], "large_sparse": f"{s['model']} @ {s['sparsity']:g}",
-                "dense_mb": d["model_mb"], "sparse_mb": s["model_mb"], "metric": d["accuracy_metric"],
-                "dense_accuracy": d["accuracy"], "sparse_accuracy": s["accuracy"],
-                "dense_latency_ms": seconds_to_ms(d["latency_s"]), "sparse_latency_ms": seconds_to_ms(s["latency_s"]),
-                "dense_energy_uj": pj_to_uj(d["energy_pj"]), "sparse_energy_uj": pj_to_uj(s["energy_pj"]),
+                "small_dense_model_mb": d["model_mb"], "large_sparse_model_mb": s["model_mb"],
+                "metric": d["accuracy_metric"],
+                "small_dense_accuracy": d["accuracy"], "large_sparse_accuracy": s["accuracy"],
+                "small_dense_latency_ms": seconds_to_ms(d["latency_s"]),
+                "large_sparse_latency_ms": seconds_to_ms(s["latency_s"]),
+                "small_dense_energy_uj": pj_to_uj(d["energy_pj"]), "large_sparse_energy_uj": pj_to_uj(s["energy_pj"]),
                 "more_accurate": "large-sparse" if better(s["accuracy"], d["accuracy"]) else "small-dense",
                 "faster": "large-sparse" if s["latency_s"] < d["latency_s"] else "small-dense",
                 "less_energy": "large-sparse" if s["energy_pj"] < d["energy_pj"] else "small-dense"})

@@ -99,8 +99,8 @@ def _join_paper_storage(model: Model, table: pd.DataFrame) -> pd.DataFrame:
     if model.family != "mobilenet_v1":
         return table
     width = model.option_dict["width"]
-    t5 = paper_table(5).rename(columns={"nnz_params": "paper_nnz", "bitmask_mb": "paper_bitmask_mb",
-                                        "csrc_mb": "paper_csrc_mb"})
+    t5 = paper_table(5).rename(columns={"nnz_params": "paper_nnz", "bitmask_mb": "paper_bitmask_overhead_mb",
+                                        "csrc_mb": "paper_csrc_overhead_mb"})
     t6 = paper_table(6)
     t6 = t6[t6["width"] == width][["sparsity", "model_size_mb"]].rename(
         columns={"model_size_mb": "paper_model_mb"})

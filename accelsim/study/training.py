@@ -230,7 +230,7 @@ def _run(run: _Run) -> list[dict]:
              "kind": run.kind, "model": name, "hidden": hidden, "sizes": "-".join(map(str, result.sizes)),
              "seed": config.seed}
     trained = {"sparsity": result.masks.total_sparsity, "nnz": result.nnz, "params_nnz": fp.nnz,
-               "model_mb": fp.model_mb, "dense_mb": fp.dense_mb, "test_accuracy": result.test_accuracy,
+               "model_mb": fp.model_mb, "unpruned_mb": fp.unpruned_mb, "test_accuracy": result.test_accuracy,
                "train_accuracy": result.train_accuracy}
     trained.update({f"input_density_{k}": v for k, v in densities.items()})
     rows = []
