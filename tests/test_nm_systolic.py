@@ -114,7 +114,7 @@ def test_agrees_with_scalesim_layer_wise(path):
     for row in rows:
         ours, layer = result.loc[row["layer"]], model.layer(row["layer"])
         assert (ours["nm_n"], ours["nm_m"]) == (n, m), row["layer"]
-        assert ours["busy_cycles"] == pytest.approx(float(row["compute_cycles"]), rel=0.02), row["layer"]
+        assert ours["busy_cycles_per_pe"] == pytest.approx(float(row["compute_cycles"]), rel=0.02), row["layer"]
         assert ours["ifmap_read_bytes"] == float(row["sram_ifmap_reads"]), row["layer"]
         assert ours["filter_read_bytes"] == float(row["sram_filter_reads"]), row["layer"]
         stats = NMCompressed(n=n, m=m).measure(reduction_rows(masks[layer.name])).totals()
