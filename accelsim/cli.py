@@ -87,6 +87,7 @@ def _add_model_options(parser: argparse.ArgumentParser, *, workload: bool = Fals
     else:
         group.add_argument("--model", required=True, help=f"zoo family: {', '.join(zoo.FAMILIES)}")
     group.add_argument("--width", type=float, help="MobileNet width multiplier (default 1.0)")
+    group.add_argument("--resolution", type=int, help="MobileNet input height = width in pixels (default 224)")
     group.add_argument("--size", help="PTB model size: small | medium | large")
     group.add_argument("--steps", type=int, help="PTB tokens per inference (default 1)")
     group.add_argument("--units", type=int, help="GNMT units k (default 1024)")
@@ -103,7 +104,7 @@ def _zoo_options(args: argparse.Namespace, names: Sequence[str]) -> dict:
     return given
 
 
-MODEL_OPTIONS = ("width", "size", "steps", "units", "src_len", "tgt_len")
+MODEL_OPTIONS = ("width", "resolution", "size", "steps", "units", "src_len", "tgt_len")
 
 
 def _model(args: argparse.Namespace):
@@ -274,7 +275,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                                          progress=_progress(args, "compare"), note=_note)
     else:
         table = compare.compare(args.family, args.hw, args.out, seed=args.seed, jobs=args.jobs, force=args.force,
-                                scheduler=args.scheduler, progress=_progress(args, "compare"), note=_note)
+                                scheduler=args.scheduler, progress=_progress(args, "compare"), note=_note,
+                                resolution=args.resolution)
     if not args.quiet:
         _print(compare.headline(table), as_csv=args.csv)
         print(f"{args.out / 'compare.csv'}: every variant on every machine", file=sys.stderr)
@@ -477,6 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp = commands.add_parser("compare", help="large-sparse vs small-dense at equal footprint (the paper's pairs)")
     what = cp.add_mutually_exclusive_group(required=True)
     what.add_argument("--family", help="mobilenet (Table 6) | ptb (Table 3) | gnmt (Table 4)")
+    cp.add_argument("--resolution", type=int, help="with --family mobilenet: input size (default 224, the paper's)")
     what.add_argument("--workload", type=Path, nargs="+", metavar="DIR",
                       help="your own models: folders written by 'accelsim import', each at its real zeros")
     cp.add_argument("--accuracy", type=_list_of(float, "numbers"), help="with --workload: each model's accuracy")

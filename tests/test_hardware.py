@@ -89,7 +89,8 @@ def test_each_shipped_config_loads_with_a_source_for_every_figure(path):
 
 
 def test_the_shipped_configs():
-    assert [p.stem for p in SHIPPED] == ["dcnn", "dense_edge", "eie_like", "nm_systolic", "scnn_like"]
+    assert [p.stem for p in SHIPPED] == ["dcnn", "dense_edge", "eie_like", "eyeriss_v1", "eyeriss_v2",
+                                         "eyeriss_v2_pe", "nm_systolic", "scnn_like"]
 
 
 def test_scnn_like_matches_the_published_architecture():

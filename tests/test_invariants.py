@@ -136,6 +136,8 @@ def multipliers(engine: str, changes: dict) -> int:
     cols = changes.get("pe_array.cols", data["pe_array"]["cols"])
     if engine in ("dcnn", "scnn"):
         return rows * cols * changes["pe.multipliers_f"] * changes["pe.multipliers_i"]
+    if engine in ("eyeriss_v2", "eyeriss_v1"):
+        return rows * cols * changes["pe.simd_width"]
     return rows * cols
 
 
@@ -166,12 +168,13 @@ def compulsory_bytes(engine: str, hw, layer, weights, acts) -> tuple[float, floa
     once and every output once on a dense machine; the non-zero weights and inputs' values on SCNN (its
     output size is a density assumption, so no write bound); the non-zero weights' codebook index and
     zero-run count on EIE when weights are not preloaded (its small vectors stay on chip); the non-zero
-    weights, every input and every output on the N:M array."""
+    weights, every input and every output on the N:M array; on Eyeriss v2 the non-zero weights' values, every
+    input and every output once (activations cross DRAM uncompressed)."""
     widths = hw.data_widths
-    if engine in ("systolic", "dcnn"):
+    if engine in ("systolic", "dcnn", "eyeriss_v1"):
         return (layer.weight_count * widths.weight_bits / 8 + input_elements(layer) * widths.activation_bits / 8,
                 output_elements(layer) * widths.activation_bits / 8)
-    if engine == "nm_systolic":   # every kept weight (stored slots >= non-zeros), every input, every output
+    if engine in ("nm_systolic", "eyeriss_v2"):   # non-zero weights' data, every input, every output
         return (np.count_nonzero(weights) * widths.weight_bits / 8 + input_elements(layer) * widths.activation_bits / 8,
                 output_elements(layer) * widths.activation_bits / 8)
     if engine == "scnn":

@@ -8,13 +8,14 @@ doc page (docs/DESIGN.md, "Adding an accelerator").
 """
 from __future__ import annotations
 
-from accelsim.accelerators import dcnn, eie, nm_systolic, scnn, systolic
+from accelsim.accelerators import dcnn, eie, eyeriss_v1, eyeriss_v2, nm_systolic, scnn, systolic
 from accelsim.accelerators.spec import BUFFER_ACTIONS, AcceleratorSpec, Action, Detail, Param
 from accelsim.schema import Spec
 
 #: Every accelerator by its YAML ``engine`` name, in the order ``accelsim engines`` lists them.
 ACCELERATORS: dict[str, AcceleratorSpec] = {
-    spec.name: spec for spec in (systolic.SPEC, nm_systolic.SPEC, dcnn.SPEC, scnn.SPEC, eie.SPEC)
+    spec.name: spec for spec in (systolic.SPEC, nm_systolic.SPEC, dcnn.SPEC, scnn.SPEC, eie.SPEC, eyeriss_v2.SPEC,
+                                   eyeriss_v1.SPEC)
 }
 
 

@@ -231,9 +231,12 @@ class _HardwareConfig:
 
     @property
     def multipliers_per_pe(self) -> int:
-        """Multipliers in one PE: F x I where the PE has a multiplier array, else 1 (one MAC per PE)."""
+        """Multipliers in one PE: F x I where the PE has a multiplier array, its SIMD width where it has one,
+        else 1 (one MAC per PE)."""
         f, i = getattr(self.pe, "multipliers_f", None), getattr(self.pe, "multipliers_i", None)
-        return 1 if f is None or i is None else f * i
+        if f is not None and i is not None:
+            return f * i
+        return getattr(self.pe, "simd_width", None) or 1
 
     @property
     def accelerator(self):

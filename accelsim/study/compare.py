@@ -10,7 +10,7 @@ like a sweep's (``study.sweep``), so a stopped comparison resumes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -72,11 +72,19 @@ def variants(family: str) -> tuple[str, list[Variant]]:
 
 
 def compare(family: str, hw_files: Sequence[Path], out: Path, *, seed: int = 0, jobs: int = 1,
-            scheduler: str | None = None, progress=None, force: bool = False, note=None) -> pd.DataFrame:
+            scheduler: str | None = None, progress=None, force: bool = False, note=None,
+            resolution: int | None = None) -> pd.DataFrame:
     """Simulate the paper's variants of ``family`` on each machine; write and return ``compare.csv``. ``out``
     is a comparison's folder (resumed), a new or empty one, or, with ``force``, any folder
-    (:func:`accelsim.study.sweep.run_and_gather`)."""
+    (:func:`accelsim.study.sweep.run_and_gather`). ``resolution``: MobileNet's input size (default 224, the
+    paper's; at another size the accuracies joined are still the paper's, measured at 224)."""
     zoo_family, chosen = variants(family)
+    if resolution is not None:
+        if family != "mobilenet":
+            raise InputError("option not used by this family", key="--resolution", expected="--family mobilenet",
+                             got=family)
+        chosen = [replace(v, options=v.options + (("resolution", resolution),),
+                          source=f"{v.source} (measured at 224)") for v in chosen]
     points = []
     for v in chosen:
         points += sweep.grid(zoo_family, {k: [val] for k, val in v.options}, [v.sparsity], hw_files, [seed])

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from accelsim.errors import WorkloadError, did_you_mean
 from accelsim.workloads.layers import TOO_LARGE
 from accelsim.workloads.model import Model
+from accelsim.workloads.zoo.alexnet import alexnet
 from accelsim.workloads.zoo.gnmt import gnmt
 from accelsim.workloads.zoo.inception import inception_v3
 from accelsim.workloads.zoo.mobilenet import mobilenet_v1
 from accelsim.workloads.zoo.ptb import ptb_lstm
 
-__all__ = ["FAMILIES", "Family", "build", "gnmt", "inception_v3", "mobilenet_v1", "paper_variants", "ptb_lstm"]
+__all__ = ["FAMILIES", "Family", "alexnet", "build", "gnmt", "inception_v3", "mobilenet_v1", "paper_variants", "ptb_lstm"]
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,9 @@ class Family:
 
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
-    Family("mobilenet_v1", mobilenet_v1, ("width",),
+    Family("mobilenet_v1", mobilenet_v1, ("width", "resolution"),
            tuple({"width": w} for w in (0.25, 0.5, 0.75, 1.0)),
-           "MobileNet v1, 224x224, width multiplier alpha (paper Table 2)"),
+           "MobileNet v1, 224x224 (any square input), width multiplier alpha (paper Table 2)"),
     Family("inception_v3", inception_v3, (),
            ({},), "InceptionV3, 299x299, with auxiliary classifier (paper Table 1)"),
     Family("ptb_lstm", ptb_lstm, ("size", "steps"),
@@ -42,6 +43,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("gnmt", gnmt, ("units", "src_len", "tgt_len"),
            tuple({"units": k} for k in (256, 512, 768, 1024)),
            "GNMT seq2seq, vocab 36,548, k units (paper Table 4)"),
+    Family("alexnet", alexnet, (), ({},), "AlexNet (Caffe, grouped conv2/4/5), 227x227, 724.4 M MACs"),
 )}
 
 #: Short names users type.

@@ -1,4 +1,5 @@
-"""MobileNet v1 (Howard et al. 2017) at any width multiplier, 224x224x3 input, TF ``SAME`` padding.
+"""MobileNet v1 (Howard et al. 2017) at any width multiplier and square input resolution (224 by default; Eyeriss
+v2 runs width 0.5 at 128: 49.2 M MACs, its Table VI), TF ``SAME`` padding.
 
 Counting follows the paper's 4.21M for width 1.0 (Zhu & Gupta 2017, Table 2): convolutions have no bias
 (batch-norm folded, not counted), the classifier is a fully connected layer 1024*alpha -> 1001 with a bias.
@@ -23,7 +24,8 @@ def scaled_channels(channels: int, width: float) -> int:
 
 
 def mobilenet_v1(width: float = 1.0, resolution: int = 224, num_classes: int = 1001) -> Model:
-    """MobileNet v1 with every layer's input and output channels scaled by ``width`` (alpha)."""
+    """MobileNet v1 with every layer's input and output channels scaled by ``width`` (alpha), on a
+    ``resolution`` x ``resolution`` input (the name says the resolution when it is not 224)."""
     if not isinstance(width, (int, float)) or isinstance(width, bool) or not 0 < width <= 4:
         raise WorkloadError("bad width multiplier", key="--width", expected="a number in (0, 4]", got=width)
     if not isinstance(resolution, int) or resolution < 32:
@@ -46,5 +48,6 @@ def mobilenet_v1(width: float = 1.0, resolution: int = 224, num_classes: int = 1
         layers += [dw, pw]
         channels = out
     layers.append(Linear("fc", in_features=channels, out_features=num_classes, bias=True))
-    return Model(name=f"mobilenet_v1_{width:g}", family="mobilenet_v1", layers=tuple(layers),
-                 options=(("width", float(width)),))
+    name = f"mobilenet_v1_{width:g}" + (f"_{resolution}" if resolution != 224 else "")
+    options = (("width", float(width)),) + ((("resolution", resolution),) if resolution != 224 else ())
+    return Model(name=name, family="mobilenet_v1", layers=tuple(layers), options=options)

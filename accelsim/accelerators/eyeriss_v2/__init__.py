@@ -1,0 +1,73 @@
+"""Eyeriss v2 (Chen et al., IEEE JETCAS 2019): clusters of sparse PEs on a hierarchical-mesh NoC, weights and
+iacts in CSC, row-stationary-plus (``docs/eyeriss_v2.md``). The declaration the registry lists; the model
+is :mod:`.engine`."""
+from accelsim.accelerators.spec import AcceleratorSpec, Action, Detail, Param
+from accelsim.schema import Int
+from accelsim.workloads.layers import LSTM, Conv2D, Linear
+
+#: The PE and array keys (Eyeriss v1, the dense baseline, declares the same).
+PARAMS = (
+    Param("pe.simd_width", Int(1, 2, "MACs per cycle"),
+          "weights fetched per non-zero iact per cycle, one MAC each (an odd column is padded with a gated zero)",
+          typical=(1, 2)),
+    Param("pe.iact_spad_entries", Int(1, 256, "entries"),
+          "iact scratch pad: bounds the C0 x S window of a pass (nominal iacts)", typical=(4, 8, 16)),
+    Param("pe.weight_spad_entries", Int(2, 4096, "entries"),
+          "weight scratch pad, in (count, data) entries: bounds a block's compressed weights", typical=(16, 64, 192)),
+    Param("pe.psum_spad_entries", Int(1, 1024, "entries"),
+          "psum scratch pad: bounds M0, the output channels of a weight block", typical=(4, 8, 32)),
+    Param("cluster_rows", Int(1, 64, "PEs"),
+          "PE rows of a cluster: they share reduction work down a column; one iact and one weight router each",
+          typical=(1,)),
+    Param("cluster_cols", Int(1, 64, "PEs"),
+          "PE columns of a cluster: each owns an output tile; one psum router each", typical=(1,)),
+    Param("noc_iact_port_bits", Int(1, 1024, "bits per cycle"),
+          "an iact router port: delivers this many bits of iacts per cycle to its PE row", typical=(24,)),
+    Param("noc_weight_port_bits", Int(1, 1024, "bits per cycle"),
+          "a weight router port: delivers this many bits of weights per cycle to its PE row", typical=(24,)),
+    Param("noc_psum_port_bits", Int(1, 1024, "bits per cycle"),
+          "a psum router port: carries this many bits of partial sums per cycle to/from the GLB", typical=(40,)),
+    Param("mapping_m0", Int(0, 1024, "output channels"),
+          "fixes M0 of every layer's weight block (0: the mapper chooses per layer)", typical=(0,)),
+    Param("mapping_c0", Int(0, 1024, "input channels"),
+          "fixes C0 of every layer's weight block (0: the mapper chooses per layer)", typical=(0,)),
+    Param("data_widths.count_bits", Int(1, 16, "bits"),
+          "CSC zero count stored with each weight and iact (a longer run stores a placeholder zero)"),
+)
+
+#: What both count (docs/eyeriss_v2.md); buffers add their read_words/write_words.
+ACTIONS = (
+    Action("mac", "op", "MAC", "a multiplication of a non-zero weight and a non-zero iact"),
+    Action("mac", "gated", "MAC", "a MAC slot clock-gated: a zero operand, a padding pair or a placeholder"),
+    Action("iact_spad", "read", "entry", "an iact (and its address) read from the iact scratch pad"),
+    Action("weight_spad", "read", "entry", "a weight entry or column address read from the weight scratch pad"),
+    Action("psum_spad", "update", "psum", "a partial sum read, accumulated and written back in the psum scratch pad"),
+    Action("noc", "iact_bits", "bit", "a bit of iacts carried by an iact router to a PE row"),
+    Action("noc", "weight_bits", "bit", "a bit of weights carried by a weight router to a PE row"),
+    Action("noc", "psum_bits", "bit", "a bit of partial sums carried by a psum router"),
+    Action("dram", "read_bytes", "byte", "a byte read from DRAM"),
+    Action("dram", "write_bytes", "byte", "a byte written to DRAM"),
+)
+
+DETAILS = (
+    Detail("m0", "output channels", "M0: output channels of a PE's weight block (psum scratch pad)"),
+    Detail("c0", "input channels", "C0: input channels of a PE's weight block (iact window C0 x S)"),
+    Detail("tile_rows", "output rows", "output rows of the tile a PE column owns"),
+    Detail("iact_sharing", "PEs", "PEs per distinct iact stream (1: unicast; PEs per cluster row: broadcast)"),
+    Detail("weight_sharing", "PEs", "PEs per distinct weight stream (1: unicast)"),
+    Detail("noc_bound_cycles", "cycles", "cycles the PEs waited on NoC delivery beyond their own passes (per PE)"),
+)
+
+SPEC = AcceleratorSpec(
+    name="eyeriss_v2",
+    summary="Eyeriss v2: sparse PEs (CSC weights and iacts) in clusters on a hierarchical-mesh NoC, row-stationary-plus",
+    skips_zeros=True,
+    layer_kinds=(Conv2D, Linear, LSTM),
+    params=PARAMS,
+    required_holds=frozenset({"input_activations", "output_activations"}),
+    actions=ACTIONS,
+    details=DETAILS,
+    engine="engine:EyerissV2Engine",
+    doc="docs/eyeriss_v2.md",
+    example="eyeriss_v2.yaml",
+)

@@ -1,0 +1,131 @@
+"""Compiling a layer for Eyeriss v2 (or its dense baseline) into a :class:`Program` (layer 5).
+
+The mapper (:mod:`.mapper`) picks each PE's weight block and computes every pass' cycles on the real
+masks; the schedule (:mod:`.schedule`) places passes on the PE array in rounds and adds what the NoC, the
+GLB and DRAM must deliver. A round is one program step: its DRAM bytes load before it starts (double
+buffered against the previous round), every PE works its round, all meet at a barrier.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from accelsim.accelerators.eyeriss_v2.mapper import Blocks, Pe, blocks
+from accelsim.accelerators.eyeriss_v2.schedule import Array, Schedule, choose_rows, spill_bytes
+from accelsim.accelerators.eyeriss_v2.view import ConvView, view
+from accelsim.compile.program import Program
+from accelsim.counts import Counts
+from accelsim.errors import ConfigError
+from accelsim.hardware.schema import HardwareConfig
+from accelsim.workloads.layers import Layer
+
+
+def pe_of(hw: HardwareConfig, sparse: bool) -> Pe:
+    """The PE of ``hw`` as the mapper sees it."""
+    return Pe(simd=hw.pe.simd_width, iact_entries=hw.pe.iact_spad_entries,
+              weight_entries=hw.pe.weight_spad_entries, psum_entries=hw.pe.psum_spad_entries,
+              count_bits=hw.data_widths.count_bits, sparse=sparse, fixed_m0=hw.mapping_m0,
+              fixed_c0=hw.mapping_c0)
+
+
+def _glb(hw: HardwareConfig, kind: str):
+    return hw.buffers_holding(kind)[0]
+
+
+def array_of(hw: HardwareConfig, sparse: bool) -> Array:
+    """The PE array, NoC and memories of ``hw``; its PE array must tile into clusters."""
+    rows, cols = hw.pe_array.rows, hw.pe_array.cols
+    if rows % hw.cluster_rows or cols % hw.cluster_cols:
+        raise ConfigError("PE array does not tile into clusters", file=hw.source, key="cluster_rows",
+                          expected=f"divisors of pe_array rows {rows} and cols {cols}",
+                          got=(hw.cluster_rows, hw.cluster_cols))
+    iact, psum = _glb(hw, "input_activations"), _glb(hw, "output_activations")
+    widths = hw.data_widths
+    return Array(clusters=(rows // hw.cluster_rows) * (cols // hw.cluster_cols), lanes=hw.cluster_rows,
+                 columns=hw.cluster_cols, iact_port_bits=hw.noc_iact_port_bits,
+                 weight_port_bits=hw.noc_weight_port_bits, psum_port_bits=hw.noc_psum_port_bits,
+                 weight_bits=widths.weight_bits, act_bits=widths.activation_bits, psum_bits=widths.psum_bits,
+                 count_bits=widths.count_bits,
+                 weight_address_bits=max(1, (hw.pe.weight_spad_entries // 2 - 1).bit_length()),
+                 glb_iact_bytes=iact.size_bytes * (hw.pe_count if iact.level == "pe" else 1),
+                 glb_psum_bytes=psum.size_bytes * (hw.pe_count if psum.level == "pe" else 1), sparse=sparse)
+
+
+def _counts(hw: HardwareConfig, v: ConvView, b: Blocks, s: Schedule, pe: Pe) -> tuple[Counts, int]:
+    """On-chip actions of the layer and its useful MACs."""
+    uses = b.present.sum(axis=4, dtype=np.int64)          # (G, 1, CB, R, items): non-zero iacts per item
+    useful = int((uses * b.nonzeros).sum())
+    if pe.sparse:
+        slots = int((uses * (-(-b.entries // pe.simd) * pe.simd)).sum())
+        iact_reads = int(uses.sum()) * b.entries.shape[1]
+        weight_reads = int((uses * b.entries).sum()) + iact_reads
+    else:                                                  # every pair is multiplied, padding included
+        useful = v.dense_macs
+        slots = int(b.cycles.sum()) * pe.simd
+        iact_reads = int(b.cycles.sum() // max(1, -(-b.m0 // pe.simd)))
+        weight_reads = slots
+    iact_glb, psum_glb = _glb(hw, "input_activations"), _glb(hw, "output_activations")
+    counts = Counts({
+        ("mac", "op"): useful, ("mac", "gated"): slots - useful,
+        ("iact_spad", "read"): iact_reads, ("weight_spad", "read"): weight_reads,
+        ("psum_spad", "update"): useful,
+        ("noc", "iact_bits"): s.iact_bits, ("noc", "weight_bits"): s.weight_bits,
+        ("noc", "psum_bits"): (s.psums + s.psum_reads) * hw.data_widths.psum_bits,
+        (iact_glb.name, "write_words"): s.glb_iact_write_bits / iact_glb.width_bits,
+        (iact_glb.name, "read_words"): s.iact_bits / iact_glb.width_bits,
+        (psum_glb.name, "write_words"): s.psums * hw.data_widths.psum_bits / psum_glb.width_bits,
+        (psum_glb.name, "read_words"): (s.psum_reads + v.output_elements) * hw.data_widths.psum_bits
+        / psum_glb.width_bits,
+    })
+    return counts, useful
+
+
+#: Program steps per layer beyond the first round: rounds are grouped into at most this many DRAM transfers.
+MAX_STEPS = 16
+
+
+def _steps(s: Schedule) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rounds grouped into program steps (per-PE cycles, load and store bytes): the first round alone (its
+    load cannot overlap anything), the rest in at most ``MAX_STEPS`` groups of consecutive rounds. Every PE
+    meets the others at each round's barrier, so a step lasts the sum of its rounds' slowest PE: the array
+    advances in lockstep, and one program column stands for all its PEs (the engine spreads the time)."""
+    rounds = s.cycles.shape[0]
+    size = max(1, -(-(rounds - 1) // MAX_STEPS))
+    step = np.concatenate([[0], 1 + np.arange(rounds - 1) // size]).astype(np.int64)
+    n = int(step[-1]) + 1
+    slowest = np.bincount(step, weights=s.cycles.max(axis=1), minlength=n)
+    return (slowest[:, None], np.bincount(step, weights=s.load_bytes, minlength=n),
+            np.bincount(step, weights=s.store_bytes, minlength=n))
+
+
+def _mapping(v: ConvView, pe: Pe, arr: Array) -> tuple[Blocks, Schedule]:
+    """The weight block and schedule of ``v``: the largest block that fits (:func:`.mapper.blocks`) with at
+    most the output channels ``M0`` that let one-row tiles keep their partial sums in the GLB (the fewest
+    spilled if none does)."""
+    bound = pe.psum_entries
+    if not pe.fixed_m0:
+        options = range(min(bound, v.m), 0, -1)
+        spills = [spill_bytes(v, m0, 1, arr) for m0 in options]
+        bound = options[spills.index(min(spills))]
+    b = blocks(v, replace(pe, psum_entries=bound))
+    return b, choose_rows(v, b, arr)
+
+
+def compile_layer(layer: Layer, hw: HardwareConfig, masks=None, activations=None, *, sparse: bool) -> Program:
+    """``layer`` on ``hw``: a sparse PE skips zero iacts and weights; a dense one multiplies every pair."""
+    pe = pe_of(hw, sparse)
+    arr = array_of(hw, sparse)
+    v = view(layer, masks if sparse else None, activations if sparse else None)
+    b, s = _mapping(v, pe, arr)
+    counts, useful = _counts(hw, v, b, s, pe)
+    noc_bound = float((s.cycles - s.compute).sum()) / arr.n_pes
+    details = {"m0": b.m0, "c0": b.c0, "tile_rows": s.rows, "iact_sharing": s.iact_sharing,
+               "weight_sharing": s.weight_sharing, "noc_bound_cycles": noc_bound}
+    cycles, loads, stores = _steps(s)
+    return Program(layer.name, load_bytes=loads, pe_cycles=cycles, store_bytes=stores,
+                   barrier=True, counts=counts, useful_macs=useful,
+                   fragmentation_slots=int(counts.get(("mac", "gated"))),
+                   idle_pe_cycles=float(cycles.sum()) - float(s.compute.sum()) / arr.n_pes,
+                   memory_idle_pe_cycles=noc_bound,
+                   details=details)

@@ -1,0 +1,236 @@
+"""The array half of Eyeriss v2's mapper: which PE runs which passes in which round, and what the
+hierarchical-mesh NoC, the global buffer and DRAM must deliver per round (layer 5).
+
+Spatial mapping (row-stationary-plus on the 8 x 2 clusters of 3 x 4 PEs, Chen et al., JETCAS 2019, Sec. II-III):
+an *output tile* is ``M0`` output channels x ``rows`` output rows of one group; a *reduction block* is one
+(``C0``-channel block, filter row). Each PE column of a cluster (one psum router each) owns an output tile;
+the PEs of the column (one iact and one weight router per PE row) take different reduction blocks and
+accumulate their partial sums down the column, so one psum per output leaves the column per round. A round
+is one reduction block per PE; every PE waits for the slowest at its end (barrier).
+
+Delivery per round, from the mode the tiling implies: PEs of a cluster row with the same output channels
+share a weight block (weights multicast; all distinct: unicast), PEs with the same output rows share their
+iacts (iacts multicast; all the same: broadcast). A router delivers ``port_bits`` per cycle: a weight or
+iact router the distinct CSC data (12-bit count-data pairs, or 8-bit words when uncompressed is smaller) of
+its PE row's tiles, a psum router its column's ``psum_bits`` partial sums. Weights are not stored in the GLB
+(Sec. IV): they come from DRAM through the weight routers into the weight scratch pad, which holds one
+block, so a round starts with its weight load (as long as the weight routers take); then the PE's passes run, overlapped with its iact and psum traffic (the PE's I/O FIFOs), as long
+as the longest of the three. ``rows`` is chosen per layer by estimating every candidate's rounds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim.accelerators.eyeriss_v2.mapper import Blocks, channel_blocks, pad_to
+from accelsim.accelerators.eyeriss_v2.view import ConvView
+from accelsim.units import ceil_div
+
+
+@dataclass(frozen=True)
+class Array:
+    """The PE array and its NoC: ``clusters`` clusters of ``lanes`` x ``columns`` PEs, router ports, widths
+    (bits) and GLB capacities (bytes)."""
+
+    clusters: int
+    lanes: int
+    columns: int
+    iact_port_bits: int
+    weight_port_bits: int
+    psum_port_bits: int
+    weight_bits: int
+    act_bits: int
+    psum_bits: int
+    count_bits: int
+    weight_address_bits: int
+    glb_iact_bytes: int
+    glb_psum_bytes: int
+    sparse: bool
+
+    @property
+    def n_columns(self) -> int:
+        return self.clusters * self.columns
+
+    @property
+    def n_pes(self) -> int:
+        return self.n_columns * self.lanes
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Per round (rows) and PE (columns, ``column * lanes + lane``): ``compute`` and ``round`` cycles (the
+    latter with the NoC deliveries); per round the DRAM ``load_bytes`` / ``store_bytes``; NoC and GLB
+    totals in bits or elements; the rows per tile and how many PEs share an iact / weight stream."""
+
+    compute: np.ndarray
+    cycles: np.ndarray
+    load_bytes: np.ndarray
+    store_bytes: np.ndarray
+    weight_bits: float
+    iact_bits: float
+    psums: float
+    psum_reads: float
+    spilled_bytes: float
+    glb_iact_write_bits: float
+    rows: int
+    iact_sharing: float
+    weight_sharing: float
+
+
+def _chunks(per_row: np.ndarray, rows: int, axis: int = -1) -> np.ndarray:
+    """Sum ``per_row`` (output rows on ``axis``) over consecutive chunks of ``rows`` rows."""
+    per_row = np.moveaxis(per_row, axis, -1)
+    n = ceil_div(per_row.shape[-1], rows)
+    return np.moveaxis(pad_to(per_row, -1, n * rows).reshape(*per_row.shape[:-1], n, rows).sum(-1), -1, axis)
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """True where a key (last axis: one group of columns) is its first occurrence in the group (-1: none)."""
+    order = np.argsort(keys, axis=-1, kind="stable")
+    ranked = np.take_along_axis(keys, order, axis=-1)
+    first = np.ones(keys.shape, bool)
+    first[..., 1:] = ranked[..., 1:] != ranked[..., :-1]
+    out = np.empty(keys.shape, bool)
+    np.put_along_axis(out, order, first & (ranked >= 0), axis=-1)
+    return out
+
+
+def _per_cluster(first: np.ndarray, keys: np.ndarray, bits: np.ndarray, arr: Array) -> np.ndarray:
+    """Bits each (tile round, cluster, reduction round, lane) router delivers: the distinct keys' data."""
+    gathered = bits[np.maximum(keys, 0)] * first[..., None]            # (TR, NC, CC, BR*lanes)
+    per = gathered.sum(axis=2)
+    return per.reshape(*per.shape[:2], -1, arr.lanes)
+
+
+def _weight_bits(v: ConvView, b: Blocks, arr: Array) -> np.ndarray:
+    """Bits of each weight block, (G*MB, CB*R): CSC pairs and addresses, or uncompressed if smaller."""
+    entries = b.entries.sum(-1)                                        # (G, MB, CB, R)
+    m_real = np.minimum(b.m0, v.m - b.m0 * np.arange(entries.shape[1]))[None, :, None, None]
+    c_real = np.minimum(b.c0, v.c - b.c0 * np.arange(entries.shape[2]))[None, None, :, None]
+    dense = m_real * c_real * v.s * arr.weight_bits
+    compressed = entries * (arr.weight_bits + arr.count_bits) + (b.items + 1) * arr.weight_address_bits
+    bits = np.minimum(compressed, dense) if arr.sparse else np.broadcast_to(dense, entries.shape)
+    return bits.reshape(bits.shape[0] * bits.shape[1], -1)
+
+
+def _iact_bits(v: ConvView, b: Blocks, rows: int, arr: Array) -> np.ndarray:
+    """Bits of the iacts each (group, row chunk) x (C block, filter row) stream carries, (G*NY, CB*R)."""
+    row_nnz = channel_blocks(v.acts.sum(axis=-1), b.c0, 1).sum(axis=2)       # (G, CB, padded H)
+    channels = channel_blocks(np.ones((v.groups, v.c), int), b.c0, 1).sum(axis=2)
+    idx = np.arange(v.e)[None, :] * v.stride + np.arange(v.r)[:, None]  # (R, E)
+    nnz = _chunks(row_nnz[:, :, idx], rows)                            # (G, CB, R, NY)
+    dense = _chunks(np.ones(v.e), rows)[None, None, None, :] * channels[:, :, None, None] \
+        * v.acts.shape[-1] * arr.act_bits
+    bits = np.minimum(nnz * (arr.act_bits + arr.count_bits), dense) if arr.sparse else np.broadcast_to(dense, nnz.shape)
+    g, cb, r, ny = bits.shape
+    return bits.transpose(0, 3, 1, 2).reshape(g * ny, cb * r)
+
+
+def _tile_psums(v: ConvView, m0: int, rows: int, arr: Array) -> np.ndarray:
+    """Partial sums of each output tile, by tile round and column, (TR, columns)."""
+    mb, ny = ceil_div(v.m, m0), ceil_div(v.e, rows)
+    n_tiles = v.groups * mb * ny
+    tile = np.arange(ceil_div(n_tiles, arr.n_columns) * arr.n_columns)
+    rows_real = np.minimum(rows, v.e - rows * (tile % ny))
+    m_real = np.minimum(m0, v.m - m0 * ((tile // ny) % mb))
+    return np.where(tile < n_tiles, rows_real * m_real * v.f, 0).reshape(-1, arr.n_columns)
+
+
+def spill_bytes(v: ConvView, m0: int, rows: int, arr: Array) -> float:
+    """Partial-sum bytes per reduction round beyond the GLB's psum banks, summed over tile rounds."""
+    active = _tile_psums(v, m0, rows, arr).sum(axis=1) * arr.psum_bits / 8
+    return float(np.maximum(active - arr.glb_psum_bytes, 0).sum())
+
+
+def _lanes(per_cluster: np.ndarray, arr: Array) -> np.ndarray:
+    """(TR, clusters, BR, lanes) -> (TR, BR, columns, lanes): a cluster's router figure for each PE."""
+    return np.repeat(per_cluster, arr.columns, axis=1).transpose(0, 2, 1, 3)
+
+
+def plan(v: ConvView, b: Blocks, arr: Array, rows: int) -> Schedule:
+    """The rounds of ``v`` with output tiles of ``rows`` output rows."""
+    g, mb, cb, r = b.cycles.shape[:4]
+    ny = ceil_div(v.e, rows)
+    work = _chunks(b.cycles.sum(axis=-1), rows)                         # (G, MB, CB, R, NY)
+    work = work.transpose(0, 1, 4, 2, 3).reshape(g * mb * ny, cb * r)   # (tiles, reduction blocks)
+    n_tiles, n_blocks = work.shape
+    tr, br = ceil_div(n_tiles, arr.n_columns), ceil_div(n_blocks, arr.lanes)
+    work = pad_to(pad_to(work, 0, tr * arr.n_columns), 1, br * arr.lanes)
+    compute = work.reshape(tr, arr.n_columns, br, arr.lanes).transpose(0, 2, 1, 3)   # (TR, BR, cols, lanes)
+
+    tile = np.arange(tr * arr.n_columns)
+    valid = tile < n_tiles
+    m_key = np.where(valid, tile // ny, -1).reshape(tr, arr.clusters, arr.columns)
+    row_key = np.where(valid, (tile // (mb * ny)) * ny + tile % ny, -1).reshape(tr, arr.clusters, arr.columns)
+    w_first, i_first = _distinct(m_key), _distinct(row_key)
+    w_bits = pad_to(_weight_bits(v, b, arr), 1, br * arr.lanes)
+    i_bits = pad_to(_iact_bits(v, b, rows, arr), 1, br * arr.lanes)
+    w_router = _per_cluster(w_first, m_key, w_bits, arr)                # (TR, NC, BR, lanes)
+    i_router = _per_cluster(i_first, row_key, i_bits, arr)
+
+    tile_psums = _tile_psums(v, b.m0, rows, arr)
+    psum_cycles = np.ceil(tile_psums * arr.psum_bits / arr.psum_port_bits)
+    loads, stores, psum_reads, spilled, weight_bytes = _dram(v, b, arr, rows, m_key, row_key, w_bits,
+                                                             tile_psums, br)
+    weight_load = _lanes(np.ceil(w_router / arr.weight_port_bits), arr)
+    streams = np.maximum(compute, _lanes(np.ceil(i_router / arr.iact_port_bits), arr))
+    cycles = weight_load + np.maximum(streams, psum_cycles[:, None, :, None])
+
+    shape = (tr * br, arr.n_pes)
+    return Schedule(
+        compute=compute.reshape(shape), cycles=cycles.reshape(shape).astype(np.int64),
+        load_bytes=loads + weight_bytes.ravel(), store_bytes=stores,
+        weight_bits=float(w_router.sum()),
+        iact_bits=float(i_router.sum()), psums=float(tile_psums.sum() * br), psum_reads=psum_reads,
+        spilled_bytes=spilled,
+        glb_iact_write_bits=float(loads.sum() * 8), rows=rows,
+        iact_sharing=float(valid.sum() / max(i_first.sum(), 1)),
+        weight_sharing=float(valid.sum() / max(w_first.sum(), 1)))
+
+
+def _dram(v: ConvView, b: Blocks, arr: Array, rows: int, m_key, row_key, w_bits, tile_psums, br: int):
+    """DRAM bytes per round (loads: the input once if it fits the GLB's iact banks, else each tile round's
+    rows again; the partial sums beyond what the GLB's psum banks hold, out and back per reduction round;
+    stores: the outputs, ``act_bits`` uncompressed, after a tile round's last reduction), and the weight bytes
+    each round reads (its distinct weight blocks), (TR, BR)."""
+    tr = m_key.shape[0]
+    flat = m_key.reshape(tr, -1)
+    first = _distinct(flat)
+    per_lane = (w_bits[np.maximum(flat, 0)] * first[..., None]).sum(axis=1)          # (TR, BR*lanes)
+    weights = per_lane.reshape(tr, br, arr.lanes).sum(-1) / 8
+    input_bytes = v.input_elements * arr.act_bits / 8
+    iacts = np.zeros((tr, br))
+    if input_bytes <= arr.glb_iact_bytes:
+        iacts[0, 0] = input_bytes
+    else:
+        in_rows = min(v.acts.shape[2], (rows - 1) * v.stride + v.r)
+        slab = v.c * in_rows * v.acts.shape[3] * arr.act_bits / 8
+        iacts[:, 0] = _distinct(row_key.reshape(tr, -1)).sum(axis=1) * slab
+    active = tile_psums.sum(axis=1) * arr.psum_bits / 8                             # (TR,)
+    spill = np.maximum(active - arr.glb_psum_bytes, 0.0)                            # what the GLB cannot hold
+    loads = iacts
+    loads[:, 1:] += spill[:, None]
+    stores = np.zeros((tr, br))
+    stores[:, :-1] += spill[:, None]
+    stores[:, -1] += tile_psums.sum(axis=1) * arr.act_bits / 8
+    psum_reads = float(tile_psums.sum() * (br - 1))
+    return (np.ceil(loads.ravel()), np.ceil(stores.ravel()), psum_reads, float(spill.sum() * (br - 1)),
+            np.ceil(weights))
+
+
+def choose_rows(v: ConvView, b: Blocks, arr: Array) -> Schedule:
+    """The schedule of the output-row tiling that keeps the partial sums on chip (the GLB's psum banks; the
+    least spilled if none does) and whose rounds add up to the fewest cycles; ties go to less DRAM traffic,
+    then fewer rounds. The choice does not depend on the DRAM's bandwidth."""
+    options = sorted({min(v.e, 2 ** k) for k in range(v.e.bit_length() + 1)})
+    spills = {rows: spill_bytes(v, b.m0, rows, arr) for rows in options}
+    least = min(spills.values())
+    best, best_cost = None, None
+    for rows in (r for r in options if spills[r] == least):
+        s = plan(v, b, arr, rows)
+        cost = (s.spilled_bytes, int(s.cycles.max(axis=1).sum()), float((s.load_bytes + s.store_bytes).sum()),
+                s.cycles.shape[0])
+        if best_cost is None or cost < best_cost:
+            best, best_cost = s, cost
+    return best
