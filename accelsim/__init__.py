@@ -9,14 +9,33 @@ The public API, the same workflows as the command line::
     result = acs.simulate(model, hw, masks=masks)
     result.layers      # one row per layer, unit-suffixed columns
     result.total       # the model's totals
+
+The names are imported on first use (``import accelsim`` alone imports nothing else), so that a command
+that needs little, such as ``accelsim --help``, starts quickly.
 """
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
 
-from accelsim.hardware import load_hardware  # noqa: E402
-from accelsim.pruning import load_masks, prune, save_masks  # noqa: E402
-from accelsim.study import footprint_table, simulate  # noqa: E402
-from accelsim.study.torch_import import from_torch  # noqa: E402
-from accelsim.workloads import zoo  # noqa: E402
+#: public name -> the module that defines it
+_PUBLIC = {"footprint_table": "accelsim.study", "load_hardware": "accelsim.hardware",
+           "load_masks": "accelsim.pruning", "prune": "accelsim.pruning", "save_masks": "accelsim.pruning",
+           "simulate": "accelsim.study", "zoo": "accelsim.workloads.zoo",
+           "from_torch": "accelsim.study.torch_import"}
 
-__all__ = ["__version__", "footprint_table", "from_torch", "load_hardware", "load_masks", "prune", "save_masks", "simulate",
-           "zoo"]
+__all__ = ["__version__", *sorted(_PUBLIC)]
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'accelsim' has no attribute {name!r}")
+    module = importlib.import_module(_PUBLIC[name])
+    value = module if module.__name__.endswith("." + name) else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

@@ -2,10 +2,14 @@
 
 Exit status: 0 done, 2 bad input (one line on stderr naming the file, key or option and what was
 expected), 1 internal error. ``--csv`` prints machine-readable rows; the default is a readable table.
+
+Each command imports what it needs when it runs (pandas, the engines, matplotlib), so that ``--help`` and
+the light commands start quickly (``benchmarks/bench_startup.py``).
 """
 from __future__ import annotations
 
 import argparse
+import numbers
 import os
 import signal
 import sys
@@ -14,17 +18,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
-
-from accelsim import __version__, study
+from accelsim import __version__
 from accelsim.errors import AccelsimError, InputError, Stopped, Terminated, interrupt_status
-from accelsim.hardware import load_hardware
-from accelsim.pruning import load_masks
 from accelsim.pruning.structured import STRUCTURE_HELP, Structure, parse_structure
-from accelsim.reports import prepare_output_dir, write_results
 from accelsim.units import pj_to_uj, seconds_to_ms
 from accelsim.workloads import zoo
-from accelsim.workloads.files import Workload, read_workload
 
 EXIT_BAD_INPUT = 2
 
@@ -111,32 +109,50 @@ def _model(args: argparse.Namespace):
     return zoo.build(args.model, **_zoo_options(args, MODEL_OPTIONS))
 
 
-def _workload(args: argparse.Namespace) -> Workload:
-    """The workload file's model and densities, or the zoo model (no densities)."""
-    if args.workload is not None:
-        _zoo_options(args, MODEL_OPTIONS)
-        return read_workload(args.workload)
-    return Workload(_model(args))
+def _workload(args: argparse.Namespace):
+    """The workload file's model and densities (zoo options are refused beside it)."""
+    from accelsim.workloads.files import read_workload
+    _zoo_options(args, MODEL_OPTIONS)
+    return read_workload(args.workload)
 
 
-def _print(table: pd.DataFrame, as_csv: bool, float_format: str = "%.4g") -> None:
-    """CSV (every digit) or a readable table: counts of cycles, bytes and MACs as whole numbers."""
+def _print(table, as_csv: bool) -> None:
+    """A DataFrame as CSV (every digit) or as a readable table (:func:`_print_rows`)."""
     if as_csv:
         table.to_csv(sys.stdout, index=False)
         return
-    readable = table.copy()
-    for column in readable.columns:
-        if column.endswith(("cycles", "bytes", "macs", "nnz", "params")) and readable[column].dtype.kind == "f":
-            readable[column] = readable[column].round().astype("Int64")
-    print(readable.to_string(index=False, na_rep="", float_format=lambda v: float_format % v))
+    _print_rows(list(table.columns), table.to_dict("records"))
+
+
+#: Columns printed as whole numbers in a readable table (counts of cycles, bytes, MACs, weights).
+WHOLE = ("cycles", "cycles_per_pe", "bytes", "macs", "nnz", "params")
+
+
+def _print_rows(columns: Sequence[str], rows: Sequence[dict], float_format: str = "%.4g") -> None:
+    """A readable table, columns right-aligned: counts (:data:`WHOLE`) as whole numbers, other numbers to 4
+    significant digits, missing values blank."""
+    def cell(column: str, value) -> str:
+        if value is None or value == "" or (isinstance(value, float) and value != value):
+            return ""
+        if isinstance(value, str):
+            return value
+        if column.endswith(WHOLE) or isinstance(value, numbers.Integral):
+            return str(round(value))
+        return float_format % value
+    cells = [[cell(c, row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(line[i]) for line in cells)]) for i, c in enumerate(columns)]
+    for line in [list(columns), *cells]:
+        print(" ".join(text.rjust(width) for text, width in zip(line, widths)).rstrip())
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
+    from accelsim import study
     _print(study.models_table(), args.csv)
     return 0
 
 
 def _cmd_footprint(args: argparse.Namespace) -> int:
+    from accelsim import study
     if _imported(args, folder_only=True):
         from accelsim.importers.bundle import read_bundle
         found = read_bundle(args.workload)
@@ -150,6 +166,7 @@ def _cmd_footprint(args: argparse.Namespace) -> int:
 
 
 def _cmd_prune(args: argparse.Namespace) -> int:
+    from accelsim import study
     if _imported(args, folder_only=True):
         from accelsim.study import imported
         if args.structure != Structure():
@@ -173,15 +190,23 @@ SIMULATE_COLUMNS = ("layer", "kind", "cycles", "latency_s", "multiplier_utilizat
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from accelsim import study
+    from accelsim.hardware import load_hardware
+    from accelsim.reports import prepare_output_dir
+    if args.masks is not None:
+        from accelsim.pruning import load_masks
     hw = load_hardware(args.hw)
     if _imported(args):
         return _simulate_imported(args, hw)
-    workload = _workload(args)
-    model = workload.model
+    workload = _workload(args) if args.workload is not None else None
+    model = _model(args) if workload is None else workload.model
     masks = load_masks(args.masks, model) if args.masks is not None else None
     if args.out is not None:
         prepare_output_dir(args.out, force=args.force)
-    result = study.simulate_workload(workload, hw, masks=masks, sparsity=args.sparsity, seed=args.seed)
+    if workload is None:
+        result = study.simulate(model, hw, masks=masks, sparsity=args.sparsity, seed=args.seed)
+    else:
+        result = study.simulate_workload(workload, hw, masks=masks, sparsity=args.sparsity, seed=args.seed)
     return _show_simulation(args, result, hw)
 
 
@@ -200,6 +225,7 @@ def _imported(args: argparse.Namespace, *, folder_only: bool = False) -> bool:
 
 
 def _simulate_imported(args: argparse.Namespace, hw) -> int:
+    from accelsim.reports import prepare_output_dir
     from accelsim.study import imported
     if args.out is not None:
         prepare_output_dir(args.out, force=args.force)
@@ -210,6 +236,7 @@ def _simulate_imported(args: argparse.Namespace, hw) -> int:
 
 def _show_simulation(args: argparse.Namespace, result, hw, note: str = "") -> int:
     """Write ``result`` to --out and print its table and one-line summary (``note`` appended)."""
+    from accelsim.reports import layers_csv, write_results
     model_name = result.metadata["model"]
     if args.out is not None:
         write_results(result, args.out, force=args.force)
@@ -218,12 +245,11 @@ def _show_simulation(args: argparse.Namespace, result, hw, note: str = "") -> in
     if args.quiet:
         return 0
     if args.csv:
-        _print(result.layers, as_csv=True)
+        sys.stdout.write(layers_csv(result))
         return 0
-    table = result.layers[[c for c in SIMULATE_COLUMNS if c in result.layers]]
-    total = {c: result.total.get(c, "") for c in table.columns}
-    total.update(layer="TOTAL", kind="")
-    _print(pd.concat([table, pd.DataFrame([total])], ignore_index=True), as_csv=False)
+    columns = [c for c in SIMULATE_COLUMNS if c in result.columns]
+    total = {**result.total, "layer": "TOTAL", "kind": ""}
+    _print_rows(columns, [*result.rows, total])
     print(f"\n{model_name} on {hw.name} ({hw.engine}): {int(result.total['cycles'])} cycles, "
           f"{seconds_to_ms(result.total['latency_s']):.4g} ms, {pj_to_uj(result.total['energy_pj']):.4g} uJ"
           + (f"; {note}" if note else "") + (f"; results in {args.out}" if args.out is not None else ""))
@@ -342,12 +368,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_compare_table(summary: pd.DataFrame) -> pd.DataFrame:
+def _train_compare_table(summary):
     """The readable ``train-compare`` table (summary.csv and ``--csv`` have every column): per budget, kind
     and machine the model, its NNZ and size, test accuracy (mean +- std over seeds), latency and energy."""
     table = summary[["budget", "kind", "model", "hardware", "nnz", "model_mb"]].copy()
     mean, std = summary["test_accuracy_mean"], summary["test_accuracy_std"]
-    table["test_accuracy"] = [f"{m:.4f}" if pd.isna(s) else f"{m:.4f} +- {s:.4f}" for m, s in zip(mean, std)]
+    table["test_accuracy"] = [f"{m:.4f}" if s != s else f"{m:.4f} +- {s:.4f}" for m, s in zip(mean, std)]
     table["latency_us_mean"] = summary["latency_s_mean"] * 1e6
     table["energy_uj_mean"] = summary["energy_pj_mean"] / 1e6
     return table
@@ -375,6 +401,7 @@ def _cmd_engines(args: argparse.Namespace) -> int:
 
 
 def _cmd_hwconfig(args: argparse.Namespace) -> int:
+    from accelsim.hardware import load_hardware
     from accelsim.reports import reference
     if args.markdown:
         print(reference.hardware_markdown(), end="")

@@ -14,19 +14,22 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def measure(cmd: list[str], *, one_core: bool = True, repeat: int = 1) -> dict:
     """Run ``cmd`` ``repeat`` times in fresh processes (pinned to core 0 when ``one_core``); return the best
-    wall time (s) and the peak resident memory of the process (MB) over the runs."""
+    wall time (s), the least CPU time (user + system, s, of the process and the children it waited for) and
+    the peak resident memory of the process (MB) over the runs."""
     if one_core and hasattr(os, "sched_setaffinity"):
         cmd = ["taskset", "-c", "0", *cmd]
-    walls, rss = [], []
+    walls, cpus, rss = [], [], []
     for _ in range(repeat):
         start = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         walls.append(time.monotonic() - start)
+        cpus.append(usage.ru_utime + usage.ru_stime)
         rss.append(usage.ru_maxrss / 1024)          # KiB -> MiB on Linux
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr.read().decode()}")
-    return {"wall_s": round(min(walls), 3), "peak_rss_mb": round(max(rss), 1), "runs": repeat}
+    return {"wall_s": round(min(walls), 3), "cpu_s": round(min(cpus), 3), "peak_rss_mb": round(max(rss), 1),
+            "runs": repeat}
 
 
 def accelsim_cmd(*args: str) -> list[str]:

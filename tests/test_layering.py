@@ -6,6 +6,7 @@ import pathlib
 import pytest
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "accelsim"
+DENSE_EDGE = PACKAGE.parent / "hwconfigs" / "dense_edge.yaml"
 
 #: DESIGN.md's layer of each top-level module or package of accelsim.
 LAYERS = {
@@ -65,3 +66,28 @@ def test_imports_respect_layers(name, path):
             "study"), f"{name} imports {target}"
         if name.startswith("sim"):
             assert not target.startswith("accelerators")
+
+
+def test_help_and_a_dense_simulate_import_neither_pandas_nor_matplotlib(tmp_path):
+    """The command line imports what a command needs when it runs: ``--help`` needs neither numpy nor
+    pandas, a dense ``simulate`` (which writes its files and prints its table) no pandas; their start-up
+    time is measured by benchmarks/bench_startup.py."""
+    import subprocess
+    import sys
+    script = (
+        "import sys, contextlib, io\n"
+        "from accelsim import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        cli.main(['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in ('numpy', 'pandas', 'matplotlib') if m in sys.modules))\n"
+        f"cli.main(['simulate', '--model', 'mobilenet_v1', '--width', '0.25', '--hw', {str(DENSE_EDGE)!r},"
+        f" '--out', {str(tmp_path / 'out')!r}])\n"
+        "print(sorted(m for m in ('pandas', 'matplotlib') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[0] == "[]" and lines[-1] == "[]", (lines[0], lines[-1])
+    assert (tmp_path / "out" / "layers.csv").exists() and "TOTAL" in done.stdout

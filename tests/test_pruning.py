@@ -521,3 +521,12 @@ def test_shipped_example_masks_are_what_traces_readme_says(file, build, sparsity
     assert list(loaded) == list(fresh)
     for name in fresh:
         assert np.array_equal(loaded[name], fresh[name]), name
+
+
+@pytest.mark.parametrize("sparsity", [0.0, 0.5, 0.75, 0.9, 0.95, 0.975])
+def test_uniform_sparsity_is_what_prune_reaches(sparsity):
+    """The total sparsity of uniform magnitude pruning follows from the layer sizes alone (exactly
+    rounded_count zeros per layer): equal, bit for bit, to that of the masks."""
+    from accelsim.pruning import uniform_sparsity
+    for model in (zoo.mobilenet_v1(width=0.25), zoo.ptb_lstm("small")):
+        assert uniform_sparsity(model, sparsity) == prune(model, sparsity, seed=1).total_sparsity

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import accelsim as acs
-from accelsim.accelerators.scnn.cartesian import busiest_bank
+from accelsim.accelerators.scnn import cartesian
+from accelsim.accelerators.scnn.cartesian import bank_table, busiest_bank
 from accelsim.accelerators.scnn.engine import compile_scnn
 from accelsim.accelerators.scnn.machine import bank_of
 from accelsim.accelerators.engines import engine_for
@@ -117,6 +118,25 @@ def test_bank_function_spreads_a_dense_step_over_sixteen_banks():
     assert np.unique(bank_of(np.zeros((4, 4), int), x - np.arange(4)[:, None], 3, 32)).size < 16
     banks = np.array([[3, 3, 3, 32, 5, 5], [32, 32, 32, 32, 32, 32], [1, 2, 3, 4, 5, 6]], np.uint8)
     assert busiest_bank(banks, 32).tolist() == [3, 1, 1]
+
+
+@pytest.mark.parametrize("memo_kinds", [cartesian.MEMO_KINDS, 0])
+def test_step_memo_equals_computing_every_step(monkeypatch, memo_kinds):
+    """The compiler computes each distinct (weight vector, activation vector) kind once (StepMemo); a step's
+    cycles (busiest bank) and useful products equal those of its own bank pattern, computed step by step,
+    with the layer-wide memo and with the per-block fallback (memo_kinds 0), over two blocks."""
+    monkeypatch.setattr(cartesian, "MEMO_KINDS", memo_kinds)
+    table = bank_table(cartesian.Window(3, 3, 1, 18, 18, 16, 16), 32)
+    rng = np.random.default_rng(5)
+    w_codes = rng.integers(0, table.weight_discard + 1, size=(300, 4))
+    a_codes = rng.integers(0, table.n_act, size=(40, 4))
+    memo = cartesian.StepMemo(w_codes, a_codes, table, 16)
+    for _ in range(2):
+        wi, ai = rng.integers(0, 300, 5000), rng.integers(0, 40, 5000)
+        banks = table.table[w_codes[wi][:, :, None] * table.n_act + a_codes[ai][:, None, :]].reshape(-1, 16)
+        cycles, useful = memo.steps(wi, ai)
+        assert cycles.tolist() == busiest_bank(banks, table.discard).tolist()
+        assert useful == np.count_nonzero(banks != table.discard)
 
 
 def test_hand_traced_pointwise_layer_one_pixel_per_pe():

@@ -119,3 +119,23 @@ def test_a_workload_file_sweeps_with_its_densities_at_sparsity_0(tmp_path):
     assert totals["cycles"].iloc[0] == alone.total["cycles"]
     assert list(layers[layers["sparsity"] == 0.0]["layer"]) == list(alone.layers["layer"])
     assert totals["useful_macs"].iloc[1] != totals["useful_macs"].iloc[0]
+
+
+def test_a_point_is_the_same_with_the_workers_cache_warm_or_cold():
+    """A worker keeps the last model's weights and masks (sweep._masks); a point's result never depends on
+    what ran before it in the process: each point equals ``simulate`` of its model alone, and a dense
+    machine, which draws no weights, reports the sparsity the masks reach."""
+    import accelsim as acs
+    from accelsim.hardware import load_hardware
+    hws = [ROOT / "hwconfigs" / f"{name}.yaml" for name in ("scnn_like", "dcnn")]
+    points = sweep.grid("mobilenet_v1", {"width": [0.25]}, [0.5, 0.9], hws, [3])
+    sweep._LAST.clear()
+    warm = [sweep.run_point(p) for p in points + points[::-1]]
+    model = acs.zoo.mobilenet_v1(width=0.25)
+    for point, (layers, summary) in zip(points + points[::-1], warm):
+        masks = acs.prune(model, point.sparsity, seed=3)
+        alone = acs.simulate(model, load_hardware(ROOT / "hwconfigs" / point.hw_file), masks=masks, seed=3)
+        assert summary["totals"]["cycles"] == alone.total["cycles"]
+        assert summary["totals"]["energy_pj"] == alone.total["energy_pj"]
+        assert summary["metadata"]["sparsity"] == masks.total_sparsity
+        assert list(layers["cycles"]) == list(alone.layers["cycles"])

@@ -10,10 +10,10 @@ activation densities and mask files.
 from accelsim.pruning.activations import (POST_RELU_DENSITY, ActivationDensity, activation_mask,
                                           activation_shape)
 from accelsim.pruning.files import load_masks, save_masks
-from accelsim.pruning.masks import Masks, magnitude_mask, prune, rounded_count
+from accelsim.pruning.masks import Masks, magnitude_mask, prune, rounded_count, uniform_sparsity
 from accelsim.pruning.schedule import agp_sparsity, layerwise_sparsity
 from accelsim.pruning.synthetic import row_varied_weights, synthetic_weights
 
 __all__ = ["POST_RELU_DENSITY", "ActivationDensity", "Masks", "activation_mask", "activation_shape",
            "agp_sparsity", "layerwise_sparsity", "load_masks", "magnitude_mask", "prune", "rounded_count",
-           "row_varied_weights", "save_masks", "synthetic_weights"]
+           "row_varied_weights", "save_masks", "synthetic_weights", "uniform_sparsity"]

@@ -122,6 +122,16 @@ def masks_for(masks: object, model: Model, *, file: object = None, key: str = "m
     return Masks({name: checked[name] for name in layers if name in checked})
 
 
+def uniform_sparsity(model: Model, sparsity: float) -> float:
+    """The total sparsity of ``prune(model, sparsity)`` (uniform), from the counts alone: each prunable
+    layer loses exactly ``rounded_count(sparsity, size)`` weights, whatever their values (equal, bit for
+    bit, to that of the masks' :attr:`Masks.total_sparsity`)."""
+    sizes = [math.prod(layer.weight_shape) for layer in model.prunable_layers]
+    total = sum(sizes)
+    nnz = total - sum(rounded_count(sparsity, size) for size in sizes)
+    return 1.0 - nnz / total if total else 0.0
+
+
 def rounded_count(fraction: float, size: int) -> int:
     """floor(fraction * size + 0.5): ``fraction`` of ``size`` elements rounded half up to a whole count
     (the weights pruning to sparsity ``fraction`` zeroes; the activations a density ``fraction`` keeps)."""

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-
-import pandas as pd
+from functools import cached_property
 
 from accelsim.energy.model import Energy
 from accelsim.hardware.schema import HardwareConfig
@@ -34,12 +33,23 @@ NON_ADDITIVE = ("layer", "kind", "engine", "multiplier_utilization")
 
 @dataclass(frozen=True)
 class SimulationResult:
-    """A simulated model: ``layers`` (one row per layer), ``total`` (the model's sums) and ``metadata``
-    (what reproduces it: package version, hardware name and config hash, model and options, seed)."""
+    """A simulated model: ``rows`` (one dict per layer, every one with all of ``columns``), ``total`` (the
+    model's sums, by column) and ``metadata`` (what reproduces it: package version, hardware name and config
+    hash, model and options, seed). ``layers`` is ``rows`` as a pandas DataFrame, built on first use (the
+    command line writes and prints the rows without importing pandas)."""
 
-    layers: pd.DataFrame
-    total: pd.Series
+    rows: tuple[dict, ...]
+    total: dict
     metadata: dict = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.rows[0]) if self.rows else []
+
+    @cached_property
+    def layers(self):
+        import pandas as pd
+        return pd.DataFrame(list(self.rows), columns=self.columns)
 
 
 def layer_row(layer: Layer, run: LayerRun, energy: Energy, hw: HardwareConfig) -> dict:
@@ -83,12 +93,19 @@ def _utilization(useful_macs: float, cycles: float, hw: HardwareConfig) -> float
 
 
 def assemble(rows: list[dict], hw: HardwareConfig, metadata: dict) -> SimulationResult:
-    """Rows of :func:`layer_row` -> a :class:`SimulationResult` whose totals are the column sums."""
-    details = [d.name for d in hw.accelerator.details]
-    layers = pd.DataFrame(rows)
-    counted = [c for c in layers.columns if c not in details]
-    layers[counted] = layers[counted].fillna(0.0)
-    additive = [c for c in counted if c not in NON_ADDITIVE]
-    total = pd.Series({column: layers[column].sum() for column in additive}, dtype=object)  # ints stay ints
+    """Rows of :func:`layer_row` -> a :class:`SimulationResult` whose totals are the column sums. A column
+    some rows lack (a count only some layers make) is 0 there; whole numbers stay whole. The accelerator's
+    details are per-layer figures: not summed, missing ones NaN."""
+    details = {d.name for d in hw.accelerator.details}
+    columns = list(dict.fromkeys(column for row in rows for column in row))
+    full = tuple({column: _plain(row.get(column, float("nan") if column in details else 0)) for column in columns}
+                 for row in rows)
+    total = {column: sum(row[column] for row in full) for column in columns
+             if column not in NON_ADDITIVE and column not in details}
     total["multiplier_utilization"] = _utilization(total["useful_macs"], total["cycles"], hw)
-    return SimulationResult(layers=layers, total=total, metadata=dict(metadata))
+    return SimulationResult(rows=full, total=total, metadata=dict(metadata))
+
+
+def _plain(value):
+    """A numpy scalar as the Python number it holds (so totals and files see ints as ints)."""
+    return value.item() if hasattr(value, "item") else value

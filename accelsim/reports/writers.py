@@ -12,6 +12,8 @@ permissions of an ordinary ``open`` (the umask's).
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -68,11 +70,29 @@ def summary_dict(result: SimulationResult) -> dict:
             "total": {k: (v.item() if hasattr(v, "item") else v) for k, v in result.total.items()}}
 
 
+def layers_csv(result: SimulationResult) -> str:
+    """``layers.csv``: a header of the columns, then one line per layer; floats to 10 significant digits
+    (``%.10g``), whole numbers in full, a missing figure (NaN) empty."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow([_cell(value) for value in row.values()])
+    return text.getvalue()
+
+
+def _cell(value) -> object:
+    """A CSV cell as pandas writes it with ``float_format="%.10g"``: floats to 10 digits, NaN empty."""
+    if isinstance(value, float):
+        return "" if value != value else f"{value:.10g}"
+    return value
+
+
 def write_results(result: SimulationResult, out: Path, *, force: bool = False) -> list[Path]:
     """Write ``layers.csv`` and ``summary.json`` into ``out`` (together, see the module docstring); returns
     the paths written."""
     out = prepare_output_dir(out, force=force)
-    texts = {RESULT_FILES[0]: result.layers.to_csv(index=False, float_format="%.10g"),
+    texts = {RESULT_FILES[0]: layers_csv(result),
              RESULT_FILES[1]: json.dumps(summary_dict(result), indent=2, sort_keys=True) + "\n"}
     try:
         entries = [p.name for p in out.iterdir() if not p.name.startswith(".")] if out.is_dir() else None

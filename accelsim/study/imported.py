@@ -3,6 +3,7 @@ sizing the folder's model from its real weights, real zeros and measured activat
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
@@ -138,7 +139,7 @@ def simulate_folder(folder: Path, hw: HardwareConfig, *, masks_file: Path | None
         result = _mean_over_samples(runs)
         source = f"measured ({n} samples)"
     metadata = {**result.metadata, "activations": source, "inputs": hashes}
-    return SimulationResult(result.layers, result.total, metadata)
+    return dataclasses.replace(result, metadata=metadata)
 
 
 def _mean_over_samples(runs: list[SimulationResult]) -> SimulationResult:
@@ -153,7 +154,7 @@ def _mean_over_samples(runs: list[SimulationResult]) -> SimulationResult:
     cycles = totals["cycles"].to_numpy(dtype=float)
     total["cycles_std"], total["cycles_min"], total["cycles_max"] = cycles.std(), cycles.min(), cycles.max()
     total["samples"] = len(runs)
-    return SimulationResult(layers, total, runs[0].metadata)
+    return SimulationResult(tuple(layers.to_dict("records")), total.to_dict(), runs[0].metadata)
 
 
 def prune_folder(folder: Path, sparsity: float, *, method: str, out: Path, force: bool) -> pd.DataFrame:

@@ -9,20 +9,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-import pandas as pd
 
 from accelsim import __version__
-from accelsim.compile.footprint import footprint
 from accelsim.energy.model import energy
 from accelsim.energy.table import EnergyTable
 from accelsim.accelerators.engines import engine_for
 from accelsim.errors import ConfigError, InputError, WorkloadError
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.pruning import (ActivationDensity, Masks, activation_mask, magnitude_mask, prune, save_masks,
-                              synthetic_weights)
+                              synthetic_weights, uniform_sparsity)
 from accelsim.pruning.masks import masks_for
 from accelsim.pruning.synthetic import check_seed
 from accelsim.pruning.structured import Structure, prune_structured
@@ -30,9 +28,13 @@ from accelsim.reference import paper_table
 from accelsim.reports import SimulationResult, assemble, layer_row
 from accelsim.schema import SPARSITY, checked
 from accelsim.workloads import zoo
-from accelsim.workloads.files import Workload
 from accelsim.workloads.layers import LSTM, Conv2D, Layer, Linear
 from accelsim.workloads.model import Model
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from accelsim.workloads.files import Workload
 
 
 T = TypeVar("T")
@@ -58,6 +60,7 @@ def distinct(values: Sequence[T], key: str, what: str, check: Callable[[T], T]) 
 
 def models_table() -> pd.DataFrame:
     """Every variant of the zoo the paper reports: parameters, prunable weights and MACs per inference."""
+    import pandas as pd
     rows = []
     for model in zoo.paper_variants():
         rows.append({"family": model.family, "model": model.name, **model.option_dict,
@@ -73,6 +76,9 @@ def footprint_table(model: Model, sparsities: Sequence[float], *, seed: int = 0,
     """Storage per format of ``model`` pruned (magnitude pruning with ``structure`` of ``weights``, by default
     seeded synthetic ones) to each sparsity (N:M: one row at its own sparsity, ``sparsities`` unused).
     ``with_paper`` joins the paper's Table 5 and Table 6 values where it reports the same point."""
+    import pandas as pd
+
+    from accelsim.compile.footprint import footprint
     if structure.kind != "nm" or sparsities:
         sparsities = distinct(sparsities, "--sparsity", "sparsities", check_sparsity)
     if (structure.kind == "nm") == bool(sparsities):
@@ -96,6 +102,7 @@ def footprint_table(model: Model, sparsities: Sequence[float], *, seed: int = 0,
 
 def _join_paper_storage(model: Model, table: pd.DataFrame) -> pd.DataFrame:
     """Add the paper's NNZ and sizes (Tables 5 and 6) for MobileNet rows it reports."""
+    from accelsim.reference import paper_table
     if model.family != "mobilenet_v1":
         return table
     width = model.option_dict["width"]
@@ -126,6 +133,7 @@ def prune_to_file(model: Model, sparsity: float | None, *, seed: int, out: Path,
 
 def sparsity_table(masks: Masks) -> pd.DataFrame:
     """Per layer of ``masks``: elements, non-zeros and sparsity."""
+    import pandas as pd
     return pd.DataFrame([{"layer": name, "elements": m.size, "nnz": int(m.sum()),
                           "sparsity": 1 - m.sum() / m.size} for name, m in masks.items()])
 
@@ -167,11 +175,13 @@ def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sp
 
     Weight masks come from ``masks`` (a :class:`Masks` or a dict of layer name -> boolean array, checked
     as a mask file is: every prunable layer, the right shapes) or, given ``sparsity``, from uniform
-    magnitude pruning of seeded synthetic weights; with neither the model is dense. A sparse engine also
-    gets seeded input-activation masks at ``activation_density`` (default: :class:`ActivationDensity`'s
-    post-ReLU rule), or the measured masks ``activations`` gives for a layer (layer name -> bool array of
-    ``activation_shape(layer)``). Layers not run at inference (InceptionV3's auxiliary classifier) are skipped.
-    Wrong arguments are an :class:`InputError` naming the argument, raised before anything runs.
+    magnitude pruning of seeded synthetic weights; with neither the model is dense. A dense engine ignores
+    masks, so given ``sparsity`` it draws no weights: the report's sparsity is the one pruning reaches
+    (:func:`~accelsim.pruning.uniform_sparsity`). A sparse engine also gets seeded input-activation masks
+    at ``activation_density`` (default: :class:`ActivationDensity`'s post-ReLU rule), or the measured
+    masks ``activations`` gives for a layer (layer name -> bool array of ``activation_shape(layer)``).
+    Layers not run at inference (InceptionV3's auxiliary classifier) are skipped. Wrong arguments are an
+    :class:`InputError` naming the argument, raised before anything runs.
     """
     _check_types(model, hw)
     if masks is not None and sparsity is not None:
@@ -198,9 +208,13 @@ def _simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None, sparsity
     seed = check_seed(seed)
     sparsity = None if sparsity is None else check_sparsity(sparsity)
     check_runs(model, hw)
-    if masks is None and sparsity:
-        masks = prune(model, sparsity, seed=seed)
     engine = engine_for(hw)
+    reached = None                       # the total sparsity of the weights, when not that of ``masks``
+    if masks is None and sparsity:
+        if hw.accelerator.skips_zeros:
+            masks = prune(model, check_sparsity(sparsity), seed=seed)
+        else:
+            reached = uniform_sparsity(model, check_sparsity(sparsity))
     table = EnergyTable.from_config(hw)
     densities = (activation_density or ActivationDensity()).densities(model) if hw.accelerator.skips_zeros else {}
     with naming_file(hw.source):
@@ -218,7 +232,7 @@ def _simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None, sparsity
     metadata = {"accelsim_version": __version__, "model": model.name, "model_family": model.family,
                 "model_options": dict(model.options), "hardware": hw.name, "hardware_file": Path(hw.source).name,
                 "config_hash": hw.config_hash, "engine": hw.engine, "seed": seed,
-                "sparsity": None if masks is None else masks.total_sparsity,
+                "sparsity": reached if masks is None else masks.total_sparsity,
                 "warnings": mask_warnings(model, masks, hw.accelerator.skips_zeros)}
     return assemble(rows, hw, metadata)
 

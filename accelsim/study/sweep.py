@@ -29,6 +29,7 @@ from accelsim import __version__
 from accelsim.atomic import write_text
 from accelsim.errors import InputError, Stopped, interrupt_status
 from accelsim.hardware import parse_hardware, read_hardware_text
+from accelsim.pruning import Masks, prune, synthetic_weights
 from accelsim.reports.writers import summary_dict
 from accelsim.pruning.synthetic import check_seed
 from accelsim.study import folder, pool
@@ -134,13 +135,38 @@ def run_point(point: Point) -> tuple[pd.DataFrame, dict]:
         from accelsim.study.imported import simulate_point
         result = simulate_point(point, hw)
     else:
-        result = simulate_workload(workload, hw, sparsity=point.sparsity or None, seed=point.seed)
+        masks = _masks(point, model) if point.sparsity and hw.accelerator.skips_zeros else None
+        result = simulate_workload(workload, hw, masks=masks, sparsity=point.sparsity or None, seed=point.seed)
     ident = {"point": point.key, "model": model.name, "family": model.family, **dict(point.options),
              "sparsity": point.sparsity, "seed": point.seed, "hardware": hw.name,
              **({"masks": Path(point.masks_file).name} if point.masks_file else {})}
     layers = pd.concat([pd.DataFrame([ident] * len(result.layers)), result.layers], axis=1)
     summary = summary_dict(result)                    # the totals as plain numbers, as summary.json has them
     return layers, {"totals": {**ident, **summary["total"]}, "metadata": summary["metadata"]}
+
+
+#: This process's synthetic weights and masks of the model it simulated last (a sweep worker runs the
+#: points of one model one after another: grid order, kept by :func:`largest_first`), so that its weights
+#: are drawn once per (model, seed) and pruned once per sparsity, whatever the number of machines. Weights
+#: of models larger than :data:`CACHED_WEIGHTS_MAX` elements (4 bytes each) are not kept.
+_LAST: dict = {}
+CACHED_WEIGHTS_MAX = 1 << 27
+
+
+def _masks(point: Point, model: Model) -> Masks:
+    """The masks :func:`~accelsim.pruning.prune` makes for ``point`` (uniform, at its sparsity and seed),
+    from this process's cache (:data:`_LAST`) when it holds them."""
+    key = (point.family, point.options, point.workload_text, point.seed)
+    if _LAST.get("key") != key:
+        _LAST.clear()
+        size = sum(layer.weight_count for layer in model.prunable_layers)
+        _LAST.update(key=key, masks={}, weights={layer.name: synthetic_weights(layer, point.seed)
+                                                 for layer in model.prunable_layers}
+                     if size <= CACHED_WEIGHTS_MAX else None)
+    if point.sparsity not in _LAST["masks"]:
+        _LAST["masks"].clear()           # one sparsity at a time: its machines run one after another
+        _LAST["masks"][point.sparsity] = prune(model, point.sparsity, seed=point.seed, weights=_LAST["weights"])
+    return _LAST["masks"][point.sparsity]
 
 
 def point_paths(out: Path, point: Point) -> tuple[Path, Path]:
