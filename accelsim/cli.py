@@ -20,7 +20,6 @@ from pathlib import Path
 
 from accelsim import __version__
 from accelsim.errors import AccelsimError, InputError, Stopped, Terminated, interrupt_status
-from accelsim.pruning.structured import STRUCTURE_HELP, Structure, parse_structure
 from accelsim.units import pj_to_uj, seconds_to_ms
 from accelsim.workloads import zoo
 
@@ -62,7 +61,9 @@ def _list_of(kind, what: str | None = None):
 _sparsity_list = _list_of(float, "numbers in [0, 1)")
 
 
-def _structure(text: str) -> Structure:
+def _structure(text: str):
+    """--structure: a :class:`~accelsim.pruning.structured.Structure` (imported when the option is parsed)."""
+    from accelsim.pruning.structured import STRUCTURE_HELP, parse_structure
     try:
         return parse_structure(text)
     except InputError:
@@ -70,8 +71,9 @@ def _structure(text: str) -> Structure:
 
 
 def _add_structure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--structure", type=_structure, default=Structure(),
-                        help=f"pruning structure: {STRUCTURE_HELP} (default unstructured; docs/structured.md)")
+    parser.add_argument("--structure", type=_structure, default="unstructured",
+                        help="pruning structure: N:M (e.g. 2:4), block:B, channel or unstructured (the default; "
+                             "docs/structured.md)")
 
 
 def _add_model_options(parser: argparse.ArgumentParser, *, workload: bool = False) -> None:
@@ -169,7 +171,7 @@ def _cmd_prune(args: argparse.Namespace) -> int:
     from accelsim import study
     if _imported(args, folder_only=True):
         from accelsim.study import imported
-        if args.structure != Structure():
+        if str(args.structure) != "unstructured":
             raise InputError("structured pruning of an imported model is not supported", key="--structure",
                              expected="unstructured (the default)", got=str(args.structure))
         table = imported.prune_folder(args.workload, args.sparsity, method=args.method, out=args.out,

@@ -24,7 +24,6 @@ from accelsim.pruning import (ActivationDensity, Masks, activation_mask, magnitu
 from accelsim.pruning.masks import masks_for
 from accelsim.pruning.synthetic import check_seed
 from accelsim.pruning.structured import Structure, prune_structured
-from accelsim.reference import paper_table
 from accelsim.reports import SimulationResult, assemble, layer_row
 from accelsim.schema import SPARSITY, checked
 from accelsim.workloads import zoo
