@@ -52,6 +52,13 @@ class Action:
     help: str
 
 
+#: What the kernel counts on every machine (``sim.engine.Engine.execute``): DRAM traffic in bytes.
+DRAM_ACTIONS = (
+    Action("dram", "read_bytes", "byte", "a byte read from DRAM"),
+    Action("dram", "write_bytes", "byte", "a byte written to DRAM"),
+)
+
+
 @dataclass(frozen=True)
 class Detail:
     """A per-layer figure the model reports beside cycles and counts (a ``layers.csv`` column ``name``), in
@@ -70,7 +77,8 @@ class AcceleratorSpec:
     the model skips zero weights and activations (callers build activation masks for it); a dense model
     multiplies zeros at full price. ``layer_kinds``: the :mod:`accelsim.workloads.layers` classes it maps
     (``None``: every kind). ``params``: its YAML keys beyond the common ones. ``required_holds``: data kinds
-    some buffer must hold. ``actions``: what it counts beside every buffer's :data:`BUFFER_ACTIONS`.
+    some buffer must hold. ``actions``: what it counts beside every buffer's :data:`BUFFER_ACTIONS` and the
+    kernel's :data:`DRAM_ACTIONS`.
     ``details``: the per-layer figures it reports. ``engine``: ``"module:Class"`` of its model, relative to
     the package. ``doc``: the page that explains the model. ``example``: its shipped machine in
     ``hwconfigs/`` (the one docs and contract tests start from).
@@ -103,15 +111,21 @@ class AcceleratorSpec:
         """Its parameter at ``path``, or None."""
         return next((p for p in self.params if p.path == path), None)
 
+    @property
+    def counted_actions(self) -> tuple[Action, ...]:
+        """What its machines count beside their buffers' words: the DRAM bytes the kernel moves for every
+        accelerator (:data:`DRAM_ACTIONS`), then its own ``actions``."""
+        return DRAM_ACTIONS + self.actions
+
     def required_energy(self, buffer_names: tuple[str, ...]) -> frozenset[tuple[str, str]]:
         """Every (component, action) it counts on hardware with these buffers: the entries the energy
         section must price, no more and no less."""
-        own = {(a.component, a.action) for a in self.actions}
+        own = {(a.component, a.action) for a in self.counted_actions}
         return frozenset(own | {(name, action) for name in buffer_names for action in BUFFER_ACTIONS})
 
     def unit_of(self, component: str, action: str) -> str:
         """The unit one pJ figure of (component, action) is per."""
-        for a in self.actions:
+        for a in self.counted_actions:
             if (a.component, a.action) == (component, action):
                 return a.unit
         return "word"

@@ -213,7 +213,7 @@ class _HardwareChecker(Checker):
             if b.name in RESERVED_BUFFER_NAMES:
                 self.fail(key, "buffer name taken by a report column (energy_<name>_pj)",
                           expected=f"a name other than {', '.join(RESERVED_BUFFER_NAMES)}", got=b.name)
-            elif engine is not None and b.name in {a.component for a in ACCELERATORS[engine].actions}:
+            elif engine is not None and b.name in {a.component for a in ACCELERATORS[engine].counted_actions}:
                 self.fail(key, f"name taken by a component of engine {engine}", expected="another name")
         if engine is not None:
             held = {kind for b in buffers for kind in b.holds}

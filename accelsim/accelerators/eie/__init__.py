@@ -23,8 +23,6 @@ SPEC = AcceleratorSpec(
     actions=(
         Action("mac", "op", "MAC", "one multiplication of a non-zero weight and a non-zero activation"),
         Action("mac", "padding_op", "MAC", "a padding entry (zero weight) passed through the multiplier"),
-        Action("dram", "read_bytes", "byte", "a byte read from DRAM"),
-        Action("dram", "write_bytes", "byte", "a byte written to DRAM"),
         Action("fifo", "push", "entry", "a broadcast activation pushed into one PE's FIFO"),
     ),
     details=(

@@ -45,8 +45,6 @@ ACTIONS = (
     Action("noc", "iact_bits", "bit", "a bit of iacts carried by an iact router to a PE row"),
     Action("noc", "weight_bits", "bit", "a bit of weights carried by a weight router to a PE row"),
     Action("noc", "psum_bits", "bit", "a bit of partial sums carried by a psum router"),
-    Action("dram", "read_bytes", "byte", "a byte read from DRAM"),
-    Action("dram", "write_bytes", "byte", "a byte written to DRAM"),
 )
 
 DETAILS = (

@@ -21,8 +21,6 @@ SPEC = AcceleratorSpec(
     required_holds=frozenset({"weights", "input_activations", "output_activations"}),
     actions=(
         Action("mac", "op", "MAC", "one multiply-accumulate of a stored weight slot (padding slots included)"),
-        Action("dram", "read_bytes", "byte", "a byte read from DRAM"),
-        Action("dram", "write_bytes", "byte", "a byte written to DRAM"),
         Action("metadata", "read_bits", "bit", "a bit of N:M position metadata read with its weight"),
         Action("mux", "select", "selection", "one input picked by a PE's M-to-1 multiplexer for its weight"),
     ),

@@ -24,8 +24,6 @@ PE_PARAMS = (
 #: Actions SCNN and DCNN both count (docs/scnn.md).
 PLANAR_ACTIONS = (
     Action("mac", "op", "MAC", "one multiplication performed"),
-    Action("dram", "read_bytes", "byte", "a byte read from DRAM"),
-    Action("dram", "write_bytes", "byte", "a byte written to DRAM"),
     Action("accumulator", "update", "update", "a product added into an accumulator entry"),
     Action("weight_fifo", "read_entries", "entry", "a weight entry read into the multiplier array"),
     Action("halo", "transfer", "partial sum", "a partial sum sent to a neighbour PE"),

@@ -19,8 +19,6 @@ SPEC = AcceleratorSpec(
     required_holds=frozenset({"weights", "input_activations", "output_activations"}),
     actions=(
         Action("mac", "op", "MAC", "one multiply-accumulate (zeros included: a dense machine multiplies them)"),
-        Action("dram", "read_bytes", "byte", "a byte read from DRAM"),
-        Action("dram", "write_bytes", "byte", "a byte written to DRAM"),
     ),
     details=(),
     engine="engine:SystolicEngine",
