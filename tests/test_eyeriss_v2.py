@@ -104,3 +104,22 @@ def test_compare_resolution_is_mobilenet_only(tmp_path):
     with pytest.raises(InputError, match="--resolution"):
         compare.compare("ptb", [HWCONFIGS / "eyeriss_v2.yaml"], tmp_path / "out", resolution=128)
     assert not (tmp_path / "out").exists()
+
+
+def test_idle_split_holds_exactly_when_a_third_of_the_pes_work():
+    """Found by the invariants' search on a 1x3 array: all weights pruned, NoC-bound rounds, where the idle
+    total (10 - 10/3) and its NoC part (20/3) are equal and must not round to idle < NoC part."""
+    changes = {"pe_array.rows": 1, "pe_array.cols": 3, "pe.simd_width": 1, "pe.iact_spad_entries": 4,
+               "pe.weight_spad_entries": 16, "pe.psum_spad_entries": 4, "cluster_rows": 1, "cluster_cols": 1,
+               "noc_iact_port_bits": 24, "noc_weight_port_bits": 24, "noc_psum_port_bits": 40,
+               "dram": {"bandwidth_bytes_per_cycle": 0.25, "latency_cycles": 0},
+               "buffers.glb_iact.size_bytes": 4608, "buffers.glb_iact.banks": 1,
+               "buffers.glb_psum.size_bytes": 7680, "buffers.glb_psum.banks": 1}
+    layer = Conv2D("conv", in_channels=3, out_channels=9, kernel_h=1, kernel_w=2, in_h=1, in_w=7, groups=3)
+    acts = np.zeros((3, 1, 7), bool)
+    acts[:, 0, 2] = True
+    acts[2, 0, [4, 5]] = True
+    engine = engine_for(hw_variant("eyeriss_v2", changes))
+    program = engine.compile(layer, masks=np.zeros(layer.weight_shape, bool), activations=acts)
+    assert program.memory_idle_pe_cycles <= program.idle_pe_cycles <= program.pe_cycles.sum()
+    assert engine.execute(program).useful_macs == 0

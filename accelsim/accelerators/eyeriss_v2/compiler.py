@@ -119,6 +119,7 @@ def compile_layer(layer: Layer, hw: HardwareConfig, masks=None, activations=None
     v = view(layer, masks if sparse else None, activations if sparse else None)
     b, s = _mapping(v, pe, arr)
     counts, useful = _counts(hw, v, b, s, pe)
+    # per-PE averages of whole-cycle totals, each one division, so that noc_bound <= idle holds exactly
     noc_bound = float((s.cycles - s.compute).sum()) / arr.n_pes
     details = {"m0": b.m0, "c0": b.c0, "tile_rows": s.rows, "iact_sharing": s.iact_sharing,
                "weight_sharing": s.weight_sharing, "noc_bound_cycles": noc_bound}
@@ -126,6 +127,6 @@ def compile_layer(layer: Layer, hw: HardwareConfig, masks=None, activations=None
     return Program(layer.name, load_bytes=loads, pe_cycles=cycles, store_bytes=stores,
                    barrier=True, counts=counts, useful_macs=useful,
                    fragmentation_slots=int(counts.get(("mac", "gated"))),
-                   idle_pe_cycles=float(cycles.sum()) - float(s.compute.sum()) / arr.n_pes,
+                   idle_pe_cycles=(float(cycles.sum()) * arr.n_pes - float(s.compute.sum())) / arr.n_pes,
                    memory_idle_pe_cycles=noc_bound,
                    details=details)
