@@ -297,6 +297,10 @@ def _progress(args: argparse.Namespace, desc: str):
 def _cmd_compare(args: argparse.Namespace) -> int:
     from accelsim.study import compare
     if args.workload:
+        if str(args.structure) != "unstructured":
+            raise InputError("a structure applies to the paper's models only", key="--structure",
+                             expected="--family with --structure (imported models run at their real zeros)",
+                             got=str(args.structure))
         table = compare.compare_imported(args.workload, args.accuracy or [], args.hw, args.out,
                                          metric=args.metric, higher_is_better=not args.lower_is_better,
                                          seed=args.seed, jobs=args.jobs, force=args.force, scheduler=args.scheduler,
@@ -304,7 +308,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     else:
         table = compare.compare(args.family, args.hw, args.out, seed=args.seed, jobs=args.jobs, force=args.force,
                                 scheduler=args.scheduler, progress=_progress(args, "compare"), note=_note,
-                                resolution=args.resolution)
+                                resolution=args.resolution, structure=args.structure)
     if not args.quiet:
         _print(compare.headline(table), as_csv=args.csv)
         print(f"{args.out / 'compare.csv'}: every variant on every machine", file=sys.stderr)
@@ -509,6 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
     what = cp.add_mutually_exclusive_group(required=True)
     what.add_argument("--family", help="mobilenet (Table 6) | ptb (Table 3) | gnmt (Table 4)")
     cp.add_argument("--resolution", type=int, help="with --family mobilenet: input size (default 224, the paper's)")
+    _add_structure(cp)
     what.add_argument("--workload", type=Path, nargs="+", metavar="DIR",
                       help="your own models: folders written by 'accelsim import', each at its real zeros")
     cp.add_argument("--accuracy", type=_list_of(float, "numbers"), help="with --workload: each model's accuracy")

@@ -75,7 +75,8 @@ class AcceleratorSpec:
 
     ``name``: the YAML's ``engine`` value. ``summary``: one line for ``accelsim engines``. ``skips_zeros``:
     the model skips zero weights and activations (callers build activation masks for it); a dense model
-    multiplies zeros at full price. ``layer_kinds``: the :mod:`accelsim.workloads.layers` classes it maps
+    multiplies zeros at full price, except those of structured weights when ``structured_by`` names the key
+    of its machines that lists the weight patterns it accelerates (``nm_patterns``). ``layer_kinds``: the :mod:`accelsim.workloads.layers` classes it maps
     (``None``: every kind). ``params``: its YAML keys beyond the common ones. ``required_holds``: data kinds
     some buffer must hold. ``actions``: what it counts beside every buffer's :data:`BUFFER_ACTIONS` and the
     kernel's :data:`DRAM_ACTIONS`.
@@ -95,6 +96,12 @@ class AcceleratorSpec:
     engine: str
     doc: str
     example: str
+    structured_by: str = ""
+
+    @property
+    def uses_weight_masks(self) -> bool:
+        """Whether weight masks can change its results (callers prune the weights for it)."""
+        return self.skips_zeros or bool(self.structured_by)
 
     @property
     def layer_kind_names(self) -> tuple[str, ...]:

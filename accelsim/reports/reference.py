@@ -94,11 +94,19 @@ def _markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _skips(spec: AcceleratorSpec) -> str:
+    if spec.skips_zeros:
+        return "yes"
+    if spec.structured_by:
+        return f"only those of weights that fit a pattern `{spec.structured_by}` lists (others run dense)"
+    return "no (zeros are multiplied at full price)"
+
+
 def _accelerator_section(spec: AcceleratorSpec) -> str:
     details = pd.DataFrame([dataclasses.asdict(d) for d in spec.details], columns=["name", "unit", "help"])
     parts = [f"## `{spec.name}`", "", f"{spec.summary}. Model: `accelsim/accelerators/{spec.name}/`; "
              f"see `{spec.doc}`; example machine: `hwconfigs/{spec.example}`.", "",
-             f"- skips zeros: {'yes' if spec.skips_zeros else 'no (zeros are multiplied at full price)'}",
+             f"- skips zeros: {_skips(spec)}",
              f"- layer types: {', '.join(spec.layer_kind_names) or 'all'}",
              f"- buffers must hold: {', '.join(sorted(spec.required_holds))}", "",
              "Its own keys and the energy entries it needs:", "",

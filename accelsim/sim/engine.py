@@ -73,6 +73,8 @@ class Engine:
       timing (e.g. cycles a FIFO was full). Default: none.
     * ``extra_details(program, cycles) -> dict`` (optional): declared details that depend on the simulated
       timing, added to the program's own ``details``. Default: none.
+    * ``ignores_mask(layer, mask) -> bool`` (optional): whether ``compile`` would run ``layer`` as if dense
+      whatever its weight ``mask`` (callers warn of it). Default: unless the accelerator skips zeros.
 
     ``execute`` is not a hook: it reads everything it reports from the Program (its ``idle_pe_cycles`` and
     ``memory_idle_pe_cycles`` split the PEs' step times into work and stalls).
@@ -97,6 +99,9 @@ class Engine:
 
     def plan(self, layers, masks=None):
         return None
+
+    def ignores_mask(self, layer, mask) -> bool:
+        return not self.hw.accelerator.skips_zeros
 
     def extra_counts(self, program: Program, cycles: int) -> Counts:
         return Counts()

@@ -6,6 +6,11 @@ the large-sparse ones too (a dense machine multiplies their zeros at full price)
 simulation with the variant's non-zeros and storage (``compile.footprint``, the paper's Table 6
 convention) and with the accuracy the paper reports for it (cited by table). Points are run and stored
 like a sweep's (``study.sweep``), so a stopped comparison resumes.
+
+With a pruning structure (``compare --structure 2:4``, ``block:4``, ``channel``) the large model is pruned
+with that structure instead (N:M at its own sparsity, the others at the paper's sparsities); no accuracy is
+published for the paper's models pruned so (``nm_sparsity.md``: Mishra et al. report MobileNet v2, not v1,
+and another GNMT), so those rows have none and the headline's accuracy verdict is "unknown".
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import pandas as pd
 
 from accelsim.atomic import write_text
 from accelsim.errors import InputError, did_you_mean
+from accelsim.pruning.structured import Structure
 from accelsim.reference import paper_table
 from accelsim.study import sweep
 from accelsim.study.single import footprint_table
@@ -71,14 +77,28 @@ def variants(family: str) -> tuple[str, list[Variant]]:
     return zoo_family, make()
 
 
+def structured(chosen: Sequence[Variant], structure: Structure) -> list[Variant]:
+    """The variants with the large-sparse ones pruned with ``structure`` instead: one per sparsity the paper
+    uses, or the one N:M sets; no published accuracy (module docstring)."""
+    if structure.kind == "unstructured":
+        return list(chosen)
+    large = [v for v in chosen if v.kind == "large-sparse"]
+    sparsities = [structure.fixed_sparsity] if structure.fixed_sparsity else [v.sparsity for v in large]
+    pruned = [replace(large[0], sparsity=s, accuracy=float("nan"),
+                      source=f"none published for {structure} pruning of this model") for s in sparsities]
+    return [v for v in chosen if v.kind != "large-sparse"] + pruned
+
+
 def compare(family: str, hw_files: Sequence[Path], out: Path, *, seed: int = 0, jobs: int = 1,
             scheduler: str | None = None, progress=None, force: bool = False, note=None,
-            resolution: int | None = None) -> pd.DataFrame:
+            resolution: int | None = None, structure: Structure = Structure()) -> pd.DataFrame:
     """Simulate the paper's variants of ``family`` on each machine; write and return ``compare.csv``. ``out``
     is a comparison's folder (resumed), a new or empty one, or, with ``force``, any folder
     (:func:`accelsim.study.sweep.run_and_gather`). ``resolution``: MobileNet's input size (default 224, the
-    paper's; at another size the accuracies joined are still the paper's, measured at 224)."""
+    paper's; at another size the accuracies joined are still the paper's, measured at 224). ``structure``:
+    how the large model is pruned (:func:`structured`)."""
     zoo_family, chosen = variants(family)
+    chosen = structured(chosen, structure)
     if resolution is not None:
         if family != "mobilenet":
             raise InputError("option not used by this family", key="--resolution", expected="--family mobilenet",
@@ -87,27 +107,32 @@ def compare(family: str, hw_files: Sequence[Path], out: Path, *, seed: int = 0, 
                           source=f"{v.source} (measured at 224)") for v in chosen]
     points = []
     for v in chosen:
-        points += sweep.grid(zoo_family, {k: [val] for k, val in v.options}, [v.sparsity], hw_files, [seed])
+        points += sweep.grid(zoo_family, {k: [val] for k, val in v.options}, [v.sparsity], hw_files, [seed],
+                             structure=str(structure) if v.kind == "large-sparse" and structure.kind != "unstructured"
+                             else "")
     _, _, totals = sweep.run_and_gather(points, out, kind="compare", force=force, jobs=jobs, scheduler=scheduler,
                                         progress=progress, note=note)
-    storage = _storage(zoo_family, chosen, seed)
-    table = totals.merge(storage, on=["model", "sparsity"], how="left")
+    storage = _storage(zoo_family, chosen, seed, structure)
+    table = totals.drop(columns="structure", errors="ignore").merge(storage, on=["model", "sparsity"], how="left")
     write_text(Path(out) / "compare.csv", table.to_csv(index=False, float_format="%.10g"))
     return table
 
 
-def _storage(zoo_family: str, chosen: Sequence[Variant], seed: int) -> pd.DataFrame:
-    """Kind, non-zeros, storage (MB) and the paper's accuracy of each variant; one footprint table per model,
-    so each model's synthetic weights are drawn once for all its sparsities."""
+def _storage(zoo_family: str, chosen: Sequence[Variant], seed: int, structure: Structure) -> pd.DataFrame:
+    """Kind, structure, non-zeros, storage (MB) and the paper's accuracy of each variant; one footprint table
+    per model and structure, so each model's synthetic weights are drawn once for all its sparsities."""
     rows = []
-    for options in dict.fromkeys(v.options for v in chosen):
-        mine = [v for v in chosen if v.options == options]
+    for options, kind in dict.fromkeys((v.options, v.kind) for v in chosen):
+        mine = [v for v in chosen if (v.options, v.kind) == (options, kind)]
         model = zoo.build(zoo_family, **dict(options))
-        table = footprint_table(model, [v.sparsity for v in mine], seed=seed)
+        pruned = structure if kind == "large-sparse" else Structure()
+        sparsities = [] if pruned.fixed_sparsity else [v.sparsity for v in mine]
+        table = footprint_table(model, sparsities, seed=seed, structure=pruned)
         for v, fp in zip(mine, table.itertuples()):
-            rows.append({"model": model.name, "sparsity": v.sparsity, "kind": v.kind, "nnz": int(fp.nnz),
-                         "model_mb": float(fp.model_mb), "accuracy_metric": v.metric, "accuracy": v.accuracy,
-                         "higher_is_better": v.higher_is_better, "accuracy_source": v.source})
+            rows.append({"model": model.name, "sparsity": v.sparsity, "kind": v.kind, "structure": str(pruned),
+                         "nnz": int(fp.nnz), "model_mb": float(fp.model_mb), "accuracy_metric": v.metric,
+                         "accuracy": v.accuracy, "higher_is_better": v.higher_is_better,
+                         "accuracy_source": v.source})
     return pd.DataFrame(rows)
 
 
@@ -122,15 +147,18 @@ def headline(table: pd.DataFrame) -> pd.DataFrame:
         for _, d in dense.iterrows():
             s = sparse.iloc[(sparse["model_mb"] - d["model_mb"]).abs().argsort().iloc[0]]
             better = (lambda a, b: a > b) if d["higher_is_better"] else (lambda a, b: a < b)
+            structure = "" if s.get("structure", "unstructured") == "unstructured" else f" {s['structure']}"
             rows.append({
-                "hardware": hardware, "small_dense": d["model"], "large_sparse": f"{s['model']} @ {s['sparsity']:g}",
+                "hardware": hardware, "small_dense": d["model"],
+                "large_sparse": f"{s['model']} @ {s['sparsity']:g}{structure}",
                 "small_dense_model_mb": d["model_mb"], "large_sparse_model_mb": s["model_mb"],
                 "metric": d["accuracy_metric"],
                 "small_dense_accuracy": d["accuracy"], "large_sparse_accuracy": s["accuracy"],
                 "small_dense_latency_ms": seconds_to_ms(d["latency_s"]),
                 "large_sparse_latency_ms": seconds_to_ms(s["latency_s"]),
                 "small_dense_energy_uj": pj_to_uj(d["energy_pj"]), "large_sparse_energy_uj": pj_to_uj(s["energy_pj"]),
-                "more_accurate": "large-sparse" if better(s["accuracy"], d["accuracy"]) else "small-dense",
+                "more_accurate": "unknown" if pd.isna(s["accuracy"]) or pd.isna(d["accuracy"])
+                else "large-sparse" if better(s["accuracy"], d["accuracy"]) else "small-dense",
                 "faster": "large-sparse" if s["latency_s"] < d["latency_s"] else "small-dense",
                 "less_energy": "large-sparse" if s["energy_pj"] < d["energy_pj"] else "small-dense"})
     return pd.DataFrame(rows)

@@ -23,7 +23,7 @@ from accelsim.pruning import (ActivationDensity, Masks, activation_mask, magnitu
                               synthetic_weights, uniform_sparsity)
 from accelsim.pruning.masks import masks_for
 from accelsim.pruning.synthetic import check_seed
-from accelsim.pruning.structured import Structure, prune_structured
+from accelsim.pruning.structured import Structure, nm_mask, prune_structured
 from accelsim.reports import SimulationResult, assemble, layer_row
 from accelsim.schema import SPARSITY, checked
 from accelsim.workloads import zoo
@@ -232,21 +232,28 @@ def _simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None, sparsity
                 "model_options": dict(model.options), "hardware": hw.name, "hardware_file": Path(hw.source).name,
                 "config_hash": hw.config_hash, "engine": hw.engine, "seed": seed,
                 "sparsity": reached if masks is None else masks.total_sparsity,
-                "warnings": mask_warnings(model, masks, hw.accelerator.skips_zeros)}
+                "warnings": mask_warnings(model, masks, engine)}
     return assemble(rows, hw, metadata)
 
 
-def mask_warnings(model: Model, masks: Masks | None, sparse_engine: bool) -> list[str]:
+def mask_warnings(model: Model, masks: Masks | None, engine) -> list[str]:
     """One line per suspicious mask: a layer pruned to 100%, a mask on a layer marked not prunable, sparse
-    masks given to a dense engine (which multiplies the zeros anyway)."""
+    masks given to a dense engine (which multiplies the zeros anyway), or, on a machine that accelerates
+    structured weights, a layer whose mask fits none of its patterns (it runs dense)."""
     if masks is None:
         return []
     warnings = [f"layer {name}: every weight is pruned (100% sparsity)" for name, m in masks.items() if not m.any()]
     prunable = {layer.name for layer in model.prunable_layers}
     warnings += [f"layer {name}: a mask is given for a layer marked not prunable" for name in masks
                  if name not in prunable and not masks[name].all()]
-    if not sparse_engine and any(not m.all() for m in masks.values()):
+    spec = engine.hw.accelerator
+    sparse = [layer for layer in model.inference_layers if layer.name in masks and not masks[layer.name].all()]
+    if not spec.uses_weight_masks and sparse:
         warnings.append("sparse masks run on a dense engine, which multiplies the zeros anyway")
+    elif spec.structured_by:
+        patterns = ", ".join(getattr(engine.hw, spec.structured_by))
+        warnings += [f"layer {layer.name}: its mask fits none of {spec.structured_by} ({patterns}); it runs dense"
+                     for layer in sparse if engine.ignores_mask(layer, masks[layer.name])]
     return warnings
 
 
@@ -257,22 +264,29 @@ def simulate_workload(workload: Workload, hw: HardwareConfig, *, masks: Masks | 
     ``activation_density`` of a layer sets its input density (other layers follow
     :class:`ActivationDensity`'s rule). ``weight_density`` of a layer prunes it, when neither ``masks`` nor
     ``sparsity`` is given, to exactly round((1 - density) * N) zeros of its seeded synthetic weights
-    (:func:`accelsim.pruning.magnitude_mask`); layers without one stay dense. Given ``masks`` or
-    ``sparsity`` replace the file's weight densities.
+    (:func:`accelsim.pruning.magnitude_mask`); an N:M ``weight_nm`` of a layer keeps the N largest of those
+    weights in every M along the reduction dimension (:func:`accelsim.pruning.structured.nm_mask`); layers
+    with neither stay dense. Given ``masks`` or ``sparsity`` replace the file's weight densities.
     """
     _check_types(workload.model, hw)
     if masks is not None:
         masks = masks_for(masks, workload.model)
-    elif not sparsity and workload.weight_density:
-        densities = workload.weight_density
-        masks = Masks({layer.name: magnitude_mask(synthetic_weights(layer, check_seed(seed)),
-                                                  1 - densities[layer.name])
-                       for layer in workload.model.layers if layer.name in densities})
+    elif not sparsity and (workload.weight_density or workload.weight_nm):
+        masks = Masks({layer.name: _file_mask(workload, layer, check_seed(seed)) for layer in workload.model.layers
+                       if layer.name in workload.weight_density or layer.name in workload.weight_nm})
     result = _simulate(workload.model, hw, masks=masks, sparsity=sparsity, seed=seed,
                        activation_density=ActivationDensity(overrides=workload.activation_density))
     if workload.model.family == "workload":          # a YAML file: its layers are meant to run in sequence
         result.metadata["warnings"] += chain_warnings(workload.model)
     return result
+
+
+def _file_mask(workload: Workload, layer: Layer, seed: int) -> np.ndarray:
+    """The weight mask a workload file asks for ``layer``: its N:M pattern or its density, on seeded weights."""
+    weights = synthetic_weights(layer, seed)
+    if layer.name in workload.weight_nm:
+        return nm_mask(weights, *workload.weight_nm[layer.name])
+    return magnitude_mask(weights, 1 - workload.weight_density[layer.name])
 
 
 def chain_warnings(model: Model) -> list[str]:

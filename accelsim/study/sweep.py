@@ -31,6 +31,7 @@ from accelsim.errors import InputError, Stopped, interrupt_status
 from accelsim.hardware import parse_hardware, read_hardware_text
 from accelsim.pruning import Masks, prune, synthetic_weights
 from accelsim.reports.writers import summary_dict
+from accelsim.pruning.structured import parse_structure, prune_structured
 from accelsim.pruning.synthetic import check_seed
 from accelsim.study import folder, pool
 from accelsim.study.single import check_runs, check_sparsity, distinct, simulate_workload
@@ -59,6 +60,7 @@ class Point:
     folder: str = ""                               # an imported model's folder (accelsim.study.imported)
     masks_file: str = ""                           # masks replacing that folder's real ones
     inputs: tuple[tuple[str, str], ...] = ()       # (file, SHA-256) of every file such a point reads
+    structure: str = ""                            # a pruning structure (N:M, block:B, channel); "": unstructured
 
     @property
     def key(self) -> str:
@@ -67,6 +69,8 @@ class Point:
                  self.hw_file, self.hw_text, self.workload_file, self.workload_text]
         if self.folder:
             parts += [self.folder, self.masks_file, list(map(list, self.inputs))]
+        if self.structure:
+            parts.append(self.structure)
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
     def workload(self) -> Workload:
@@ -80,16 +84,17 @@ class Point:
 
 
 def grid(family: str, option_lists: dict[str, Sequence[object]], sparsities: Sequence[float],
-         hw_files: Sequence[Path], seeds: Sequence[int]) -> list[Point]:
+         hw_files: Sequence[Path], seeds: Sequence[int], structure: str = "") -> list[Point]:
     """Every combination, in a stable order: model variants, then sparsities, hardware, seeds. Checks the
     model options, sparsities, hardware files and that each machine runs each model's layers here,
-    before anything runs."""
+    before anything runs. ``structure``: the pruning structure of every point (``str`` of a
+    :class:`~accelsim.pruning.structured.Structure`; N:M points take its own sparsity)."""
     names = sorted(option_lists)
     option_lists = {n: distinct(option_lists[n], f"--{n.replace('_', '-')}", "values", lambda v: v) for n in names}
     variants = [tuple(zip(names, values)) for values in itertools.product(*(option_lists[n] for n in names))]
     models = [zoo.build(family, **dict(variant)) for variant in variants]
     sparsities, hardware = _checked(models, sparsities, hw_files, seeds)
-    return [Point(zoo.family(family).name, variant, s, seed, name, text)
+    return [Point(zoo.family(family).name, variant, s, seed, name, text, structure=structure)
             for variant, s, (name, text), seed in itertools.product(variants, sparsities, hardware, seeds)]
 
 
@@ -135,11 +140,12 @@ def run_point(point: Point) -> tuple[pd.DataFrame, dict]:
         from accelsim.study.imported import simulate_point
         result = simulate_point(point, hw)
     else:
-        masks = _masks(point, model) if point.sparsity and hw.accelerator.skips_zeros else None
+        masks = _masks(point, model) if point.sparsity and hw.accelerator.uses_weight_masks else None
         result = simulate_workload(workload, hw, masks=masks, sparsity=point.sparsity or None, seed=point.seed)
     ident = {"point": point.key, "model": model.name, "family": model.family, **dict(point.options),
              "sparsity": point.sparsity, "seed": point.seed, "hardware": hw.name,
-             **({"masks": Path(point.masks_file).name} if point.masks_file else {})}
+             **({"masks": Path(point.masks_file).name} if point.masks_file else {}),
+             **({"structure": point.structure} if point.structure else {})}
     layers = pd.concat([pd.DataFrame([ident] * len(result.layers)), result.layers], axis=1)
     summary = summary_dict(result)                    # the totals as plain numbers, as summary.json has them
     return layers, {"totals": {**ident, **summary["total"]}, "metadata": summary["metadata"]}
@@ -154,8 +160,9 @@ CACHED_WEIGHTS_MAX = 1 << 27
 
 
 def _masks(point: Point, model: Model) -> Masks:
-    """The masks :func:`~accelsim.pruning.prune` makes for ``point`` (uniform, at its sparsity and seed),
-    from this process's cache (:data:`_LAST`) when it holds them."""
+    """The masks :func:`~accelsim.pruning.prune` makes for ``point`` (uniform, at its sparsity and seed), or
+    :func:`~accelsim.pruning.structured.prune_structured` with its structure, from this process's cache
+    (:data:`_LAST`) when it holds them."""
     key = (point.family, point.options, point.workload_text, point.seed)
     if _LAST.get("key") != key:
         _LAST.clear()
@@ -163,10 +170,17 @@ def _masks(point: Point, model: Model) -> Masks:
         _LAST.update(key=key, masks={}, weights={layer.name: synthetic_weights(layer, point.seed)
                                                  for layer in model.prunable_layers}
                      if size <= CACHED_WEIGHTS_MAX else None)
-    if point.sparsity not in _LAST["masks"]:
+    pruning = (point.sparsity, point.structure)
+    if pruning not in _LAST["masks"]:
         _LAST["masks"].clear()           # one sparsity at a time: its machines run one after another
-        _LAST["masks"][point.sparsity] = prune(model, point.sparsity, seed=point.seed, weights=_LAST["weights"])
-    return _LAST["masks"][point.sparsity]
+        if point.structure:
+            structure = parse_structure(point.structure)
+            _LAST["masks"][pruning] = prune_structured(
+                model, structure, None if structure.fixed_sparsity else point.sparsity, seed=point.seed,
+                weights=_LAST["weights"])
+        else:
+            _LAST["masks"][pruning] = prune(model, point.sparsity, seed=point.seed, weights=_LAST["weights"])
+    return _LAST["masks"][pruning]
 
 
 def point_paths(out: Path, point: Point) -> tuple[Path, Path]:

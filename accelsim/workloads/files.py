@@ -4,7 +4,8 @@ Two entry points, chosen by what the caller needs:
 
 * :func:`load_workload` ``(path) -> Model``: the layers only (what ``accelsim simulate --workload`` needs).
 * :func:`read_workload` ``(path) -> Workload``: the model plus the per-layer ``weight_density`` and
-  ``activation_density`` a YAML file may give (a sparse simulation can use them when it has no masks).
+  ``activation_density`` a YAML file may give, or the N:M ``weight_nm`` of a SCALE-Sim v3 topology's
+  Sparsity column (a simulation uses them when it has no masks).
   Densities are kept beside the model (:class:`~accelsim.workloads.model.Workload`), so the layer types
   stay pure shapes.
 
@@ -59,7 +60,7 @@ def parse_workload(text: str, file: str) -> Workload:
     """The workload in ``text``, read as the format the extension of ``file`` says (``.csv``: a SCALE-Sim
     topology named after the file; otherwise accelsim YAML)."""
     if Path(file).suffix.lower() == ".csv":
-        return Workload(parse_scalesim(text, file, name=Path(file).stem))
+        return parse_scalesim(text, file, name=Path(file).stem)
     return parse_yaml(text, file)
 
 

@@ -66,13 +66,16 @@ class Model:
 class Workload:
     """A workload file's model and the densities it gives, by layer name (only layers that give one).
 
-    ``weight_density`` and ``activation_density`` are read-only maps ``{layer name: density in (0, 1]}``.
+    ``weight_density`` and ``activation_density`` are read-only maps ``{layer name: density in (0, 1]}``;
+    ``weight_nm`` maps a layer to the (N, M) of its N:M weight sparsity (N < M), as a SCALE-Sim v3
+    topology's Sparsity column gives it.
     """
 
     model: Model
     weight_density: Mapping[str, float] = field(default_factory=dict)
     activation_density: Mapping[str, float] = field(default_factory=dict)
+    weight_nm: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "weight_density", MappingProxyType(dict(self.weight_density)))
-        object.__setattr__(self, "activation_density", MappingProxyType(dict(self.activation_density)))
+        for name in ("weight_density", "activation_density", "weight_nm"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))

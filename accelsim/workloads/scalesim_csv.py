@@ -7,16 +7,18 @@ import re
 
 from accelsim.errors import WorkloadError
 from accelsim.workloads.layers import Conv2D, DepthwiseConv2D, Layer, Linear, relocated
-from accelsim.workloads.model import Model
+from accelsim.workloads.model import Model, Workload
 
 CONV_COLUMNS = ("Layer name", "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels",
                 "Num Filter", "Strides")
 GEMM_COLUMNS = ("Layer name", "M", "N", "K")
+SPARSITY_COLUMN = "Sparsity"
 _INTEGER = re.compile(r"^\+?[0-9]+$")
+_NM = re.compile(r"^([0-9]{1,4}):([0-9]{1,4})$")
 
 
-def parse_scalesim(text: str, file: str = "<string>", name: str = "topology") -> Model:
-    """A SCALE-Sim topology (CSV text) as a Model named ``name``.
+def parse_scalesim(text: str, file: str = "<string>", name: str = "topology") -> Workload:
+    """A SCALE-Sim topology (CSV text) as a Workload whose model is named ``name``.
 
     The first line is a header; each further non-blank line is one layer. Cells are comma-separated and
     stripped of spaces; the trailing comma SCALE-Sim requires is accepted and so is its absence.
@@ -38,12 +40,16 @@ def parse_scalesim(text: str, file: str = "<string>", name: str = "topology") ->
     * GEMM topology (SCALE-Sim's ``-i gemm`` input, header ``Layer name, M, N, K``): an (M x K) by (K x N)
       product, weights K x N, as :class:`Linear` ``(in_features=K, out_features=N, steps=M, bias=False)``;
       SCALE-Sim maps it to IFMAP M x K, filter 1 x K, 1 channel, N filters, which has the same M*N*K MACs.
+    * SCALE-Sim v3's sparse topologies end with a ``Sparsity`` column (named in the header, after the
+      columns above): ``N:M`` per layer, N non-zero weights in every M along the reduction dimension
+      (``1:1`` or an empty cell: dense). The workload's ``weight_nm`` keeps each layer's (N, M) when N < M.
     """
     lines = text.splitlines()
-    header_at, columns = _header(lines, file)
+    header_at, columns, sparse = _header(lines, file)
     gemm = columns == GEMM_COLUMNS
-    max_cells = len(columns) + (0 if gemm else 1)   # a convolution row may add Stride Width
+    max_cells = len(columns) + (0 if gemm or sparse else 1)   # a convolution row may add Stride Width
     layers: list[Layer] = []
+    weight_nm: dict[str, tuple[int, int]] = {}
     first_line: dict[str, int] = {}
     for index in range(header_at + 1, len(lines)):
         if not lines[index].strip():
@@ -63,9 +69,14 @@ def parse_scalesim(text: str, file: str = "<string>", name: str = "topology") ->
         if len(cells) < len(columns):
             raise WorkloadError("missing columns", file=file, key=f"{where}: {columns[len(cells)]}",
                                 expected=f"{len(columns)} columns: " + ", ".join(columns), got=len(cells))
-        if len(cells) > max_cells:
+        if len(cells) > max_cells + sparse:
             raise WorkloadError("too many columns", file=file, key=where,
-                                expected=f"{len(columns)} columns: " + ", ".join(columns), got=len(cells))
+                                expected=f"{len(columns) + sparse} columns: " + ", ".join(
+                                    columns + ((SPARSITY_COLUMN,) if sparse else ())), got=len(cells))
+        if sparse and len(cells) > len(columns):
+            nm = _nm_cell(cells.pop(len(columns)), file, f"{where}: {SPARSITY_COLUMN}")
+            if nm[0] < nm[1]:
+                weight_nm[layer_name] = nm
         values = [_positive_cell(cell, file, f"{where}: {column}") for cell, column in
                   zip(cells[1:], columns[1:] + ("Stride Width",))]
         if gemm:
@@ -78,15 +89,19 @@ def parse_scalesim(text: str, file: str = "<string>", name: str = "topology") ->
         layers.append(_conv_layer(layer_name, values, file, where))
     if not layers:
         raise WorkloadError("empty workload", file=file, expected="at least one layer row after the header")
-    return Model(name=name, family="scalesim_topology", layers=tuple(layers))
+    return Workload(Model(name=name, family="scalesim_topology", layers=tuple(layers)), weight_nm=weight_nm)
 
 
-def _header(lines: list[str], file: str) -> tuple[int, tuple[str, ...]]:
-    """(index of the header line, the columns it announces: convolution or GEMM)."""
+def _header(lines: list[str], file: str) -> tuple[int, tuple[str, ...], bool]:
+    """(index of the header line, the columns it announces: convolution or GEMM, whether a Sparsity column
+    follows them)."""
     header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_at is None:
         raise WorkloadError("empty workload", file=file, expected="a header line and at least one layer row")
     header = _cells(lines[header_at])
+    sparse = len(header) > 1 and header[-1].lower() == SPARSITY_COLUMN.lower()
+    if sparse:
+        header.pop()
     if len(header) > 1 and _INTEGER.match(header[1]):
         raise WorkloadError("missing header line", file=file, key=f"line {header_at + 1}",
                             expected="a header (" + ", ".join(CONV_COLUMNS) + ") before the layer rows",
@@ -96,7 +111,7 @@ def _header(lines: list[str], file: str) -> tuple[int, tuple[str, ...]]:
         raise WorkloadError("missing columns in the header", file=file, key=f"line {header_at + 1}",
                             expected=f"{len(columns)} columns: " + ", ".join(CONV_COLUMNS)
                             + " (or Layer name, M, N, K for a GEMM topology)", got=f"{len(header)}: {header}")
-    return header_at, columns
+    return header_at, columns, sparse
 
 
 def _conv_layer(layer_name: str, values: list[int], file: str, where: str) -> Layer:
@@ -136,6 +151,17 @@ def _cells(line: str) -> list[str]:
     if len(cells) > 1 and cells[-1] == "":
         cells.pop()   # SCALE-Sim's trailing comma
     return cells
+
+
+def _nm_cell(cell: str, file: str, key: str) -> tuple[int, int]:
+    """(N, M) of a Sparsity cell ``N:M`` with 1 <= N <= M; an empty cell is dense (1:1)."""
+    if not cell:
+        return 1, 1
+    match = _NM.match(cell)
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise WorkloadError("not an N:M sparsity", file=file, key=key,
+                            expected="N:M with 1 <= N <= M (e.g. 2:4; 1:1 is dense)", got=cell)
+    return int(match[1]), int(match[2])
 
 
 def _positive_cell(cell: str, file: str, key: str) -> int:

@@ -31,4 +31,5 @@ SPEC = AcceleratorSpec(
     engine="engine:NMSystolicEngine",
     doc="docs/structured.md",
     example="nm_systolic.yaml",
+    structured_by="nm_patterns",
 )

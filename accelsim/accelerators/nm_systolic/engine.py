@@ -77,3 +77,6 @@ class NMSystolicEngine(Engine):
     def compile(self, layer: Layer, masks=None, activations=None, *, plan=None) -> Program:
         mask = None if masks is None else checked_mask(layer, "weight mask", masks, layer.weight_shape)
         return compile_nm(layer, self.hw, mask)
+
+    def ignores_mask(self, layer: Layer, mask) -> bool:
+        return chosen_pattern(layer, mask, self.hw.nm_patterns) is None
