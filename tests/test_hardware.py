@@ -300,6 +300,21 @@ def test_gb_per_s_is_converted_to_bytes_per_cycle_at_the_clock():
     assert parse_hardware(text(data)).dram.bytes_per_cycle == 10.0
 
 
+def test_requests_in_flight_default_covers_the_latency():
+    """dense_edge: 16 B/cycle, 100 cycles of latency, 64-byte requests (the default): a request's slot is
+    held 100 + 64/16 = 104 cycles, so 100 x 16 / 64 + 1 = 26 requests keep the bus busy. Given, the key wins."""
+    hw = load_hardware(HWCONFIGS / "dense_edge.yaml")
+    assert (hw.dram.request_bytes, hw.dram.outstanding_requests, hw.dram.requests_in_flight) == (64, None, 26)
+    data = scnn()
+    data["dram"] = {"bandwidth_bytes_per_cycle": 10, "latency_cycles": 7, "request_bytes": 32,
+                    "outstanding_requests": 3}
+    assert parse_hardware(text(data)).dram.requests_in_flight == 3
+    del data["dram"]["outstanding_requests"]
+    assert parse_hardware(text(data)).dram.requests_in_flight == 4      # ceil(7 x 10 / 32) + 1
+    with pytest.raises(ConfigError, match="dram.outstanding_requests"):
+        parse_hardware(edited("dram.outstanding_requests", 0), "x.yaml")
+
+
 def test_derived_counts_and_buffer_lookups():
     hw = parse_hardware(text(scnn()), "tiny.yaml")
     assert (hw.pe_count, hw.multipliers_per_pe, hw.total_multipliers) == (4, 16, 64)

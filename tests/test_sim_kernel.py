@@ -4,6 +4,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
@@ -12,10 +14,11 @@ from fifo_oracle import BoundedFifo
 
 
 def test_dram_transfers_serialise_and_latency_pipelines():
-    """10 B/cycle, latency 5: 100 B holds the bus 0-10, arrives at 15; a second 35 B request made at 0
-    waits for the bus (10), holds it 10-14 (ceil 3.5 = 4 cycles) and arrives at 19."""
+    """10 B/cycle, latency 5, 10-byte requests, 6 in flight (5 x 10 / 10 + 1: the latency covered): 100 B
+    leave the DRAM from 5 and cross the bus 5-15, arriving at 15; a second 35 B transfer asked for at 0 has
+    its data ready from 5 too but crosses the bus after the first, 15-18.5, arriving at 19 (a whole cycle)."""
     env = simpy.Environment()
-    dram = DramChannel(env, bytes_per_cycle=10, latency_cycles=5)
+    dram = DramChannel(env, bytes_per_cycle=10, latency_cycles=5, outstanding_requests=6, request_bytes=10)
     done = {}
 
     def client(name, n):
@@ -27,6 +30,84 @@ def test_dram_transfers_serialise_and_latency_pipelines():
     env.run()
     assert done == {"a": 15, "b": 19}
     assert (dram.read_bytes, dram.write_bytes) == (135, 0)
+
+
+def _completions(transfers, **channel) -> list[int]:
+    """Completion cycle of each (ask time, 'read' or 'write', bytes) transfer on one channel."""
+    env = simpy.Environment()
+    dram = DramChannel(env, **channel)
+    done = [None] * len(transfers)
+
+    def client(index, at, kind, n):
+        yield env.timeout(at)
+        yield getattr(dram, kind)(n)
+        done[index] = env.now
+
+    for index, (at, kind, n) in enumerate(transfers):
+        env.process(client(index, at, kind, n))
+    env.run()
+    return done
+
+
+def test_dram_back_to_back_transfers_stream_at_full_bandwidth():
+    """B = 4 B/cycle, L = 20, 16-byte requests (d = 4 cycles on the bus), 6 in flight (20 x 4 / 16 + 1).
+    Three 64 B transfers asked for at 0: the first's data leaves the DRAM at 20 and crosses the bus in
+    64 / 4 = 16 cycles (done 36); the others follow on the bus without a gap: 52, 68. A write asked for at 0
+    shares the channel and follows them: 84. A 64 B read asked for at 100, on an idle channel: 100 + 20 + 16
+    = 136."""
+    channel = dict(bytes_per_cycle=4, latency_cycles=20, outstanding_requests=6, request_bytes=16)
+    transfers = [(0, "read", 64), (0, "read", 64), (0, "read", 64), (0, "write", 64), (100, "read", 64)]
+    assert _completions(transfers, **channel) == [36, 52, 68, 84, 136]
+
+
+def test_dram_with_too_few_requests_in_flight_is_latency_bound():
+    """B = 4 B/cycle, L = 20, 16-byte requests, 2 in flight: a request holds its slot for its round trip
+    L + 16 / 4 = 24 cycles, so the channel moves 2 x 16 B per 24 cycles (N x size / round trip), below the
+    bus's 4 B/cycle. A 2m-request transfer: requests 0 and 1 complete at 24 and 28 (the second's data
+    follows the first's on the bus); each later pair is issued when the pair before completes and completes
+    24 cycles after it, so the last request completes at 28 + (m - 1) x 24. m = 5 (160 B): 124; m = 50
+    (1,600 B): 1,204, i.e. 1,600 B / (32 / 24 B/cycle) + 4."""
+    channel = dict(bytes_per_cycle=4, latency_cycles=20, outstanding_requests=2, request_bytes=16)
+    assert _completions([(0, "read", 160)], **channel) == [124]
+    assert _completions([(0, "read", 1600)], **channel) == [28 + 49 * 24]
+    # the same bytes as two transfers in a row: the second waits for the first's slots, not for its end
+    assert _completions([(0, "read", 800), (0, "write", 800)], **channel) == [28 + 24 * 24, 28 + 49 * 24]
+
+
+def test_dram_partial_last_request():
+    """B = 4, L = 20, 16-byte requests, 1 in flight: 40 B are requests of 16, 16 and 8 B, each issued when
+    the previous completes: 0 + 20 + 4 = 24, 24 + 20 + 4 = 48, 48 + 20 + 2 = 70."""
+    assert _completions([(0, "read", 40)], bytes_per_cycle=4, latency_cycles=20, outstanding_requests=1,
+                        request_bytes=16) == [70]
+
+
+@settings(max_examples=60, deadline=None)
+@given(transfers=st.lists(st.tuples(st.integers(0, 300), st.sampled_from(["read", "write"]),
+                                    st.integers(1, 400)), min_size=1, max_size=8),
+       bandwidth=st.sampled_from([0.5, 1, 3, 8]), latency=st.integers(0, 60), request=st.integers(1, 64),
+       slots=st.integers(1, 12))
+def test_dram_more_requests_in_flight_never_slower(transfers, bandwidth, latency, request, slots):
+    """Property: one more request in flight never delays any transfer (every completion time is
+    non-increasing in the number of outstanding requests); nor does more bandwidth."""
+    channel = dict(bytes_per_cycle=bandwidth, latency_cycles=latency, request_bytes=request)
+    fewer = _completions(transfers, outstanding_requests=slots, **channel)
+    more = _completions(transfers, outstanding_requests=slots + 1, **channel)
+    assert all(m <= f for m, f in zip(more, fewer))
+    faster = _completions(transfers, outstanding_requests=slots, **{**channel, "bytes_per_cycle": 2 * bandwidth})
+    assert all(m <= f for m, f in zip(faster, fewer))
+
+
+def test_engine_overlaps_the_latency_of_reads_in_flight():
+    """The loader issues a read as soon as a buffer half is free. 1 PE, 6 steps of 50 cycles, each loading
+    16 B at 16 B/cycle with latency 100 (a read takes 101 cycles). Both halves are free at 0: step 0 arrives
+    at 101, step 1 at 102 (its byte follows on the bus). Then a step's read starts when the step two before
+    ends: end(s) = max(end(s-1), end(s-2) + 101) + 50, end(0) = 151, end(1) = 201, so end(2m+1) = 201 +
+    151 m: 75.5 cycles a step, where a loader waiting out each read would take 101 per step
+    (6 x 101 + 50 = 656 cycles)."""
+    program = Program("x", load_bytes=16, pe_cycles=[[50]] * 6, store_bytes=0, barrier=False, counts=Counts(),
+                      useful_macs=0)
+    run = Engine(_machine(bytes_per_cycle=16, latency_cycles=100, request_bytes=64)).execute(program)
+    assert run.cycles == 201 + 151 * 2
 
 
 def test_barrier_releases_every_party_when_the_last_arrives():
@@ -101,9 +182,14 @@ def test_double_buffer_holds_at_most_two_tiles():
     assert run(1) == [14, 28, 42]
 
 
-def _machine(**dram) -> SimpleNamespace:
-    """The one part of a machine the kernel reads: its DRAM channel."""
-    return SimpleNamespace(dram=SimpleNamespace(**dram))
+def _machine(bytes_per_cycle, latency_cycles, requests_in_flight=None, request_bytes=1) -> SimpleNamespace:
+    """The one part of a machine the kernel reads: its DRAM channel (by default 1-byte requests, enough of
+    them in flight to cover the latency: latency x bandwidth + 1)."""
+    if requests_in_flight is None:
+        requests_in_flight = int(latency_cycles * bytes_per_cycle) + 1
+    return SimpleNamespace(dram=SimpleNamespace(
+        bytes_per_cycle=bytes_per_cycle, latency_cycles=latency_cycles, requests_in_flight=requests_in_flight,
+        request_bytes=request_bytes))
 
 
 def test_engine_pipeline_hand_traced():

@@ -40,6 +40,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -63,6 +64,9 @@ MAX_DRAM_BYTES_PER_CYCLE = 1e4
 MIN_DRAM_GB_PER_S = 1e-3             # 1 MB/s
 MAX_DRAM_GB_PER_S = 1e4              # 10 TB/s
 MAX_LATENCY_CYCLES = 10**6
+DEFAULT_REQUEST_BYTES = 64           # a DDR burst: 16 beats of a x32 LPDDR4 channel (JESD209-4 BL16)
+MAX_REQUEST_BYTES = 2**20
+MAX_OUTSTANDING_REQUESTS = 2**20
 MAX_PJ = 1e5                         # one action
 MAX_MW = 1e5                         # 100 W, one component
 #: Names no buffer may take: its report column ``energy_<name>_pj`` would be one of the totals
@@ -160,7 +164,8 @@ class Buffer:
 @dataclass(frozen=True)
 class Dram:
     """Off-chip DRAM: one channel, its bandwidth given either in bytes per cycle of the accelerator's clock
-    or in GB/s (10**9 bytes per second), and its latency in cycles."""
+    or in GB/s (10**9 bytes per second), its latency in cycles, and the requests of ``request_bytes`` it
+    keeps in flight (:class:`accelsim.sim.dram.DramChannel`: reads and writes share them)."""
 
     clock_hz: float
     latency_cycles: int = field_spec(Int(0, MAX_LATENCY_CYCLES, "cycles"), help="from request to first byte")
@@ -170,6 +175,22 @@ class Dram:
     bandwidth_gb_per_s: float | None = field_spec(
         Real(MIN_DRAM_GB_PER_S, MAX_DRAM_GB_PER_S, "GB/s"), default=None,
         help="bandwidth in 10**9 bytes per second (exactly one of the two bandwidth keys)")
+    request_bytes: int = field_spec(
+        Int(1, MAX_REQUEST_BYTES, "bytes"), default=DEFAULT_REQUEST_BYTES,
+        help="bytes one request moves (a burst); a transfer is split into requests of this size")
+    outstanding_requests: int | None = field_spec(
+        Int(1, MAX_OUTSTANDING_REQUESTS, "requests"), default=None,
+        help="requests in flight at once, reads and writes together; each holds its slot for latency + "
+             "request_bytes / bandwidth cycles, so fewer than latency x bandwidth / request_bytes + 1 of them "
+             "cap the throughput at outstanding_requests x request_bytes per round trip (default: that many, "
+             "rounded up: the latency is fully covered)")
+
+    @property
+    def requests_in_flight(self) -> int:
+        """``outstanding_requests``, or when not given the fewest that cover the latency at full bandwidth."""
+        if self.outstanding_requests is not None:
+            return self.outstanding_requests
+        return math.ceil(self.latency_cycles * self.bytes_per_cycle / self.request_bytes - 1e-9) + 1
 
     @property
     def bytes_per_cycle(self) -> float:

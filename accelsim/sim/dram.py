@@ -1,45 +1,97 @@
-"""A DRAM channel limited by bandwidth and latency."""
+"""A DRAM channel limited by bandwidth, latency and the requests it keeps in flight."""
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import simpy
 
-from accelsim.units import transfer_cycles
+#: Tolerance of the float schedule: a completion within it of a whole cycle lands on that cycle.
+_EPSILON = 1e-9
 
 
 class DramChannel:
-    """One DRAM channel shared by reads and writes.
+    """One DRAM channel shared by reads and writes, with at most ``outstanding_requests`` requests in flight.
 
-    A transfer of ``n`` bytes holds the bus for ``ceil(n / bytes_per_cycle)`` cycles (transfers queue in
-    request order, FIFO) and completes ``latency_cycles`` after its last byte left the bus: the latency is
-    pipelined, the bus is free for the next transfer meanwhile. Counts bytes read and written.
+    A transfer of ``n`` bytes is ``k = ceil(n / request_bytes)`` requests issued in order (the last one
+    carries the remainder). Request ``i`` of the channel is issued at ``a_i = max(t, c_{i-N})``: when its
+    transfer was asked for (``t``) and a slot is free (``N = outstanding_requests``; the slot of request i-N
+    frees when that request completes). Its data leaves the DRAM ``latency_cycles`` after issue and crosses
+    the bus after the previous request's data (FIFO), taking ``d_i = bytes_i / bytes_per_cycle`` cycles; the
+    request completes when its last byte has arrived::
+
+        c_i = max(a_i + L, c_{i-1}) + d_i = max(t + L, c_{i-N} + L, c_{i-1}) + d_i
+
+    So the latency overlaps the bus time of the requests in flight: with enough requests
+    (``latency x bandwidth / request_bytes + 1``, the default: :attr:`~accelsim.hardware.schema.Dram.requests_in_flight`) an isolated transfer completes at ``t + L + n / B`` and back-to-back transfers
+    stream at the full bandwidth ``B``; with fewer, each request slot carries ``request_bytes`` per round trip
+    ``L + request_bytes / B`` and the throughput is ``N x request_bytes / (L + request_bytes / B)``.
+
+    One event per transfer: the completions of a transfer's requests follow in closed form from the channel's
+    last ``N`` completions (:meth:`_schedule`). A transfer's event fires at its last completion rounded up to
+    a whole cycle; the channel keeps the exact (fractional) times. Counts bytes read and written.
     """
 
-    def __init__(self, env: simpy.Environment, bytes_per_cycle: float, latency_cycles: int) -> None:
-        if bytes_per_cycle <= 0 or latency_cycles < 0:
-            raise ValueError("DramChannel needs bytes_per_cycle > 0 and latency_cycles >= 0")
+    def __init__(self, env: simpy.Environment, bytes_per_cycle: float, latency_cycles: int,
+                 outstanding_requests: int, request_bytes: int) -> None:
+        if bytes_per_cycle <= 0 or latency_cycles < 0 or outstanding_requests < 1 or request_bytes < 1:
+            raise ValueError("DramChannel needs bytes_per_cycle > 0, latency_cycles >= 0, "
+                             "outstanding_requests >= 1 and request_bytes >= 1")
         self.env = env
-        self.bytes_per_cycle = bytes_per_cycle
+        self.bytes_per_cycle = float(bytes_per_cycle)
         self.latency_cycles = int(latency_cycles)
-        self._bus = simpy.Resource(env, capacity=1)
+        self.outstanding_requests = int(outstanding_requests)
+        self.request_bytes = int(request_bytes)
+        #: completion times of the channel's last N requests, oldest first (-inf: no request yet)
+        self._recent = np.full(self.outstanding_requests, -np.inf)
         self.read_bytes = 0
         self.write_bytes = 0
 
-    def read(self, n_bytes: int) -> simpy.Process:
-        """Start reading ``n_bytes``; the returned event fires when the data has arrived."""
+    def read(self, n_bytes: int) -> simpy.events.Event:
+        """Start reading ``n_bytes`` now; the returned event fires when the last byte has arrived."""
         self.read_bytes += n_bytes
-        return self.env.process(self._transfer(n_bytes))
+        return self._transfer(n_bytes)
 
-    def write(self, n_bytes: int) -> simpy.Process:
-        """Start writing ``n_bytes``; the returned event fires when the write has completed."""
+    def write(self, n_bytes: int) -> simpy.events.Event:
+        """Start writing ``n_bytes`` now; the returned event fires when the last byte has been written."""
         self.write_bytes += n_bytes
-        return self.env.process(self._transfer(n_bytes))
+        return self._transfer(n_bytes)
 
-    def _transfer(self, n_bytes: int):
+    def _transfer(self, n_bytes: int) -> simpy.events.Event:
         if n_bytes <= 0:
-            return
-        cycles = transfer_cycles(n_bytes, self.bytes_per_cycle)
-        with self._bus.request() as turn:
-            yield turn
-            yield self.env.timeout(cycles)
-        if self.latency_cycles:
-            yield self.env.timeout(self.latency_cycles)
+            return self.env.timeout(0)
+        done = self._schedule(float(self.env.now), int(n_bytes))
+        return self.env.timeout(max(0, math.ceil(done - _EPSILON) - self.env.now))
+
+    def _schedule(self, t: float, n_bytes: int) -> float:
+        """Completion of a transfer of ``n_bytes`` asked for at ``t``; updates the last N completions.
+
+        Unrolling the recurrence of the class docstring over the transfer's full requests (all of duration
+        ``d``): a path back from request i either steps to i-1 (adding ``d``) or jumps to i-N (adding
+        ``L + d``, i.e. ``g = L - (N-1) d`` more than N steps, worth taking only when ``g > 0``: too few
+        requests to cover the latency). Request i (0-based in the transfer, previous completions h_r =
+        c_{-r}) therefore completes at the largest of
+
+        * ``t + L + (i+1) d + floor(i/N) g+``  (its own issue time),
+        * ``h_1 + (i+1) d + floor(i/N) g+``   (the bus after the previous request),
+        * ``h_r + L + (j+1) d + floor(j/N) g+`` with ``j = i - (N - r) >= 0``  (the slot of request -r).
+
+        The last request, of the remaining bytes, follows from the recurrence itself.
+        """
+        n, latency, d = self.outstanding_requests, self.latency_cycles, self.request_bytes / self.bytes_per_cycle
+        k = -(-n_bytes // self.request_bytes)
+        d_last = (n_bytes - (k - 1) * self.request_bytes) / self.bytes_per_cycle
+        gap = max(0.0, latency - (n - 1) * d)
+        history = self._recent[::-1]                                # h_1 .. h_N
+        first = max(0, k - 1 - n)                                   # the full requests whose times matter
+        i = np.arange(first, k - 1, dtype=np.int64)
+        own = t + latency + (i + 1) * d + (i // n) * gap
+        bus = history[0] + (i + 1) * d + (i // n) * gap
+        r = np.arange(1, n + 1)
+        j = i[:, None] - (n - r[None, :])
+        slot = np.where(j >= 0, history[None, :] + latency + (j + 1) * d + (np.maximum(j, 0) // n) * gap, -np.inf)
+        full = np.maximum(np.maximum(own, bus), slot.max(axis=1, initial=-np.inf))
+        times = np.concatenate([self._recent, full])                # c_{-N} .. c_{k-2}
+        last = max(t + latency, times[-n] + latency, times[-1]) + d_last
+        self._recent = np.append(times, last)[-n:]
+        return last

@@ -51,8 +51,9 @@ class Engine:
     """Base class of the engines: runs a compiled :class:`Program` on the SimPy kernel.
 
     The base provides the pipeline every engine shares: a loader streams each step's operands from DRAM
-    into a double buffer; ``n_pes`` PE processes work through the steps (one timeout per PE per step) and
-    meet at a barrier where the program says so; once every PE is done with a step its buffer half is
+    into a double buffer (it issues a step's read as soon as a half is free, so the reads in flight overlap
+    their latencies on the channel); ``n_pes`` PE processes work through the steps (one timeout per PE per
+    step) and meet at a barrier where the program says so; once every PE is done with a step its buffer half is
     freed and its results are written back to DRAM. The layer ends when the last write has completed.
 
     Hooks a subclass overrides:
@@ -86,8 +87,7 @@ class Engine:
 
     def __init__(self, hw) -> None:
         self.hw = hw
-        self.dram_bytes_per_cycle = hw.dram.bytes_per_cycle
-        self.dram_latency_cycles = hw.dram.latency_cycles
+        self.dram = hw.dram
 
     def compile(self, layer, masks=None, activations=None, *, plan=None) -> Program:  # pragma: no cover
         raise NotImplementedError
@@ -112,7 +112,8 @@ class Engine:
     def execute(self, program: Program) -> LayerRun:
         """Simulate ``program``; deterministic (SimPy breaks ties by event order)."""
         env = simpy.Environment()
-        dram = DramChannel(env, self.dram_bytes_per_cycle, self.dram_latency_cycles)
+        dram = DramChannel(env, self.dram.bytes_per_cycle, self.dram.latency_cycles, self.dram.requests_in_flight,
+                           self.dram.request_bytes)
         buffer = DoubleBuffer(env)
         barrier = Barrier(env, program.n_pes)
         ready = [env.event() for _ in range(program.n_steps)]
@@ -121,12 +122,17 @@ class Engine:
         memory_wait = np.zeros(program.n_pes, dtype=np.int64)
         writes: list[simpy.events.Event] = []
 
+        def land(step: int, half: int, arrival: simpy.events.Event):
+            yield arrival
+            halves[step] = half
+            ready[step].succeed()
+
         def loader():
+            # a step's read is issued as soon as a buffer half is free, without waiting for the previous
+            # read to arrive: the channel overlaps their latencies
             for step in range(program.n_steps):
                 half = yield buffer.acquire_for_load()
-                yield dram.read(int(program.load_bytes[step]))
-                halves[step] = half
-                ready[step].succeed()
+                env.process(land(step, half, dram.read(int(program.load_bytes[step]))))
 
         def pe(index: int):
             for step in range(program.n_steps):
