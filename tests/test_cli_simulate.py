@@ -38,14 +38,15 @@ def test_every_cycle_count_written_is_a_whole_number(capsys, tmp_path, hw, extra
     layers = pd.read_csv(io.StringIO(text))
     total = json.loads((tmp_path / "r" / "summary.json").read_text())["total"]
     columns = [c for c in layers.columns if c.endswith(("cycles", "cycles_per_pe"))]
-    assert {"cycles", "drain_cycles", "busy_cycles_per_pe", "stall_memory_cycles_per_pe",
+    assert {"cycles", "drain_cycles", "busy_cycles_per_pe", "stall_memory_cycles_per_pe", "stall_sram_cycles_per_pe",
             "stall_imbalance_cycles_per_pe", "stall_conflict_cycles_per_pe"} <= set(columns)
     from accelsim.hardware import load_hardware
     details = {d.name for d in load_hardware(ROOT / "hwconfigs" / f"{hw}.yaml").accelerator.details}
     for column in set(columns) - details:     # an accelerator's declared details are its own figures
         assert layers[column].dtype.kind == "i", column
         assert isinstance(total[column], int), column
-    parts = ("busy_cycles_per_pe", "stall_memory_cycles_per_pe", "stall_imbalance_cycles_per_pe", "drain_cycles")
+    parts = ("busy_cycles_per_pe", "stall_memory_cycles_per_pe", "stall_sram_cycles_per_pe",
+             "stall_imbalance_cycles_per_pe", "drain_cycles")
     assert (layers[list(parts)].sum(axis=1) == layers["cycles"]).all()
     assert (layers[list(parts)] >= 0).all().all()
 

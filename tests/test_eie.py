@@ -533,7 +533,8 @@ def test_simulate_prices_every_count(hw):
     layers = result.layers
     assert (layers["cycles"] > 0).all()
     assert (layers["cycles"] - (layers["busy_cycles_per_pe"] + layers["stall_imbalance_cycles_per_pe"]
-                                + layers["stall_memory_cycles_per_pe"] + layers["drain_cycles"])).abs().max() < 1e-6
+                                + layers["stall_memory_cycles_per_pe"] + layers["stall_sram_cycles_per_pe"]
+                                + layers["drain_cycles"])).abs().max() < 1e-6
     assert result.total["energy_fifo_pj"] > 0
     program = EieEngine(hw).compile(Linear("fc", in_features=64, out_features=64))
     table = EnergyTable.from_config(hw)

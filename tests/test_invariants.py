@@ -9,7 +9,8 @@ and the YAML figures, not by calling the code under test:
   own traffic, which must be at least that, also fits in the cycles);
 * energy equals the sum over counts of count x the YAML's pJ per action, plus the YAML's static mW over the
   layer's time;
-* more DRAM bandwidth never makes a layer slower;
+* more DRAM bandwidth never makes a layer slower; nor do more DRAM requests in flight, or more banks or ports
+  on every buffer (the same words, served faster);
 * pruning more (masks nested, as magnitude pruning makes them) never increases useful MACs.
 
 Runs ``FAST`` examples per engine and property by default, ``SLOW`` under ``-m slow``.
@@ -268,6 +269,33 @@ def check_more_bandwidth_is_never_slower(engine, data, factor):
 
 
 test_more_bandwidth_is_never_slower, test_more_bandwidth_is_never_slower_slow = check_more_bandwidth_is_never_slower
+
+
+@budgets(data=st.data(), resource=st.sampled_from(["outstanding_requests", "banks", "ports"]),
+         requests=st.integers(1, 24))
+def check_more_requests_banks_or_ports_are_never_slower(engine, data, resource, requests):
+    changes, layer, weights, acts = data.draw(case(engine))
+    fewer, more = dict(changes), dict(changes)
+    if resource == "outstanding_requests":
+        fewer["dram.outstanding_requests"], more["dram.outstanding_requests"] = requests, requests + 1
+    for name, buffer in raw_config(engine)["buffers"].items():
+        if resource == "ports":
+            more[f"buffers.{name}.read_ports"] = more[f"buffers.{name}.write_ports"] = 2
+        elif resource == "banks":
+            banks = changes.get(f"buffers.{name}.banks", buffer["banks"])
+            size = changes.get(f"buffers.{name}.size_bytes", buffer["size_bytes"])
+            if size % (2 * banks * (buffer["width_bits"] // 8)):
+                reject()                        # the size is not a whole number of words in twice the banks
+            more[f"buffers.{name}.banks"] = 2 * banks
+    slow = run(engine, fewer, layer, weights, acts)[3]
+    fast = run(engine, more, layer, weights, acts)[3]
+    assert fast.cycles <= slow.cycles
+    assert (fast.useful_macs, fast.dram_read_bytes, fast.dram_write_bytes) == \
+        (slow.useful_macs, slow.dram_read_bytes, slow.dram_write_bytes)
+
+
+test_more_requests_banks_or_ports_are_never_slower, test_more_requests_banks_or_ports_are_never_slower_slow = \
+    check_more_requests_banks_or_ports_are_never_slower
 
 
 @budgets(data=st.data())

@@ -285,7 +285,7 @@ def mobilenet_90():
 def test_stall_causes_add_up_and_conflicts_are_reported(mobilenet_90):
     layers = mobilenet_90.layers
     total = (layers["busy_cycles_per_pe"] + layers["stall_imbalance_cycles_per_pe"] + layers["drain_cycles"]
-             + layers["stall_memory_cycles_per_pe"])
+             + layers["stall_memory_cycles_per_pe"] + layers["stall_sram_cycles_per_pe"])
     assert np.allclose(total, layers["cycles"])
     assert (layers["stall_conflict_cycles_per_pe"] <= layers["busy_cycles_per_pe"]).all()
     assert layers["stall_conflict_cycles_per_pe"].sum() > 0 and layers["stall_imbalance_cycles_per_pe"].sum() > 0

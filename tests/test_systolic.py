@@ -64,7 +64,8 @@ def test_cycles_respect_lower_bounds(mobilenet_run):
     assert (layers["cycles"] >= layers["useful_macs"] / 1024).all()
     assert (layers["cycles"] >= (layers["dram_read_bytes"] + layers["dram_write_bytes"]) / 16).all()
     assert (layers["cycles"] == layers["busy_cycles_per_pe"] + layers["stall_memory_cycles_per_pe"]
-            + layers["stall_imbalance_cycles_per_pe"] + layers["drain_cycles"]).all()
+            + layers["stall_sram_cycles_per_pe"] + layers["stall_imbalance_cycles_per_pe"]
+            + layers["drain_cycles"]).all()
 
 
 def test_bytes_leaving_dram_land_in_buffers():
@@ -155,3 +156,35 @@ def test_compute_cycles_agree_with_scalesim(network, dataflow, topology):
         assert ours["macs"] == float(row["macs"])
         assert ours["ifmap_read_bytes"] == float(row["sram_ifmap_reads"])
         assert ours["filter_read_bytes"] == float(row["sram_filter_reads"])
+
+
+def _pointwise_cycles(**changes):
+    """A 1x1 conv 32 -> 32 channels on a 16x16 input on dense_edge with a DRAM of 10,000 B/cycle and no
+    latency, with buffer values changed; its one layer's report row."""
+    hw = dense_edge(**{"dram.bandwidth_bytes_per_cycle": 10000, "dram.latency_cycles": 0, **changes})
+    layer = Conv2D("pw", in_channels=32, out_channels=32, kernel_h=1, kernel_w=1, in_h=16, in_w=16)
+    return acs.simulate(one_layer(layer), hw).layers.iloc[0]
+
+
+@pytest.mark.parametrize("banks, ports, step", [(32, 1, 350), (16, 1, 512), (8, 1, 1024), (8, 2, 512),
+                                                (4, 1, 2048), (1, 4, 2048), (64, 1, 350)])
+def test_ifmap_banks_and_ports_limit_the_array_hand_derived(banks, ports, step):
+    """GEMM E = 256 pixels, K = M = 32: one fold of 2*32 + 32 + 256 - 2 = 350 cycles, in one DRAM step
+    (9,216 B of inputs and weights load in 1 cycle at 10,000 B/cycle; the 8,192 B of outputs drain in 1).
+    The array reads T x rows = 256 x 32 = 8,192 one-byte input words in the fold; the input buffer serves
+    banks x read_ports of them a cycle, so the step lasts max(350, 8,192 / (banks x ports)) cycles:
+    32 x 1 -> 256 (the array is the bottleneck, 350), 16 x 1 -> 512, 8 x 1 -> 1,024, 8 x 2 -> 512,
+    4 x 1 and 1 x 4 -> 2,048. cycles = 1 + step + 1, and the stall beyond the 350 array cycles is
+    reported as stall_sram_cycles_per_pe."""
+    row = _pointwise_cycles(**{"buffers.ifmap.banks": banks, "buffers.ifmap.read_ports": ports})
+    assert row["cycles"] == 1 + step + 1
+    assert (row["busy_cycles_per_pe"], row["stall_sram_cycles_per_pe"]) == (350, step - 350)
+
+
+def test_output_buffer_write_ports_limit_the_array_hand_derived():
+    """Same layer: the array writes 256 x 32 = 8,192 one-byte outputs (one row fold: no partial sums
+    read back). ofmap with 4 banks x 1 write port: 2,048 cycles; 4 x 2: 1,024; with 4 read ports instead
+    nothing changes (the array reads no partial sums here): 2,048."""
+    assert _pointwise_cycles(**{"buffers.ofmap.banks": 4})["cycles"] == 2 + 2048
+    assert _pointwise_cycles(**{"buffers.ofmap.banks": 4, "buffers.ofmap.write_ports": 2})["cycles"] == 2 + 1024
+    assert _pointwise_cycles(**{"buffers.ofmap.banks": 4, "buffers.ofmap.read_ports": 4})["cycles"] == 2 + 2048

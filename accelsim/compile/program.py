@@ -16,6 +16,13 @@ def _frozen(array: np.ndarray, dtype=np.int64) -> np.ndarray:
     return out
 
 
+def _per_step(words, steps: int) -> np.ndarray:
+    """Words per step as a frozen (steps, PEs or 1) float array (a scalar or a (steps,) array: one column)."""
+    words = np.asarray(words, dtype=float)
+    words = words.reshape(-1, 1) if words.ndim < 2 else words
+    return _frozen(np.broadcast_to(words, (steps, words.shape[1])), float)
+
+
 @dataclass(frozen=True)
 class Program:
     """A layer as a sequence of steps (tiles in time), each executed by ``n_pes`` PEs.
@@ -32,7 +39,13 @@ class Program:
     waited for its input within the step instead of working (EIE: its activation FIFO was empty); the engine
     reports them as stalls, not busy time: ``memory_idle_pe_cycles`` of them as memory stall (EIE: while the
     broadcaster reloaded source registers from the activation SRAM), the rest as imbalance.
-    ``useful_macs`` are products of a non-zero weight and a non-zero activation. ``details``: per-layer
+    ``useful_macs`` are products of a non-zero weight and a non-zero activation. ``sram_words``: the words
+    the PEs read from and write into on-chip buffers during each step, keyed like ``counts``
+    (``(buffer name, "read_words" | "write_words")``), each an array broadcast to (steps, PEs): for a
+    buffer at level ``pe`` what PE p asks of its own instance, for a ``global`` buffer what all PEs ask of the
+    one instance together (one column). The engine makes a step last at least as long as the buffer needs to
+    serve it (:func:`accelsim.sim.sram.sram_step_cycles`); buffers not named here never stall. DRAM fills and
+    write-backs are not in it (the DRAM channel paces them). ``details``: per-layer
     figures the accelerator declares (:class:`~accelsim.accelerators.spec.Detail`), by name; they become
     ``layers.csv`` columns.
     """
@@ -48,6 +61,7 @@ class Program:
     fragmentation_slots: int = 0
     idle_pe_cycles: int = 0
     memory_idle_pe_cycles: int = 0
+    sram_words: Mapping[tuple[str, str], np.ndarray] = field(default_factory=dict)
     details: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -60,6 +74,11 @@ class Program:
         object.__setattr__(self, "load_bytes", _frozen(np.broadcast_to(self.load_bytes, (steps,))))
         object.__setattr__(self, "store_bytes", _frozen(np.broadcast_to(self.store_bytes, (steps,))))
         object.__setattr__(self, "barrier", _frozen(np.broadcast_to(self.barrier, (steps,)), bool))
+        words = {key: _per_step(value, steps) for key, value in self.sram_words.items()}
+        object.__setattr__(self, "sram_words", MappingProxyType(words))
+        if any(key[1] not in ("read_words", "write_words") or value.shape[1] not in (1, cycles.shape[1])
+               or (value < 0).any() for key, value in self.sram_words.items()):
+            raise ValueError("sram_words: (buffer, read_words | write_words) -> non-negative (steps, PEs or 1)")
         if (self.pe_cycles < 0).any() or (self.load_bytes < 0).any() or (self.store_bytes < 0).any():
             raise ValueError("Program quantities are non-negative")
         if not 0 <= self.memory_idle_pe_cycles <= self.idle_pe_cycles <= self.pe_cycles.sum():

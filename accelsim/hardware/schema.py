@@ -139,15 +139,25 @@ class Buffer:
 
     ``size_bytes`` per instance, split into ``banks`` banks of words ``width_bits`` wide; each bank serves
     ``read_ports`` reads and ``write_ports`` writes per cycle. ``holds``: the data kinds stored in it.
+    Bandwidth: an instance serves ``banks x read_ports`` word reads and ``banks x write_ports`` word writes a
+    cycle; a step whose PEs ask more of it lasts longer (:func:`accelsim.sim.sram.sram_step_cycles`, reported
+    as ``stall_sram_cycles_per_pe``). The width also sets how many words the data takes (the counts, hence
+    the energy, are in words).
     """
 
     name: str
     level: str = field_spec(OneOf(LEVELS), help="pe: one instance per PE; global: one shared by all PEs")
     size_bytes: int = field_spec(Int(1, MAX_SIZE_BYTES, "bytes"), help="capacity of one instance")
-    banks: int = field_spec(Int(1, 4096, "banks"), help="banks of one instance")
-    width_bits: int = field_spec(Int(8, 4096, "bits per word"), help="one word: the unit of read_words/write_words")
-    read_ports: int = field_spec(Int(1, 16, "ports per bank"), help="reads per cycle per bank")
-    write_ports: int = field_spec(Int(1, 16, "ports per bank"), help="writes per cycle per bank")
+    banks: int = field_spec(Int(1, 4096, "banks"), help="banks of one instance, each serving its ports every cycle: "
+                            "the instance reads banks x read_ports and writes banks x write_ports words a cycle; "
+                            "a step that asks more of it stalls (stall_sram_cycles_per_pe; engines that report "
+                            "their per-step demand: systolic, nm_systolic, eie's pointer SRAM)")
+    width_bits: int = field_spec(Int(8, 4096, "bits per word"), help="one word, the unit of one access: sets how "
+                                 "many accesses (read_words/write_words, priced per word) the data takes")
+    read_ports: int = field_spec(Int(1, 16, "ports per bank"), help="word reads per cycle per bank (bandwidth, "
+                                 "with banks)")
+    write_ports: int = field_spec(Int(1, 16, "ports per bank"), help="word writes per cycle per bank (bandwidth, "
+                                  "with banks)")
     holds: tuple[str, ...] = field_spec(SetOf(DATA_KINDS), help="the data kinds stored in it")
 
     @property

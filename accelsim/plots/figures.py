@@ -31,12 +31,13 @@ STALL_SEGMENTS = (
     ("busy_no_conflict", "busy (without conflicts)", "#009E73"),
     ("stall_conflict_cycles_per_pe", "bank conflicts (part of busy)", "#CC79A7"),
     ("stall_memory_cycles_per_pe", "memory stall", "#0072B2"),
+    ("stall_sram_cycles_per_pe", "SRAM bandwidth stall", "#56B4E9"),
     ("stall_imbalance_cycles_per_pe", "load imbalance", "#E69F00"),
     ("drain_cycles", "drain", "#999999"),
     ("unattributed", "unattributed", "#FFFFFF"),
 )
-STALL_COLUMNS = ("cycles", "busy_cycles_per_pe", "stall_memory_cycles_per_pe", "stall_imbalance_cycles_per_pe",
-                 "stall_conflict_cycles_per_pe", "drain_cycles")
+STALL_COLUMNS = ("cycles", "busy_cycles_per_pe", "stall_memory_cycles_per_pe", "stall_sram_cycles_per_pe",
+                 "stall_imbalance_cycles_per_pe", "stall_conflict_cycles_per_pe", "drain_cycles")
 
 #: The columns :func:`accuracy_tradeoff` needs (those of ``compare.csv``).
 COMPARE_COLUMNS = ("model", "sparsity", "hardware", "kind", "accuracy", "accuracy_metric", "higher_is_better",
@@ -374,12 +375,12 @@ def layer_latency(runs: Mapping[str, pd.DataFrame], *, title: str | None = None)
 
 def stall_segments(frame: pd.DataFrame) -> pd.DataFrame:
     """Cycles split into disjoint causes that add up to ``cycles``: busy without conflicts, bank
-    conflicts (reported as part of busy), memory stall, load imbalance, drain, and ``unattributed`` for
+    conflicts (reported as part of busy), memory stall, SRAM bandwidth stall, load imbalance, drain, and ``unattributed`` for
     whatever is left (kept only where it exceeds 0.5% of the cycles)."""
     require(frame, STALL_COLUMNS, "cycle report")
     out = pd.DataFrame(index=frame.index)
     out["busy_no_conflict"] = frame["busy_cycles_per_pe"] - frame["stall_conflict_cycles_per_pe"]
-    for column in STALL_SEGMENTS[1:5]:
+    for column in STALL_SEGMENTS[1:-1]:
         out[column[0]] = frame[column[0]]
     rest = frame["cycles"] - out.sum(axis=1)
     out["unattributed"] = rest.where(rest.abs() > 0.005 * frame["cycles"], 0.0)

@@ -4,9 +4,10 @@ One row per simulated layer; the model's totals are the column sums (cycles, byt
 layers to the model), with ratios (utilisation) recomputed from the sums.
 
 Columns: ``cycles``, ``latency_s``; where the cycles went, in whole cycles: ``drain_cycles`` (after the last
-PE finished) and the means over PEs ``busy_cycles_per_pe``, ``stall_memory_cycles_per_pe``,
-``stall_imbalance_cycles_per_pe`` (``stall_conflict_cycles_per_pe`` is part of busy), rounded down, the
-imbalance taking the remainder so that ``cycles == busy + memory + imbalance + drain`` exactly; ``macs`` (dense
+PE finished) and the means over PEs ``busy_cycles_per_pe``, ``stall_memory_cycles_per_pe`` (DRAM),
+``stall_sram_cycles_per_pe`` (buffer banks and ports), ``stall_imbalance_cycles_per_pe``
+(``stall_conflict_cycles_per_pe`` is part of busy), rounded down, the imbalance taking the remainder so that
+``cycles == busy + memory + sram + imbalance + drain`` exactly; ``macs`` (dense
 MACs of the layer) and ``useful_macs`` (the products the engine computes: on a sparse engine those of two
 non-zeros; a dense engine multiplies every pair, zeros included, so there it equals ``macs``);
 ``multiplier_utilization`` (useful MACs per multiplier-cycle); ``dram_read_bytes``, ``dram_write_bytes`` and
@@ -82,9 +83,10 @@ def _whole_cycles(run: LayerRun) -> dict[str, int]:
     """Where the cycles of ``run`` went, in whole cycles: the per-PE means rounded down, the imbalance the
     remainder (at least the exact mean, since the others only lost their fractions)."""
     busy, memory = math.floor(run.busy_cycles), math.floor(run.stall_memory_cycles)
+    sram = math.floor(run.stall_sram_cycles)
     drain = round(run.drain_cycles)    # already whole: cycles after the last PE finished
-    return {"busy_cycles_per_pe": busy, "stall_memory_cycles_per_pe": memory,
-            "stall_imbalance_cycles_per_pe": int(run.cycles) - drain - busy - memory,
+    return {"busy_cycles_per_pe": busy, "stall_memory_cycles_per_pe": memory, "stall_sram_cycles_per_pe": sram,
+            "stall_imbalance_cycles_per_pe": int(run.cycles) - drain - busy - memory - sram,
             "stall_conflict_cycles_per_pe": math.floor(run.stall_conflict_cycles), "drain_cycles": drain}
 
 

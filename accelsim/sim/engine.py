@@ -12,6 +12,7 @@ from accelsim.compile.program import Program
 from accelsim.counts import Counts
 from accelsim.sim.buffers import DoubleBuffer
 from accelsim.sim.dram import DramChannel
+from accelsim.sim.sram import sram_step_cycles
 from accelsim.sim.sync import Barrier
 
 
@@ -20,12 +21,15 @@ class LayerRun:
     """The simulated execution of one layer.
 
     Times are cycles. The stall causes are averaged over PEs so that, for the layer,
-    ``cycles == busy_cycles + stall_imbalance_cycles + stall_memory_cycles + drain_cycles``:
+    ``cycles == busy_cycles + stall_imbalance_cycles + stall_memory_cycles + stall_sram_cycles +
+    drain_cycles``:
 
     * busy: the PE worked (includes ``stall_conflict_cycles``, multiplier cycles lost to accumulator-bank
       conflicts, and the cycles whose multipliers were partly unfed, see ``fragmentation_slots``);
     * imbalance: the PE waited at a barrier, or at the end, for a slower PE;
     * memory: the PE waited for its operands to arrive from DRAM;
+    * sram: the PE's step lasted longer than its work because a buffer's banks and ports could not serve
+      the step's words faster (:func:`~accelsim.sim.sram.sram_step_cycles`);
     * drain: after the last PE finished, the last results were written back to DRAM.
 
     ``details``: the accelerator's declared per-layer figures (the program's, plus those the engine derives
@@ -39,6 +43,7 @@ class LayerRun:
     stall_imbalance_cycles: float
     stall_conflict_cycles: float
     drain_cycles: float
+    stall_sram_cycles: float
     dram_read_bytes: int
     dram_write_bytes: int
     useful_macs: int
@@ -78,11 +83,13 @@ class Engine:
       whatever its weight ``mask`` (callers warn of it). Default: unless the accelerator skips zeros.
 
     ``execute`` is not a hook: it reads everything it reports from the Program (its ``idle_pe_cycles`` and
-    ``memory_idle_pe_cycles`` split the PEs' step times into work and stalls).
+    ``memory_idle_pe_cycles`` split the PEs' step times into work and stalls; its ``sram_words`` stretch a
+    step the buffers cannot serve in its ``pe_cycles``).
 
     What an engine skips, which layer types it runs and what it counts are its accelerator's declarations
     (:mod:`accelsim.accelerators`), not attributes of the engine. ``hw``: the machine (a
-    :class:`~accelsim.hardware.schema.HardwareConfig`; the kernel reads only its ``dram``).
+    :class:`~accelsim.hardware.schema.HardwareConfig`; the kernel reads only its ``dram``, and the buffers a
+    program names in ``sram_words``).
     """
 
     def __init__(self, hw) -> None:
@@ -121,6 +128,7 @@ class Engine:
         halves: dict[int, int] = {}
         memory_wait = np.zeros(program.n_pes, dtype=np.int64)
         writes: list[simpy.events.Event] = []
+        step_cycles = np.maximum(program.pe_cycles, sram_step_cycles(program, self.hw))
 
         def land(step: int, half: int, arrival: simpy.events.Event):
             yield arrival
@@ -139,7 +147,7 @@ class Engine:
                 start = env.now
                 yield ready[step]
                 memory_wait[index] += env.now - start
-                yield env.timeout(int(program.pe_cycles[step, index]))
+                yield env.timeout(int(step_cycles[step, index]))
                 if program.barrier[step]:
                     yield barrier.wait()
                 remaining[step] -= 1
@@ -155,20 +163,21 @@ class Engine:
         cycles = int(env.now)
         n = program.n_pes
         stepped = float(program.pe_cycles.sum()) / n        # the PEs' step times: work and in-step waiting
+        stall_sram = float(step_cycles.sum() - program.pe_cycles.sum()) / n
         busy = float(program.pe_cycles.sum() - program.idle_pe_cycles) / n
         dram_wait = float(memory_wait.sum()) / n
         reload_wait = float(program.memory_idle_pe_cycles) / n
         stall_memory = dram_wait + reload_wait
         # imbalance: the waiting at barriers and at the end (compute_end - stepped - dram_wait), plus the
         # waiting within steps that was not for memory
-        stall_imbalance = compute_end - stepped - dram_wait + (stepped - busy) - reload_wait
+        stall_imbalance = compute_end - stepped - stall_sram - dram_wait + (stepped - busy) - reload_wait
         counts = (program.counts
                   + Counts.of(dram={"read_bytes": dram.read_bytes, "write_bytes": dram.write_bytes})
                   + self.extra_counts(program, cycles))
         return LayerRun(
             layer=program.layer, cycles=cycles, busy_cycles=busy, stall_memory_cycles=stall_memory,
             stall_imbalance_cycles=stall_imbalance, stall_conflict_cycles=program.conflict_cycles / n,
-            drain_cycles=float(cycles - compute_end),
+            drain_cycles=float(cycles - compute_end), stall_sram_cycles=stall_sram,
             dram_read_bytes=dram.read_bytes, dram_write_bytes=dram.write_bytes,
             useful_macs=program.useful_macs, fragmentation_slots=program.fragmentation_slots,
             counts=counts,

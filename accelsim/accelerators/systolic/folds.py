@@ -24,6 +24,10 @@ step. SimPy then overlaps each step's fetch with the previous step's compute.
 **Counts** (words of the buffer's width): input-buffer reads ``T*rows`` per fold (ws; SCALE-Sim's SRAM
 IFMAP reads), weight-buffer reads, output-buffer writes of every fold's partial sums and reads of the
 partial sums accumulated into, one ``mac.op`` per MAC.
+
+**Buffer bandwidth.** The words the array itself reads and writes in each step (the counts above without the
+DRAM fills and write-backs) are the Program's ``sram_words``: a step lasts at least as long as its buffers'
+banks and ports need to serve them (:func:`accelsim.sim.sram.sram_step_cycles`).
 """
 from __future__ import annotations
 
@@ -81,7 +85,8 @@ class Streams:
 
 
 def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], streams: Streams):
-    """Per-fold cycles, DRAM load and store bytes and SRAM word counts of one GEMM (one repeat)."""
+    """Per-fold cycles, DRAM load and store bytes, SRAM word counts of one GEMM (one repeat), and per fold
+    the words the array reads and writes itself (``ARRAY_WORDS``, columns in that order)."""
     df = streams.dataflow
     ra, ca = hw.pe_array.rows, hw.pe_array.cols
     ab, pb = hw.data_widths.activation_bits, hw.data_widths.psum_bits
@@ -126,11 +131,20 @@ def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], stre
             ("out", "write_words"): _words(out_slice.sum(), pb if accumulating else ab, buffers["out"])
             + _words(reloaded.sum(), pb, buffers["out"]),
             ("out", "read_words"): _words(psum_reads.sum() + (last_row * out_slice).sum(), pb, buffers["out"])}
-    return cycles, np.ceil(load).astype(np.int64), np.ceil(store).astype(np.int64), sram
+    array = np.stack([_words(i_reads * streams.ifmap_read_factor, ab, buffers["in"]),
+                      _words(w_reads, hw.data_widths.weight_bits, buffers["w"]),
+                      _words(out_slice, pb if accumulating else ab, buffers["out"]),
+                      _words(psum_reads, pb, buffers["out"])], axis=1).astype(float)
+    return cycles, np.ceil(load).astype(np.int64), np.ceil(store).astype(np.int64), sram, array
 
 
-def _chunk(load: np.ndarray, cycles: np.ndarray, store: np.ndarray, half_bytes: float):
-    """Cut the fold stream into steps of at most ``half_bytes`` of fetch (split big folds, merge small)."""
+#: The buffer words the array itself moves in a fold (the columns of ``_gemm_folds``'s last result).
+ARRAY_WORDS = (("in", "read_words"), ("w", "read_words"), ("out", "write_words"), ("out", "read_words"))
+
+
+def _chunk(load: np.ndarray, cycles: np.ndarray, store: np.ndarray, words: np.ndarray, half_bytes: float):
+    """Cut the fold stream into steps of at most ``half_bytes`` of fetch (split big folds, merge small);
+    ``words`` (folds, q) are split in proportion to the parts, like the cycles."""
     parts = np.maximum(1, np.ceil(load / half_bytes)).astype(np.int64)
     idx = np.repeat(np.arange(len(load)), parts)
     first = np.r_[0, np.cumsum(parts)[:-1]]
@@ -138,11 +152,12 @@ def _chunk(load: np.ndarray, cycles: np.ndarray, store: np.ndarray, half_bytes: 
     sub_load = load[idx] // parts[idx] + (offset < load[idx] % parts[idx])
     sub_cycles = cycles[idx] // parts[idx] + (offset < cycles[idx] % parts[idx])
     sub_store = np.where(offset == parts[idx] - 1, store[idx], 0)
+    sub_words = words[idx] / parts[idx, None]
     start = np.cumsum(sub_load) - sub_load
     group = np.floor(start / half_bytes).astype(np.int64)
     bounds = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     return (np.add.reduceat(sub_load, bounds), np.add.reduceat(sub_cycles, bounds),
-            np.add.reduceat(sub_store, bounds))
+            np.add.reduceat(sub_store, bounds), np.add.reduceat(sub_words, bounds, axis=0))
 
 
 #: The operand each dataflow keeps stationary in the array, its buffer and its word width.
@@ -213,16 +228,22 @@ def compile_gemms(layer: Layer, gemms: tuple[Gemm, ...], hw: HardwareConfig, str
                        barrier=True, useful_macs=0, details=details or {},
                        counts=Counts({(names["out"], "write_words"): out_words,
                                       (names["out"], "read_words"): out_words}))
-    loads, cycles, stores, sram = [], [], [], Counts()
+    loads, cycles, stores, arrays, sram = [], [], [], [], Counts()
     for gemm in gemms:
-        c, l, s, words = _gemm_folds(gemm, hw, buffers, streams)
+        c, l, s, words, array = _gemm_folds(gemm, hw, buffers, streams)
         reps = gemm.repeats
         cycles.append(np.tile(c, reps))
         loads.append(np.tile(l, reps))
         stores.append(np.tile(s, reps))
+        arrays.append(np.tile(array, (reps, 1)))
         sram += Counts({(names[b], action): v * reps for (b, action), v in words.items()})
-    load, cyc, store = _chunk(np.concatenate(loads), np.concatenate(cycles), np.concatenate(stores), half)
+    load, cyc, store, array = _chunk(np.concatenate(loads), np.concatenate(cycles), np.concatenate(stores),
+                                     np.concatenate(arrays), half)
+    demand: dict[tuple[str, str], np.ndarray] = {}
+    for column, (b, action) in enumerate(ARRAY_WORDS):      # the output buffer: writes and reads apart
+        key = (names[b], action)
+        demand[key] = demand.get(key, 0) + array[:, column]
     macs = sum(g.macs for g in gemms)
     return Program(layer.name, load_bytes=load, pe_cycles=cyc[:, None], store_bytes=store, barrier=True,
                    useful_macs=useful_macs, counts=sram + counts + Counts.of(mac={"op": macs}),
-                   details=details or {})
+                   sram_words=demand, details=details or {})
