@@ -118,7 +118,8 @@ def test_counts_are_declared_and_priced_details_declared(name):
 def test_stall_causes_add_up_and_counts_are_conserved(name):
     for layer in _runnable(name):
         hw, program, run = _run(name, layer)
-        parts = run.busy_cycles + run.stall_memory_cycles + run.stall_imbalance_cycles + run.drain_cycles
+        parts = (run.busy_cycles + run.stall_memory_cycles + run.stall_sram_cycles + run.stall_imbalance_cycles
+                 + run.drain_cycles)
         assert math.isclose(parts, run.cycles, rel_tol=1e-9, abs_tol=1e-6), layer.kind
         assert run.dram_read_bytes == run.counts.get(("dram", "read_bytes"))
         assert run.dram_write_bytes == run.counts.get(("dram", "write_bytes"))

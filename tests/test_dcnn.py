@@ -42,7 +42,7 @@ def test_edge_tiles_leave_pes_idle_and_waiting():
     run = engine_for(DCNN).execute(program)
     assert run.stall_imbalance_cycles > 0
     assert run.cycles == pytest.approx(run.busy_cycles + run.stall_imbalance_cycles + run.stall_memory_cycles
-                                       + run.drain_cycles)
+                                       + run.stall_sram_cycles + run.drain_cycles)
 
 
 def test_fully_connected_outputs_over_pes():

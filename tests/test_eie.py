@@ -212,6 +212,45 @@ def test_eie_example_column_costs_four_cycles(hw):
     assert (program.counts[("mac", "op")], program.counts[("mac", "padding_op")]) == (3, 1)
 
 
+@pytest.mark.parametrize("changes, per_column", [
+    ({}, 1),                                                    # even and odd banks: p_j, p_j+1 in one cycle
+    ({"buffers__ptr__banks": 1}, 2),                            # one bank, one port: two cycles
+    ({"buffers__ptr__banks": 1, "buffers__ptr__read_ports": 2}, 1),
+    ({"buffers__ptr__banks": 4}, 1),                            # still one column per broadcast cycle
+])
+def test_pointer_sram_banks_limit_column_starts(changes, per_column):
+    """EIE Sec. IV keeps the pointers in two banks so that p_j and p_j+1 "can be read in one cycle". One PE,
+    one output row with 10 non-zero weights, all 10 inputs non-zero: 10 columns of one entry each. A column
+    takes max(entries, ceil(2 pointer reads / (banks x read ports))) cycles, and the broadcast issues one
+    column a cycle: 10 x per_column cycles (+ the pipeline fill); the paper's column (4 entries, test above)
+    takes 4 cycles whatever the banks. The extra cycles are multiplier slots with no entry (fragmentation);
+    each column reads 2 pointers."""
+    one_pe = eie_variant(pe_array__cols=1, **changes)
+    cfg = EieConfig.from_hw(one_pe)
+    program = compile_eie(Linear("row", in_features=10, out_features=1), one_pe, np.ones((1, 10), bool),
+                          np.ones((1, 10), bool))
+    assert program.pe_cycles.tolist() == [[10 * per_column + cfg.pipeline_cycles]]
+    assert program.fragmentation_slots == 10 * (per_column - 1)
+    assert program.counts[(cfg.ptr, "read_words")] == 10 * 2
+    column = np.array([0, 0, 1, 2] + [0] * 18 + [3], bool).reshape(23, 1)
+    paper = compile_eie(Linear("col", in_features=1, out_features=23), one_pe, column, np.ones((1, 1), bool))
+    assert paper.pe_cycles.tolist() == [[4 + cfg.pipeline_cycles]]
+
+
+@pytest.mark.parametrize("changes, per_reload", [
+    ({}, 4), ({"buffers__act__banks": 2}, 2), ({"buffers__act__banks": 4}, 1), ({"buffers__act__read_ports": 4}, 1),
+    ({"buffers__act__width_bits": 32}, 2), ({"buffers__act__write_ports": 4}, 4)])
+def test_activation_sram_banks_and_ports_pace_the_reload(changes, per_reload):
+    """One PE whose register files hold 4 activations each (16 B): a 12-long input is broadcast in 3 batches
+    of 4, each after reloading the 4 source registers (64 bits) from the activation SRAM, which reads
+    banks x read_ports words of width_bits a cycle: 16-bit words, 1 bank: 4 cycles; 2 banks: 2; 4 banks or 4
+    ports: 1; 32-bit words: 2 words, 2 cycles; write ports do not read: 4. The broadcast waits 3 x that."""
+    hw = eie_variant(pe_array__cols=1, buffers__actrf__size_bytes=16, buffers__actrf__banks=1, **changes)
+    program = compile_eie(Linear("x", in_features=12, out_features=2), hw, np.ones((2, 12), bool),
+                          np.ones((1, 12), bool))
+    assert (program.details["input_batches"], program.details["reload_stall_cycles"]) == (3, 3 * per_reload)
+
+
 # --- conservation identities ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -220,7 +220,8 @@ def check_cycles_at_least_compute_and_dram_bounds(engine, data):
     assert result.cycles >= (read + written) / bw - 1e-9
     assert result.cycles >= (result.dram_read_bytes + result.dram_write_bytes) / bw - 1e-9
     assert result.cycles == pytest.approx(result.busy_cycles + result.stall_memory_cycles
-                                          + result.stall_imbalance_cycles + result.drain_cycles)
+                                          + result.stall_sram_cycles + result.stall_imbalance_cycles
+                                          + result.drain_cycles)
 
 
 test_cycles_at_least_compute_and_dram_bounds, test_cycles_at_least_compute_and_dram_bounds_slow = \

@@ -206,7 +206,8 @@ def test_engine_pipeline_hand_traced():
     assert run.cycles == 95
     assert (run.busy_cycles, run.stall_memory_cycles, run.stall_imbalance_cycles, run.drain_cycles,
             run.stall_sram_cycles) == (52.5, 25.0, 7.5, 10.0, 0.0)
-    assert run.busy_cycles + run.stall_memory_cycles + run.stall_imbalance_cycles + run.drain_cycles == 95
+    assert (run.busy_cycles + run.stall_memory_cycles + run.stall_sram_cycles + run.stall_imbalance_cycles
+            + run.drain_cycles == 95)
     assert run.counts == Counts.of(dram={"read_bytes": 300, "write_bytes": 100})
 
 

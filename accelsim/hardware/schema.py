@@ -151,7 +151,8 @@ class Buffer:
     banks: int = field_spec(Int(1, 4096, "banks"), help="banks of one instance, each serving its ports every cycle: "
                             "the instance reads banks x read_ports and writes banks x write_ports words a cycle; "
                             "a step that asks more of it stalls (stall_sram_cycles_per_pe; engines that report "
-                            "their per-step demand: systolic, nm_systolic, eie's pointer SRAM)")
+                            "their per-step demand: systolic, nm_systolic; eie's pointer and activation SRAMs "
+                            "pace column starts and reloads)")
     width_bits: int = field_spec(Int(8, 4096, "bits per word"), help="one word, the unit of one access: sets how "
                                  "many accesses (read_words/write_words, priced per word) the data takes")
     read_ports: int = field_spec(Int(1, 16, "ports per bank"), help="word reads per cycle per bank (bandwidth, "

@@ -28,7 +28,8 @@ SPEC = AcceleratorSpec(
     details=(
         Detail("load_balance_efficiency", "fraction",
                "EIE's Fig. 8 measure, 1 - bubble cycles / total cycles: the PEs' busy cycles (one per stored "
-               "entry, at least one per broadcast column) / (PEs x cycles of the FIFO schedules), over all steps"),
+               "entry, at least the pointer reads' cycles per broadcast column) / (PEs x cycles of the FIFO "
+               "schedules), over all steps"),
         Detail("padding_products", "MAC", "multiplications of a padding entry (a stored zero that breaks a long "
                "run of zeros), over all steps"),
         Detail("fifo_full_cycles", "cycles", "cycles the broadcast of an activation waited for a free slot in "

@@ -27,9 +27,12 @@ class EieConfig:
 
     ``rf_activations``: activations in one register file of one PE (the smallest buffer holding
     activations, split in a source and a destination file); ``sram_activations``: activations the largest
-    such buffer (the activation SRAM) holds per PE; ``spmat_bytes``/``ptr_bytes``: sparse-matrix and
-    pointer SRAM per PE; ``row_entries``: entries per sparse-matrix SRAM word. ``spmat``, ``ptr``, ``rf``,
-    ``sram``: the names of those buffers (the components the counts name).
+    such buffer (the activation SRAM) holds per PE, ``act_width_bits`` its word, ``act_reads_per_cycle`` /
+    ``act_writes_per_cycle`` the words it reads / writes a cycle (banks x ports); ``spmat_bytes`` /
+    ``ptr_bytes``: sparse-matrix and pointer SRAM per PE; ``row_entries``: entries per sparse-matrix SRAM
+    word; ``pointer_reads_per_cycle``: pointers the PE reads a cycle (its pointer SRAM's banks x read ports,
+    one pointer per access). ``spmat``, ``ptr``, ``rf``, ``sram``: the names of those buffers (the
+    components the counts name).
     """
 
     n_pes: int
@@ -42,9 +45,12 @@ class EieConfig:
     spmat_bytes: int
     ptr_bytes: int
     row_entries: int
+    pointer_reads_per_cycle: int
     rf_activations: int
     sram_activations: int
     act_width_bits: int
+    act_reads_per_cycle: int
+    act_writes_per_cycle: int
     spmat: str
     ptr: str
     rf: str
@@ -66,14 +72,23 @@ class EieConfig:
                    codebook_bits=widths.codebook_bits, pointer_bits=widths.pointer_bits,
                    weight_bits=widths.weight_bits, activation_bits=widths.activation_bits,
                    spmat_bytes=spmat.size_bytes, ptr_bytes=ptr.size_bytes,
-                   row_entries=spmat.width_bits // entry_bits, rf_activations=rf_acts,
+                   row_entries=spmat.width_bits // entry_bits,
+                   pointer_reads_per_cycle=ptr.banks * ptr.read_ports, rf_activations=rf_acts,
                    sram_activations=int(sram.size_bytes / act_bytes), act_width_bits=sram.width_bits,
+                   act_reads_per_cycle=sram.banks * sram.read_ports, act_writes_per_cycle=sram.banks * sram.write_ports,
                    spmat=spmat.name, ptr=ptr.name, rf=rf.name, sram=sram.name)
 
     @property
     def entry_bits(self) -> int:
         """Bits of one stored (v, z) entry."""
         return self.codebook_bits + self.index_bits
+
+    @property
+    def column_cycles(self) -> int:
+        """Fewest cycles a PE spends on a broadcast column: the pointer stage reads p_j and p_j+1 (EIE Sec. IV:
+        "two SRAM banks" so that both "can be read in one cycle"), two pointers at ``pointer_reads_per_cycle``
+        a cycle, and takes at most one column a cycle (the broadcast rate)."""
+        return max(1, ceil_div(2, self.pointer_reads_per_cycle))
 
     @property
     def activation_bytes(self) -> float:
@@ -87,8 +102,15 @@ class EieConfig:
 
     @property
     def reload_cycles(self) -> int:
-        """Cycles to refill one PE's source registers from its activation SRAM."""
-        return ceil_div(self.rf_activations * self.activation_bits, self.act_width_bits)
+        """Cycles to refill one PE's source registers from its activation SRAM: its words, read
+        ``act_reads_per_cycle`` (banks x read ports) a cycle."""
+        return ceil_div(ceil_div(self.rf_activations * self.activation_bits, self.act_width_bits),
+                        self.act_reads_per_cycle)
+
+    def writeback_cycles(self, bits):
+        """Cycles to write ``bits`` of outputs (an int or an integer array) into the activation SRAM: its
+        words, written ``act_writes_per_cycle`` (banks x write ports) a cycle."""
+        return ceil_div(ceil_div(bits, self.act_width_bits), self.act_writes_per_cycle)
 
     @property
     def pipeline_cycles(self) -> int:

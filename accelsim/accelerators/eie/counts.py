@@ -28,7 +28,7 @@ class SegmentCounts:
     processed: np.ndarray   # stored entries processed (padding included)
     useful: np.ndarray      # real non-zeros processed
     items: np.ndarray       # activations broadcast
-    empty: np.ndarray       # (item, PE) pairs with no entry: a pointer-read cycle, no MAC
+    empty: np.ndarray       # PE cycles the pointer reads of a column took beyond its entries: no MAC
     sram_words: np.ndarray  # sparse-matrix SRAM words read
 
 
@@ -65,7 +65,8 @@ def segment_counts(work: MatrixWork, segs: Segments, cfg: EieConfig) -> SegmentC
         stored = take(work.matrix.stored, pass_, column, valid)
         processed = stored.sum(axis=(0, 2), dtype=np.int64)
         useful = take(work.matrix.nnz, pass_, column, valid).sum(axis=(0, 2), dtype=np.int64)
-        empty = lengths * cfg.n_pes - np.count_nonzero(stored, axis=(0, 2))
+        # multiplier cycles without an entry: a column's pointer reads take column_cycles however few it has
+        empty = (np.maximum(cfg.column_cycles - stored, 0) * valid[:, :, None]).sum(axis=(0, 2))
         words = sram_rows(stored, take(work.matrix.start, pass_, column, valid), cfg.row_entries)
         parts.append((processed, useful, lengths, empty, words))
     return SegmentCounts(*(np.concatenate(column).astype(np.int64) for column in zip(*parts)))

@@ -67,7 +67,7 @@ class EiePlan:
     def _schedules(self, depth: int):
         """Per work: its segments' schedule (distinct vectors only)."""
         for work, segs in zip(self.works, self.segments):
-            cycles = np.maximum(work.matrix.stored, 1)      # c = max(1, w): an empty column takes a cycle
+            cycles = np.maximum(work.matrix.stored, self.cfg.column_cycles)     # c = max(pointer reads, w)
             parts = []
             for lo, hi in chunks(segs.lengths, self.cfg.n_pes):
                 pass_, column, valid, gaps, lengths = gather(segs, lo, hi)

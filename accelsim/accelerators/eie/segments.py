@@ -103,7 +103,7 @@ def build_segments(work: MatrixWork, cfg: EieConfig, tiles: Tiles, streamed: boo
     n_batches = 1 if work.lookup else ceil_div(matrix.n_cols, cfg.vector_batch)
     reload = cfg.reload_cycles if n_batches > 1 else 0
     wb_bits = matrix.rows * cfg.activation_bits                             # (O, N) destination bits
-    wb_cycles = ceil_div(wb_bits, cfg.act_width_bits) if matrix.passes > 1 else np.zeros_like(wb_bits)
+    wb_cycles = cfg.writeback_cycles(wb_bits) if matrix.passes > 1 else np.zeros_like(wb_bits)
     capacity = cfg.sram_activations * cfg.n_pes                              # activations on chip
     in_dram = 0 if work.lookup else math.ceil(max(0, matrix.n_cols - capacity) * cfg.activation_bytes)
     out_dram = math.ceil(max(0, matrix.n_rows - capacity) * cfg.activation_bytes)      # per vector
