@@ -70,6 +70,14 @@ def _structure(text: str):
         raise argparse.ArgumentTypeError(f"expected {STRUCTURE_HELP}, got {text!r}") from None
 
 
+def _structure_name(text: str) -> str:
+    """One item of --structures: a structure's canonical spelling (a ValueError for anything else)."""
+    try:
+        return str(_structure(text))
+    except argparse.ArgumentTypeError as error:
+        raise ValueError(str(error)) from None
+
+
 def _add_structure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--structure", type=_structure, default="unstructured",
                         help="pruning structure: N:M (e.g. 2:4), block:B, channel or unstructured (the default; "
@@ -357,19 +365,33 @@ def _naming_epochs(args: argparse.Namespace) -> Iterator[None]:
                                   "before training ends", got=args.epochs) from None
 
 
+@contextmanager
+def _naming_sparsity() -> Iterator[None]:
+    """A final sparsity the run refuses (key ``s_f`` or ``sparsity``: missing, or not the one an N:M
+    structure sets) names ``--sparsity``."""
+    try:
+        yield
+    except InputError as error:
+        if error.key not in ("s_f", "sparsity"):
+            raise
+        raise InputError(error.problem, key="--sparsity", expected=error.expected, got=error.got) from None
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from accelsim.study import training
     overrides = {"epochs": args.epochs} if args.epochs is not None else {}
-    with _naming_epochs(args):
+    with _naming_epochs(args), _naming_sparsity():
         result = training.train_run(args.task, tuple(args.hidden), args.sparsity, schedule=args.schedule,
-                                    variant=args.variant, seed=args.seed, out=args.out, force=args.force,
-                                    **overrides)
+                                    variant=args.variant, structure=str(args.structure), seed=args.seed,
+                                    out=args.out, force=args.force, **overrides)
     if args.export_onnx is not None:
         from accelsim.importers.onnx.export import save_mlp
         save_mlp(args.export_onnx, result.layer_names, result.weights, result.biases)
     if not args.quiet:
-        print(f"{args.task}: hidden {','.join(map(str, args.hidden))}, sparsity {args.sparsity:g} "
-              f"({args.schedule}, {args.variant}): test accuracy {result.test_accuracy:.4f}, "
+        config = result.config
+        shape = "" if config.structure == "unstructured" else f"{config.structure}, "
+        print(f"{args.task}: hidden {','.join(map(str, args.hidden))}, sparsity {config.s_f:g} "
+              f"({shape}{args.schedule}, {args.variant}): test accuracy {result.test_accuracy:.4f}, "
               f"{result.nnz} non-zero weights; masks, weights, log and figures in {args.out}")
     return 0
 
@@ -391,7 +413,8 @@ def _cmd_train_compare(args: argparse.Namespace) -> int:
     with _naming_epochs(args):
         results = training.train_compare(args.task, large_hidden=tuple(args.hidden),
                                          sparsities=tuple(args.sparsity), seeds=tuple(args.seeds), hw_files=args.hw,
-                                         jobs=args.jobs, out=args.out, force=args.force, **overrides)
+                                         jobs=args.jobs, structures=tuple(args.structures), out=args.out,
+                                         force=args.force, **overrides)
     if not args.quiet:
         summary = training.summarise(results)
         _print(summary if args.csv else _train_compare_table(summary), as_csv=args.csv)
@@ -552,9 +575,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr = commands.add_parser("train", help="train an MLP with AGP pruning on a shipped data set")
     tr.add_argument("--task", default="mnist1d", help="mnist1d (default) | digits")
     tr.add_argument("--hidden", type=_list_of(int), default=[256, 256], help="hidden sizes, e.g. 256,256")
-    tr.add_argument("--sparsity", type=float, required=True, help="final sparsity s_f in [0, 1)")
+    tr.add_argument("--sparsity", type=float,
+                    help="final sparsity s_f in [0, 1) (required but with N:M, which sets its own)")
     tr.add_argument("--schedule", choices=("agp", "none"), default="agp", help="agp (eq. 1) or none (dense)")
     tr.add_argument("--variant", choices=("uniform", "layerwise", "global"), default="uniform")
+    _add_structure(tr)
     tr.add_argument("--epochs", type=int, help="training epochs (default: the trainer's)")
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--out", type=Path, required=True, help="folder for masks, weights, log and figures")
@@ -571,7 +596,11 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--sparsity", type=_sparsity_list, default=[0.75, 0.9, 0.95],
                     help="NNZ budgets as sparsities of the large model")
     tc.add_argument("--seeds", type=_list_of(int), default=[0, 1, 2])
-    tc.add_argument("--hw", type=Path, nargs="+", help="hardware (default: dense_edge and eie_like)")
+    tc.add_argument("--structures", type=_list_of(_structure_name, "structures: N:M, block:B or channel"),
+                    default=[], help="also train the large model pruned with these structures, e.g. "
+                                     "2:4,block:4,channel (docs/structured.md; costs a training run each)")
+    tc.add_argument("--hw", type=Path, nargs="+",
+                    help="hardware (default: dense_edge and eie_like, and nm_systolic with an N:M structure)")
     tc.add_argument("--epochs", type=int, help="training epochs (default: the trainer's)")
     tc.add_argument("--jobs", type=_workers, default=os.cpu_count() or 1)
     tc.add_argument("--out", type=Path, required=True)

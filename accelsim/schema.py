@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -240,6 +241,31 @@ class SetOf:
 
 
 @dataclass(frozen=True)
+class Parsed:
+    """Text in a small grammar: ``parse`` turns it into its canonical form (or raises an
+    :class:`~accelsim.errors.InputError`); ``grammar`` says in words what it accepts."""
+
+    parse: Callable[[str], object]
+    grammar: str
+
+    def describe(self) -> tuple[str, str, str]:
+        """(type, unit, accepted values) for a reference table."""
+        return "text", "", self.grammar
+
+    @property
+    def expected(self) -> str:
+        return self.grammar
+
+    def convert(self, value: object) -> object:
+        if not isinstance(value, str):
+            raise InvalidValue(f"wrong type: a {type(value).__name__} is not text")
+        try:
+            return self.parse(value)
+        except InputError:
+            raise InvalidValue("unknown value") from None
+
+
+@dataclass(frozen=True)
 class Section:
     """A nested mapping loaded into ``cls``; ``inherit`` names fields of the parent passed on to ``cls``."""
 
@@ -273,7 +299,7 @@ class Named:
         return "a mapping " + " -> ".join(self.keys) + f" -> {inner}"
 
 
-Spec = Int | Real | Bool | ListOf | Text | OneOf | SetOf | Section | Named
+Spec = Int | Real | Bool | ListOf | Text | OneOf | SetOf | Parsed | Section | Named
 
 #: Specs several inputs share (hardware keys declare their own).
 SPARSITY = Real(0, 1, "fraction of weights that are zero", open_high=True)

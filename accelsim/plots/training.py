@@ -25,6 +25,9 @@ SUMMARY_COLUMNS = ("budget", "kind", "hardware", "nnz", "test_accuracy_mean", "t
                    "energy_pj_mean", "energy_pj_std", "latency_s_mean", "latency_s_std")
 KIND_STYLE = {"large-sparse": dict(color="tab:blue", marker="o"),
               "small-dense": dict(color="tab:orange", marker="s")}
+#: the large models pruned with a structure ("large-2:4", "large-block:4", "large-channel"), by its kind
+STRUCTURED_STYLE = {"nm": dict(color="tab:green", marker="^"), "block": dict(color="tab:purple", marker="D"),
+                    "channel": dict(color="tab:brown", marker="v")}
 _LR_COLOR = "tab:red"
 _SHADE = dict(color="0.85", alpha=0.6, lw=0)
 
@@ -107,9 +110,10 @@ def train_compare_figure(summary: pd.DataFrame, *, title: str | None = None) -> 
 
     Top: test accuracy (mean, error bars +- one standard deviation over seeds) against NNZ (weights kept),
     one line per kind. Below, one row per machine (``hardware``): accuracy against energy per inference
-    (uJ) and against latency per inference (us), error bars in both directions. Large-sparse points are
-    labelled with their sparsity, small-dense ones with their hidden widths; a dotted grey line joins the
-    two models of each NNZ budget. Axes spanning more than a factor of 30 are logarithmic.
+    (uJ) and against latency per inference (us), error bars in both directions. Large-sparse points (and
+    those of large models pruned with a structure, one line per structure) are labelled with their budget,
+    small-dense ones with their hidden widths; a dotted grey line joins the large-sparse and small-dense
+    models of each NNZ budget. Axes spanning more than a factor of 30 are logarithmic.
 
     ``summary``: one row per (budget, kind, hardware) with the columns of :data:`SUMMARY_COLUMNS` (what
     :func:`accelsim.study.training.summarise` returns and ``train_compare`` writes to ``summary.csv``;
@@ -167,14 +171,14 @@ def _pair_panel(ax: Axes, rows: pd.DataFrame, x_column: str, x_std: str | None, 
     rows = rows.sort_values(["kind", "budget"])
     points: dict[tuple[float, str], tuple[float, float]] = {}
     for kind, group in rows.groupby("kind", sort=False):
-        style = KIND_STYLE.get(kind, dict(color="tab:gray", marker="^"))
+        style = _style(kind)
         x = group[x_column].to_numpy(dtype=float) * scale
         y = 100 * group["test_accuracy_mean"].to_numpy(dtype=float)
         yerr = 100 * group["test_accuracy_std"].fillna(0.0).to_numpy(dtype=float)
         xerr = group[x_std].fillna(0.0).to_numpy(dtype=float) * scale if x_std else None
         ax.errorbar(x, y, yerr=yerr, xerr=xerr, color=style["color"], marker=style["marker"], ms=6, lw=1.2,
                     capsize=3, label=_kind_label(kind, group))
-        below = kind != "large-sparse"
+        below = kind == "small-dense"
         for (_, item), xi, yi in zip(group.iterrows(), x, y):
             points[(float(item["budget"]), kind)] = (xi, yi)
             text = (f"h {item['hidden']}" if below and "hidden" in group.columns
@@ -193,6 +197,15 @@ def _pair_panel(ax: Axes, rows: pd.DataFrame, x_column: str, x_std: str | None, 
     else:
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.margins(x=0.15, y=0.15)
+
+
+def _style(kind: str) -> dict:
+    """Colour and marker of a kind: KIND_STYLE's, a structured large model's by its structure, else grey."""
+    if kind in KIND_STYLE:
+        return KIND_STYLE[kind]
+    shape = kind.removeprefix("large-")
+    family = "nm" if shape[:1].isdigit() else shape.split(":")[0]
+    return STRUCTURED_STYLE.get(family, dict(color="tab:gray", marker="x"))
 
 
 def _kind_label(kind: str, group: pd.DataFrame) -> str:

@@ -77,6 +77,24 @@ def parse_structure(text: str, key: str = "--structure") -> Structure:
     raise InputError("unknown pruning structure", key=key, expected=STRUCTURE_HELP, got=text)
 
 
+def canonical_structure(text: str) -> str:
+    """``text`` as :func:`parse_structure` reads it, in its canonical spelling (``"2:4"``, ``"block:4"``,
+    ``"channel"``, ``"unstructured"``); an InputError otherwise."""
+    return str(parse_structure(text))
+
+
+#: how far below a multiple of 1/M a sparsity of eq. (1) may fall from float rounding and still count as it
+NM_STEP_TOLERANCE = 1e-9
+
+
+def gradual_nm(structure: Structure, sparsity: float) -> Structure:
+    """The pattern a gradual N:M schedule holds at ``sparsity`` (a level of eq. (1) rising to (M - N) / M):
+    N' = M - floor(sparsity x M + 1e-9) weights kept in every group of M, never fewer than N. For 2:4:
+    4:4 below 25 %, 3:4 from 25 % and 2:4 from 50 % (the tolerance absorbs float rounding of s x M)."""
+    pruned = int(np.floor(sparsity * structure.m + NM_STEP_TOLERANCE))
+    return Structure("nm", n=max(structure.n, structure.m - pruned), m=structure.m)
+
+
 def reduction_rows(array: ArrayLike) -> np.ndarray:
     """A weight (or mask) tensor as its reduction matrix: (out, in, kh, kw) -> (out, kh*kw*in), input channel
     fastest; a 2-D tensor as it is."""

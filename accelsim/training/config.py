@@ -8,7 +8,8 @@ import math
 from dataclasses import dataclass
 
 from accelsim.errors import InputError
-from accelsim.schema import SEED, SPARSITY, Bool, Checker, Int, ListOf, OneOf, Real, field_spec, yaml_keys
+from accelsim.pruning.structured import STRUCTURE_HELP, Structure, canonical_structure, parse_structure
+from accelsim.schema import SEED, SPARSITY, Bool, Checker, Int, ListOf, OneOf, Parsed, Real, field_spec, yaml_keys
 
 LR_SCHEDULES = ("constant", "exponential", "cosine")
 SCHEDULES = ("agp", "none")
@@ -42,6 +43,8 @@ class TrainConfig:
     weight_decay: float = field_spec(Real(0, math.inf, ""), default=2e-3, help="L2 factor on the weights")
     schedule: str = field_spec(OneOf(SCHEDULES), default="agp", help="agp (eq. 1) or none (dense)")
     variant: str = field_spec(OneOf(VARIANTS), default="uniform", help="how AGP spreads over layers")
+    structure: str = field_spec(Parsed(canonical_structure, STRUCTURE_HELP), default="unstructured",
+                                help="what a mask update removes (docs/structured.md); N:M sets s_f = (M - N) / M")
     s_i: float = field_spec(SPARSITY, default=0.0, help="initial sparsity")
     s_f: float = field_spec(SPARSITY, default=0.9, help="final sparsity (>= s_i)")
     t0: int = field_spec(Int(0, None, "training steps"), default=252, help="first mask update")
@@ -62,13 +65,35 @@ class TrainConfig:
         if values.keys() >= {"s_i", "s_f"} and values["s_f"] < values["s_i"]:
             checker.fail("s_f", "below the initial sparsity", expected=f"a number >= s_i = {values['s_i']}",
                          got=values["s_f"])
+        self._check_structure(checker, values)
         checker.raise_if_failed()
         for name, value in values.items():
             object.__setattr__(self, name, value)
-        if self.schedule == "agp" and not self.pruned_indices:
+        if self.schedule == "agp" and not self.ranked_indices:
+            if self.structure == "channel":
+                raise InputError("no hidden layer to channel-prune", key="structure",
+                                 expected="a hidden layer (the output layer's channels are the classes)",
+                                 got=f"hidden {list(self.hidden)}")
             raise InputError("no layer left to prune", key="prune_first",
                              expected="prune_first or prune_last True when the network has one layer",
                              got=self.prune_first)
+
+    @staticmethod
+    def _check_structure(checker: Checker, values: dict) -> None:
+        """A structure needs AGP, per-layer ranking (not the global variant) and, for N:M, s_f = (M - N) / M."""
+        if values.get("structure", "unstructured") == "unstructured":
+            return
+        structure = parse_structure(values["structure"])
+        if values.get("schedule") == "none":
+            checker.fail("structure", "a dense run has no structure", expected='unstructured with schedule "none"',
+                         got=values["structure"])
+        if values.get("variant") == "global":
+            checker.fail("variant", "the global variant ranks single weights across layers, not structures",
+                         expected=f"uniform or layerwise with structure {structure}", got="global")
+        fixed = structure.fixed_sparsity
+        if fixed is not None and "s_f" in values and abs(values["s_f"] - fixed) > 1e-12:
+            checker.fail("s_f", f"{structure} sets its own final sparsity", expected=f"{fixed:g}",
+                         got=values["s_f"])
 
     @property
     def n_layers(self) -> int:
@@ -76,11 +101,27 @@ class TrainConfig:
         return len(self.hidden) + 1
 
     @property
-    def pruned_indices(self) -> tuple[int, ...]:
-        """0-based indices of the layers this config prunes (all but a kept-dense first / last layer)."""
+    def pruning_structure(self) -> Structure:
+        """``structure`` as a :class:`~accelsim.pruning.structured.Structure`."""
+        return parse_structure(self.structure)
+
+    @property
+    def ranked_indices(self) -> tuple[int, ...]:
+        """0-based indices of the layers whose masks the schedule sets by ranking their weights: all but a
+        kept-dense first / last layer; under ``channel`` never the output layer (its channels are the classes)."""
         last = self.n_layers - 1
         return tuple(i for i in range(self.n_layers)
-                     if (self.prune_first or i != 0) and (self.prune_last or i != last))
+                     if (self.prune_first or i != 0) and (self.prune_last or i != last)
+                     and not (self.structure == "channel" and i == last))
+
+    @property
+    def pruned_indices(self) -> tuple[int, ...]:
+        """0-based indices of the layers that lose weights: the ranked ones, and under ``channel`` also the
+        layer after each (its columns that read a removed unit)."""
+        ranked = set(self.ranked_indices)
+        if self.structure == "channel":
+            ranked |= {i + 1 for i in ranked}
+        return tuple(sorted(ranked))
 
     def steps_per_epoch(self, n_train: int) -> int:
         """Training steps of one epoch over ``n_train`` samples."""

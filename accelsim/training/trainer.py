@@ -45,6 +45,19 @@ Pruning (``schedule="agp"``; ``"none"`` trains dense)
       floor(s_k * N_total + 0.5) smallest |w| of the network (``prune(..., method="global")``); per-layer
       sparsities differ, the total follows eq. (1).
 
+    Structure (``structure``; docs/structured.md): what a mask update at level s_k removes, each layer ranked
+    on its own (so not with ``"global"``):
+
+    * ``"unstructured"``: single weights by magnitude, the fraction s_k of the layer's weights (above).
+    * ``"N:M"``: along the reduction (a row of W), every group of M weights keeps its N' largest |w|,
+      N' = M - floor(s_k * M) but never below N (:func:`accelsim.pruning.structured.gradual_nm`); s_f must
+      be (M - N) / M. For 2:4 the layers hold 4:4 (dense) while s_k < 25 %, 3:4 from 25 %, 2:4 from 50 %.
+    * ``"block:B"``: B x B blocks of W ranked by L2 norm; s_k is the fraction of blocks removed.
+    * ``"channel"``: output units (rows of W) ranked by the L1 norm of their weights; s_k is the fraction of
+      a layer's units removed. A removed unit of layer i also loses its column of layer i + 1 (it no longer
+      feeds the next layer), so the pruned network is exactly a narrower dense one. The output layer's units
+      are the classes: they are never removed (its columns are, by the rule above).
+
     Which layers: every weight matrix, the hidden ones and the output layer, by default; ``prune_first`` /
     ``prune_last`` = False keep the first / last layer dense (its mask stays all True). Biases are never
     pruned. The whole schedule must finish inside training (last update step <= T - 1).
@@ -61,7 +74,7 @@ columns in this order), one row per training step t:
 
     ``step`` (t), ``epoch`` (0-based), ``lr`` (lr_t used at t), ``loss`` (mini-batch cross-entropy at t,
     before the update, without the weight-decay term), ``target_sparsity`` (eq. (1) of the uniform schedule
-    at t: 0 before t0 and for ``schedule="none"``), ``sparsity`` (fraction of all weight-matrix entries,
+    at t: 0 before t0 and for ``schedule="none"``; a fraction of blocks or units under those structures), ``sparsity`` (fraction of all weight-matrix entries,
     dense layers included, that are masked during t), ``nnz`` (weights kept, all layers), ``sparsity_<layer>``
     for each layer (``sparsity_fc1`` ...), then ``train_loss``, ``train_accuracy``, ``test_loss``,
     ``test_accuracy`` measured on the whole splits after the update of the last step of each epoch, NaN at
@@ -81,7 +94,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from accelsim.errors import InputError
-from accelsim.pruning.masks import Masks, magnitude_mask, prune
+from accelsim.pruning.masks import Masks, prune
+from accelsim.pruning.structured import Structure, channel_mask, gradual_nm, structured_mask
 from accelsim.pruning.schedule import agp_sparsity, layerwise_sparsity
 from accelsim.training.config import TrainConfig
 from accelsim.training.datasets import checked_task_data
@@ -165,9 +179,10 @@ def train(task_data: Sequence[ArrayLike], config: TrainConfig, *,
     sizes = (x_train.shape[1], *config.hidden, n_classes)
     names = tuple(f"fc{i + 1}" for i in range(len(sizes) - 1))
     pruned = tuple(names[i] for i in config.pruned_indices)
+    ranked = tuple(names[i] for i in config.ranked_indices)
     steps_per_epoch = config.steps_per_epoch(len(y_train))
     total_steps = config.epochs * steps_per_epoch
-    updates = mask_updates(config, pruned, total_steps) if config.schedule == "agp" else {}
+    updates = mask_updates(config, ranked, total_steps) if config.schedule == "agp" else {}
     learning_rates = learning_rate_schedule(config, steps_per_epoch)
     model = mlp_model("train", sizes, names, pruned)
 
@@ -176,6 +191,7 @@ def train(task_data: Sequence[ArrayLike], config: TrainConfig, *,
     log = _empty_log(names, total_steps)
     log["target_sparsity"] = _target_sparsity(config, total_steps)
     kept = {name: mask.size for name, mask in masks.items()}
+    units: dict[str, np.ndarray] = {}     # channel pruning: kept output units of each ranked layer
     total_weights = sum(kept.values())
 
     with _single_thread_blas():
@@ -184,8 +200,8 @@ def train(task_data: Sequence[ArrayLike], config: TrainConfig, *,
             for j in range(steps_per_epoch):
                 step = epoch * steps_per_epoch + j
                 if step in updates:
-                    _update_masks(updates[step], config.variant, model, config.seed, weights, velocity, masks)
-                    kept.update({name: int(np.count_nonzero(masks[name])) for name in updates[step]})
+                    changed = _update_masks(updates[step], config, model, weights, velocity, masks, units)
+                    kept.update({name: int(np.count_nonzero(masks[name])) for name in changed})
                 batch = order[j * config.batch_size:(j + 1) * config.batch_size]
                 loss, grad_w, grad_b = loss_and_gradients([weights[n] for n in names],
                                                            [biases[n] for n in names],
@@ -225,8 +241,8 @@ def learning_rate_schedule(config: TrainConfig, steps_per_epoch: int) -> np.ndar
 
 
 def mask_updates(config: TrainConfig, pruned: Sequence[str], total_steps: int) -> dict[int, dict[str, float]]:
-    """The AGP plan: training step -> {layer name: sparsity} for the layers whose masks are recomputed at
-    that step (variant rules in the module docstring). Raises :class:`InputError` (key ``t0 + n*dt``) when
+    """The AGP plan: training step -> {layer name: sparsity} for the layers ``pruned`` (the ranked ones,
+    ``config.ranked_indices``) whose masks are recomputed at that step (variant rules in the module docstring). Raises :class:`InputError` (key ``t0 + n*dt``) when
     the last update falls at or after ``total_steps``."""
     schedule = dict(s_i=config.s_i, s_f=config.s_f, t0=config.t0, n=config.n, dt=config.dt)
     plan: dict[int, dict[str, float]] = {}
@@ -282,21 +298,51 @@ def _momentum_step(parameters: Sequence[np.ndarray], velocities: Sequence[np.nda
         parameter -= lr * velocity
 
 
-def _update_masks(levels: Mapping[str, float], variant: str, model: Model, seed: int,
-                  weights: dict[str, np.ndarray], velocity: dict[str, np.ndarray],
-                  masks: dict[str, np.ndarray]) -> None:
-    """Recompute the masks of the layers in ``levels`` from the current weights; zero the weights and the
-    momentum at the pruned places."""
-    if variant == "global":
+def _update_masks(levels: Mapping[str, float], config: TrainConfig, model: Model,
+                  weights: dict[str, np.ndarray], velocity: dict[str, np.ndarray], masks: dict[str, np.ndarray],
+                  units: dict[str, np.ndarray]) -> tuple[str, ...]:
+    """Recompute the masks of the layers in ``levels`` from the current weights under the config's structure
+    and variant (module docstring); zero the weights and the momentum at the pruned places. ``units``: the
+    kept output units of each channel-pruned layer so far (updated). Returns the layers whose masks were set."""
+    structure = config.pruning_structure
+    if config.variant == "global":
         (level,) = set(levels.values())   # all pruned layers at the same step and level
-        new = prune(model, level, seed=seed, method="global", weights={name: weights[name] for name in levels})
+        new = prune(model, level, seed=config.seed, method="global",
+                    weights={name: weights[name] for name in levels})
+    elif structure.kind == "channel":
+        units.update({name: channel_mask(weights[name], level)[:, 0] for name, level in levels.items()})
+        new = _unit_masks(units, weights)
     else:
-        new = {name: magnitude_mask(weights[name], level) for name, level in levels.items()}
-    for name in levels:
+        new = {name: structured_mask(weights[name], _at_level(structure, level), level)
+               for name, level in levels.items()}
+    for name in new:
         mask = np.array(new[name], copy=True)
         masks[name] = mask
         weights[name][~mask] = 0.0
         velocity[name][~mask] = 0.0
+    return tuple(new)
+
+
+def _at_level(structure: Structure, level: float) -> Structure:
+    """The structure a mask update at sparsity ``level`` applies: N:M steps through N' = M - floor(level x M)
+    (:func:`accelsim.pruning.structured.gradual_nm`); the others rank at ``level`` itself."""
+    return gradual_nm(structure, level) if structure.kind == "nm" else structure
+
+
+def _unit_masks(units: Mapping[str, np.ndarray], weights: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Channel pruning's masks: a removed unit of layer i loses its row of layer i and its column of layer
+    i + 1; the layers touched by ``units`` (layer names in network order, as ``weights``)."""
+    names = list(weights)
+    masks = {}
+    for i, name in enumerate(names):
+        previous = names[i - 1] if i else None
+        if name not in units and previous not in units:
+            continue
+        out, fan_in = weights[name].shape
+        rows = units.get(name, np.ones(out, dtype=bool))
+        columns = units[previous] if previous in units else np.ones(fan_in, dtype=bool)
+        masks[name] = rows[:, None] & columns[None, :]
+    return masks
 
 
 def _empty_log(names: Sequence[str], total: int) -> dict[str, np.ndarray]:
