@@ -315,7 +315,8 @@ def _run(run: _Run) -> list[dict]:
                      if run.activations == "measured" else None)
     ident = {"task": run.task if isinstance(run.task, str) else "task", "budget": run.budget,
              "kind": run.kind, "model": name,
-             "structure": config.structure if config.schedule == "agp" else "dense", "hidden": hidden, "sizes": "-".join(map(str, result.sizes)),
+             "structure": config.structure if config.schedule == "agp" else "dense", "hidden": hidden,
+             "sizes": "-".join(map(str, result.sizes)),
              "seed": config.seed}
     trained = {"sparsity": result.masks.total_sparsity, "nnz": result.nnz, "params_nnz": fp.nnz,
                "model_mb": fp.model_mb, "unpruned_mb": fp.unpruned_mb, "test_accuracy": result.test_accuracy,

@@ -74,7 +74,8 @@ columns in this order), one row per training step t:
 
     ``step`` (t), ``epoch`` (0-based), ``lr`` (lr_t used at t), ``loss`` (mini-batch cross-entropy at t,
     before the update, without the weight-decay term), ``target_sparsity`` (eq. (1) of the uniform schedule
-    at t: 0 before t0 and for ``schedule="none"``; a fraction of blocks or units under those structures), ``sparsity`` (fraction of all weight-matrix entries,
+    at t: 0 before t0 and for ``schedule="none"``; a fraction of blocks or units under those structures),
+    ``sparsity`` (fraction of all weight-matrix entries,
     dense layers included, that are masked during t), ``nnz`` (weights kept, all layers), ``sparsity_<layer>``
     for each layer (``sparsity_fc1`` ...), then ``train_loss``, ``train_accuracy``, ``test_loss``,
     ``test_accuracy`` measured on the whole splits after the update of the last step of each epoch, NaN at
@@ -242,7 +243,8 @@ def learning_rate_schedule(config: TrainConfig, steps_per_epoch: int) -> np.ndar
 
 def mask_updates(config: TrainConfig, pruned: Sequence[str], total_steps: int) -> dict[int, dict[str, float]]:
     """The AGP plan: training step -> {layer name: sparsity} for the layers ``pruned`` (the ranked ones,
-    ``config.ranked_indices``) whose masks are recomputed at that step (variant rules in the module docstring). Raises :class:`InputError` (key ``t0 + n*dt``) when
+    ``config.ranked_indices``) whose masks are recomputed at that step (variant rules in the module
+    docstring). Raises :class:`InputError` (key ``t0 + n*dt``) when
     the last update falls at or after ``total_steps``."""
     schedule = dict(s_i=config.s_i, s_f=config.s_f, t0=config.t0, n=config.n, dt=config.dt)
     plan: dict[int, dict[str, float]] = {}
