@@ -265,8 +265,9 @@ def check_more_bandwidth_is_never_slower(engine, data, factor):
         reject()
     fast = run(engine, faster, layer, weights, acts)[3]
     assert fast.cycles <= slow.cycles
-    assert (fast.useful_macs, fast.dram_read_bytes, fast.dram_write_bytes) == \
-        (slow.useful_macs, slow.dram_read_bytes, slow.dram_write_bytes)
+    assert fast.useful_macs == slow.useful_macs
+    if changes.get("mapping") != "search":   # a searched mapping may trade DRAM bytes for time
+        assert (fast.dram_read_bytes, fast.dram_write_bytes) == (slow.dram_read_bytes, slow.dram_write_bytes)
 
 
 test_more_bandwidth_is_never_slower, test_more_bandwidth_is_never_slower_slow = check_more_bandwidth_is_never_slower

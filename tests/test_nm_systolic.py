@@ -107,7 +107,7 @@ def test_agrees_with_scalesim_layer_wise(path):
     model = load_workload(REFERENCE / ("alexnet.csv" if "alexnet" in path.stem else "mobilenet_v1_224.csv"))
     n, m = int(rows[0]["n"]), int(rows[0]["m"])
     rows_pe, cols_pe = (int(x) for x in meta["array"].split("x"))
-    hw = nm_hw(pe_array__rows=rows_pe, pe_array__cols=cols_pe, nm_patterns=[f"{n}:{m}"])
+    hw = nm_hw(pe_array__rows=rows_pe, pe_array__cols=cols_pe, nm_patterns=[f"{n}:{m}"], mapping="scalesim")
     masks = {layer.name: nm_mask(synthetic_weights(layer, 0), n, m) for layer in model.layers}
     result = acs.simulate(model, hw, masks=Masks(masks)).layers.set_index("layer")
     assert len(rows) == len(model.layers)

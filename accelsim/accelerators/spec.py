@@ -23,12 +23,18 @@ class Param:
     ``data_widths.index_bits``, ``dataflow``): what it accepts (``spec``, with its unit and range) and a
     one-line ``help`` saying what it does in the hardware. Present exactly on machines of the accelerators
     that declare it (a key another accelerator would silently ignore is an error). ``typical``: values a small
-    machine takes (what property tests draw from; empty: keep the shipped machine's value)."""
+    machine takes (what property tests draw from; empty: keep the shipped machine's value). ``default``: the
+    value a machine that omits the key gets (None: the key is required); only top-level keys take one."""
 
     path: str
     spec: Spec
     help: str
     typical: tuple = ()
+    default: object = None
+
+    def __post_init__(self) -> None:
+        if self.default is not None and self.section:
+            raise TypeError(f"{self.path}: only a top-level key may have a default")
 
     @property
     def section(self) -> str:

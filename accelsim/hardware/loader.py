@@ -154,6 +154,7 @@ class _HardwareChecker(Checker):
                       got=raw)
             self.raise_if_failed()
         parts = self.fields(HardwareConfig, raw, "")
+        self.fill_defaults(raw, parts)
         # Cross-checks read only the parts that loaded; each skips what needs a part that did not.
         self.check_engine_keys(raw, parts.get("engine"))
         self.check_pe_array(parts)
@@ -165,11 +166,21 @@ class _HardwareChecker(Checker):
 
     # cross-checks: settings that are each fine but do not fit together
 
+    @staticmethod
+    def fill_defaults(raw: dict, parts: dict[str, Any]) -> None:
+        """The declared default of each of the accelerator's own top-level keys the file omits."""
+        engine = parts.get("engine")
+        for param in ACCELERATORS[engine].params if engine is not None else ():
+            if param.default is not None and param.key not in raw:
+                parts[param.key] = param.default
+
     def check_engine_keys(self, raw: dict, engine: str | None) -> None:
-        """The accelerator's own keys present, every other accelerator's key absent."""
+        """The accelerator's own keys present (unless they have a default), every other accelerator's key
+        absent."""
         if engine is None:
             return
-        own = {param.path for param in ACCELERATORS[engine].params}
+        own = {param.path for param in ACCELERATORS[engine].params if param.default is None}
+        declared = {param.path for param in ACCELERATORS[engine].params}
         for key in sorted(parameter_specs()):
             section, _, name = key.rpartition(".")
             scope = raw.get(section) if section else raw
@@ -177,7 +188,7 @@ class _HardwareChecker(Checker):
             users = ", ".join(e for e, spec in ACCELERATORS.items() if spec.param(key))
             if key in own and not present:
                 self.fail(key, "missing key", expected=f"present: engine {engine} needs it")
-            elif present and key not in own:
+            elif present and key not in declared:
                 self.fail(key, f"not used by engine {engine}", expected=f"absent (used by: {users})",
                           got=scope[name])
 

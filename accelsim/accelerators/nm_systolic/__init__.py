@@ -3,6 +3,7 @@
 The declaration the registry lists; the model is :mod:`.engine` (the fold schedule is the dense systolic
 array's, :mod:`accelsim.accelerators.systolic.folds`, on the condensed reduction dimension)."""
 from accelsim.accelerators.spec import AcceleratorSpec, Action, Detail, Param
+from accelsim.accelerators.systolic import MAPPING, MAPPING_DETAILS
 from accelsim.schema import SetOf
 
 #: N:M patterns a machine may declare (N <= M/2, M a power of two up to 8: SCALE-Sim's constraint).
@@ -17,6 +18,7 @@ SPEC = AcceleratorSpec(
         Param("nm_patterns", SetOf(PATTERNS),
               "the N:M weight patterns the array accelerates (Ampere: [2:4]); a layer whose mask fits none "
               "runs dense"),
+        MAPPING,
     ),
     required_holds=frozenset({"weights", "input_activations", "output_activations"}),
     actions=(
@@ -24,7 +26,7 @@ SPEC = AcceleratorSpec(
         Action("metadata", "read_bits", "bit", "a bit of N:M position metadata read with its weight"),
         Action("mux", "select", "selection", "one input picked by a PE's M-to-1 multiplexer for its weight"),
     ),
-    details=(
+    details=MAPPING_DETAILS + (
         Detail("nm_n", "weights", "N of the N:M pattern the layer ran at (0: it ran dense)"),
         Detail("nm_m", "weights", "M of the N:M pattern the layer ran at (0: it ran dense)"),
     ),

@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 import numpy as np
 
-from accelsim.accelerators.systolic.folds import Streams, check_systolic, compile_gemms
+from accelsim.accelerators.systolic.folds import Streams, check_systolic
+from accelsim.accelerators.systolic.mapper import compile_gemms
 from accelsim.compile.gemm import Gemm, lower
 from accelsim.compile.masks import checked_mask
 from accelsim.compile.program import Program

@@ -7,7 +7,8 @@ resulting steps on the kernel's DRAM channel and double buffer.
 from __future__ import annotations
 
 from accelsim.compile.program import Program
-from accelsim.accelerators.systolic.folds import check_systolic, compile_systolic
+from accelsim.accelerators.systolic.folds import check_systolic
+from accelsim.accelerators.systolic.mapper import compile_systolic
 from accelsim.sim.engine import Engine
 from accelsim.workloads.layers import Layer
 

@@ -1,5 +1,9 @@
 """Compiling a layer for a dense systolic array (WS, OS or IS) into a :class:`Program` (layer 3).
 
+What follows is ``mapping: scalesim``, SCALE-Sim's fixed mapping; a :class:`Mapping` varies it (the part of the
+array used, the fold order, stream tiles, kept operands, spilled partial sums, step size), and ``mapper.py``
+chooses one per layer (``mapping: search``).
+
 **Compute** follows SCALE-Sim 3.0.0 exactly (``docs/scalesim_crosscheck.md``): a GEMM (E x K) . (K x M)
 maps ``Sr`` onto the ``Ra`` array rows and ``Sc`` onto the ``Ca`` columns and streams ``T`` in time
 (ws: Sr=K, Sc=M, T=E; os: Sr=E, Sc=M, T=K; is: Sr=K, Sc=E, T=M). Folds run column folds outer, row folds
@@ -48,16 +52,62 @@ def _words(elements: float, bits: int, buffer: Buffer) -> float:
     return elements * bits / buffer.width_bits
 
 
-def _fold_grid(gemm: Gemm, dataflow: str, rows: int, cols: int):
-    """Per fold (column folds outer, rows inner): rows used, cols used, row index, col index; and T."""
-    sr, sc, t = {"ws": (gemm.K, gemm.M, gemm.E), "os": (gemm.E, gemm.M, gemm.K),
-                 "is": (gemm.K, gemm.E, gemm.M)}[dataflow]
+@dataclass(frozen=True)
+class Mapping:
+    """How one layer runs on the array (``docs/scalesim_crosscheck.md``, "Mapping").
+
+    ``rows`` x ``cols``: the part of the array its folds use (a fold costs this part's preload, fill and
+    drain; the other PEs are bypassed). ``rows_outer``: row folds outer, column folds inner (False: SCALE-Sim's
+    column folds outer). ``stream_tiles``: the streamed dimension T cut into this many near-equal tiles,
+    outermost, each running every fold again (ws, is; 1 for os). ``keep_inputs`` / ``keep_weights``: an
+    operand that fits half its buffer stays on chip and each slice is fetched once. ``spill``: partial sums
+    go to DRAM and back between row folds even when they would fit half the output buffer. ``step_bytes``:
+    the most one DRAM step fetches (at most half the smaller operand buffer)."""
+
+    rows: int
+    cols: int
+    rows_outer: bool = False
+    stream_tiles: int = 1
+    keep_inputs: bool = True
+    keep_weights: bool = True
+    spill: bool = False
+    step_bytes: float = 0.0
+
+    def details(self, spilled: bool) -> dict[str, float]:
+        """Its ``layers.csv`` columns (``MAPPING_DETAILS``); ``spilled``: partial sums went to DRAM."""
+        return {"map_rows_outer": int(self.rows_outer), "map_rows": self.rows, "map_cols": self.cols,
+                "map_stream_tiles": self.stream_tiles, "map_psum_spill": int(spilled),
+                "map_step_bytes": self.step_bytes}
+
+
+def fold_dims(gemm: Gemm, dataflow: str) -> tuple[int, int, int]:
+    """(Sr, Sc, T): the GEMM dimensions on the array rows, on its columns and streamed in time."""
+    return {"ws": (gemm.K, gemm.M, gemm.E), "os": (gemm.E, gemm.M, gemm.K),
+            "is": (gemm.K, gemm.E, gemm.M)}[dataflow]
+
+
+def fold_cycles(dataflow: str, rows: int, cols: int, t: int) -> int:
+    """Cycles of one fold streaming ``t`` on a ``rows`` x ``cols`` array (SCALE-Sim 3.0.0): preload, fill,
+    stream and drain (ws, is) or fill, stream (os)."""
+    return (rows + cols + t - 2) if dataflow == "os" else (2 * rows + cols + t - 2)
+
+
+def _fold_grid(gemm: Gemm, dataflow: str, mapping: Mapping):
+    """Per fold, in execution order (stream tiles outermost, then column and row folds in the mapping's
+    order): rows used, cols used, row index, col index, stream tile index, streamed length; and rf."""
+    sr, sc, t = fold_dims(gemm, dataflow)
+    rows, cols = mapping.rows, mapping.cols
     rf, cf = ceil_div(sr, rows), ceil_div(sc, cols)
-    row_idx = np.tile(np.arange(rf), cf)
-    col_idx = np.repeat(np.arange(cf), rf)
+    nt = min(mapping.stream_tiles, t) if dataflow != "os" else 1
+    inner, outer = (np.tile(np.arange(cf), rf), np.repeat(np.arange(rf), cf)) if mapping.rows_outer else \
+        (np.tile(np.arange(rf), cf), np.repeat(np.arange(cf), rf))
+    row_idx, col_idx = (outer, inner) if mapping.rows_outer else (inner, outer)
+    tile_idx = np.repeat(np.arange(nt), rf * cf)
+    row_idx, col_idx = np.tile(row_idx, nt), np.tile(col_idx, nt)
     used_r = np.minimum(rows, sr - row_idx * rows)
     used_c = np.minimum(cols, sc - col_idx * cols)
-    return used_r, used_c, row_idx, col_idx, t, rf
+    tile_t = t // nt + (tile_idx < t % nt)
+    return used_r, used_c, row_idx, col_idx, tile_idx, tile_t, rf, cf
 
 
 def _fetch_mask(keys: np.ndarray, resident: bool) -> np.ndarray:
@@ -84,39 +134,56 @@ class Streams:
     weight_dram_bits: int | None = None
 
 
-def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], streams: Streams):
-    """Per-fold cycles, DRAM load and store bytes, SRAM word counts of one GEMM (one repeat), and per fold
-    the words the array reads and writes itself (``ARRAY_WORDS``, columns in that order)."""
+def held_psum_bytes(gemm: Gemm, hw: HardwareConfig, dataflow: str, mapping: Mapping) -> float:
+    """Bytes of partial sums the output buffer holds between row folds (0: none accumulate): one column
+    fold's (column folds outer) or every column fold's (row folds outer), of the longest stream tile."""
+    sr, sc, t = fold_dims(gemm, dataflow)
+    if dataflow == "os" or ceil_div(sr, mapping.rows) == 1:
+        return 0.0
+    tile = ceil_div(t, min(mapping.stream_tiles, t))
+    return bits_to_bytes(tile * (sc if mapping.rows_outer else min(sc, mapping.cols)) * hw.data_widths.psum_bits)
+
+
+def operand_bytes(gemm: Gemm, hw: HardwareConfig, streams: Streams) -> tuple[float, float]:
+    """(input bytes, weight bytes) of one repeat of ``gemm`` as stored on chip."""
+    wb = streams.weight_dram_bits or hw.data_widths.weight_bits
+    return bits_to_bytes(gemm.ifmap_elements * hw.data_widths.activation_bits), bits_to_bytes(gemm.weight_elements * wb)
+
+
+def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], streams: Streams, mapping: Mapping):
+    """Per-fold cycles, DRAM load and store bytes, SRAM word counts of one GEMM (one repeat), per fold the
+    words the array reads and writes itself (``ARRAY_WORDS``, columns in that order), and whether its partial
+    sums spilled."""
     df = streams.dataflow
-    ra, ca = hw.pe_array.rows, hw.pe_array.cols
     ab, pb = hw.data_widths.activation_bits, hw.data_widths.psum_bits
     wb = streams.weight_dram_bits or hw.data_widths.weight_bits
-    used_r, used_c, row_idx, col_idx, t, rf = _fold_grid(gemm, df, ra, ca)
-    cycles = np.full(len(used_r), (ra + ca + t - 2) if df == "os" else (2 * ra + ca + t - 2), dtype=np.int64)
-    n_cf = int(col_idx.max()) + 1
+    used_r, used_c, row_idx, col_idx, tile_idx, tile_t, rf, cf = _fold_grid(gemm, df, mapping)
+    cycles = fold_cycles(df, mapping.rows, mapping.cols, tile_t).astype(np.int64)
+    t = fold_dims(gemm, df)[2]
     if df == "ws":      # weights stationary (K rows x M cols); inputs E x K streamed
-        w_el, w_key = used_r * used_c, row_idx * n_cf + col_idx
-        i_el, i_key = used_r * (gemm.ifmap_elements / gemm.K), row_idx
-        i_reads, w_reads = t * used_r, used_r * used_c
-        out_slice = t * used_c          # partial sums of one fold
+        w_el, w_key = used_r * used_c, row_idx * cf + col_idx
+        i_el, i_key = used_r * (gemm.ifmap_elements / gemm.K) * (tile_t / t), tile_idx * rf + row_idx
+        i_reads, w_reads = tile_t * used_r, used_r * used_c
+        out_slice = tile_t * used_c     # partial sums of one fold
     elif df == "is":    # inputs stationary (K rows x E cols); weights K x M streamed
-        i_el, i_key = used_r * used_c * (gemm.ifmap_elements / (gemm.K * gemm.E)), row_idx * n_cf + col_idx
-        w_el, w_key = used_r * t, row_idx
-        i_reads, w_reads = used_r * used_c, t * used_r
-        out_slice = t * used_c
+        i_el, i_key = used_r * used_c * (gemm.ifmap_elements / (gemm.K * gemm.E)), row_idx * cf + col_idx
+        w_el, w_key = used_r * tile_t, tile_idx * rf + row_idx
+        i_reads, w_reads = used_r * used_c, tile_t * used_r
+        out_slice = tile_t * used_c
     else:               # os: outputs stationary (E rows x M cols); inputs and weights streamed over K
         i_el, i_key = used_r * (gemm.ifmap_elements / gemm.E), row_idx
         w_el, w_key = t * used_c, col_idx
         i_reads, w_reads = used_r * t, t * used_c
         out_slice = used_r * used_c
     half = {name: b.size_bytes / 2 for name, b in buffers.items()}
-    i_fetch = _fetch_mask(i_key, bits_to_bytes(gemm.ifmap_elements * ab) <= half["in"])
-    w_fetch = _fetch_mask(w_key, bits_to_bytes(gemm.weight_elements * wb) <= half["w"])
+    in_bytes, w_bytes = operand_bytes(gemm, hw, streams)
+    i_fetch = _fetch_mask(i_key, mapping.keep_inputs and in_bytes <= half["in"])
+    w_fetch = _fetch_mask(w_key, mapping.keep_weights and w_bytes <= half["w"])
     load = bits_to_bytes(i_fetch * i_el * ab) + bits_to_bytes(w_fetch * w_el * wb)
     # Outputs: ws/is accumulate over the rf row folds of a column fold; os finishes each fold's outputs.
     accumulating = df != "os" and rf > 1
     last_row = (row_idx == rf - 1) if df != "os" else np.ones(len(row_idx), dtype=bool)
-    spill = accumulating and bits_to_bytes(float(out_slice.max()) * pb) > half["out"]
+    spill = accumulating and (mapping.spill or held_psum_bytes(gemm, hw, df, mapping) > half["out"])
     store = bits_to_bytes(last_row * out_slice * ab)
     psum_reads = (row_idx > 0) * out_slice if accumulating else np.zeros_like(out_slice)
     reloaded = np.zeros_like(out_slice)
@@ -135,16 +202,25 @@ def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], stre
                       _words(w_reads, hw.data_widths.weight_bits, buffers["w"]),
                       _words(out_slice, pb if accumulating else ab, buffers["out"]),
                       _words(psum_reads, pb, buffers["out"])], axis=1).astype(float)
-    return cycles, np.ceil(load).astype(np.int64), np.ceil(store).astype(np.int64), sram, array
+    return cycles, np.ceil(load).astype(np.int64), np.ceil(store).astype(np.int64), sram, array, spill
 
 
-#: The buffer words the array itself moves in a fold (the columns of ``_gemm_folds``'s last result).
+#: The buffer words the array itself moves in a fold (the columns of ``_gemm_folds``'s array words).
 ARRAY_WORDS = (("in", "read_words"), ("w", "read_words"), ("out", "write_words"), ("out", "read_words"))
 
 
-def _chunk(load: np.ndarray, cycles: np.ndarray, store: np.ndarray, words: np.ndarray, half_bytes: float):
+def sram_demand(words: np.ndarray, buffers: dict[str, Buffer]) -> dict[tuple[str, str], np.ndarray]:
+    """A Program's ``sram_words`` from per-step array words (steps, ``ARRAY_WORDS``): by (buffer, action)."""
+    demand: dict[tuple[str, str], np.ndarray] = {}
+    for column, (b, action) in enumerate(ARRAY_WORDS):      # the output buffer: writes and reads apart
+        key = (buffers[b].name, action)
+        demand[key] = demand.get(key, 0) + words[:, column]
+    return demand
+
+
+def chunk_steps(load: np.ndarray, cycles: np.ndarray, store: np.ndarray, words: np.ndarray, half_bytes: float):
     """Cut the fold stream into steps of at most ``half_bytes`` of fetch (split big folds, merge small);
-    ``words`` (folds, q) are split in proportion to the parts, like the cycles."""
+    ``words`` (folds, ``ARRAY_WORDS``) are split in proportion to the parts, like the cycles."""
     parts = np.maximum(1, np.ceil(load / half_bytes)).astype(np.int64)
     idx = np.repeat(np.arange(len(load)), parts)
     first = np.r_[0, np.cumsum(parts)[:-1]]
@@ -170,33 +246,57 @@ STATIONARY = {"ws": ("w", "weight_bits"), "is": ("in", "activation_bits"), "os":
 MAX_STEPS = 100_000
 
 
-def _buffers(hw: HardwareConfig) -> dict[str, Buffer]:
+def buffers_of(hw: HardwareConfig) -> dict[str, Buffer]:
+    """The buffers holding the inputs, the weights and the outputs, as ``in``, ``w``, ``out``."""
     return {"in": hw.buffers_holding("input_activations")[0], "w": hw.buffers_holding("weights")[0],
             "out": hw.buffers_holding("output_activations")[0]}
 
 
-def check_systolic(layer: Layer, hw: HardwareConfig, dataflow: str | None = None) -> None:
-    """What :func:`compile_systolic` refuses, checked without compiling (a ConfigError naming the buffer):
+def half_step_bytes(hw: HardwareConfig) -> float:
+    """Half the smaller operand buffer: the largest DRAM step the double buffer takes, in bytes."""
+    buffers = buffers_of(hw)
+    return min(buffers["in"].size_bytes, buffers["w"].size_bytes) / 2
 
-    * the array's stationary tile (rows x cols words) must fit half of its buffer (the other half is filling
-      for the next fold);
+
+def scalesim_mapping(hw: HardwareConfig) -> Mapping:
+    """SCALE-Sim 3.0.0's fixed mapping: the whole array, column folds outer, no stream tiles, operands kept
+    and partial sums accumulated whenever they fit, DRAM steps of half the smaller operand buffer."""
+    return Mapping(hw.pe_array.rows, hw.pe_array.cols, step_bytes=half_step_bytes(hw))
+
+
+def stationary_tile_fits(hw: HardwareConfig, dataflow: str, rows: int, cols: int) -> bool:
+    """A ``rows`` x ``cols`` stationary tile fits half of its buffer (the other half fills for the next fold)."""
+    which, width = STATIONARY[dataflow]
+    return bits_to_bytes(rows * cols * getattr(hw.data_widths, width)) <= buffers_of(hw)[which].size_bytes / 2
+
+
+def least_operand_bytes(layer: Layer, hw: HardwareConfig) -> float:
+    """Bytes of the layer's operands, each fetched once."""
+    widths = hw.data_widths
+    return bits_to_bytes(sum(g.repeats * (g.ifmap_elements * widths.activation_bits
+                                          + g.weight_elements * widths.weight_bits) for g in lower(layer)))
+
+
+def check_systolic(layer: Layer, hw: HardwareConfig, dataflow: str | None = None) -> None:
+    """What compiling refuses, checked without compiling (a ConfigError naming the buffer):
+
+    * the stationary tile (the whole array's with ``mapping: scalesim``, one PE's with ``search``, which
+      can use part of the array) must fit half of its buffer (the other half is filling for the next fold);
     * the layer's operands, each fetched at least once, must take at most ``MAX_STEPS`` steps of half the
       smaller operand buffer (``docs`` "Steps" above).
 
     ``dataflow``: the array's (None: the machine's ``dataflow`` key)."""
     dataflow = dataflow or hw.dataflow
-    buffers = _buffers(hw)
-    which, width = STATIONARY[dataflow]
-    buffer = buffers[which]
-    tile_bytes = bits_to_bytes(hw.pe_array.rows * hw.pe_array.cols * getattr(hw.data_widths, width))
-    if tile_bytes > buffer.size_bytes / 2:
-        raise ConfigError(f"layer {layer.name}: the {hw.pe_array.rows}x{hw.pe_array.cols} stationary tile "
+    buffers = buffers_of(hw)
+    rows, cols = (hw.pe_array.rows, hw.pe_array.cols) if hw.mapping == "scalesim" else (1, 1)
+    if not stationary_tile_fits(hw, dataflow, rows, cols):
+        buffer = buffers[STATIONARY[dataflow][0]]
+        tile_bytes = bits_to_bytes(rows * cols * getattr(hw.data_widths, STATIONARY[dataflow][1]))
+        raise ConfigError(f"layer {layer.name}: the {rows}x{cols} stationary tile "
                           f"of the {dataflow} dataflow does not fit half of buffer {buffer.name}",
                           file=hw.source, key=f"buffers.{buffer.name}.size_bytes",
                           expected=f">= {int(2 * tile_bytes)} bytes", got=buffer.size_bytes)
-    widths = hw.data_widths
-    least_bytes = bits_to_bytes(sum(g.repeats * (g.ifmap_elements * widths.activation_bits
-                                                  + g.weight_elements * widths.weight_bits) for g in lower(layer)))
+    least_bytes = least_operand_bytes(layer, hw)
     smaller = min(buffers["in"], buffers["w"], key=lambda b: (b.size_bytes, b.name))
     if least_bytes / (smaller.size_bytes / 2) > MAX_STEPS:
         raise ConfigError(f"layer {layer.name}: buffer {smaller.name} is so small that fetching the layer's "
@@ -205,45 +305,42 @@ def check_systolic(layer: Layer, hw: HardwareConfig, dataflow: str | None = None
                           expected=f">= {ceil_div(int(2 * least_bytes), MAX_STEPS)} bytes", got=smaller.size_bytes)
 
 
-def compile_systolic(layer: Layer, hw: HardwareConfig) -> Program:
-    """``layer`` on the systolic array of ``hw`` (engine ``systolic``), as a :class:`Program` of one PE
-    (the whole array) whose steps are DRAM-fetch chunks."""
-    return compile_gemms(layer, lower(layer), hw, Streams(hw.dataflow), useful_macs=layer.macs)
+def fold_stream(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams, mapping: Mapping):
+    """Every fold of ``gemms`` in execution order: its cycles, DRAM load and store bytes and array words
+    (``ARRAY_WORDS`` columns) as arrays; the SRAM word counts by buffer name; whether partial sums spilled."""
+    buffers = buffers_of(hw)
+    loads, cycles, stores, arrays, sram, spilled = [], [], [], [], Counts(), False
+    for gemm in gemms:
+        c, l, s, words, array, spill = _gemm_folds(gemm, hw, buffers, streams, mapping)
+        reps = gemm.repeats
+        cycles.append(np.tile(c, reps))
+        loads.append(np.tile(l, reps))
+        stores.append(np.tile(s, reps))
+        arrays.append(np.tile(array, (reps, 1)))
+        sram += Counts({(buffers[b].name, action): v * reps for (b, action), v in words.items()})
+        spilled |= spill
+    return (np.concatenate(loads), np.concatenate(cycles), np.concatenate(stores), np.concatenate(arrays), sram,
+            spilled)
 
 
-def compile_gemms(layer: Layer, gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams, *,
-                  useful_macs: int, counts: Counts = Counts(), details: dict | None = None) -> Program:
+def build_program(layer: Layer, gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams, mapping: Mapping,
+                  *, useful_macs: int, counts: Counts = Counts(), details: dict | None = None) -> Program:
     """``gemms`` (``layer``'s lowering, or a machine's own version of it) on the array of ``hw`` streamed as
-    ``streams`` says; ``counts`` and ``details`` are added to the Program's. One ``mac.op`` per product of
-    the GEMMs."""
-    check_systolic(layer, hw, streams.dataflow)
-    buffers = _buffers(hw)
-    half = min(buffers["in"].size_bytes, buffers["w"].size_bytes) / 2
+    ``streams`` says, mapped as ``mapping`` says; ``counts`` and ``details`` are added to the Program's (with
+    the mapping's own details). One ``mac.op`` per product of the GEMMs."""
+    buffers = buffers_of(hw)
     names = {"in": buffers["in"].name, "w": buffers["w"].name, "out": buffers["out"].name}
     if isinstance(layer, Embedding):
         row_bytes = ceil_div(layer.dim * hw.data_widths.weight_bits, 8)
         n = embedding_rows(layer)
         out_words = _words(n * layer.dim, hw.data_widths.weight_bits, buffers["out"])
         return Program(layer.name, load_bytes=[n * row_bytes], pe_cycles=[[0]], store_bytes=[n * row_bytes],
-                       barrier=True, useful_macs=0, details=details or {},
+                       barrier=True, useful_macs=0, details={**mapping.details(False), **(details or {})},
                        counts=Counts({(names["out"], "write_words"): out_words,
                                       (names["out"], "read_words"): out_words}))
-    loads, cycles, stores, arrays, sram = [], [], [], [], Counts()
-    for gemm in gemms:
-        c, l, s, words, array = _gemm_folds(gemm, hw, buffers, streams)
-        reps = gemm.repeats
-        cycles.append(np.tile(c, reps))
-        loads.append(np.tile(l, reps))
-        stores.append(np.tile(s, reps))
-        arrays.append(np.tile(array, (reps, 1)))
-        sram += Counts({(names[b], action): v * reps for (b, action), v in words.items()})
-    load, cyc, store, array = _chunk(np.concatenate(loads), np.concatenate(cycles), np.concatenate(stores),
-                                     np.concatenate(arrays), half)
-    demand: dict[tuple[str, str], np.ndarray] = {}
-    for column, (b, action) in enumerate(ARRAY_WORDS):      # the output buffer: writes and reads apart
-        key = (names[b], action)
-        demand[key] = demand.get(key, 0) + array[:, column]
+    load, cyc, store, words, sram, spilled = fold_stream(gemms, hw, streams, mapping)
+    load, cyc, store, words = chunk_steps(load, cyc, store, words, mapping.step_bytes)
     macs = sum(g.macs for g in gemms)
     return Program(layer.name, load_bytes=load, pe_cycles=cyc[:, None], store_bytes=store, barrier=True,
                    useful_macs=useful_macs, counts=sram + counts + Counts.of(mac={"op": macs}),
-                   sram_words=demand, details=details or {})
+                   sram_words=sram_demand(words, buffers), details={**mapping.details(spilled), **(details or {})})

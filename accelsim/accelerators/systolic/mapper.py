@@ -1,0 +1,181 @@
+"""Choosing each layer's mapping on a systolic array (``mapping: search``; ``docs/scalesim_crosscheck.md``,
+"Mapping").
+
+The candidates are every combination of: fold order (column or row folds outer); rows and columns used,
+each from the machine's count halved zero or more times, plus the balanced count of the same folds
+(ceil(S / folds)); stream tiles 1, 2, 4 or 8 (ws, is, when partial sums accumulate); each operand kept on chip
+or re-fetched (kept where it fits half its buffer); partial sums accumulated on chip (where they fit half
+the output buffer) or spilled; DRAM steps of half of either operand buffer halved zero or more times down to
+``MIN_STEP_BYTES`` (and one below). A candidate's program depends on the candidate and the layer only, and
+every candidate of a machine is one of a machine with twice any resource (rows, columns, a buffer), so the
+best over the candidates is never slower on the bigger machine; SCALE-Sim's own mapping is a candidate, so
+the search is never slower than ``mapping: scalesim``.
+
+The best is found exactly, not guessed: branch and bound on lower bounds of the simulated cycles, each
+computed cheaply from the candidate (compute cycles in closed form; then its DRAM bytes over the bandwidth;
+then its first fetch and last write around its compute), refining the most promising candidate until the
+least bound left exceeds the best simulated latency (the SimPy kernel, :meth:`Engine.execute`). Ties in
+cycles go to less energy, then fewer DRAM bytes, then the first candidate in the order above.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+from functools import lru_cache
+
+import numpy as np
+
+from accelsim.accelerators.systolic.folds import (
+    MAX_STEPS, Mapping, Streams, build_program, buffers_of, check_systolic, chunk_steps, fold_cycles,
+    fold_dims, fold_stream, half_step_bytes, held_psum_bytes, operand_bytes, scalesim_mapping, sram_demand,
+    stationary_tile_fits)
+from accelsim.compile.gemm import Gemm, lower
+from accelsim.compile.program import Program
+from accelsim.counts import Counts
+from accelsim.energy.model import energy
+from accelsim.energy.table import EnergyTable
+from accelsim.hardware.schema import HardwareConfig
+from accelsim.sim.engine import Engine
+from accelsim.units import ceil_div, transfer_cycles
+from accelsim.workloads.layers import Embedding, Layer
+
+#: Smallest DRAM step the search halves down to, in bytes (one step below it is still tried): a bound on
+#: simulation time, not hardware (1 KB made dense MobileNet on dense_edge 0.1% faster and 5x slower to simulate).
+MIN_STEP_BYTES = 8192
+STREAM_TILES = (1, 2, 4, 8)
+
+
+def halvings(n: float, floor: float = 1) -> list[float]:
+    """``n``, n/2, n/4 ... (whole numbers: floor division) while at least ``floor``, then one more (if >= 1)."""
+    out = [n]
+    while out[-1] >= floor and out[-1] > 1:
+        out.append(out[-1] // 2 if isinstance(n, int) else out[-1] / 2)
+    return out
+
+
+def _array_parts(total: int, extent: int) -> list[int]:
+    """Rows (or columns) a fold may use: ``total`` (SCALE-Sim's) and its halvings up to ``extent`` (a fold
+    never needs more), and for each the balanced count of the same number of folds over ``extent``."""
+    parts = {total}
+    for n in halvings(total):
+        parts.add(ceil_div(extent, ceil_div(extent, n)))
+        if n <= extent:
+            parts.add(n)
+    return sorted(parts, reverse=True)
+
+
+def _compute_cycles(gemms: tuple[Gemm, ...], dataflow: str, rows: int, cols: int, tiles: int) -> int:
+    """Cycles of every fold (closed form of :func:`fold_cycles` summed over folds and stream tiles)."""
+    total = 0
+    for g in gemms:
+        sr, sc, t = fold_dims(g, dataflow)
+        nt = min(tiles, t) if dataflow != "os" else 1
+        folds = ceil_div(sr, rows) * ceil_div(sc, cols)
+        total += g.repeats * folds * (nt * fold_cycles(dataflow, rows, cols, 0) + t)
+    return total
+
+
+def candidates(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams):
+    """Every structural candidate (order, rows, cols, stream tiles) the machine allows, each with the memory
+    choices (keep inputs, keep weights, spill) and steps it allows: the search space of the module doc."""
+    df = streams.dataflow
+    buffers = buffers_of(hw)
+    half = {k: b.size_bytes / 2 for k, b in buffers.items()}
+    dims = [fold_dims(g, df) for g in gemms]
+    sr, sc = max(d[0] for d in dims), max(d[1] for d in dims)
+    steps = sorted({v for h in (half["in"], half["w"]) for v in halvings(h, MIN_STEP_BYTES)
+                    if v <= half_step_bytes(hw)}, reverse=True)
+    fits_in = any(operand_bytes(g, hw, streams)[0] <= half["in"] for g in gemms)
+    fits_w = any(operand_bytes(g, hw, streams)[1] <= half["w"] for g in gemms)
+    for rows in _array_parts(hw.pe_array.rows, sr):
+        for cols in _array_parts(hw.pe_array.cols, sc):
+            if not stationary_tile_fits(hw, df, rows, cols):
+                continue
+            accumulates = df != "os" and any(ceil_div(d[0], rows) > 1 for d in dims)
+            orders = (False, True) if accumulates and any(ceil_div(d[1], cols) > 1 for d in dims) else (False,)
+            longest = max(d[2] for d in dims)
+            tiles_allowed = [n for n in STREAM_TILES if n <= longest] if accumulates else [1]
+            for rows_outer, tiles in itertools.product(orders, tiles_allowed):
+                base = Mapping(rows, cols, rows_outer, tiles)
+                fits_out = any(held_psum_bytes(g, hw, df, base) <= half["out"] for g in gemms)
+                memory = [(ki, kw, sp) for ki in ((True, False) if fits_in else (False,))
+                          for kw in ((True, False) if fits_w else (False,))
+                          for sp in ((False, True) if accumulates and fits_out else (False,))]
+                yield base, memory, steps
+
+
+def _pipeline_bound(steps, bw: float, latency: int) -> int:
+    """A lower bound on a program's simulated cycles: step s starts after every fetch up to its own has
+    crossed the bus (one at a time) and its latency passed, then it and every later step compute in turn;
+    the last step's results then cross the bus."""
+    load, cycles, store = steps
+    bus = np.ceil(load / bw - 1e-9).astype(np.int64)    # as transfer_cycles rounds
+    arrive = np.cumsum(bus) + np.where(load > 0, latency, 0)
+    after = np.cumsum(cycles[::-1])[::-1]
+    last = transfer_cycles(int(store[-1]), bw) + latency if store[-1] else 0
+    return int((arrive + after).max()) + last
+
+
+@lru_cache(maxsize=4096)
+def choose_mapping(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams) -> Mapping:
+    """The mapping of least simulated latency (then energy, then DRAM bytes) over :func:`candidates`
+    (module doc); computed once per distinct layer shape and machine."""
+    engine, table, bw = Engine(hw), EnergyTable.from_config(hw), hw.dram.bytes_per_cycle
+    latency = hw.dram.latency_cycles
+    order = itertools.count()
+    heap: list = []
+    for base, memory, steps in candidates(gemms, hw, streams):
+        bound = _compute_cycles(gemms, streams.dataflow, base.rows, base.cols, base.stream_tiles)
+        heapq.heappush(heap, (bound, next(order), "structure", (base, memory, steps)))
+    best, best_key = None, None
+    while heap and (best_key is None or heap[0][0] <= best_key[0]):
+        bound, _, level, item = heapq.heappop(heap)
+        if level == "structure":
+            base, memory, steps = item
+            for keep_in, keep_w, spill in memory:
+                mapping = Mapping(base.rows, base.cols, base.rows_outer, base.stream_tiles, keep_in, keep_w, spill)
+                load, cycles, store, words, sram, _ = fold_stream(gemms, hw, streams, mapping)
+                bus = transfer_cycles(int(load.sum()) + int(store.sum()), bw) if load.sum() + store.sum() else 0
+                heapq.heappush(heap, (max(bound, bus), next(order), "memory",
+                                      (mapping, steps, (load, cycles, store, words, sram))))
+        elif level == "memory":
+            mapping, steps, (load, cycles, store, words, sram) = item
+            for step in steps:
+                chunked = chunk_steps(load, cycles, store, words, step)
+                if len(chunked[0]) > MAX_STEPS:
+                    continue
+                bound_steps = _pipeline_bound(chunked[:3], bw, latency)
+                program = Program("", load_bytes=chunked[0], pe_cycles=chunked[1][:, None],
+                                  store_bytes=chunked[2], barrier=True, counts=sram, useful_macs=0,
+                                  sram_words=sram_demand(chunked[3], buffers_of(hw)))
+                stepped = Mapping(mapping.rows, mapping.cols, mapping.rows_outer, mapping.stream_tiles,
+                                  mapping.keep_inputs, mapping.keep_weights, mapping.spill, step)
+                heapq.heappush(heap, (max(bound, bound_steps), next(order), "program",
+                                      (stepped, program)))
+        else:
+            mapping, program = item
+            run = engine.execute(program)
+            key = (run.cycles, energy(run.counts, table, run.cycles, hw.clock_hz).total_pj,
+                   run.dram_read_bytes + run.dram_write_bytes)
+            if best_key is None or key < best_key:
+                best, best_key = mapping, key
+    return best if best is not None else scalesim_mapping(hw)
+
+
+def compile_gemms(layer: Layer, gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams, *,
+                  useful_macs: int, counts: Counts = Counts(), details: dict | None = None) -> Program:
+    """``gemms`` (``layer``'s lowering, or a machine's own version of it) on the array of ``hw``, mapped as
+    its ``mapping`` key says (SCALE-Sim's fixed mapping, or the searched one)."""
+    check_systolic(layer, hw, streams.dataflow)
+    if hw.mapping == "scalesim" or isinstance(layer, Embedding):
+        mapping = scalesim_mapping(hw)
+    else:
+        mapping = choose_mapping(gemms, hw, streams)
+    return build_program(layer, gemms, hw, streams, mapping, useful_macs=useful_macs, counts=counts,
+                         details=details)
+
+
+def compile_systolic(layer: Layer, hw: HardwareConfig) -> Program:
+    """``layer`` on the systolic array of ``hw`` (engine ``systolic``), as a :class:`Program` of one PE
+    (the whole array) whose steps are DRAM-fetch chunks."""
+    return compile_gemms(layer, lower(layer), hw, Streams(hw.dataflow), useful_macs=layer.macs)
