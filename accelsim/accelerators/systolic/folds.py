@@ -1,10 +1,8 @@
-"""Compiling a layer for a dense systolic array (WS, OS or IS) into a :class:`Program` (layer 3).
+"""Compiling a layer for a dense systolic array (WS, OS or IS) into a :class:`Program` (layer 3), mapped as a
+:class:`Mapping` says: SCALE-Sim's fixed mapping (:func:`scalesim_mapping`, described below) or one chosen by
+:mod:`.mapper` (the part of the array, fold order, stream tiles, kept operands, partial sums, DRAM step).
 
-What follows is ``mapping: scalesim``, SCALE-Sim's fixed mapping; a :class:`Mapping` varies it (the part of the
-array used, the fold order, stream tiles, kept operands, spilled partial sums, step size), and ``mapper.py``
-chooses one per layer (``mapping: search``).
-
-**Compute** follows SCALE-Sim 3.0.0 exactly (``docs/scalesim_crosscheck.md``): a GEMM (E x K) . (K x M)
+**Compute** with SCALE-Sim's mapping follows SCALE-Sim 3.0.0 exactly (``docs/scalesim_crosscheck.md``): a GEMM (E x K) . (K x M)
 maps ``Sr`` onto the ``Ra`` array rows and ``Sc`` onto the ``Ca`` columns and streams ``T`` in time
 (ws: Sr=K, Sc=M, T=E; os: Sr=E, Sc=M, T=K; is: Sr=K, Sc=E, T=M). Folds run column folds outer, row folds
 inner, one after another, each costing the full array whatever part of it is used:
