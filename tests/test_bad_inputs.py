@@ -53,13 +53,16 @@ MOBILENET = ("--model", "mobilenet_v1", "--width", "0.25")
 Setup = Callable[[Path], None]
 
 
-def dense_edge(old: str | None = None, new: str = "", name: str = "hw.yaml") -> Setup:
-    """Write hwconfigs/dense_edge.yaml as ``name``, with the first ``old`` replaced by ``new``."""
+def dense_edge(old: str | None = None, new: str = "", name: str = "hw.yaml", mapping: str | None = None) -> Setup:
+    """Write hwconfigs/dense_edge.yaml as ``name``, with the first ``old`` replaced by ``new`` (and a
+    ``mapping`` key when given)."""
     def setup(folder: Path) -> None:
         text = (HWCONFIGS / "dense_edge.yaml").read_text()
         if old is not None:
             assert old in text, old
             text = text.replace(old, new, 1)
+        if mapping is not None:
+            text += f"mapping: {mapping}\n"
         (folder / name).write_text(text)
     return setup
 
@@ -391,10 +394,10 @@ CASES: list[Case] = [
     Case("hw-latency-negative", "negative DRAM latency", simulate(),
          ("hw.yaml", "dram.latency_cycles", "out of range", "expected an integer from 0 to 1000000 (cycles)"),
          dense_edge("latency_cycles: 100", "latency_cycles: -1")),
-    Case("hw-buffer-too-small", "buffer too small for any tile", simulate(),
+    Case("hw-buffer-too-small", "buffer too small for SCALE-Sim's whole-array tile", simulate(),
          ("hw.yaml", "buffers.filter.size_bytes", "layer conv1"),
          dense_edge("size_bytes: 65536           # bytes; scale.cfg FilterSramSzkB",
-                    "size_bytes: 32           # bytes; scale.cfg FilterSramSzkB")),
+                    "size_bytes: 32           # bytes; scale.cfg FilterSramSzkB", mapping="scalesim")),
     Case("hw-engine-cannot-run-model", "machine that cannot run the model's layers", simulate(hw="eie_like.yaml"),
          ("eie_like.yaml", "engine", "cannot run layer conv1", "expected layers of type Linear, LSTM"),
          lambda folder: shutil.copy(HWCONFIGS / "eie_like.yaml", folder)),
