@@ -94,6 +94,7 @@ def test_bad_hardware_one_line_exit_2(capsys, tmp_path, old, new, names):
 def test_layer_that_cannot_fit_names_layer_and_buffer(capsys, tmp_path):
     hw = write_hw(tmp_path, "    size_bytes: 65536           # bytes; scale.cfg FilterSramSzkB",
                   "    size_bytes: 1024           # bytes; scale.cfg FilterSramSzkB")
+    hw.write_text(hw.read_text() + "mapping: scalesim\n")     # the searched mapping uses part of the array
     status, _, err = run_cli(capsys, "simulate", "--model", "mobilenet_v1", "--width", "0.25", "--hw", hw)
     assert status == 2 and "layer conv1" in err and "filter" in err
 

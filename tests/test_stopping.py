@@ -177,7 +177,7 @@ def test_a_machine_too_small_for_one_model_is_refused_before_any_point_runs(tmp_
     """The compilers' capacity checks, run per (hardware, model) pair by the grid: exit 2 and no points."""
     small = (HW / "dense_edge.yaml").read_text().replace("name: dense_edge", "name: small_edge").replace(
         "size_bytes: 65536           # bytes; scale.cfg FilterSramSzkB",
-        "size_bytes: 32           # bytes; scale.cfg FilterSramSzkB")
+        "size_bytes: 32           # bytes; scale.cfg FilterSramSzkB") + "mapping: scalesim\n"   # whole-array tile
     (tmp_path / "small.yaml").write_text(small)
     out = tmp_path / "out"
     done = subprocess.run([*CLI, "sweep", "--model", "mobilenet_v1", "--width", "0.25,0.5", "--sparsity", "0,0.5",

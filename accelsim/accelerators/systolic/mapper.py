@@ -15,7 +15,8 @@ The best is found exactly, not guessed: branch and bound on lower bounds of the 
 computed cheaply from the candidate (compute cycles in closed form; then its DRAM bytes over the bandwidth;
 then its first fetch and last write around its compute), refining the most promising candidate until the
 least bound left exceeds the best simulated latency (the SimPy kernel, :meth:`Engine.execute`). Ties in
-cycles go to less energy, then fewer DRAM bytes, then the first candidate in the order above.
+cycles go to less dynamic energy (the YAML's pJ per count; leakage is equal at equal cycles), then fewer DRAM
+bytes, then the first candidate in the order above.
 """
 from __future__ import annotations
 
@@ -32,8 +33,6 @@ from accelsim.accelerators.systolic.folds import (
 from accelsim.compile.gemm import Gemm, lower
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
-from accelsim.energy.model import energy
-from accelsim.energy.table import EnergyTable
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.sim.engine import Engine
 from accelsim.units import ceil_div, transfer_cycles
@@ -120,7 +119,8 @@ def _pipeline_bound(steps, bw: float, latency: int) -> int:
 def choose_mapping(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams) -> Mapping:
     """The mapping of least simulated latency (then energy, then DRAM bytes) over :func:`candidates`
     (module doc); computed once per distinct layer shape and machine."""
-    engine, table, bw = Engine(hw), EnergyTable.from_config(hw), hw.dram.bytes_per_cycle
+    engine, bw = Engine(hw), hw.dram.bytes_per_cycle
+    pj = {(e.component, e.action): e.pj for e in hw.energy.dynamic}
     latency = hw.dram.latency_cycles
     order = itertools.count()
     heap: list = []
@@ -155,7 +155,8 @@ def choose_mapping(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams
         else:
             mapping, program = item
             run = engine.execute(program)
-            key = (run.cycles, energy(run.counts, table, run.cycles, hw.clock_hz).total_pj,
+            dynamic_pj = sum(count * pj[action] for action, count in run.counts.items())
+            key = (run.cycles, dynamic_pj,
                    run.dram_read_bytes + run.dram_write_bytes)
             if best_key is None or key < best_key:
                 best, best_key = mapping, key
