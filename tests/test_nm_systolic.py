@@ -41,8 +41,8 @@ def test_condensed_k_by_hand():
 
 def test_2of4_halves_the_reduction_folds():
     """WS, K = 256 on 32 rows: 8 row folds dense, 4 at 2:4; each fold costs 2*32 + 32 + T - 2 cycles
-    (T = 64 steps), one column fold (M = 32)."""
-    hw = nm_hw(dram__bandwidth_bytes_per_cycle=1000, dram__latency_cycles=0)
+    (T = 64 steps), one column fold (M = 32), on SCALE-Sim's mapping."""
+    hw = nm_hw(mapping="scalesim", dram__bandwidth_bytes_per_cycle=1000, dram__latency_cycles=0)
     per_fold = 2 * 32 + 32 + 64 - 2
     assert run(fc(), hw).busy_cycles == 8 * per_fold
     assert run(fc(), hw, (2, 4)).busy_cycles == 4 * per_fold

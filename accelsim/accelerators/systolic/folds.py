@@ -2,8 +2,8 @@
 :class:`Mapping` says: SCALE-Sim's fixed mapping (:func:`scalesim_mapping`, described below) or one chosen by
 :mod:`.mapper` (the part of the array, fold order, stream tiles, kept operands, partial sums, DRAM step).
 
-**Compute** with SCALE-Sim's mapping follows SCALE-Sim 3.0.0 exactly (``docs/scalesim_crosscheck.md``): a GEMM (E x K) . (K x M)
-maps ``Sr`` onto the ``Ra`` array rows and ``Sc`` onto the ``Ca`` columns and streams ``T`` in time
+**Compute** with SCALE-Sim's mapping follows SCALE-Sim 3.0.0 exactly (``docs/scalesim_crosscheck.md``): a
+GEMM (E x K) . (K x M) maps ``Sr`` onto the ``Ra`` array rows and ``Sc`` onto the ``Ca`` columns and streams ``T`` in time
 (ws: Sr=K, Sc=M, T=E; os: Sr=E, Sc=M, T=K; is: Sr=K, Sc=E, T=M). Folds run column folds outer, row folds
 inner, one after another, each costing the full array whatever part of it is used:
 ``2*Ra + Ca + T - 2`` cycles (ws, is: weight/input preload, fill, stream, drain) or ``Ra + Ca + T - 2``
