@@ -110,12 +110,14 @@ def test_dense_operands_give_the_dense_mac_count_on_both_engines():
 
 
 def test_bank_function_spreads_a_dense_step_over_sixteen_banks():
-    """F = 4 consecutive output channels x I = 4 consecutive columns land in 16 distinct banks of 32; the
-    same output channel 4 times (one kernel row, a row of activations) collides."""
+    """F = 4 consecutive output channels x I = 4 consecutive columns land in 16 distinct banks of 32, and so
+    do 4 channels x a 2 x 2 block of a tile 2 wide (raster order wraps onto the next row); the same output
+    channel 4 times (one kernel row, a row of activations) collides."""
     k = np.arange(4)[:, None]
     x = np.arange(4)[None, :] + 10
-    assert np.unique(bank_of(k, x, 3, 32)).size == 16
-    assert np.unique(bank_of(np.zeros((4, 4), int), x - np.arange(4)[:, None], 3, 32)).size < 16
+    assert np.unique(bank_of(k, x, 3, 4, 8, 32)).size == 16
+    assert np.unique(bank_of(k + 5, np.array([[0, 1, 0, 1]]), np.array([[7, 7, 8, 8]]), 4, 2, 32)).size == 16
+    assert np.unique(bank_of(np.zeros((4, 4), int), x - np.arange(4)[:, None], 3, 4, 8, 32)).size < 16
     banks = np.array([[3, 3, 3, 32, 5, 5], [32, 32, 32, 32, 32, 32], [1, 2, 3, 4, 5, 6]], np.uint8)
     assert busiest_bank(banks, 32).tolist() == [3, 1, 1]
 
@@ -126,7 +128,7 @@ def test_step_memo_equals_computing_every_step(monkeypatch, memo_kinds):
     cycles (busiest bank) and useful products equal those of its own bank pattern, computed step by step,
     with the layer-wide memo and with the per-block fallback (memo_kinds 0), over two blocks."""
     monkeypatch.setattr(cartesian, "MEMO_KINDS", memo_kinds)
-    table = bank_table(cartesian.Window(3, 3, 1, 18, 18, 16, 16), 32)
+    table = bank_table(cartesian.Window(3, 3, 1, 18, 18, 16, 16, 64, 4), 4, 32)
     rng = np.random.default_rng(5)
     w_codes = rng.integers(0, table.weight_discard + 1, size=(300, 4))
     a_codes = rng.integers(0, table.n_act, size=(40, 4))
@@ -157,11 +159,11 @@ def test_hand_traced_pointwise_layer_one_pixel_per_pe():
 
 
 def test_products_landing_on_one_bank_serialise():
-    """Weights of output channels 0 and 8 (same bank function input k mod 8) at one kernel position times one
-    activation: 2 products, one bank -> 2 cycles, 1 conflict cycle."""
-    layer = Conv2D("conflict", in_channels=1, out_channels=9, in_h=8, in_w=8)
+    """Weights of output channels 0 and 32 (the same bank: k mod A = 32 banks) at one kernel position times
+    one activation: 2 products, one bank -> 2 cycles, 1 conflict cycle."""
+    layer = Conv2D("conflict", in_channels=1, out_channels=33, in_h=8, in_w=8)
     weights = np.zeros(layer.weight_shape, bool)
-    weights[[0, 8]] = True
+    weights[[0, 32]] = True
     program = compile_scnn(layer, SCNN, weights)
     assert program.pe_cycles.tolist() == [[2] * 64]
     assert program.conflict_cycles == 64

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from accelsim.accelerators.scnn.machine import Machine, bank_of
+from accelsim.accelerators.scnn.machine import Machine, bank_of, bank_period
 from accelsim.formats.runlength import encode_streams
 from accelsim.workloads.layers import Conv2D
 
@@ -74,32 +74,66 @@ def chunk(key: np.ndarray, codes: np.ndarray, lanes: int, discard: int, presorte
 class BankTable:
     """Bank (or ``discard``) of the product of a weight code and an activation code.
 
-    Weight code: (k mod 8, kernel row, kernel column). Activation code: (x class, y class), where a
-    coordinate's class keeps exactly what decides validity and bank: its exact value near the borders,
-    its residue mod 4 x stride inside (see :func:`_coordinate_classes`)."""
+    Weight code: (k mod ``k_codes``, kernel row, kernel column). Activation code: (x class, y class), where a
+    coordinate's class keeps exactly what decides validity and bank: its exact value near the borders, its
+    residue mod (bank period x stride) inside (see :func:`_coordinate_classes`)."""
 
     table: np.ndarray           # flat (n_weight_codes + 1) x (n_activation_codes + 1), uint8 (uint16 if A > 255)
     n_act: int                  # activation codes, discard included
     x_class: np.ndarray         # padded x -> class
     y_class: np.ndarray
     n_y: int
+    k_codes: int                # output channels are coded k mod k_codes
+    interior: tuple[int, int, int, int]     # x and y: first interior class, classes of the interior (x then y)
+    stride: int
     weight_discard: int
     act_discard: int
     discard: int                # the bank value meaning "reaches no bank"
 
+    def weight_code(self, k: np.ndarray, kernel_pos: np.ndarray, kernel_size: int) -> np.ndarray:
+        """Code of a weight of output channel ``k`` at kernel position ``kernel_pos`` (row * kernel_w + col)."""
+        return (k % self.k_codes) * kernel_size + kernel_pos
 
-def _coordinate_classes(padded: int, kernel: int, out: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    def shifted_weights(self, codes: np.ndarray) -> np.ndarray:
+        """Weight code rows with their output channels shifted so that each row's lowest is 0: a step's
+        banks all move by one constant, so its conflicts and useful products stay the same, and rows that
+        differ only by such a shift become one."""
+        kernel_size = self.weight_discard // self.k_codes
+        real = codes != self.weight_discard
+        k = codes // kernel_size
+        low = np.where(real, k, self.k_codes).min(axis=1, keepdims=True)
+        return np.where(real, codes - low * kernel_size, codes).astype(codes.dtype)
+
+    def shifted_activations(self, codes: np.ndarray) -> np.ndarray:
+        """Activation code rows whose entries all lie inside the plane (every kernel offset valid) shifted by
+        whole strides in x and y so that the row's first entry has the smallest residue of its stride
+        phase: as :meth:`shifted_weights`, every bank of a step moves by one constant."""
+        x_lo, x_span, y_lo, y_span = self.interior
+        real = codes != self.act_discard
+        xc, yc = codes // self.n_y, codes % self.n_y
+        inside = (~real | ((xc >= x_lo) & (xc < x_lo + x_span) & (yc >= y_lo) & (yc < y_lo + y_span))).all(axis=1)
+        first = np.where(real.any(axis=1), real.argmax(axis=1), 0)
+        rows = np.arange(codes.shape[0])
+        dx = (xc[rows, first] - x_lo) // self.stride * self.stride
+        dy = (yc[rows, first] - y_lo) // self.stride * self.stride
+        x_mod, y_mod = max(x_span, 1), max(y_span, 1)
+        shifted = (x_lo + (xc - x_lo - dx[:, None]) % x_mod) * self.n_y + y_lo + (yc - y_lo - dy[:, None]) % y_mod
+        return np.where(real & inside[:, None], shifted, codes).astype(codes.dtype)
+
+
+def _coordinate_classes(padded: int, kernel: int, out: int, stride: int,
+                        period: int) -> tuple[np.ndarray, np.ndarray]:
     """Class of each padded coordinate and a representative coordinate per class (-1: none).
 
     Left border (X < kernel - 1): its own class (some kernel offsets give an output < 0). Right border
     (X > (out - 1) * stride): its own class (some offsets give an output >= out). Interior: class by
-    X mod 4*stride (every offset valid; the bank needs (X - r) / stride mod 4)."""
+    X mod (period x stride) (every offset valid; the bank needs (X - r) / stride mod ``period``)."""
     x = np.arange(max(padded, 1))
-    period = 4 * stride
+    span = period * stride
     left = x < kernel - 1
     right = ~left & (x > (out - 1) * stride)
-    cls = np.where(left, x, np.where(right, kernel - 1 + period + x - (out - 1) * stride - 1,
-                                     kernel - 1 + x % period))
+    cls = np.where(left, x, np.where(right, kernel - 1 + span + x - (out - 1) * stride - 1,
+                                     kernel - 1 + x % span))
     rep = np.full(int(cls.max()) + 1, -1, dtype=np.int64)
     rep[cls] = x
     return cls, rep
@@ -108,7 +142,8 @@ def _coordinate_classes(padded: int, kernel: int, out: int, stride: int) -> tupl
 @dataclass(frozen=True)
 class Window:
     """The geometry a bank table depends on: a kernel sliding with ``stride`` over a padded plane onto an
-    output plane (a fully connected layer is a 1x1 kernel over a row of input vectors)."""
+    output plane of ``channels`` output channels, the planar tile ``row`` outputs wide in one stride phase
+    (a fully connected layer is a 1x1 kernel over a row of input vectors)."""
 
     kernel_w: int
     kernel_h: int
@@ -117,25 +152,31 @@ class Window:
     padded_h: int
     out_w: int
     out_h: int
+    channels: int
+    row: int
 
     @classmethod
-    def of(cls, layer: Conv2D) -> "Window":
+    def of(cls, layer: Conv2D, tile_w: int) -> "Window":
+        """``layer`` on planar tiles ``tile_w`` input pixels wide."""
         return cls(layer.kernel_w, layer.kernel_h, layer.stride, layer.padded_w, layer.padded_h, layer.out_w,
-                   layer.out_h)
+                   layer.out_h, layer.out_channels, -(-tile_w // layer.stride))
 
     @classmethod
-    def row(cls, positions: int) -> "Window":
-        """A 1x1 kernel over ``positions`` input vectors side by side."""
-        return cls(1, 1, 1, positions, 1, positions, 1)
+    def row_of(cls, positions: int, channels: int) -> "Window":
+        """A 1x1 kernel over ``positions`` input vectors side by side, ``channels`` outputs each."""
+        return cls(1, 1, 1, positions, 1, positions, 1, channels, positions)
 
 
-def bank_table(window: Window, banks: int) -> BankTable:
-    """The bank of every (weight code, activation code) product of ``window`` on ``banks`` banks."""
+def bank_table(window: Window, f: int, banks: int) -> BankTable:
+    """The bank (:func:`.machine.bank_of`) of every (weight code, activation code) product of ``window`` on
+    ``banks`` banks with ``f`` weights per step."""
     kernel_w, kernel_h, stride = window.kernel_w, window.kernel_h, window.stride
     out_w, out_h = window.out_w, window.out_h
-    x_class, x_rep = _coordinate_classes(window.padded_w, kernel_w, out_w, stride)
-    y_class, y_rep = _coordinate_classes(window.padded_h, kernel_h, out_h, stride)
-    k = np.arange(8)[:, None, None, None, None]
+    period = bank_period(f, banks)
+    x_class, x_rep = _coordinate_classes(window.padded_w, kernel_w, out_w, stride, period)
+    y_class, y_rep = _coordinate_classes(window.padded_h, kernel_h, out_h, stride, period)
+    k_codes = min(banks, window.channels)
+    k = np.arange(k_codes)[:, None, None, None, None]
     ry = np.arange(kernel_h)[None, :, None, None, None]
     rx = np.arange(kernel_w)[None, None, :, None, None]
     vx = x_rep[None, None, None, :, None]
@@ -144,12 +185,17 @@ def bank_table(window: Window, banks: int) -> BankTable:
     ox, oy = dx // stride, dy // stride
     valid = ((vx >= 0) & (vy >= 0) & (dx % stride == 0) & (dy % stride == 0)
              & (ox >= 0) & (ox < out_w) & (oy >= 0) & (oy < out_h))
-    bank = np.where(valid, bank_of(k, ox, oy, banks), banks)
-    n_w, n_x, n_y = 8 * kernel_h * kernel_w, x_rep.size, y_rep.size
+    bank = np.where(valid, bank_of(k, ox, oy, f, window.row, banks), banks)
+    n_w, n_x, n_y = k_codes * kernel_h * kernel_w, x_rep.size, y_rep.size
     # one byte per entry while the bank ids and the discard value `banks` fit in it (A = 32 in SCNN)
     table = np.full((n_w + 1, n_x * n_y + 1), banks, dtype=np.min_scalar_type(banks))
     table[:n_w, :n_x * n_y] = bank.reshape(n_w, n_x * n_y)
-    return BankTable(table.ravel(), n_x * n_y + 1, x_class, y_class, n_y, n_w, n_x * n_y, banks)
+    span = period * stride          # interior classes, when the plane has every residue inside
+    whole_x = x_rep.size > kernel_w - 1 + span and (x_rep[kernel_w - 1:kernel_w - 1 + span] >= 0).all()
+    whole_y = y_rep.size > kernel_h - 1 + span and (y_rep[kernel_h - 1:kernel_h - 1 + span] >= 0).all()
+    interior = (kernel_w - 1, span if whole_x and whole_y else 0, kernel_h - 1, span if whole_x and whole_y else 0)
+    return BankTable(table.ravel(), n_x * n_y + 1, x_class, y_class, n_y, k_codes, interior, stride, n_w,
+                     n_x * n_y, banks)
 
 
 @dataclass
@@ -242,8 +288,8 @@ class StepMemo:
     kinds are remembered for the whole layer; beyond, each block's distinct kinds are found by sorting."""
 
     def __init__(self, w_codes: np.ndarray, a_codes: np.ndarray, table: BankTable, lanes: int) -> None:
-        self.w_rows, self.w_id = _row_ids(w_codes)
-        self.a_rows, self.a_id = _row_ids(a_codes)
+        self.w_rows, self.w_id = _row_ids(table.shifted_weights(w_codes))
+        self.a_rows, self.a_id = _row_ids(table.shifted_activations(a_codes))
         self.n_a = np.int64(len(self.a_rows))
         self.table, self.lanes = table, lanes
         size = len(self.w_rows) * len(self.a_rows)

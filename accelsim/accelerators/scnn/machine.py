@@ -2,6 +2,7 @@
 config, where a planar tile runs, and the accumulator-bank function (``docs/scnn.md``)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,14 +84,23 @@ def _buffer(hw: HardwareConfig, kind: str) -> Buffer:
     return holding[0]
 
 
-def bank_of(k: np.ndarray, x: np.ndarray, y: np.ndarray, banks: int) -> np.ndarray:
-    """Accumulator bank of output (channel k, column x, row y).
+def bank_of(k: np.ndarray, x: np.ndarray, y: np.ndarray, f: int, row: int, banks: int) -> np.ndarray:
+    """Accumulator bank of output (channel k, column x, row y): ``(k + f * (x + row * y)) mod banks``.
 
-    The paper (as summarised) gives A = 2FI banks but not the function. We use the one of DNNsim's SCNN model
-    (Edo et al., an open re-implementation): bits 0-1 = k mod 4, bit 2 = y mod 2, bit 3 = x mod 2, bit 4 =
-    k bit 2 xor x bit 1 xor y bit 1, modulo ``banks``. It depends on k mod 8, x mod 4, y mod 4 only, and two
-    outputs collide or not independently of a common shift of x or y, so global and tile-local coordinates
-    give the same conflicts.
+    The paper gives A = 2FI banks but not the function. Ours interleaves the outputs over the banks in the
+    order a dense step produces them: ``x + row * y`` is the output's raster position in a plane ``row``
+    outputs wide (the planar tile's width in one stride phase), so a dense step, F consecutive output
+    channels x I consecutive activations of a tile's raster order (a row, or wrapping onto the next one),
+    covers F x I consecutive values of ``k + f * (x + row * y)``: distinct banks whenever ``banks >= F x I``,
+    and ``ceil(F x I / banks)`` products on the busiest bank otherwise, the fewest possible. A common shift of
+    k, x or y adds one constant to every bank of a step, so global and tile-local coordinates give the same
+    conflicts, and the bank depends on k mod ``banks`` and on x and y mod ``banks / gcd(f, banks)`` only
+    (``docs/scnn.md``, "Bank function").
     """
-    k, x, y = np.asarray(k), np.asarray(x), np.asarray(y)
-    return ((((k & 4) << 2) ^ ((x & 2) << 3) ^ ((y & 2) << 3)) + ((x & 1) << 3) + ((y & 1) << 2) + (k & 3)) % banks
+    k, x, y = np.asarray(k, np.int64), np.asarray(x, np.int64), np.asarray(y, np.int64)
+    return (k + f * (x + row * y)) % banks
+
+
+def bank_period(f: int, banks: int) -> int:
+    """Period of :func:`bank_of` in x and y: ``banks / gcd(f, banks)``."""
+    return banks // math.gcd(f, banks)

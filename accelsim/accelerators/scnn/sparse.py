@@ -31,7 +31,7 @@ class Cartesian:
         """Each input channel's non-zero activations (positions in order) are its I-vectors; a step runs on
         the PE of its weight vector, in the Program step of the weight's group and input block."""
         positions = acts.shape[0]
-        table = bank_table(Window.row(positions), m.banks)
+        table = bank_table(Window.row_of(positions, plan.out_features), m.f, m.banks)
         t, c = np.nonzero(acts)
         order = np.lexsort((t, c))
         t, c = t[order], c[order]
@@ -52,7 +52,7 @@ class Cartesian:
         computed once per weight vector and summed per input vector with a matrix product over the
         activation mask."""
         k_in, p, n_groups = weights.shape[1], m.n_pes, plan.groups
-        table = bank_table(Window.row(1), m.banks)
+        table = bank_table(Window.row_of(1, plan.out_features), m.f, m.banks)
         w, w_c, w_pe, w_g, w_stored = _fc_weight_chunks(weights, plan, m, table)
         cycles = busiest_bank(table.table[w.codes * table.n_act + table.x_class[0] * table.n_y + table.y_class[0]],
                               table.discard)
@@ -93,5 +93,5 @@ def _fc_weight_chunks(weights: np.ndarray, plan: FcPlan, m: Machine, table: Bank
     p, n_groups = m.n_pes, plan.groups
     wsid, wpos, wreal, w_stored = stream_entries(_fc_weight_streams(weights, plan, p), m.index_bits)
     k = ((wsid // n_groups) % p) * plan.per_pe + (wsid % n_groups) * plan.kc + wpos
-    w = chunk(wsid, np.where(wreal, k & 7, table.weight_discard), m.f, table.weight_discard, presorted=True)
+    w = chunk(wsid, np.where(wreal, table.weight_code(k, 0, 1), table.weight_discard), m.f, table.weight_discard, presorted=True)
     return w, w.key // (p * n_groups), (w.key // n_groups) % p, w.key % n_groups, w_stored

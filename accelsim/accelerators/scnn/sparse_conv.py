@@ -49,7 +49,7 @@ class SparseConv:
 
     def work(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
         layer, m = self.layer, self.m
-        table = bank_table(Window.of(layer), m.banks)
+        table = bank_table(Window.of(layer, plane.tile_w), m.f, m.banks)
         acts = self._activation_side(plane, table, tile_pe, tile_pass)
         weights, fits, weight_bits = self._weight_side(plane, table)
         n_phases = plane.stride * plane.stride
@@ -84,7 +84,7 @@ class SparseConv:
         kernel_pos = pos // w_len[sid]
         ry, rx = kernel_pos // kw, kernel_pos % kw
         phase = (rx % s) * s + ry % s
-        code = np.where(real, (k & 7) * layer.kernel_h * kw + ry * kw + rx, table.weight_discard)
+        code = np.where(real, table.weight_code(k, ry * kw + rx, layer.kernel_h * kw), table.weight_discard)
         w = chunk(sid * s * s + phase, code, m.f, table.weight_discard, presorted=s == 1)
         w_sid, w_phase = w.key // (s * s), w.key % (s * s)
         side = Side(w, key=w_c[w_sid] * s * s + w_phase, pe=np.zeros(w.key.size, np.int64), step=w_g[w_sid])

@@ -1,0 +1,48 @@
+"""SCNN on any multiplier array F x I and any number of accumulator banks A (issue 16): closed forms derived
+by hand here from the layer's shape, never from the module under test."""
+import numpy as np
+import pytest
+from conftest import hw_variant
+
+from accelsim.accelerators.scnn.engine import compile_scnn
+from accelsim.workloads.layers import Conv2D
+
+
+@pytest.mark.parametrize("f", [2, 4, 5, 8])
+@pytest.mark.parametrize("i", [2, 4, 5, 8])
+def test_dense_layer_runs_in_work_over_f_times_i_cycles(f, i):
+    """Dense 3x3 convolution (padding 1) of C = 3 channels on a 20 x 8 plane over 2 x 2 PEs: each PE's tile
+    is 10 x 4 = 40 pixels (a multiple of 2, 4, 5 and 8, so I-vectors fill up, some wrapping onto the next
+    tile row), K = F output channels: one F-vector per kernel position. A PE's Cartesian products are
+    C x 40 pixels x K x 9 weights = 1080 F, fed F x I per cycle when the A = 2FI banks take every step
+    without conflict: 1080 F / (F I) = 1080 / I cycles per PE (the layer is one step), no conflict cycle, no
+    idle multiplier slot. The last halo drain (exposed after the products) is added on top: the halo ring of
+    a tile is at most (10 + 2) x (4 + 2) - 10 x 4 = 32 outputs, at most 10 + 2 of them (a row) on one link."""
+    layer = Conv2D("dense", in_channels=3, out_channels=f, kernel_h=3, kernel_w=3, in_h=8, in_w=20,
+                   padding=(1, 1, 1, 1))
+    hw = hw_variant("scnn", {"pe_array.rows": 2, "pe_array.cols": 2, "pe.multipliers_f": f,
+                             "pe.multipliers_i": i, "pe.accumulator_banks": 2 * f * i,
+                             "pe.accumulator_entries": 64, "pe.weight_fifo_entries": 64})
+    program = compile_scnn(layer, hw)
+    products = 3 * 40 * f * 9
+    assert products % (f * i) == 0
+    assert program.conflict_cycles == 0
+    assert program.fragmentation_slots == 0
+    assert program.details["kc"] == f
+    halo = program.details["halo_stall_cycles"]
+    assert 0 < halo <= f * 12
+    assert program.pe_cycles.sum() == 4 * products // (f * i) + 4 * halo
+
+
+@pytest.mark.parametrize("f, i, banks", [(4, 4, 8), (5, 2, 4), (8, 8, 16)])
+def test_fewer_banks_than_products_serialise_evenly(f, i, banks):
+    """With A < F x I banks a dense step's F x I products must take at least ceil(F I / A) cycles; the bank
+    function spreads them evenly, so a 1x1 dense layer (tile 2 x 4 = 8 pixels, I | 8 or one partial
+    vector) takes ceil(F I / A) cycles per step: C = 1 channel, K = F, ceil(8 / I) activation vectors."""
+    layer = Conv2D("few", in_channels=1, out_channels=f, in_h=4, in_w=2)
+    hw = hw_variant("scnn", {"pe_array.rows": 1, "pe_array.cols": 1, "pe.multipliers_f": f,
+                             "pe.multipliers_i": i, "pe.accumulator_banks": banks, "pe.accumulator_entries": 64})
+    program = compile_scnn(layer, hw)
+    vectors = -(-8 // i)
+    per_step = [-(-f * min(i, 8 - v * i) // banks) for v in range(vectors)]
+    assert program.pe_cycles.sum() == sum(per_step)
