@@ -46,15 +46,18 @@ def test_edge_tiles_leave_pes_idle_and_waiting():
 
 
 def test_fully_connected_outputs_over_pes():
-    """Linear 1000 -> 100: ceil(100 / 64) = 2 outputs per PE (50 PEs busy); 16 input-channel blocks of 63
-    channels (55 in the last): 2 x 63 = 126 MACs = 8 cycles per block, 2 slots idle."""
+    """Linear 1000 -> 100: ceil(100 / 64) = 2 outputs per PE (50 PEs busy). The weights stream in
+    input-channel blocks (docs/scnn.md, "Weight streaming"): 50 PEs x 2 x 1000 16-bit weights = 200,000 B
+    = 15,625 cycles at 12.8 B/cycle; with 100 cycles of latency per block, b = floor(sqrt(15,625 / 100)) =
+    12 blocks of 84 channels (76 in the last): 2 x 84 = 168 MACs = 11 cycles per block, 2 x 76 = 152 MACs
+    = 10 cycles in the last."""
     layer = Linear("fc", in_features=1000, out_features=100)
     program = compile_dcnn(layer, DCNN)
-    assert program.n_steps == 16
-    assert program.pe_cycles[0, :50].tolist() == [8] * 50 and program.pe_cycles[0, 50:].sum() == 0
-    assert program.pe_cycles[-1, 0] == 7                     # 2 x 55 = 110 MACs
+    assert program.n_steps == 12
+    assert program.pe_cycles[0, :50].tolist() == [11] * 50 and program.pe_cycles[0, 50:].sum() == 0
+    assert program.pe_cycles[-1, 0] == 10
     assert program.useful_macs == layer.macs
-    assert program.barrier.tolist() == [False] * 15 + [True]
+    assert program.barrier.tolist() == [False] * 11 + [True]
 
 
 def test_lstm_runs_step_after_step_and_restreams_its_weights():

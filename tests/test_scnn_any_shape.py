@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from conftest import hw_variant
 
+from accelsim.accelerators.engines import engine_for
 from accelsim.accelerators.scnn.engine import compile_scnn
 from accelsim.workloads.layers import Conv2D
 
@@ -46,3 +47,28 @@ def test_fewer_banks_than_products_serialise_evenly(f, i, banks):
     vectors = -(-8 // i)
     per_step = [-(-f * min(i, 8 - v * i) // banks) for v in range(vectors)]
     assert program.pe_cycles.sum() == sum(per_step)
+
+
+@pytest.mark.parametrize("engine, bandwidth", [("dcnn", 16), ("dcnn", 64), ("scnn", 4), ("scnn", 16)])
+def test_weights_streamed_through_the_fifo_overlap_compute(engine, bandwidth):
+    """Dense 1x1 convolution, 256 -> 256 channels, on a 2 x 2 plane over 2 x 2 PEs (one pixel each): one
+    group of Kc = 256 (1,024 accumulator entries >= 256 x 1 pixel), whose 65,536 weights far exceed the
+    50-entry FIFO. Compute per PE: DCNN 256 x 256 products / 16 multipliers = 4,096 cycles; SCNN 256
+    channels x 64 weight vectors x 1 activation vector (one pixel: one lane of I = 4) = 16,384 cycles. DRAM (no latency):
+    weights 65,536 x (16 bits + 4 index bits on SCNN) = 131,072 or 163,840 B, inputs 256 x 4 pixels x 2 or
+    2.5 B, outputs as many, at ``bandwidth`` B/cycle. Loading the group before computing would take their
+    sum; streaming it through the FIFO takes their maximum, up to the stream's resolution: the first of at
+    most 16 blocks loads before any PE starts and the last block computes after the last load (each at most
+    1/16 of its total, docs/scnn.md "Weight streaming"), and the outputs are written after."""
+    layer = Conv2D("stream", in_channels=256, out_channels=256, in_h=2, in_w=2)
+    hw = hw_variant(engine, {"pe_array.rows": 2, "pe_array.cols": 2, "dram.latency_cycles": 0,
+                             "dram.bandwidth_gb_per_s": bandwidth})
+    run = engine_for(hw).execute(engine_for(hw).compile(layer))
+    entry_bytes = 2.5 if engine == "scnn" else 2
+    compute = 256 * 256 // 16 if engine == "dcnn" else 256 * 64
+    weights = 65536 * entry_bytes / bandwidth
+    inputs = outputs = 256 * 4 * entry_bytes / bandwidth
+    dram = weights + inputs + outputs
+    assert run.cycles >= max(compute, dram)
+    assert run.cycles <= max(compute + inputs, weights + inputs) + (weights + compute) / 16 + outputs + 2
+    assert run.cycles < 0.75 * (compute + dram)

@@ -36,24 +36,38 @@ class DenseConv:
         return plane.tile_pixels() * self.layer.in_channels * self.m.activation_bits
 
     def work(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
-        """A tile's work in a group: the MACs of the outputs it owns, of the group's output channels.
-        Operand reads: activation vector outer when a (c, group) weight block fits the FIFO (each weight
-        read once per activation vector), weight vector outer otherwise (each activation once per weight
-        vector)."""
+        """A tile's work in a (group, input block): the MACs of the outputs it owns, of the group's output
+        channels that read the block's input channels. Operand reads: activation vector outer when a
+        (c, group) weight block fits the FIFO (each weight read once per activation vector), weight vector
+        outer otherwise (each activation once per weight vector)."""
         layer, m = self.layer, self.m
-        sizes = plane.group_sizes()
-        per_output = layer.in_channels_per_group * layer.kernel_h * layer.kernel_w     # MACs of one output
-        work = plane.owned_outputs()[:, None] * sizes[None, :] * per_output           # (tiles, groups)
+        rs = layer.kernel_h * layer.kernel_w
+        pairs = _channel_pairs(layer, plane)                                          # (groups, blocks)
+        work = plane.owned_outputs()[:, None, None] * pairs[None] * rs                # (tiles, groups, blocks)
         cycles, idle = _cycles(work, m)
-        compute = np.zeros((plane.passes * plane.groups, m.n_pes), dtype=np.int64)
-        rows = tile_pass[:, None] * plane.groups + np.arange(plane.groups)[None, :]
-        np.add.at(compute, (rows, np.broadcast_to(tile_pe[:, None], rows.shape)), cycles)
-        if plane.kc * layer.kernel_h * layer.kernel_w <= m.fifo_entries:
+        steps_per_pass = plane.groups * plane.blocks
+        compute = np.zeros((plane.passes * steps_per_pass, m.n_pes), dtype=np.int64)
+        rows = tile_pass[:, None] * steps_per_pass + np.arange(steps_per_pass)[None, :]
+        np.add.at(compute, (rows, np.broadcast_to(tile_pe[:, None], rows.shape)), cycles.reshape(len(tile_pe), -1))
+        if plane.kc * rs <= m.fifo_entries:
             reads = (layer.macs / m.i, layer.in_h * layer.in_w * _groups_per_channel(layer, plane.kc).sum())
         else:
             reads = (layer.weight_count * int((plane.tile_pixels() > 0).sum()), layer.macs / m.f)
         return Work(pe_cycles=compute, useful=layer.macs, fragmentation=idle, weight_reads=reads[0],
-                    activation_reads=reads[1], weight_bits=sizes * per_output * m.weight_bits)
+                    activation_reads=reads[1], weight_bits=pairs * rs * m.weight_bits)
+
+
+def _channel_pairs(layer: Conv2D, plane: Plane) -> np.ndarray:
+    """(groups, blocks): (output channel of the group, input channel of the block) pairs that meet, i.e. the
+    output channels of each group that read each input channel, summed over the block's channels."""
+    kpg = layer.out_channels // layer.groups
+    j = np.arange(layer.in_channels) // layer.in_channels_per_group          # c's convolution group
+    g = np.arange(plane.groups)[:, None]
+    lo = np.maximum(g * plane.kc, j[None, :] * kpg)
+    hi = np.minimum(np.minimum((g + 1) * plane.kc, layer.out_channels), (j[None, :] + 1) * kpg)
+    per_channel = np.maximum(hi - lo, 0)                                      # (groups, C)
+    blocks = plane.block_of(np.arange(layer.in_channels))
+    return np.stack([np.bincount(blocks, weights=row, minlength=plane.blocks) for row in per_channel]).astype(np.int64)
 
 
 def _groups_per_channel(layer: Conv2D, kc: int) -> np.ndarray:

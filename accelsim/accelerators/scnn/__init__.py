@@ -11,13 +11,15 @@ PE_PARAMS = (
     Param("pe.multipliers_i", Int(1, 64, "multipliers"),
           "I: activations per cycle into the multiplier array (F x I products per cycle)", typical=(1, 2, 3, 4)),
     Param("pe.accumulator_banks", Int(1, 4096, "banks"),
-          "A: accumulator banks the products are scattered to; a step lasts as long as its busiest bank",
+          "A: accumulator banks the products are scattered to (bank (k + F (x + tile width y)) mod A); a step "
+          "lasts as long as its busiest bank",
           typical=(1, 2, 8, 16, 32)),
     Param("pe.accumulator_entries", Int(1, 2**20, "entries per bank"),
           "partial sums (psum_bits each) per accumulator bank; bounds the output channels of one group",
           typical=(16, 32, 64, 128)),
     Param("pe.weight_fifo_entries", Int(1, 2**20, "entries"),
-          "entries of the FIFO weights stream through from DRAM into the multiplier array",
+          "entries of the FIFO weights stream through from DRAM into the multiplier array; a group that does "
+          "not fit streams in input-channel blocks overlapping compute",
           typical=(1, 4, 16, 50, 64)),
 )
 
@@ -31,7 +33,7 @@ PLANAR_ACTIONS = (
 
 #: Per-layer details SCNN and DCNN both report (docs/scnn.md, "Details"); NaN where a layer has none.
 PLANAR_DETAILS = (
-    Detail("multiplier_utilisation", "fraction",
+    Detail("busy_multiplier_utilization", "fraction",
            "useful products / (F x I multipliers x the PE-cycles the PEs were busy, bank conflicts and exposed halo "
            "drain included) = useful_macs / (F x I x PEs x busy_cycles); absent when no PE works"),
     Detail("barrier_idle_fraction", "fraction",
@@ -50,7 +52,7 @@ PLANAR_DETAILS = (
            "1: the inputs stay in the IARAM for every group; 0: they are streamed from DRAM again for each group"),
     Detail("outputs_per_pe", "output channels", "output channels each PE owns (fully connected and sequence layers)"),
     Detail("input_blocks", "blocks",
-           "input-channel blocks a fully connected layer is cut into so that weight streaming overlaps compute"),
+           "input-channel blocks a group's weights stream through the weight FIFO in (Program steps per group)"),
 )
 
 SPEC = AcceleratorSpec(

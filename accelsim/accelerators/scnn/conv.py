@@ -24,19 +24,21 @@ def output_density(acts: np.ndarray) -> float:
 def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndarray, acts: np.ndarray) -> Program:
     """``layer`` on the planar tiling from its weight mask and input-activation mask (C, H, W)."""
     conv = products.conv(layer, m, weights, acts)
-    plane = plan_plane(layer, m, conv.input_bits)
+    plane = plan_plane(layer, m, conv.input_bits, float(weights.mean()) if weights.size else 1.0)
     tile_pe, tile_pass = m.pe_of_tile(*plane.tile_xy(), plane.factor)
     work = conv.work(plane, tile_pe, tile_pass)
     halo = halo_exchange(plane, m, tile_pe, tile_pass)
-    pe_cycles, halo_stall = overlap_drain(work.pe_cycles, halo.drain)
+    pe_cycles, halo_stall = overlap_drain(work.pe_cycles, halo.drain, plane.blocks)
     pass_in_bits = np.bincount(tile_pass, weights=conv.input_bits(plane), minlength=plane.passes)
     reload = pass_in_bits[:, None] * input_groups(plane.groups, plane.resident)[None, :]
     out_bits = _output_bits(plane, m, tile_pass, output_density(acts))
-    steps = _steps(pe_cycles, work, reload, out_bits, halo)
+    steps = _steps(pe_cycles, work, _at_block(reload, plane.blocks, 0), _at_block(out_bits, plane.blocks, -1), halo,
+                   plane.blocks)
     halo_psums = int(halo.psums.sum())
     counts = (operand_counts(m, work, float(reload.sum()), float(out_bits.sum()))
               + Counts({("accumulator", "update"): halo_psums, ("halo", "transfer"): halo_psums}))
-    mapping = {"kc": plane.kc, "groups": plane.groups, "passes": plane.passes, "tile_w_pixels": plane.tile_w,
+    mapping = {"kc": plane.kc, "groups": plane.groups, "passes": plane.passes, "input_blocks": plane.blocks,
+               "tile_w_pixels": plane.tile_w,
                "tile_h_pixels": plane.tile_h, "resident_inputs": int(plane.resident),
                "halo_stall_cycles": halo_stall / m.n_pes}
     return program(layer.name, m, work, steps, counts, mapping)
@@ -48,9 +50,21 @@ def _output_bits(plane: Plane, m: Machine, tile_pass: np.ndarray, density: float
     return pass_outputs[:, None] * plane.group_sizes()[None, :] * density * m.activation_entry_bits
 
 
-def _steps(pe_cycles: np.ndarray, work: Work, reload: np.ndarray, out_bits: np.ndarray, halo: Halo) -> Steps:
-    """Per (pass, group): the group's weights and the inputs (re)loaded, halos spilled by the previous step
-    read back; the outputs and the spilled halos written."""
-    load_bits = work.weight_bits[None, :] + reload
-    load_bits.ravel()[1:] += halo.spill_bits.ravel()[:-1]
-    return Steps(pe_cycles, load_bits, out_bits + halo.spill_bits, barrier=True)
+def _at_block(per_group: np.ndarray, blocks: int, block: int) -> np.ndarray:
+    """(passes, groups, blocks): ``per_group`` (passes, groups) at one block of each group, 0 elsewhere."""
+    out = np.zeros(per_group.shape + (blocks,))
+    out[..., block] = per_group
+    return out
+
+
+def _steps(pe_cycles: np.ndarray, work: Work, reload: np.ndarray, out_bits: np.ndarray, halo: Halo,
+           blocks: int) -> Steps:
+    """Per (pass, group, block): the block's weights and (with a group's first block) the inputs
+    (re)loaded, halos spilled by the previous group read back; the outputs and the spilled halos written
+    with a group's last block, which ends in a barrier."""
+    spill = _at_block(halo.spill_bits, blocks, -1)
+    load_bits = work.weight_bits[None, :, :] + reload
+    load_bits.ravel()[1:] += spill.ravel()[:-1]
+    barrier = np.zeros(load_bits.shape, bool)
+    barrier[..., -1] = True
+    return Steps(pe_cycles, load_bits, out_bits + spill, barrier=barrier.ravel())

@@ -2,7 +2,7 @@
 connected and sequence layers"). A 1x1 plane cannot be split over PEs, so output channels are: PE p owns
 ``ceil(M / PEs)`` consecutive outputs, in groups of ``kc`` that fill its accumulators, and every PE holds the
 whole (broadcast) input vector. Several input vectors at once (a Linear layer's positions) are cut into
-input-channel blocks so that weight streaming overlaps compute; vectors that must run one after another
+input-channel blocks, the weight FIFO's stream (:mod:`.stream`); vectors that must run one after another
 (LSTM gates, Attention's decoder steps) are one Program step per vector and group."""
 from __future__ import annotations
 
@@ -15,13 +15,10 @@ from accelsim.accelerators.scnn.machine import Machine
 from accelsim.accelerators.scnn.plane import input_groups
 from accelsim.accelerators.scnn.products import Products
 from accelsim.accelerators.scnn.steps import Steps, operand_counts, program
+from accelsim.accelerators.scnn.stream import stream_blocks
 from accelsim.compile.program import Program
 from accelsim.errors import ConfigError
 from accelsim.units import bytes_to_bits, ceil_div
-
-#: Input-channel blocks an FC layer is cut into at least, so that weight streaming overlaps compute.
-FC_BLOCKS = 16
-
 
 @dataclass(frozen=True)
 class FcPlan:
@@ -50,8 +47,10 @@ class FcPlan:
 
 
 def plan_fc(m: Machine, out_features: int, in_features: int, positions: int, channel_bits: np.ndarray,
-            name: str) -> FcPlan:
-    """``channel_bits``: IARAM bits of each input channel's activations (all positions)."""
+            name: str, weight_density: float = 1.0) -> FcPlan:
+    """``channel_bits``: IARAM bits of each input channel's activations (all positions). A PE's weights of
+    a group (about ``weight_density`` of kc x K entries) stream through its FIFO in input-channel blocks
+    (:func:`.stream.stream_blocks`), more if a block's inputs exceed half the IARAM."""
     capacity = m.accumulator_capacity
     if positions > capacity:
         raise ConfigError(f"layer {name}: {positions} input vectors at once do not fit the accumulators",
@@ -61,7 +60,7 @@ def plan_fc(m: Machine, out_features: int, in_features: int, positions: int, cha
     iaram_bits = bytes_to_bits(m.iaram.size_bytes)
     total = float(channel_bits.sum())
     resident = total <= iaram_bits
-    blocks = min(in_features, FC_BLOCKS)
+    blocks = stream_blocks(m, in_features, kc * in_features * weight_density, min(m.n_pes, ceil_div(out_features, per_pe)))
     while blocks < in_features:
         size = ceil_div(in_features, blocks)
         sums = np.add.reduceat(channel_bits, np.arange(0, in_features, size))
@@ -78,7 +77,7 @@ def compile_fc(name: str, m: Machine, products: Products, weights: np.ndarray, a
     m_out, k_in = weights.shape
     positions = acts.shape[0]
     channel_bits = products.stream_bits(m, np.ascontiguousarray(acts.T))
-    plan = plan_fc(m, m_out, k_in, positions, channel_bits, name)
+    plan = plan_fc(m, m_out, k_in, positions, channel_bits, name, float(weights.mean()) if weights.size else 1.0)
     work = products.fc(m, plan, weights, acts)
     in_bits = np.bincount(plan.block_of(np.arange(k_in)), weights=channel_bits, minlength=plan.blocks)
     reload = input_groups(plan.groups, plan.resident)[:, None] * in_bits[None, :]

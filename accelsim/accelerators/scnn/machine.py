@@ -28,6 +28,8 @@ class Machine:
     activation_bits: int
     psum_bits: int
     index_bits: int             # 0 for a dense machine
+    dram_bytes_per_cycle: float
+    dram_latency: int           # cycles
 
     @property
     def n_pes(self) -> int:
@@ -73,7 +75,8 @@ def machine(hw: HardwareConfig, sparse: bool) -> Machine:
                    fifo_entries=pe.weight_fifo_entries, iaram=_buffer(hw, "input_activations"),
                    oaram=_buffer(hw, "output_activations"), weight_bits=hw.data_widths.weight_bits,
                    activation_bits=hw.data_widths.activation_bits, psum_bits=hw.data_widths.psum_bits,
-                   index_bits=hw.data_widths.index_bits if sparse else 0)
+                   index_bits=hw.data_widths.index_bits if sparse else 0,
+                   dram_bytes_per_cycle=hw.dram.bytes_per_cycle, dram_latency=hw.dram.latency_cycles)
 
 
 def _buffer(hw: HardwareConfig, kind: str) -> Buffer:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from accelsim.accelerators.scnn.machine import Machine
+from accelsim.accelerators.scnn.stream import block_of, stream_blocks
 from accelsim.errors import ConfigError
 from accelsim.units import bytes_to_bits, ceil_div
 from accelsim.workloads.layers import Conv2D
@@ -83,6 +84,8 @@ class Plane:
     kc: int
     out_channels: int
     resident: bool              # a pass's inputs stay in the IARAM for all its groups
+    in_channels: int
+    blocks: int                 # input-channel blocks a group's weights stream in (Program steps per group)
 
     @property
     def x(self) -> Axis:
@@ -111,6 +114,14 @@ class Plane:
     @property
     def groups(self) -> int:
         return ceil_div(self.out_channels, self.kc)
+
+    @property
+    def steps(self) -> int:
+        """Program steps: (pass, group, input-channel block)."""
+        return self.passes * self.groups * self.blocks
+
+    def block_of(self, channel: np.ndarray) -> np.ndarray:
+        return block_of(channel, self.in_channels, self.blocks)
 
     def group_sizes(self) -> np.ndarray:
         """Output channels in each group."""
@@ -167,11 +178,12 @@ class Plane:
         return np.stack(areas, axis=1), np.stack(to, axis=1)
 
 
-def plan_plane(layer: Conv2D, m: Machine, input_bits: Callable[[Plane], np.ndarray]) -> Plane:
+def plan_plane(layer: Conv2D, m: Machine, input_bits: Callable[[Plane], np.ndarray], weight_density: float = 1.0) -> Plane:
     """The planar tiling of ``layer``: the fewest passes such that a tile's partial sums (one output channel,
     halos included) fit one accumulator buffer and its inputs (``input_bits(plane)`` per tile) fit the IARAM.
     If even 1x1 tiles' inputs do not fit, inputs are re-streamed from DRAM for every group
-    (``resident=False``)."""
+    (``resident=False``). A group's weights (about ``weight_density`` of its dense entries) stream in
+    :func:`.stream.stream_blocks` input-channel blocks."""
     capacity = m.accumulator_capacity
     iaram_bits = bytes_to_bits(m.iaram.size_bytes)
     factor = 1
@@ -181,11 +193,13 @@ def plan_plane(layer: Conv2D, m: Machine, input_bits: Callable[[Plane], np.ndarr
         plane = Plane(stride=layer.stride, kernel_w=layer.kernel_w, kernel_h=layer.kernel_h,
                       pad_left=layer.padding[2], pad_top=layer.padding[0], in_w=layer.in_w, in_h=layer.in_h,
                       out_w=layer.out_w, out_h=layer.out_h, factor=factor, tile_w=tile_w, tile_h=tile_h, kc=1,
-                      out_channels=layer.out_channels, resident=True)
+                      out_channels=layer.out_channels, resident=True, in_channels=layer.in_channels, blocks=1)
         footprint = int(plane.x.produced.max()) * int(plane.y.produced.max())
         last = tile_w == 1 and tile_h == 1
         if footprint <= capacity:
-            plane = replace(plane, kc=min(layer.out_channels, capacity // footprint))
+            kc = min(layer.out_channels, capacity // footprint)
+            entries = kc * layer.in_channels_per_group * layer.kernel_h * layer.kernel_w * weight_density
+            plane = replace(plane, kc=kc, blocks=stream_blocks(m, layer.in_channels, entries))
             if input_bits(plane).max() <= iaram_bits:
                 return plane
             if last:
@@ -229,11 +243,15 @@ def halo_exchange(plane: Plane, m: Machine, tile_pe: np.ndarray, tile_pass: np.n
     return Halo(psums=psums, drain=drain, spill_bits=spill)
 
 
-def overlap_drain(compute: np.ndarray, drain: np.ndarray) -> tuple[np.ndarray, int]:
-    """The accumulators are double-buffered: a step's halo drain overlaps the next step's products; the last
-    drain is exposed. Returns the PE cycles per step and the cycles the drain added."""
-    cycles = compute.copy()
-    if len(cycles) > 1:
-        cycles[1:] = np.maximum(compute[1:], drain[:-1])
-    cycles[-1] += drain[-1]
-    return cycles, int((cycles - compute).sum())
+def overlap_drain(compute: np.ndarray, drain: np.ndarray, blocks: int) -> tuple[np.ndarray, int]:
+    """The accumulators are double-buffered: the halo drain of a (pass, group) overlaps the next group's
+    products (``blocks`` steps of ``compute`` per group, one row of ``drain`` per group); where it is
+    longer, the PE waits for it at the end of that group; the last drain is exposed. Returns the PE cycles
+    per step and the cycles the drain added."""
+    per_group = compute.reshape(-1, blocks, compute.shape[1]).sum(axis=1)
+    extra = np.zeros_like(per_group)
+    extra[1:] = np.maximum(0, drain[:-1] - per_group[1:])
+    extra[-1] += drain[-1]
+    cycles = compute.copy().reshape(-1, blocks, compute.shape[1])
+    cycles[:, -1] += extra
+    return cycles.reshape(compute.shape), int(extra.sum())

@@ -29,7 +29,7 @@ class Work:
     ``pe_cycles``: (Program steps, PEs) multiplier-array cycles, bank conflicts included. ``useful``:
     products that reach an accumulator (``mac.op``). ``fragmentation``: multiplier slots of those cycles no
     product occupied. ``weight_reads`` / ``activation_reads``: weight-FIFO and IARAM entries read.
-    ``weight_bits``: DRAM bits of the weights, per group (conv, serial FC) or per (group, input block) (FC).
+    ``weight_bits``: DRAM bits of the weights, per (group, input block) (conv, FC) or per group (serial FC).
     ``counts`` and ``details``: the strategy's own actions and declared details."""
 
     pe_cycles: np.ndarray
@@ -51,7 +51,7 @@ class ConvProducts(Protocol):
         """IARAM bits of each tile's inputs (all channels)."""
 
     def work(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
-        """The (pass, group) steps' work, tile t running on PE ``tile_pe[t]`` in pass ``tile_pass[t]``."""
+        """The (pass, group, input block) steps' work, tile t running on PE ``tile_pe[t]`` in pass ``tile_pass[t]``."""
 
 
 class Products(Protocol):

@@ -53,7 +53,7 @@ class SparseConv:
         acts = self._activation_side(plane, table, tile_pe, tile_pass)
         weights, fits, weight_bits = self._weight_side(plane, table)
         n_phases = plane.stride * plane.stride
-        tally = cartesian(weights, acts, fits, table, m, (layer.in_channels * n_phases, plane.passes * plane.groups))
+        tally = cartesian(weights, acts, fits, table, m, (layer.in_channels * n_phases, plane.steps))
         return sparse_work(tally, weight_bits)
 
     def _activation_side(self, plane: Plane, table: BankTable, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Side:
@@ -71,11 +71,12 @@ class SparseConv:
         a = chunk(sid * s * s + phase, code, m.i, table.act_discard, presorted=s == 1)
         a_sid, a_phase = a.key // (s * s), a.key % (s * s)
         a_tile, a_c = a_sid // cin, a_sid % cin
-        return Side(a, key=a_c * s * s + a_phase, pe=tile_pe[a_tile], step=tile_pass[a_tile] * plane.groups)
+        return Side(a, key=a_c * s * s + a_phase, pe=tile_pe[a_tile],
+                    step=tile_pass[a_tile] * plane.groups * plane.blocks)
 
     def _weight_side(self, plane: Plane, table: BankTable) -> tuple[Side, np.ndarray, np.ndarray]:
-        """F-vectors of every (c, g, stride phase) weight stream (any PE, the group's step of any pass);
-        whether each fits the weight FIFO; and each group's DRAM bits."""
+        """F-vectors of every (c, g, stride phase) weight stream (any PE, the step of the group and c's block,
+        of any pass); whether each fits the weight FIFO; and each (group, block)'s DRAM bits."""
         layer, m = self.layer, self.m
         s, kw = plane.stride, layer.kernel_w
         streams, w_c, w_g, w_k0, w_len = _conv_weight_streams(layer, self.weights, plane.kc)
@@ -87,8 +88,10 @@ class SparseConv:
         code = np.where(real, table.weight_code(k, ry * kw + rx, layer.kernel_h * kw), table.weight_discard)
         w = chunk(sid * s * s + phase, code, m.f, table.weight_discard, presorted=s == 1)
         w_sid, w_phase = w.key // (s * s), w.key % (s * s)
-        side = Side(w, key=w_c[w_sid] * s * s + w_phase, pe=np.zeros(w.key.size, np.int64), step=w_g[w_sid])
-        weight_bits = np.bincount(w_g, weights=stored * m.weight_entry_bits, minlength=plane.groups)
+        w_step = w_g * plane.blocks + plane.block_of(w_c)
+        side = Side(w, key=w_c[w_sid] * s * s + w_phase, pe=np.zeros(w.key.size, np.int64), step=w_step[w_sid])
+        weight_bits = np.bincount(w_step, weights=stored * m.weight_entry_bits,
+                                  minlength=plane.groups * plane.blocks).reshape(plane.groups, plane.blocks)
         return side, (stored <= m.fifo_entries)[w_sid], weight_bits
 
 

@@ -15,7 +15,7 @@ from accelsim.counts import Counts
 from accelsim.units import bits_to_bytes
 
 #: Details computed from a layer's whole steps (:func:`derived_details`).
-DERIVED_DETAILS = ("multiplier_utilisation", "barrier_idle_fraction")
+DERIVED_DETAILS = ("busy_multiplier_utilization", "barrier_idle_fraction")
 #: Details of a layer whose parts run one after another that add up over the parts (the others are kept
 #: when every part has the same value).
 SUMMED_DETAILS = ("halo_stall_cycles", "wasted_products")
@@ -59,7 +59,7 @@ def program(name: str, m: Machine, work: Work, steps: Steps, counts: Counts,
 
 
 def derived_details(pe_cycles: np.ndarray, barrier, useful: int, lanes: int) -> dict[str, float]:
-    """``multiplier_utilisation`` and ``barrier_idle_fraction`` of a layer's steps (none when no PE works).
+    """``busy_multiplier_utilization`` and ``barrier_idle_fraction`` of a layer's steps (none when no PE works).
 
     Utilisation: useful products / (``lanes`` x every PE-cycle a PE was busy). Barrier idle: PEs run
     through their steps up to a barrier (the layer's end counts as one), memory ignored; in each such
@@ -74,7 +74,7 @@ def derived_details(pe_cycles: np.ndarray, barrier, useful: int, lanes: int) -> 
     starts = np.r_[0, np.flatnonzero(ends[:-1]) + 1]
     segments = np.add.reduceat(pe_cycles, starts, axis=0)
     span = int(segments.max(axis=1).sum()) * pe_cycles.shape[1]
-    return {"multiplier_utilisation": useful / (lanes * busy), "barrier_idle_fraction": (span - busy) / span}
+    return {"busy_multiplier_utilization": useful / (lanes * busy), "barrier_idle_fraction": (span - busy) / span}
 
 
 def merged_details(parts: Sequence[Mapping[str, float]]) -> dict[str, float]:
