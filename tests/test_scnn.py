@@ -161,7 +161,7 @@ def test_hand_traced_pointwise_layer_one_pixel_per_pe():
 def test_products_landing_on_one_bank_serialise():
     """Weights of output channels 0 and 32 (the same bank: k mod A = 32 banks) at one kernel position times
     one activation: 2 products, one bank -> 2 cycles, 1 conflict cycle."""
-    layer = Conv2D("conflict", in_channels=1, out_channels=33, in_h=8, in_w=8)
+    layer = Conv2D("conflict", in_channels=1, out_channels=64, in_h=8, in_w=8)
     weights = np.zeros(layer.weight_shape, bool)
     weights[[0, 32]] = True
     program = compile_scnn(layer, SCNN, weights)

@@ -180,7 +180,8 @@ class Plane:
 
 def plan_plane(layer: Conv2D, m: Machine, input_bits: Callable[[Plane], np.ndarray], weight_density: float = 1.0) -> Plane:
     """The planar tiling of ``layer``: the fewest passes such that a tile's partial sums (one output channel,
-    halos included) fit one accumulator buffer and its inputs (``input_bits(plane)`` per tile) fit the IARAM.
+    halos included) fit one accumulator buffer and its inputs (``input_bits(plane)`` per tile) fit the IARAM;
+    groups of :func:`group_size` output channels.
     If even 1x1 tiles' inputs do not fit, inputs are re-streamed from DRAM for every group
     (``resident=False``). A group's weights (about ``weight_density`` of its dense entries) stream in
     :func:`.stream.stream_blocks` input-channel blocks."""
@@ -197,7 +198,7 @@ def plan_plane(layer: Conv2D, m: Machine, input_bits: Callable[[Plane], np.ndarr
         footprint = int(plane.x.produced.max()) * int(plane.y.produced.max())
         last = tile_w == 1 and tile_h == 1
         if footprint <= capacity:
-            kc = min(layer.out_channels, capacity // footprint)
+            kc = group_size(layer.out_channels, capacity // footprint, m.f)
             entries = kc * layer.in_channels_per_group * layer.kernel_h * layer.kernel_w * weight_density
             plane = replace(plane, kc=kc, blocks=stream_blocks(m, layer.in_channels, entries))
             if input_bits(plane).max() <= iaram_bits:
@@ -209,6 +210,17 @@ def plan_plane(layer: Conv2D, m: Machine, input_bits: Callable[[Plane], np.ndarr
                               f"({footprint}) do not fit the accumulators", key="pe.accumulator_entries",
                               expected=f">= {ceil_div(footprint, m.banks)} entries per bank")
         factor += 1
+
+
+def group_size(channels: int, most: int, f: int) -> int:
+    """Kc: output channels per group when at most ``most`` fit the accumulators. As few groups as fit, of
+    equal size (no small last group working alone between two barriers), rounded up to a multiple of F when
+    that still fits: a weight vector then holds F channels of one kernel position (stored k innermost),
+    the condition for a dense step to fill every weight lane and hit distinct banks."""
+    most = min(channels, most)
+    aligned = most // f * f if most >= f else most
+    kc = ceil_div(channels, ceil_div(channels, aligned))
+    return min(aligned, ceil_div(kc, f) * f) if aligned % f == 0 else kc
 
 
 def input_groups(n_groups: int, resident: bool) -> np.ndarray:

