@@ -109,3 +109,12 @@ def blobs():
     x_train, y_train = draw(120)
     x_test, y_test = draw(60)
     return x_train, y_train, x_test, y_test
+
+
+@pytest.fixture
+def largest_groups(monkeypatch):
+    """SCNN's and DCNN's mapper offers one mapping only, the largest group that fits (Kc of
+    ``plane.group_size``): for hand traces that assume it."""
+    from accelsim.accelerators.scnn import mapper
+    from accelsim.accelerators.scnn.plane import group_size
+    monkeypatch.setattr(mapper, "kc_candidates", lambda channels, most, f: [group_size(channels, most, f)])

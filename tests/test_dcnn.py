@@ -17,7 +17,7 @@ DCNN = acs.load_hardware(ROOT / "hwconfigs" / "dcnn.yaml")
 SCNN = acs.load_hardware(ROOT / "hwconfigs" / "scnn_like.yaml")
 
 
-def test_hand_traced_convolution():
+def test_hand_traced_convolution(largest_groups):
     """3x3 SAME, 4 -> 8 channels on 16x16 over 8x8 PEs: 2x2-pixel tiles each own 4 outputs and produce partial
     sums for up to 4x4 (16 per channel: kc = min(8, 1024 // 16) = 8, one group). Work per PE: 4 outputs x 8
     channels x 4 x 9 = 1152 MACs = 72 cycles of 16 multipliers; then the halo drain: 8 channels x the largest

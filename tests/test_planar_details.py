@@ -18,7 +18,7 @@ SCNN = acs.load_hardware(ROOT / "hwconfigs" / "scnn_like.yaml")
 DCNN = acs.load_hardware(ROOT / "hwconfigs" / "dcnn.yaml")
 
 
-def test_dense_pointwise_layer_on_scnn_fills_every_multiplier():
+def test_dense_pointwise_layer_on_scnn_fills_every_multiplier(largest_groups):
     """1x1 convolution, 1 -> 8 channels on 16x16: 2x2-pixel tiles on 64 PEs, one pass. A tile's partial sums
     are 4 per channel, so kc = min(8, 1024 // 4) = 8: one group. Per PE: 8 weights = two F-vectors, 4 pixels =
     one I-vector: 2 steps of 16 products, 4 consecutive channels x 4 pixels of a 2x2 block hit 16 distinct
@@ -49,7 +49,7 @@ def test_products_off_the_plane_are_wasted_and_the_halo_drain_is_exposed():
     assert program.details["halo_stall_cycles"] == 1.0
 
 
-def test_hand_traced_dcnn_convolution_details():
+def test_hand_traced_dcnn_convolution_details(largest_groups):
     """tests/test_dcnn.py::test_hand_traced_convolution: 72 compute cycles + 16 exposed drain cycles on every
     PE, 64 x 1152 MACs: utilisation 72 / 88 = 9 / 11, halo stall 16 cycles, kc = 8 (one group, one pass)."""
     program = compile_dcnn(Conv2D("hand", in_channels=4, out_channels=8, kernel_h=3, kernel_w=3, in_h=16, in_w=16,
@@ -99,7 +99,7 @@ def test_both_directions_of_an_lstm_report_one_mapping():
                                "busy_multiplier_utilization": 1 / 16, "barrier_idle_fraction": 0.0}
 
 
-def test_details_reach_layers_csv_and_absent_ones_are_nan():
+def test_details_reach_layers_csv_and_absent_ones_are_nan(largest_groups):
     """An Embedding has no multipliers at work: its utilisation column is empty (NaN)."""
     layers = (Conv2D("c", in_channels=1, out_channels=8, in_h=16, in_w=16), Embedding("e", vocab_size=10, dim=4))
     result = acs.simulate(Model("m", "test", layers), SCNN, seed=0).layers.set_index("layer")

@@ -151,14 +151,15 @@ def test_hand_traced_pointwise_layer_one_pixel_per_pe():
     assert program.fragmentation_slots == 64 * 12
     assert program.conflict_cycles == 0
     assert program.counts[("weight_fifo", "read_entries")] == 256
-    # 16x16 plane: 2x2 pixels per PE = one I-vector; 8 channels = two F-vectors: 2 conflict-free cycles
+    # 16x16 plane: 2x2 pixels per PE = one I-vector; 8 channels = two F-vectors: 2 conflict-free cycles (in
+    # one group of 8 or two of 4, as the mapper chooses)
     layer = Conv2D("hand2", in_channels=1, out_channels=8, in_h=16, in_w=16)
     program = compile_scnn(layer, SCNN)
-    assert program.pe_cycles.tolist() == [[2] * 64]
+    assert program.pe_cycles.sum(axis=0).tolist() == [2] * 64
     assert program.fragmentation_slots == 0
 
 
-def test_products_landing_on_one_bank_serialise():
+def test_products_landing_on_one_bank_serialise(largest_groups):
     """Weights of output channels 0 and 32 (the same bank: k mod A = 32 banks) at one kernel position times
     one activation: 2 products, one bank -> 2 cycles, 1 conflict cycle."""
     layer = Conv2D("conflict", in_channels=1, out_channels=64, in_h=8, in_w=8)

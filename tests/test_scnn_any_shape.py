@@ -11,7 +11,7 @@ from accelsim.workloads.layers import Conv2D
 
 @pytest.mark.parametrize("f", [2, 4, 5, 8])
 @pytest.mark.parametrize("i", [2, 4, 5, 8])
-def test_dense_layer_runs_in_work_over_f_times_i_cycles(f, i):
+def test_dense_layer_runs_in_work_over_f_times_i_cycles(largest_groups, f, i):
     """Dense 3x3 convolution (padding 1) of C = 3 channels on a 20 x 8 plane over 2 x 2 PEs: each PE's tile
     is 10 x 4 = 40 pixels (a multiple of 2, 4, 5 and 8, so I-vectors fill up, some wrapping onto the next
     tile row), K = F output channels: one F-vector per kernel position. A PE's Cartesian products are
@@ -72,3 +72,25 @@ def test_weights_streamed_through_the_fifo_overlap_compute(engine, bandwidth):
     assert run.cycles >= max(compute, dram)
     assert run.cycles <= max(compute + inputs, weights + inputs) + (weights + compute) / 16 + outputs + 2
     assert run.cycles < 0.75 * (compute + dram)
+
+
+@pytest.mark.parametrize("engine", ["scnn", "dcnn"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mapper_is_never_slower_than_the_largest_groups(engine, seed, monkeypatch):
+    """The mapper simulates the largest groups first and keeps another group size only if its simulation is
+    faster (docs/scnn.md, "Mapper"): on DRAM-bound pointwise layers (outputs written per group) its choice
+    is never slower than the largest groups, and the chosen Kc is reported."""
+    from accelsim.accelerators.scnn import mapper
+    from accelsim.accelerators.scnn.plane import group_size
+    rng = np.random.default_rng(seed)
+    layer = Conv2D("pw", in_channels=int(rng.integers(32, 96)), out_channels=int(rng.integers(64, 200)),
+                   in_h=14, in_w=14)
+    hw = hw_variant(engine, {"pe_array.rows": 4, "pe_array.cols": 4})
+    weights = rng.random(layer.weight_shape) < 0.3
+    acts = rng.random((layer.in_channels, 14, 14)) < 0.5
+    engine_ = engine_for(hw)
+    chosen = engine_.execute(engine_.compile(layer, masks=weights, activations=acts))
+    monkeypatch.setattr(mapper, "kc_candidates", lambda channels, most, f: [group_size(channels, most, f)])
+    largest = engine_.execute(engine_.compile(layer, masks=weights, activations=acts))
+    assert chosen.cycles <= largest.cycles
+    assert chosen.details["kc"] <= largest.details["kc"]

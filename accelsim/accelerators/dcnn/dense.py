@@ -57,6 +57,11 @@ class DenseConv:
                     activation_reads=reads[1], weight_bits=pairs * rs * m.weight_bits)
 
 
+    def estimate(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
+        """Dense work is cheap to compute exactly."""
+        return self.work(plane, tile_pe, tile_pass)
+
+
 def _channel_pairs(layer: Conv2D, plane: Plane) -> np.ndarray:
     """(groups, blocks): (output channel of the group, input channel of the block) pairs that meet, i.e. the
     output channels of each group that read each input channel, summed over the block's channels."""

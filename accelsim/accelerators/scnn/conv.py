@@ -5,11 +5,15 @@ group (with every group if they do not stay in the IARAM), the outputs compresse
 activation density (assumed: the next layer's mask is unknown), and halos spilled across passes."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from accelsim.accelerators.scnn.machine import Machine
-from accelsim.accelerators.scnn.plane import Halo, Plane, halo_exchange, input_groups, overlap_drain, plan_plane
-from accelsim.accelerators.scnn.products import Products, Work
+from accelsim.accelerators.scnn import mapper
+from accelsim.accelerators.scnn.plane import (Halo, Plane, footprint, halo_exchange, input_groups, overlap_drain,
+                                              plan_plane, with_kc)
+from accelsim.accelerators.scnn.products import ConvProducts, Products, Work
 from accelsim.accelerators.scnn.steps import Steps, operand_counts, program
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
@@ -22,11 +26,22 @@ def output_density(acts: np.ndarray) -> float:
 
 
 def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndarray, acts: np.ndarray) -> Program:
-    """``layer`` on the planar tiling from its weight mask and input-activation mask (C, H, W)."""
+    """``layer`` on the planar tiling from its weight mask and input-activation mask (C, H, W), with the
+    group size the mapper chooses (:mod:`.mapper`)."""
     conv = products.conv(layer, m, weights, acts)
-    plane = plan_plane(layer, m, conv.input_bits, float(weights.mean()) if weights.size else 1.0)
+    density = float(weights.mean()) if weights.size else 1.0
+    base = plan_plane(layer, m, conv.input_bits, density)
+    most = m.accumulator_capacity // footprint(base)
+    planes = [with_kc(base, kc, m, layer, density) for kc in mapper.kc_candidates(layer.out_channels, most, m.f)]
+    return mapper.choose(planes, lambda plane: _program(layer, m, conv, plane, acts, conv.estimate),
+                         lambda plane: _program(layer, m, conv, plane, acts, conv.work), m)
+
+
+def _program(layer: Conv2D, m: Machine, conv: ConvProducts, plane: Plane, acts: np.ndarray,
+             work_of: Callable[[Plane, np.ndarray, np.ndarray], Work]) -> Program:
+    """The Program of ``layer`` on ``plane`` whose products ``work_of`` computes (exactly or estimated)."""
     tile_pe, tile_pass = m.pe_of_tile(*plane.tile_xy(), plane.factor)
-    work = conv.work(plane, tile_pe, tile_pass)
+    work = work_of(plane, tile_pe, tile_pass)
     halo = halo_exchange(plane, m, tile_pe, tile_pass)
     pe_cycles, halo_stall = overlap_drain(work.pe_cycles, halo.drain, plane.blocks)
     pass_in_bits = np.bincount(tile_pass, weights=conv.input_bits(plane), minlength=plane.passes)
@@ -38,8 +53,7 @@ def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndar
     counts = (operand_counts(m, work, float(reload.sum()), float(out_bits.sum()))
               + Counts({("accumulator", "update"): halo_psums, ("halo", "transfer"): halo_psums}))
     mapping = {"kc": plane.kc, "groups": plane.groups, "passes": plane.passes, "input_blocks": plane.blocks,
-               "tile_w_pixels": plane.tile_w,
-               "tile_h_pixels": plane.tile_h, "resident_inputs": int(plane.resident),
+               "tile_w_pixels": plane.tile_w, "tile_h_pixels": plane.tile_h, "resident_inputs": int(plane.resident),
                "halo_stall_cycles": halo_stall / m.n_pes}
     return program(layer.name, m, work, steps, counts, mapping)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim.errors import ConfigError
-from accelsim.hardware.schema import Buffer, HardwareConfig
+from accelsim.hardware.schema import Buffer, Dram, HardwareConfig
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,7 @@ class Machine:
     activation_bits: int
     psum_bits: int
     index_bits: int             # 0 for a dense machine
-    dram_bytes_per_cycle: float
-    dram_latency: int           # cycles
+    dram: Dram                  # the DRAM channel (the kernel simulates candidate mappings on it)
 
     @property
     def n_pes(self) -> int:
@@ -76,7 +75,7 @@ def machine(hw: HardwareConfig, sparse: bool) -> Machine:
                    oaram=_buffer(hw, "output_activations"), weight_bits=hw.data_widths.weight_bits,
                    activation_bits=hw.data_widths.activation_bits, psum_bits=hw.data_widths.psum_bits,
                    index_bits=hw.data_widths.index_bits if sparse else 0,
-                   dram_bytes_per_cycle=hw.dram.bytes_per_cycle, dram_latency=hw.dram.latency_cycles)
+                   dram=hw.dram)
 
 
 def _buffer(hw: HardwareConfig, kind: str) -> Buffer:

@@ -195,21 +195,32 @@ def plan_plane(layer: Conv2D, m: Machine, input_bits: Callable[[Plane], np.ndarr
                       pad_left=layer.padding[2], pad_top=layer.padding[0], in_w=layer.in_w, in_h=layer.in_h,
                       out_w=layer.out_w, out_h=layer.out_h, factor=factor, tile_w=tile_w, tile_h=tile_h, kc=1,
                       out_channels=layer.out_channels, resident=True, in_channels=layer.in_channels, blocks=1)
-        footprint = int(plane.x.produced.max()) * int(plane.y.produced.max())
+        psums = footprint(plane)
         last = tile_w == 1 and tile_h == 1
-        if footprint <= capacity:
-            kc = group_size(layer.out_channels, capacity // footprint, m.f)
-            entries = kc * layer.in_channels_per_group * layer.kernel_h * layer.kernel_w * weight_density
-            plane = replace(plane, kc=kc, blocks=stream_blocks(m, layer.in_channels, entries))
+        if psums <= capacity:
+            plane = with_kc(plane, group_size(layer.out_channels, capacity // psums, m.f), m, layer,
+                            weight_density)
             if input_bits(plane).max() <= iaram_bits:
                 return plane
             if last:
                 return replace(plane, resident=False)
         elif last:
             raise ConfigError(f"layer {layer.name}: one output channel's partial sums of a one-pixel tile "
-                              f"({footprint}) do not fit the accumulators", key="pe.accumulator_entries",
-                              expected=f">= {ceil_div(footprint, m.banks)} entries per bank")
+                              f"({psums}) do not fit the accumulators", key="pe.accumulator_entries",
+                              expected=f">= {ceil_div(psums, m.banks)} entries per bank")
         factor += 1
+
+
+def footprint(plane: Plane) -> int:
+    """Partial sums of one output channel of the largest tile, halos included (accumulator entries)."""
+    return int(plane.x.produced.max()) * int(plane.y.produced.max())
+
+
+def with_kc(plane: Plane, kc: int, m: Machine, layer: Conv2D, weight_density: float) -> Plane:
+    """``plane`` with groups of ``kc`` output channels, whose weights (about ``weight_density`` of their
+    dense entries) stream in :func:`.stream.stream_blocks` input-channel blocks."""
+    entries = kc * layer.in_channels_per_group * layer.kernel_h * layer.kernel_w * weight_density
+    return replace(plane, kc=kc, blocks=stream_blocks(m, layer.in_channels, entries))
 
 
 def group_size(channels: int, most: int, f: int) -> int:

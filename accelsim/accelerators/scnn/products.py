@@ -53,6 +53,9 @@ class ConvProducts(Protocol):
     def work(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
         """The (pass, group, input block) steps' work, tile t running on PE ``tile_pe[t]`` in pass ``tile_pass[t]``."""
 
+    def estimate(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
+        """``work``'s PE cycles and weight bits, estimated cheaply for the mapper (:mod:`.mapper`)."""
+
 
 class Products(Protocol):
     """How a planar machine stores its operands and turns products into cycles."""

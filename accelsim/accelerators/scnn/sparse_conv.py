@@ -30,18 +30,20 @@ class SparseConv:
 
     def __init__(self, layer: Conv2D, m: Machine, weights: np.ndarray, acts: np.ndarray) -> None:
         self.layer, self.m, self.weights, self.acts = layer, m, weights, acts
-        self._tiles: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._tiles: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._pairs: np.ndarray | None = None
 
-    def _tiled(self, plane: Plane) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The tiles' pixel index (:meth:`Plane.pixel_index`), the (tile, channel) activation streams and
-        each tile's stored bits, computed once per tiling (the planner tries several)."""
+    def _tiled(self, plane: Plane) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The tiles' pixel index (:meth:`Plane.pixel_index`), the (tile, channel) activation streams, each
+        tile's stored bits and each (tile, channel) stream's stored entries, computed once per tiling (the
+        planner tries several)."""
         if plane.factor not in self._tiles:
             m = self.m
             index = plane.pixel_index()
             streams = _activation_streams(self.acts, index)
             stored = RunLength(value_bits=m.activation_bits, index_bits=m.index_bits).measure(streams).stored
             bits = stored.reshape(plane.n_tiles, -1).sum(axis=1) * m.activation_entry_bits
-            self._tiles[plane.factor] = index, streams, bits
+            self._tiles[plane.factor] = index, streams, bits, stored.reshape(plane.n_tiles, -1)
         return self._tiles[plane.factor]
 
     def input_bits(self, plane: Plane) -> np.ndarray:
@@ -56,11 +58,46 @@ class SparseConv:
         tally = cartesian(weights, acts, fits, table, m, (layer.in_channels * n_phases, plane.steps))
         return sparse_work(tally, weight_bits)
 
+    def estimate(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
+        """Conflict-free steps: per PE, input channel c and group g, ceil(non-zero weights of (c, g) / F)
+        weight vectors x ceil(stored activations of the tile's channel c / I) activation vectors (the
+        weights' placeholders and the split into stride phases ignored); weight bits of the non-zeros."""
+        layer, m = self.layer, self.m
+        stored = self._tiled(plane)[3]                                               # (tiles, C)
+        vectors_a = np.ceil(stored / m.i)
+        cumulative = self._channel_nonzeros()                                        # (K + 1, C)
+        starts = np.arange(0, layer.out_channels + plane.kc, plane.kc).clip(max=layer.out_channels)
+        per_group = cumulative[starts[1:]] - cumulative[starts[:-1]]                 # (groups, C)
+        vectors_w = np.ceil(per_group / m.f)
+        block = plane.block_of(np.arange(layer.in_channels))
+        cycles = np.zeros((plane.passes, plane.groups, plane.blocks, m.n_pes))
+        bits = np.zeros((plane.groups, plane.blocks))
+        for b in range(plane.blocks):
+            inside = block == b
+            steps = vectors_w[:, inside] @ vectors_a[:, inside].T                    # (groups, tiles)
+            cycles[tile_pass, :, b, tile_pe] += steps.T
+            bits[:, b] = per_group[:, inside].sum(axis=1) * m.weight_entry_bits
+        return Work(pe_cycles=cycles.reshape(plane.steps, m.n_pes), useful=0, fragmentation=0, weight_reads=0,
+                    activation_reads=0, weight_bits=bits)
+
+    def _channel_nonzeros(self) -> np.ndarray:
+        """(K + 1, C): non-zero weights of the output channels before k reading each input channel (a
+        cumulative sum over k, float64)."""
+        if self._pairs is None:
+            layer = self.layer
+            k_total, cg = layer.out_channels, layer.in_channels_per_group
+            per_k = self.weights.reshape(k_total, cg, -1).sum(axis=2)
+            pairs = np.zeros((k_total, layer.in_channels), dtype=np.int64)
+            first = (np.arange(k_total) // (k_total // layer.groups)) * cg
+            pairs[np.arange(k_total)[:, None], first[:, None] + np.arange(cg)[None, :]] = per_k
+            self._pairs = np.concatenate([np.zeros((1, layer.in_channels)), np.cumsum(pairs, axis=0)])
+        return self._pairs
+
     def _activation_side(self, plane: Plane, table: BankTable, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Side:
         """I-vectors of every (tile, channel, stride phase): they meet the weights of their channel and phase
         on the tile's PE, in the tile's pass."""
         layer, m = self.layer, self.m
-        index, streams, _ = self._tiled(plane)
+        index, streams, _, _ = self._tiled(plane)
         s, cin = plane.stride, layer.in_channels
         sid, pos, real, _ = stream_entries(streams, m.index_bits)
         pixel = index[sid // cin, pos]

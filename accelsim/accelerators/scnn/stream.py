@@ -29,8 +29,9 @@ def stream_blocks(m: Machine, channels: int, group_entries: float, copies: int =
     fills = int(np.ceil(group_entries / m.fifo_entries))
     if fills <= 1:
         return 1
-    transfer = bits_to_bytes(copies * group_entries * m.weight_entry_bits) / m.dram_bytes_per_cycle
-    best = int(np.sqrt(transfer / m.dram_latency)) if m.dram_latency else STREAM_STEPS
+    transfer = bits_to_bytes(copies * group_entries * m.weight_entry_bits) / m.dram.bytes_per_cycle
+    latency = m.dram.latency_cycles
+    best = int(np.sqrt(transfer / latency)) if latency else STREAM_STEPS
     return max(1, min(channels, fills, best, STREAM_STEPS))
 
 
