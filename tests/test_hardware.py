@@ -30,7 +30,7 @@ def scnn():
         "data_widths": {"weight_bits": 16, "activation_bits": 16, "psum_bits": 24, "index_bits": 4},
         "pe_array": {"rows": 2, "cols": 2},
         "pe": {"multipliers_f": 4, "multipliers_i": 4, "accumulator_banks": 32, "accumulator_entries": 32,
-               "weight_fifo_entries": 50},
+               "weight_fifo_entries": 50, "bank_queue_entries": 0},
         "buffers": {"iaram": {**sram, "holds": ["input_activations"]},
                     "oaram": {**sram, "holds": ["output_activations"]}},
         "dram": {"bandwidth_gb_per_s": 12.8, "latency_cycles": 100},

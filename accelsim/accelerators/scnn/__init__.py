@@ -63,6 +63,10 @@ SPEC = AcceleratorSpec(
     params=PE_PARAMS + (
         Param("data_widths.index_bits", Int(1, 64, "bits"),
               "zero-run length stored with each compressed weight and activation"),
+        Param("pe.bank_queue_entries", Int(0, 4096, "products per bank"),
+              "products each accumulator bank can queue behind the crossbar; the multiplier array stalls only "
+              "while a step's products do not fit (0 or absent: a step waits for its busiest bank)",
+              typical=(0, 1, 2, 4)),
     ),
     required_holds=frozenset({"input_activations", "output_activations"}),
     actions=PLANAR_ACTIONS + (

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim.accelerators.scnn.machine import Machine, bank_of, bank_period
+from accelsim.accelerators.scnn.queues import queued_cycles
 from accelsim.formats.runlength import encode_streams
 from accelsim.workloads.layers import Conv2D
 
@@ -300,6 +301,7 @@ class StepMemo:
     kinds are remembered for the whole layer; beyond, each block's distinct kinds are found by sorting."""
 
     def __init__(self, w_codes: np.ndarray, a_codes: np.ndarray, table: BankTable, lanes: int) -> None:
+        self.w_codes, self.a_codes = w_codes, a_codes
         self.w_rows, self.w_id = _row_ids(table.shifted_weights(w_codes))
         self.a_rows, self.a_id = _row_ids(table.shifted_activations(a_codes))
         self.n_a = np.int64(len(self.a_rows))
@@ -314,6 +316,19 @@ class StepMemo:
         flat = w_rows[:, :, None] * self.table.n_act + a_rows[:, None, :]
         banks = self.table.table[flat].reshape(kinds.size, self.lanes)
         return busiest_bank(banks, self.table.discard), np.count_nonzero(banks != self.table.discard, axis=1)
+
+    def bank_counts(self, wi: np.ndarray, ai: np.ndarray) -> np.ndarray:
+        """(steps, banks): the products each bank receives in each step ``wi`` x ``ai``. From the operand
+        codes themselves: a bank queue sees which banks, not only how many products collide, so steps
+        equal up to a bank shift are not equal here."""
+        w_rows, a_rows = self.w_codes[wi], self.a_codes[ai]
+        banks = self.table.table[w_rows[:, :, None] * self.table.n_act + a_rows[:, None, :]].reshape(wi.size, -1)
+        discard = self.table.discard
+        counts = np.zeros(wi.size * (discard + 1), dtype=np.int32)
+        base = np.arange(0, wi.size * (discard + 1), discard + 1, dtype=np.int64)
+        for lane in range(banks.shape[1]):
+            counts[base + banks[:, lane]] += 1
+        return counts.reshape(wi.size, discard + 1)[:, :discard]
 
     def steps(self, wi: np.ndarray, ai: np.ndarray) -> tuple[np.ndarray, int]:
         """(cycles of each step, useful products of all of them) for the steps ``wi`` x ``ai``."""
@@ -334,29 +349,39 @@ class StepMemo:
 
 def cartesian(w: Side, a: Side, w_fits: np.ndarray, table: BankTable, m: Machine,
               shape: tuple[int, int]) -> Tally:
-    """Run every step (weight vector x activation vector of the same key): its cycles are those of its
-    busiest accumulator bank (at least one). ``shape``: (keys, Program steps). Operand reads follow the loop
-    order: activation vector outer when the (c, g) weights fit the weight FIFO (``w_fits``, per weight
-    vector), weight vector outer otherwise."""
+    """Run every step (weight vector x activation vector of the same key): with no bank queues its cycles
+    are those of its busiest accumulator bank (at least one); with queues (``m.bank_queue``) each PE's steps
+    of a Program step run in loop order through :func:`.queues.queued_cycles`. ``shape``: (keys, Program
+    steps). Operand reads follow the loop order: activation vector outer when the (c, g) weights fit the
+    weight FIFO (``w_fits``, per weight vector), weight vector outer otherwise."""
     n_keys, n_steps = shape
     p = m.n_pes
     cycles = np.zeros(n_steps * p, dtype=np.float64)
     tally = Tally(pe_cycles=np.zeros((n_steps, p)))
     wc, ac = w.chunks, a.chunks
     memo = StepMemo(wc.codes, ac.codes, table, m.lanes)
+    queued = []
     for wi, ai in _pairs(w.key, a.key, n_keys):
         n = wi.size
         step_cycles, useful = memo.steps(wi, ai)
         tally.useful += useful
-        tally.conflicts += int(step_cycles.sum()) - n
         tally.steps += n
         ew, ea = wc.entries[wi], ac.entries[ai]
         tally.fed += int((ew * ea).sum())
         fits = w_fits[wi]
         tally.weight_reads += int((ew * np.where(fits, 1, ac.first[ai])).sum())
         tally.activation_reads += int((ea * np.where(fits, wc.first[wi], 1)).sum())
-        cycles += np.bincount((w.step[wi] + a.step[ai]) * p + w.pe[wi] + a.pe[ai], weights=step_cycles,
-                              minlength=n_steps * p)
+        sequence = (w.step[wi] + a.step[ai]) * p + w.pe[wi] + a.pe[ai]
+        if m.bank_queue:
+            queued.append((sequence, w.key[wi], np.where(fits, ai, wi), np.where(fits, wi, ai), wi, ai))
+        else:
+            cycles += np.bincount(sequence, weights=step_cycles, minlength=n_steps * p)
+    if queued:
+        sequence, key, outer, inner, wi, ai = (np.concatenate(part) for part in zip(*queued))
+        order = np.lexsort((inner, outer, key, sequence))
+        runs, dense = np.unique(sequence[order], return_inverse=True)
+        cycles[runs] = queued_cycles(memo.bank_counts(wi[order], ai[order]), dense.reshape(-1), m.bank_queue)
+    tally.conflicts = int(cycles.sum()) - tally.steps
     tally.slots = tally.steps * m.lanes
     tally.pe_cycles = cycles.reshape(n_steps, p).astype(np.int64)
     return tally

@@ -29,6 +29,7 @@ class Machine:
     psum_bits: int
     index_bits: int             # 0 for a dense machine
     dram: Dram                  # the DRAM channel (the kernel simulates candidate mappings on it)
+    bank_queue: int = 0         # products each accumulator bank can queue (0: a step waits for its busiest bank)
 
     @property
     def n_pes(self) -> int:
@@ -75,7 +76,7 @@ def machine(hw: HardwareConfig, sparse: bool) -> Machine:
                    oaram=_buffer(hw, "output_activations"), weight_bits=hw.data_widths.weight_bits,
                    activation_bits=hw.data_widths.activation_bits, psum_bits=hw.data_widths.psum_bits,
                    index_bits=hw.data_widths.index_bits if sparse else 0,
-                   dram=hw.dram)
+                   dram=hw.dram, bank_queue=(pe.bank_queue_entries or 0) if sparse else 0)
 
 
 def _buffer(hw: HardwareConfig, kind: str) -> Buffer:
