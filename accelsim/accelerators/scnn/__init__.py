@@ -21,6 +21,9 @@ PE_PARAMS = (
           "entries of the FIFO weights stream through from DRAM into the multiplier array; a group that does "
           "not fit streams in input-channel blocks overlapping compute",
           typical=(1, 4, 16, 50, 64)),
+    Param("pe.halo_link_bits", Int(1, 4096, "bits"),
+          "width of the link to each neighbour PE the output halos' partial sums are sent over (links in "
+          "parallel, one transfer per cycle)", typical=(8, 24, 48)),
 )
 
 #: Actions SCNN and DCNN both count (docs/scnn.md).

@@ -22,6 +22,7 @@ class Machine:
     banks: int                  # accumulator banks (A)
     entries: int                # entries per bank (one buffer of the double-buffered pair)
     fifo_entries: int           # weight FIFO depth
+    halo_link_bits: int         # width of a link to a neighbour PE (output halos)
     iaram: Buffer
     oaram: Buffer
     weight_bits: int
@@ -64,7 +65,7 @@ def machine(hw: HardwareConfig, sparse: bool) -> Machine:
     pe = hw.pe
     needed = {"pe.multipliers_f": pe.multipliers_f, "pe.multipliers_i": pe.multipliers_i,
               "pe.accumulator_banks": pe.accumulator_banks, "pe.accumulator_entries": pe.accumulator_entries,
-              "pe.weight_fifo_entries": pe.weight_fifo_entries}
+              "pe.weight_fifo_entries": pe.weight_fifo_entries, "pe.halo_link_bits": pe.halo_link_bits}
     if sparse:
         needed["data_widths.index_bits"] = hw.data_widths.index_bits
     for key, value in needed.items():
@@ -72,7 +73,7 @@ def machine(hw: HardwareConfig, sparse: bool) -> Machine:
             raise ConfigError("missing key", file=hw.source, key=key, expected=f"set for engine {hw.engine}")
     return Machine(rows=hw.pe_array.rows, cols=hw.pe_array.cols, f=pe.multipliers_f, i=pe.multipliers_i,
                    banks=pe.accumulator_banks, entries=pe.accumulator_entries,
-                   fifo_entries=pe.weight_fifo_entries, iaram=_buffer(hw, "input_activations"),
+                   fifo_entries=pe.weight_fifo_entries, halo_link_bits=pe.halo_link_bits, iaram=_buffer(hw, "input_activations"),
                    oaram=_buffer(hw, "output_activations"), weight_bits=hw.data_widths.weight_bits,
                    activation_bits=hw.data_widths.activation_bits, psum_bits=hw.data_widths.psum_bits,
                    index_bits=hw.data_widths.index_bits if sparse else 0,

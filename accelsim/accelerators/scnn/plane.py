@@ -251,8 +251,11 @@ class Halo:
 
 def halo_exchange(plane: Plane, m: Machine, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Halo:
     """Output-halo exchange per (pass, group): partial sums sent (every accumulator entry of the halo
-    regions), the drain cycles per PE (one partial sum per cycle on each neighbour link, links in parallel)
-    and the bits of halos whose owner tile runs in another pass (spilled to DRAM and read back)."""
+    regions), the drain cycles per PE and the bits of halos whose owner tile runs in another pass (spilled to
+    DRAM and read back). The drain reads the halo partial sums out of the A accumulator banks (one entry per
+    bank per cycle) and sends each neighbour its own over a link of ``pe.halo_link_bits`` (links in
+    parallel): ceil(psum_bits x largest region / link bits) cycles, or ceil(all halo partial sums / A) if
+    the banks are slower."""
     areas, to = plane.halos()
     sizes = plane.group_sizes()
     per_tile = areas.sum(axis=1)
@@ -260,9 +263,11 @@ def halo_exchange(plane: Plane, m: Machine, tile_pe: np.ndarray, tile_pass: np.n
     psums = np.bincount(tile_pass, weights=per_tile, minlength=plane.passes)[:, None] * sizes[None, :]
     spill = (np.bincount(tile_pass, weights=crossing, minlength=plane.passes)[:, None] * sizes[None, :]
              * m.psum_bits)
-    longest = np.zeros((plane.passes, m.n_pes), dtype=np.int64)
-    np.maximum.at(longest, (tile_pass, tile_pe), areas.max(axis=1))
-    drain = (longest[:, None, :] * sizes[None, :, None]).reshape(plane.passes * sizes.size, m.n_pes)
+    link = np.ceil(areas.max(axis=1)[:, None] * sizes[None, :] * m.psum_bits / m.halo_link_bits)
+    banks = np.ceil(per_tile[:, None] * sizes[None, :] / m.banks)
+    drain = np.zeros((plane.passes, sizes.size, m.n_pes), dtype=np.int64)
+    drain[tile_pass, :, tile_pe] = np.maximum(link, banks)           # one tile per (pass, PE)
+    drain = drain.reshape(plane.passes * sizes.size, m.n_pes)
     return Halo(psums=psums, drain=drain, spill_bits=spill)
 
 
