@@ -42,6 +42,21 @@ def main() -> int:
         after = acs.simulate(model, variant(data, knob, 2), masks=masks).total["cycles"]
         worse += after > base
         print(f"| `{knob}` | {base:,} | {after:,} | {after / base:.3f} |", flush=True)
+    print()
+    print("| dense layer, multipliers F x I | banks | cycles | compute-bound cycles |")
+    print("|---|---|---|---|")
+    from accelsim.accelerators.engines import engine_for
+    from accelsim.workloads.layers import Conv2D
+    layer = Conv2D("dense3x3", in_channels=64, out_channels=64, kernel_h=3, kernel_w=3, in_h=56, in_w=56,
+                   padding=(1, 1, 1, 1))
+    for f, i in ((4, 4), (5, 4), (8, 4), (8, 8)):
+        for banks in (32, 2 * f * i):
+            edited = copy.deepcopy(data)
+            edited["pe"].update(multipliers_f=f, multipliers_i=i, accumulator_banks=banks)
+            engine = engine_for(variant(edited, None, 1))
+            program = engine.compile(layer)
+            print(f"| {f} x {i} | {banks} | {engine.execute(program).cycles:,} | {program.compute_bound_cycles:,} |",
+                  flush=True)
     return 1 if worse else 0
 
 
