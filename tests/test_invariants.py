@@ -9,7 +9,8 @@ and the YAML figures, not by calling the code under test:
   own traffic, which must be at least that, also fits in the cycles);
 * energy equals the sum over counts of count x the YAML's pJ per action, plus the YAML's static mW over the
   layer's time;
-* more DRAM bandwidth never makes a layer slower; nor do more DRAM requests in flight, or more banks or ports
+* more DRAM bandwidth never makes a layer slower (and moves the same bytes, but on an engine whose mapping
+  is chosen by latency); nor do more DRAM requests in flight, or more banks or ports
   on every buffer (the same words, served faster);
 * pruning more (masks nested, as magnitude pruning makes them) never increases useful MACs.
 
@@ -35,6 +36,9 @@ from accelsim.reports.results import layer_row
 from accelsim.workloads.layers import LSTM, Conv2D, Linear
 
 ENGINES = tuple(ACCELERATORS)
+#: Engines whose mapper minimises the simulated latency, DRAM included: with more bandwidth they may pick
+#: another mapping (never a slower one), which moves other bytes.
+LATENCY_MAPPED = ("eyeriss_v2", "eyeriss_v1")
 FAST_EXAMPLES = 25
 SLOW_EXAMPLES = 300
 _HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much]
@@ -266,7 +270,7 @@ def check_more_bandwidth_is_never_slower(engine, data, factor):
     fast = run(engine, faster, layer, weights, acts)[3]
     assert fast.cycles <= slow.cycles
     assert fast.useful_macs == slow.useful_macs
-    if changes.get("mapping") != "search":   # a searched mapping may trade DRAM bytes for time
+    if changes.get("mapping") != "search" and engine not in LATENCY_MAPPED:   # a searched mapping trades bytes
         assert (fast.dram_read_bytes, fast.dram_write_bytes) == (slow.dram_read_bytes, slow.dram_write_bytes)
 
 
