@@ -65,18 +65,20 @@ def hw_variant(base: str, changes: dict[str, object] | None = None, **more: obje
 def small_hw(draw, engine: str) -> dict[str, object]:
     """Changes (for :func:`hw_variant`) that make a small random machine of ``engine``, read from its
     accelerator's declarations, never from a branch per engine: a few PEs, each of its parameters drawn from
-    the values it declares typical, every buffer of its example machine with 1, 2 or 4 banks and 1/16 to all
-    of its words, DRAM bandwidth and latency. Kept small so that one layer simulates in milliseconds;
+    the values it declares typical, every buffer of its example machine with 1, 2 or 4 banks of 1 or 2 read
+    and write ports and 1/16 to all of its words, DRAM bandwidth, latency and requests in flight. Kept small so that one layer simulates in milliseconds;
     examples whose machine cannot hold a layer are rejected by the tests."""
     changes: dict[str, object] = {
         "pe_array.rows": draw(st.integers(1, 4)), "pe_array.cols": draw(st.integers(1, 8)),
         "dram": {"bandwidth_bytes_per_cycle": draw(st.sampled_from([0.25, 0.5, 1, 2, 3, 4, 8, 12.5, 16, 64, 1000])),
-                 "latency_cycles": draw(st.integers(0, 300))}}
+                 "latency_cycles": draw(st.integers(0, 300)), "outstanding_requests": draw(st.integers(1, 32))}}
     for param in ACCELERATORS[engine].params:
         if param.typical:
             changes[param.path] = draw(st.sampled_from(param.typical))
     for name, buffer in raw_config(engine)["buffers"].items():
         banks = draw(st.sampled_from([1, 2, 4]))
+        changes[f"buffers.{name}.read_ports"] = draw(st.sampled_from([1, 2]))
+        changes[f"buffers.{name}.write_ports"] = draw(st.sampled_from([1, 2]))
         word_bytes = buffer["width_bits"] // 8
         words_per_bank = buffer["size_bytes"] // (word_bytes * banks)
         changes[f"buffers.{name}.banks"] = banks

@@ -10,8 +10,10 @@ and the YAML figures, not by calling the code under test:
 * energy equals the sum over counts of count x the YAML's pJ per action, plus the YAML's static mW over the
   layer's time;
 * more DRAM bandwidth never makes a layer slower (and moves the same bytes, but on an engine whose mapping
-  is chosen by latency); nor do more DRAM requests in flight, or more banks or ports
-  on every buffer (the same words, served faster);
+  is chosen by latency);
+* more of any resource (``AcceleratorSpec.resources``: PEs, buffer sizes, banks and ports, DRAM bandwidth and
+  requests in flight, and each accelerator's own, e.g. multipliers, accumulator entries, scratch pads) never
+  makes a layer slower, nor changes its useful MACs;
 * pruning more (masks nested, as magnitude pruning makes them) never increases useful MACs.
 
 Runs ``FAST`` examples per engine and property by default, ``SLOW`` under ``-m slow``.
@@ -22,7 +24,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import hw_variant, raw_config, small_hw
+from conftest import hw_variant, raw_config, set_path, small_hw
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
@@ -44,6 +46,8 @@ SLOW_EXAMPLES = 300
 _HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much]
 FAST = settings(max_examples=FAST_EXAMPLES, deadline=None, suppress_health_check=_HEALTH)
 SLOW = settings(max_examples=SLOW_EXAMPLES, deadline=None, suppress_health_check=_HEALTH)
+#: Fewer examples per (engine, resource) pair: there are dozens of pairs.
+RESOURCE_FAST = settings(max_examples=8, deadline=None, suppress_health_check=_HEALTH)
 
 
 def budgets(**strategies):
@@ -277,31 +281,44 @@ def check_more_bandwidth_is_never_slower(engine, data, factor):
 test_more_bandwidth_is_never_slower, test_more_bandwidth_is_never_slower_slow = check_more_bandwidth_is_never_slower
 
 
-@budgets(data=st.data(), resource=st.sampled_from(["outstanding_requests", "banks", "ports"]),
-         requests=st.integers(1, 24))
-def check_more_requests_banks_or_ports_are_never_slower(engine, data, resource, requests):
+def _resources(engine: str) -> list[str]:
+    return list(ACCELERATORS[engine].resources(tuple(raw_config(engine)["buffers"])))
+
+
+def doubled(engine: str, changes: dict, path: str) -> dict:
+    """``changes`` with the value at ``path`` (as the machine has it after ``changes``) doubled."""
+    data = raw_config(engine)
+    for key, value in changes.items():
+        set_path(data, key, value)
+    value = data
+    for key in path.split("."):
+        value = value[key]
+    return {**changes, "dram": dict(data["dram"]), path: value * 2} if path.startswith("dram.") else \
+        {**changes, path: value * 2}
+
+
+RESOURCE_CASES = [(engine, path) for engine in ENGINES for path in _resources(engine)]
+
+
+def check_more_of_a_resource_is_never_slower(engine, path, data):
     changes, layer, weights, acts = data.draw(case(engine))
-    fewer, more = dict(changes), dict(changes)
-    if resource == "outstanding_requests":
-        fewer["dram.outstanding_requests"], more["dram.outstanding_requests"] = requests, requests + 1
-    for name, buffer in raw_config(engine)["buffers"].items():
-        if resource == "ports":
-            more[f"buffers.{name}.read_ports"] = more[f"buffers.{name}.write_ports"] = 2
-        elif resource == "banks":
-            banks = changes.get(f"buffers.{name}.banks", buffer["banks"])
-            size = changes.get(f"buffers.{name}.size_bytes", buffer["size_bytes"])
-            if size % (2 * banks * (buffer["width_bits"] // 8)):
-                reject()                        # the size is not a whole number of words in twice the banks
-            more[f"buffers.{name}.banks"] = 2 * banks
-    slow = run(engine, fewer, layer, weights, acts)[3]
-    fast = run(engine, more, layer, weights, acts)[3]
-    assert fast.cycles <= slow.cycles
-    assert (fast.useful_macs, fast.dram_read_bytes, fast.dram_write_bytes) == \
-        (slow.useful_macs, slow.dram_read_bytes, slow.dram_write_bytes)
+    small = run(engine, changes, layer, weights, acts)[3]
+    bigger = doubled(engine, changes, path)
+    try:
+        hw = hw_variant(engine, bigger)
+    except InputError:              # a doubled value outside its declared range, or not a whole number of words
+        reject()
+    engine_ = engine_for(hw)
+    grown = engine_.execute(engine_.compile(layer, masks=weights,
+                                            activations=acts if hw.accelerator.skips_zeros else None))
+    assert grown.cycles <= small.cycles, f"{path} doubled: {small.cycles} -> {grown.cycles} cycles"
+    assert grown.useful_macs == small.useful_macs
 
 
-test_more_requests_banks_or_ports_are_never_slower, test_more_requests_banks_or_ports_are_never_slower_slow = \
-    check_more_requests_banks_or_ports_are_never_slower
+test_more_of_a_resource_is_never_slower = pytest.mark.parametrize(("engine", "path"), RESOURCE_CASES)(
+    RESOURCE_FAST(given(data=st.data())(check_more_of_a_resource_is_never_slower)))
+test_more_of_a_resource_is_never_slower_slow = pytest.mark.slow(pytest.mark.parametrize(
+    ("engine", "path"), RESOURCE_CASES)(SLOW(given(data=st.data())(check_more_of_a_resource_is_never_slower))))
 
 
 @budgets(data=st.data())

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 
 from accelsim.schema import Spec
 
+#: Keys every machine has that count hardware (``<buffer>``: each of its buffers); like a ``Param`` with
+#: ``resource``, more of any of them never makes a layer slower.
+COMMON_RESOURCES = ("pe_array.rows", "pe_array.cols", "buffers.<buffer>.size_bytes", "buffers.<buffer>.banks",
+                    "buffers.<buffer>.read_ports", "buffers.<buffer>.write_ports", "dram.bandwidth_bytes_per_cycle",
+                    "dram.outstanding_requests")
+
 #: Actions every buffer counts, beside an accelerator's own: words of the buffer's ``width_bits``.
 BUFFER_ACTIONS = ("read_words", "write_words")
 
@@ -24,13 +30,17 @@ class Param:
     one-line ``help`` saying what it does in the hardware. Present exactly on machines of the accelerators
     that declare it (a key another accelerator would silently ignore is an error). ``typical``: values a small
     machine takes (what property tests draw from; empty: keep the shipped machine's value). ``default``: the
-    value a machine that omits the key gets (None: the key is required); only top-level keys take one."""
+    value a machine that omits the key gets (None: the key is required); only top-level keys take one.
+    ``resource``: the key counts hardware (multipliers, entries, banks, bits per cycle) and more of it never
+    makes a layer slower, because the model's mapper can always run what the smaller machine ran
+    (``tests/test_invariants.py`` doubles it on random layers)."""
 
     path: str
     spec: Spec
     help: str
     typical: tuple = ()
     default: object = None
+    resource: bool = False
 
     def __post_init__(self) -> None:
         if self.default is not None and self.section:
@@ -123,6 +133,17 @@ class AcceleratorSpec:
     def param(self, path: str) -> Param | None:
         """Its parameter at ``path``, or None."""
         return next((p for p in self.params if p.path == path), None)
+
+    def resources(self, buffer_names: tuple[str, ...]) -> tuple[str, ...]:
+        """The dotted paths of every key of its machines (with these buffers) that counts hardware: the
+        :data:`COMMON_RESOURCES`, then its own ``resource`` parameters. More of any never makes a layer slower."""
+        paths: list[str] = []
+        for path in COMMON_RESOURCES:
+            if "<buffer>" in path:
+                paths += [path.replace("<buffer>", name) for name in buffer_names]
+            else:
+                paths.append(path)
+        return tuple(paths) + tuple(p.path for p in self.params if p.resource)
 
     @property
     def counted_actions(self) -> tuple[Action, ...]:

@@ -12,7 +12,7 @@ SPEC = AcceleratorSpec(
     params=(
         Param("pe.activation_fifo_depth", Int(1, 2**20, "entries"),
               "queue of broadcast activations per PE; the broadcaster waits while any PE's queue is full",
-              typical=(1, 2, 4, 8)),
+              typical=(1, 2, 4, 8), resource=True),
         Param("data_widths.index_bits", Int(1, 64, "bits"),
               "relative row index stored with each non-zero (a longer zero run stores a padding entry)"),
         Param("data_widths.pointer_bits", Int(1, 64, "bits"), "column pointer into a PE's sparse-matrix SRAM"),

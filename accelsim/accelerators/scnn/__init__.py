@@ -7,23 +7,25 @@ from accelsim.schema import Int
 #: The PE SCNN and its dense baseline DCNN share: an F x I multiplier array, banked accumulators, a weight FIFO.
 PE_PARAMS = (
     Param("pe.multipliers_f", Int(1, 64, "multipliers"),
-          "F: weights per cycle into the multiplier array (F x I products per cycle)", typical=(1, 2, 3, 4)),
+          "F: weights per cycle into the multiplier array (F x I products per cycle)", typical=(1, 2, 3, 4),
+          resource=True),
     Param("pe.multipliers_i", Int(1, 64, "multipliers"),
-          "I: activations per cycle into the multiplier array (F x I products per cycle)", typical=(1, 2, 3, 4)),
+          "I: activations per cycle into the multiplier array (F x I products per cycle)", typical=(1, 2, 3, 4),
+          resource=True),
     Param("pe.accumulator_banks", Int(1, 4096, "banks"),
           "A: accumulator banks the products are scattered to (bank (k + F (x + tile width y)) mod A); a step "
           "lasts as long as its busiest bank",
-          typical=(1, 2, 8, 16, 32)),
+          typical=(1, 2, 8, 16, 32), resource=True),
     Param("pe.accumulator_entries", Int(1, 2**20, "entries per bank"),
           "partial sums (psum_bits each) per accumulator bank; bounds the output channels of one group",
-          typical=(16, 32, 64, 128)),
+          typical=(16, 32, 64, 128), resource=True),
     Param("pe.weight_fifo_entries", Int(1, 2**20, "entries"),
           "entries of the FIFO weights stream through from DRAM into the multiplier array; a group that does "
           "not fit streams in input-channel blocks overlapping compute",
-          typical=(1, 4, 16, 50, 64)),
+          typical=(1, 4, 16, 50, 64), resource=True),
     Param("pe.halo_link_bits", Int(1, 4096, "bits"),
           "width of the link to each neighbour PE the output halos' partial sums are sent over (links in "
-          "parallel, one transfer per cycle)", typical=(8, 24, 48)),
+          "parallel, one transfer per cycle)", typical=(8, 24, 48), resource=True),
 )
 
 #: Actions SCNN and DCNN both count (docs/scnn.md).
@@ -69,7 +71,7 @@ SPEC = AcceleratorSpec(
         Param("pe.bank_queue_entries", Int(0, 4096, "products per bank"),
               "products each accumulator bank can queue behind the crossbar; the multiplier array stalls only "
               "while a step's products do not fit (0 or absent: a step waits for its busiest bank)",
-              typical=(0, 1, 2, 4)),
+              typical=(0, 1, 2, 4), resource=True),
     ),
     required_holds=frozenset({"input_activations", "output_activations"}),
     actions=PLANAR_ACTIONS + (
