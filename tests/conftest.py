@@ -66,7 +66,8 @@ def small_hw(draw, engine: str) -> dict[str, object]:
     """Changes (for :func:`hw_variant`) that make a small random machine of ``engine``, read from its
     accelerator's declarations, never from a branch per engine: a few PEs, each of its parameters drawn from
     the values it declares typical, every buffer of its example machine with 1, 2 or 4 banks of 1 or 2 read
-    and write ports and 1/16 to all of its words, DRAM bandwidth, latency and requests in flight. Kept small so that one layer simulates in milliseconds;
+    and write ports and 1/16 to all of its words, DRAM bandwidth, latency and requests in flight. Kept small
+    so that one layer simulates in milliseconds;
     examples whose machine cannot hold a layer are rejected by the tests."""
     changes: dict[str, object] = {
         "pe_array.rows": draw(st.integers(1, 4)), "pe_array.cols": draw(st.integers(1, 8)),
