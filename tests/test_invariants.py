@@ -301,7 +301,10 @@ RESOURCE_CASES = [(engine, path) for engine in ENGINES for path in _resources(en
 
 
 def check_more_of_a_resource_is_never_slower(engine, path, data):
+    """On the machine's default choices (``Param.default``: the systolic arrays' searched mapping; a fixed
+    reference mapping such as SCALE-Sim's makes no such promise)."""
     changes, layer, weights, acts = data.draw(case(engine))
+    changes.update({p.path: p.default for p in ACCELERATORS[engine].params if p.default is not None})
     small = run(engine, changes, layer, weights, acts)[3]
     bigger = doubled(engine, changes, path)
     try:
