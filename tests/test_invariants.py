@@ -302,7 +302,8 @@ def doubled(engine: str, changes: dict, path: str) -> dict:
 #: planar tiles, more column pointers to load, more rounds of per-PE weight loads) and can take a few cycles more.
 PE_COUNT_NOT_SEARCHED = pytest.mark.xfail(reason="issue 16: the mapper does not choose the PEs a layer uses",
                                           strict=False)
-KNOWN_EXCEPTIONS = {(engine, path): PE_COUNT_NOT_SEARCHED for engine in ("scnn", "dcnn", "eie", "eyeriss_v2", "eyeriss_v1")
+KNOWN_EXCEPTIONS = {(engine, path): PE_COUNT_NOT_SEARCHED
+                    for engine in ("scnn", "dcnn", "eie", "eyeriss_v2", "eyeriss_v1")
                     for path in ("pe_array.rows", "pe_array.cols")}
 RESOURCE_CASES = [pytest.param(engine, path, marks=KNOWN_EXCEPTIONS.get((engine, path), ()))
                   for engine in ENGINES for path in _resources(engine)]
