@@ -1,9 +1,8 @@
 """Compiling a layer for Eyeriss v2 (or its dense baseline) into a :class:`Program` (layer 5).
 
-The search (:mod:`.search`) picks each layer's weight block, tile rows and input residency by their simulated
-latency; the mapper (:mod:`.mapper`) computes every pass' cycles of a block on the real masks; the schedule
-(:mod:`.schedule`) places passes on the PE array in rounds and adds what the NoC, the GLB and DRAM must
-deliver. A round is one program step: its DRAM bytes load before it starts (double
+The mapper (:mod:`.mapper`) picks each PE's weight block and computes every pass' cycles on the real
+masks; the schedule (:mod:`.schedule`) places passes on the PE array in rounds and adds what the NoC, the
+GLB and DRAM must deliver. A round is one program step: its DRAM bytes load before it starts (double
 buffered against the previous round), every PE works its round, all meet at a barrier.
 """
 from __future__ import annotations

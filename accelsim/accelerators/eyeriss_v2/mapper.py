@@ -4,9 +4,9 @@ input channels x ``S`` filter columns) and the cycles of every pass it runs (lay
 Row-stationary-plus (Chen et al., JETCAS 2019, Sec. II and IV-A): a PE keeps ``M0`` partial sums (the psum
 scratch pad bounds ``M0``), a window of ``C0 x S`` input activations (the iact scratch pad bounds it,
 nominally) and the block's weights in CSC, which must fit the weight scratch pad *compressed* ("sparsity-aware
-weight mapping": Table III lists blocks of up to 480 nominal weights in the 192-entry pad). This module
-offers the candidate blocks (:func:`m0_options`, :func:`c0_options`, :func:`fits`) and models a chosen one;
-:mod:`.search` chooses, unless the machine fixes ``mapping_m0`` / ``mapping_c0``.
+weight mapping": Table III lists blocks of up to 480 nominal weights in the 192-entry pad). The mapper takes
+the largest block (most weights per pass: fewer passes, fewer partial sums) that fits, preferring more output
+channels, unless the machine fixes ``mapping_m0`` / ``mapping_c0``.
 """
 from __future__ import annotations
 

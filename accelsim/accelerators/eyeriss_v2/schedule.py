@@ -15,7 +15,7 @@ iact router the distinct CSC data (12-bit count-data pairs, or 8-bit words when 
 its PE row's tiles, a psum router its column's ``psum_bits`` partial sums. Weights are not stored in the GLB
 (Sec. IV): they come from DRAM through the weight routers into the weight scratch pad, which holds one
 block, so a round starts with its weight load (as long as the weight routers take); then the PE's passes run, overlapped with its iact and psum traffic (the PE's I/O FIFOs), as long
-as the longest of the three. ``rows`` is chosen per layer by :mod:`.search`.
+as the longest of the three. ``rows`` is chosen per layer by estimating every candidate's rounds.
 """
 from __future__ import annotations
 
@@ -199,28 +199,26 @@ def _input_loads(v: ConvView, arr: Array, rows: int, row_key: np.ndarray, mb: in
     """Input bytes each round loads from DRAM, (TR, BR), per option: *streamed* (each tile round loads the
     input rows of its distinct output-row chunks, ``C`` channels of the padded width, again in every tile
     round that needs them) and, if the input fits the GLB's iact banks, *resident* (each input row is loaded
-    once, with the first tile round whose output rows span it). Either way the rows no chunk spans (below
-    the last window, or between chunks when the stride exceeds the kernel) come with the first round: the
-    whole input crosses DRAM at least once."""
+    once, with the first tile round whose output rows span it; a row below every window, with the first
+    round)."""
     tr = row_key.shape[0]
-    top, height = v.real_rows
-    h = np.arange(top, top + height)                                       # padded index of each input row
-    step, ny = rows * v.stride, ceil_div(v.e, rows)
-    chunk = np.maximum(0, -(-(h - (rows - 1) * v.stride - v.r + 1) // step))   # the first chunk spanning row h
-    read = (chunk < ny) & (chunk * step <= h) & (h < (v.e - 1) * v.stride + v.r)
-    input_bytes = v.input_elements * arr.act_bits / 8
-    row_bytes = input_bytes / (v.groups * height)
     in_rows = min(v.acts.shape[2], (rows - 1) * v.stride + v.r)
     slab = v.c * in_rows * v.acts.shape[3] * arr.act_bits / 8
     streamed = np.zeros((tr, br))
     streamed[:, 0] = _distinct(row_key.reshape(tr, -1)).sum(axis=1) * slab
-    streamed[0, 0] += v.groups * int((~read).sum()) * row_bytes
+    input_bytes = v.input_elements * arr.act_bits / 8
     if input_bytes > arr.glb_iact_bytes:
         return [streamed]
+    top, height = v.real_rows
+    h = np.arange(top, top + height)                                       # padded index of each input row
+    step = rows * v.stride
+    chunk = np.maximum(0, -(-(h - (rows - 1) * v.stride - v.r + 1) // step))   # the first chunk reading row h
+    ny = ceil_div(v.e, rows)
+    read = (chunk < ny) & (chunk * step <= h) & (h < (v.e - 1) * v.stride + v.r)
     groups = np.arange(v.groups)[:, None]
     first = np.where(read[None, :], (groups * mb * ny + chunk[None, :]) // arr.n_columns, 0)   # (G, rows)
     resident = np.zeros((tr, br))
-    resident[:, 0] = np.bincount(first.ravel(), minlength=tr)[:tr] * row_bytes
+    resident[:, 0] = np.bincount(first.ravel(), minlength=tr)[:tr] * (input_bytes / (v.groups * height))
     return [streamed, resident]
 
 
