@@ -7,17 +7,17 @@ buffered against the previous round), every PE works its round, all meet at a ba
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from accelsim.accelerators.eyeriss_v2.mapper import Blocks, Pe
-from accelsim.accelerators.eyeriss_v2.schedule import Array, Schedule
-from accelsim.accelerators.eyeriss_v2.search import search
+from accelsim.accelerators.eyeriss_v2.mapper import Blocks, Pe, blocks
+from accelsim.accelerators.eyeriss_v2.schedule import Array, Schedule, choose_rows, spill_bytes
 from accelsim.accelerators.eyeriss_v2.view import ConvView, view
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
 from accelsim.errors import ConfigError
 from accelsim.hardware.schema import HardwareConfig
-from accelsim.sim.engine import Engine
 from accelsim.workloads.layers import Layer
 
 
@@ -47,6 +47,7 @@ def array_of(hw: HardwareConfig, sparse: bool) -> Array:
                  weight_port_bits=hw.noc_weight_port_bits, psum_port_bits=hw.noc_psum_port_bits,
                  weight_bits=widths.weight_bits, act_bits=widths.activation_bits, psum_bits=widths.psum_bits,
                  count_bits=widths.count_bits,
+                 weight_address_bits=max(1, (hw.pe.weight_spad_entries // 2 - 1).bit_length()),
                  glb_iact_bytes=iact.size_bytes * (hw.pe_count if iact.level == "pe" else 1),
                  glb_psum_bytes=psum.size_bytes * (hw.pe_count if psum.level == "pe" else 1), sparse=sparse)
 
@@ -98,20 +99,17 @@ def _steps(s: Schedule) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             np.bincount(step, weights=s.store_bytes, minlength=n))
 
 
-def _timing(name: str, s: Schedule, **more) -> Program:
-    """The program of schedule ``s``: its rounds in steps (:func:`_steps`), at barriers."""
-    cycles, loads, stores = _steps(s)
-    return Program(name, load_bytes=loads, pe_cycles=cycles, store_bytes=stores, barrier=True, **more)
-
-
-def _latency(hw: HardwareConfig, name: str):
-    """(cycles, DRAM bytes) of a schedule as the kernel simulates its program on ``hw``."""
-    kernel = Engine(hw)
-
-    def latency(s: Schedule) -> tuple[int, float]:
-        run = kernel.execute(_timing(name, s, counts=Counts(), useful_macs=0))
-        return run.cycles, run.dram_read_bytes + run.dram_write_bytes
-    return latency
+def _mapping(v: ConvView, pe: Pe, arr: Array) -> tuple[Blocks, Schedule]:
+    """The weight block and schedule of ``v``: the largest block that fits (:func:`.mapper.blocks`) with at
+    most the output channels ``M0`` that let one-row tiles keep their partial sums in the GLB (the fewest
+    spilled if none does)."""
+    bound = pe.psum_entries
+    if not pe.fixed_m0:
+        options = range(min(bound, v.m), 0, -1)
+        spills = [spill_bytes(v, m0, 1, arr) for m0 in options]
+        bound = options[spills.index(min(spills))]
+    b = blocks(v, replace(pe, psum_entries=bound))
+    return b, choose_rows(v, b, arr)
 
 
 def compile_layer(layer: Layer, hw: HardwareConfig, masks=None, activations=None, *, sparse: bool) -> Program:
@@ -119,13 +117,16 @@ def compile_layer(layer: Layer, hw: HardwareConfig, masks=None, activations=None
     pe = pe_of(hw, sparse)
     arr = array_of(hw, sparse)
     v = view(layer, masks if sparse else None, activations if sparse else None)
-    b, s = search(v, pe, arr, _latency(hw, layer.name), hw.dram.bytes_per_cycle)
+    b, s = _mapping(v, pe, arr)
     counts, useful = _counts(hw, v, b, s, pe)
     # per-PE averages of whole-cycle totals, each one division, so that noc_bound <= idle holds exactly
     noc_bound = float((s.cycles - s.compute).sum()) / arr.n_pes
     details = {"m0": b.m0, "c0": b.c0, "tile_rows": s.rows, "iact_sharing": s.iact_sharing,
                "weight_sharing": s.weight_sharing, "noc_bound_cycles": noc_bound}
-    idle = (float(_steps(s)[0].sum()) * arr.n_pes - float(s.compute.sum())) / arr.n_pes
-    return _timing(layer.name, s, counts=counts, useful_macs=useful,
-                   fragmentation_slots=int(counts.get(("mac", "gated"))), idle_pe_cycles=idle,
-                   memory_idle_pe_cycles=noc_bound, details=details)
+    cycles, loads, stores = _steps(s)
+    return Program(layer.name, load_bytes=loads, pe_cycles=cycles, store_bytes=stores,
+                   barrier=True, counts=counts, useful_macs=useful,
+                   fragmentation_slots=int(counts.get(("mac", "gated"))),
+                   idle_pe_cycles=(float(cycles.sum()) * arr.n_pes - float(s.compute.sum())) / arr.n_pes,
+                   memory_idle_pe_cycles=noc_bound,
+                   details=details)
