@@ -25,7 +25,7 @@ import math
 import numpy as np
 import pytest
 from conftest import hw_variant, raw_config, set_path, small_hw
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 
 from accelsim.accelerators import ACCELERATORS
@@ -43,8 +43,10 @@ SLOW_EXAMPLES = 300
 _HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much]
 FAST = settings(max_examples=FAST_EXAMPLES, deadline=None, suppress_health_check=_HEALTH)
 SLOW = settings(max_examples=SLOW_EXAMPLES, deadline=None, suppress_health_check=_HEALTH)
-#: Fewer examples per (engine, resource) pair: there are dozens of pairs.
-RESOURCE_FAST = settings(max_examples=8, deadline=None, suppress_health_check=_HEALTH)
+#: Fewer examples per (engine, resource) pair: there are dozens of pairs; no shrinking (a known exception fails
+#: on every run, and shrinking its example would take minutes; ``-m slow`` shrinks).
+RESOURCE_FAST = settings(max_examples=8, deadline=None, suppress_health_check=_HEALTH,
+                         phases=(Phase.explicit, Phase.reuse, Phase.generate))
 
 
 def budgets(**strategies):
