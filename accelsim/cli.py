@@ -195,8 +195,8 @@ def _cmd_prune(args: argparse.Namespace) -> int:
 
 #: The per-layer columns the readable ``simulate`` table shows (layers.csv has them all).
 SIMULATE_COLUMNS = ("layer", "kind", "cycles", "latency_s", "multiplier_utilization", "stall_memory_cycles_per_pe",
-                    "stall_sram_cycles_per_pe", "stall_imbalance_cycles_per_pe", "stall_conflict_cycles_per_pe", "dram_read_bytes",
-                    "dram_write_bytes", "energy_pj")
+                    "stall_sram_cycles_per_pe", "stall_imbalance_cycles_per_pe", "stall_conflict_cycles_per_pe",
+                    "dram_read_bytes", "dram_write_bytes", "energy_pj")
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:

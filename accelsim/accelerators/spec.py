@@ -92,8 +92,8 @@ class AcceleratorSpec:
     ``name``: the YAML's ``engine`` value. ``summary``: one line for ``accelsim engines``. ``skips_zeros``:
     the model skips zero weights and activations (callers build activation masks for it); a dense model
     multiplies zeros at full price, except those of structured weights when ``structured_by`` names the key
-    of its machines that lists the weight patterns it accelerates (``nm_patterns``). ``layer_kinds``: the :mod:`accelsim.workloads.layers` classes it maps
-    (``None``: every kind). ``params``: its YAML keys beyond the common ones. ``required_holds``: data kinds
+    of its machines that lists the weight patterns it accelerates (``nm_patterns``). ``layer_kinds``: the
+    :mod:`accelsim.workloads.layers` classes it maps (``None``: every kind). ``params``: its YAML keys beyond the common ones. ``required_holds``: data kinds
     some buffer must hold. ``actions``: what it counts beside every buffer's :data:`BUFFER_ACTIONS` and the
     kernel's :data:`DRAM_ACTIONS`.
     ``details``: the per-layer figures it reports. ``engine``: ``"module:Class"`` of its model, relative to

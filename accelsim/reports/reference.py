@@ -64,7 +64,8 @@ def _common_rows(cls: type, prefix: str, owners: dict[str, list[AcceleratorSpec]
 
 
 def _accelerator_rows(spec: AcceleratorSpec) -> list[dict]:
-    """An accelerator's own keys (required on its machines unless they have a default), then the energy entries it needs priced."""
+    """An accelerator's own keys (required on its machines unless they have a default), then the energy entries
+    it needs priced."""
     rows = [_row(p.path, p.spec, "required" if p.default is None else repr(p.default), spec.name, p.help)
             for p in spec.params]
     for action in spec.counted_actions:

@@ -23,8 +23,9 @@ class DramChannel:
         c_i = max(a_i + L, c_{i-1}) + d_i = max(t + L, c_{i-N} + L, c_{i-1}) + d_i
 
     So the latency overlaps the bus time of the requests in flight: with enough requests
-    (``latency x bandwidth / request_bytes + 1``, the default: :attr:`~accelsim.hardware.schema.Dram.requests_in_flight`) an isolated transfer completes at ``t + L + n / B`` and back-to-back transfers
-    stream at the full bandwidth ``B``; with fewer, each request slot carries ``request_bytes`` per round trip
+    (``latency x bandwidth / request_bytes + 1``, the default:
+    :attr:`~accelsim.hardware.schema.Dram.requests_in_flight`) an isolated transfer completes at
+    ``t + L + n / B`` and back-to-back transfers stream at the full bandwidth ``B``; with fewer, each request slot carries ``request_bytes`` per round trip
     ``L + request_bytes / B`` and the throughput is ``N x request_bytes / (L + request_bytes / B)``.
 
     One event per transfer: the completions of a transfer's requests follow in closed form from the channel's
