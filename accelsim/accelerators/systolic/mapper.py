@@ -33,6 +33,7 @@ from accelsim.accelerators.systolic.folds import (
 from accelsim.compile.gemm import Gemm, lower
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
+from accelsim.energy.table import EnergyTable
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.sim.engine import Engine
 from accelsim.units import ceil_div, transfer_cycles
@@ -119,8 +120,7 @@ def _pipeline_bound(steps, bw: float, latency: int) -> int:
 def choose_mapping(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams) -> Mapping:
     """The mapping of least simulated latency (then energy, then DRAM bytes) over :func:`candidates`
     (module doc); computed once per distinct layer shape and machine."""
-    engine, bw = Engine(hw), hw.dram.bytes_per_cycle
-    pj = {(e.component, e.action): e.pj for e in hw.energy.dynamic}
+    engine, bw, table, buffers = Engine(hw), hw.dram.bytes_per_cycle, EnergyTable.from_config(hw), buffers_of(hw)
     latency = hw.dram.latency_cycles
     order = itertools.count()
     heap: list = []
@@ -147,7 +147,7 @@ def choose_mapping(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams
                 bound_steps = _pipeline_bound(chunked[:3], bw, latency)
                 program = Program("", load_bytes=chunked[0], pe_cycles=chunked[1][:, None],
                                   store_bytes=chunked[2], barrier=True, counts=sram, useful_macs=0,
-                                  sram_words=sram_demand(chunked[3], buffers_of(hw)))
+                                  sram_words=sram_demand(chunked[3], buffers))
                 stepped = Mapping(mapping.rows, mapping.cols, mapping.rows_outer, mapping.stream_tiles,
                                   mapping.keep_inputs, mapping.keep_weights, mapping.spill, step)
                 heapq.heappush(heap, (max(bound, bound_steps), next(order), "program",
@@ -155,7 +155,7 @@ def choose_mapping(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams
         else:
             mapping, program = item
             run = engine.execute(program)
-            dynamic_pj = sum(count * pj[action] for action, count in run.counts.items())
+            dynamic_pj = sum(count * table.pj(*action) for action, count in run.counts.items())
             key = (run.cycles, dynamic_pj,
                    run.dram_read_bytes + run.dram_write_bytes)
             if best_key is None or key < best_key:
