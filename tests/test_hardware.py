@@ -90,8 +90,9 @@ def test_each_shipped_config_loads_with_a_source_for_every_figure(path):
 
 
 def test_the_shipped_configs():
-    assert [p.stem for p in SHIPPED] == ["dcnn", "dense_edge", "eie_like", "eyeriss_v1", "eyeriss_v2",
-                                         "eyeriss_v2_pe", "nm_systolic", "scnn_like"]
+    assert [p.stem for p in SHIPPED] == ["dcnn", "dcnn_isca2017", "dense_edge", "eie_like", "eyeriss_v1",
+                                         "eyeriss_v2", "eyeriss_v2_pe", "nm_systolic", "scnn_isca2017",
+                                         "scnn_like"]
 
 
 def test_scnn_like_matches_the_published_architecture():

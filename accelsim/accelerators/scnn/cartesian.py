@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim.accelerators.scnn.machine import Machine, bank_of, bank_period
-from accelsim.accelerators.scnn.queues import queued_cycles
+from accelsim.accelerators.scnn.queues import queued_cartesian
 from accelsim.formats.runlength import encode_streams
 from accelsim.workloads.layers import Conv2D
 
@@ -317,19 +317,6 @@ class StepMemo:
         banks = self.table.table[flat].reshape(kinds.size, self.lanes)
         return busiest_bank(banks, self.table.discard), np.count_nonzero(banks != self.table.discard, axis=1)
 
-    def bank_counts(self, wi: np.ndarray, ai: np.ndarray) -> np.ndarray:
-        """(steps, banks): the products each bank receives in each step ``wi`` x ``ai``. From the operand
-        codes themselves: a bank queue sees which banks, not only how many products collide, so steps
-        equal up to a bank shift are not equal here."""
-        w_rows, a_rows = self.w_codes[wi], self.a_codes[ai]
-        banks = self.table.table[w_rows[:, :, None] * self.table.n_act + a_rows[:, None, :]].reshape(wi.size, -1)
-        discard = self.table.discard
-        counts = np.zeros(wi.size * (discard + 1), dtype=np.int32)
-        base = np.arange(0, wi.size * (discard + 1), discard + 1, dtype=np.int64)
-        for lane in range(banks.shape[1]):
-            counts[base + banks[:, lane]] += 1
-        return counts.reshape(wi.size, discard + 1)[:, :discard]
-
     def steps(self, wi: np.ndarray, ai: np.ndarray) -> tuple[np.ndarray, int]:
         """(cycles of each step, useful products of all of them) for the steps ``wi`` x ``ai``."""
         kind = self.w_id[wi] * self.n_a + self.a_id[ai]
@@ -351,7 +338,7 @@ def cartesian(w: Side, a: Side, w_fits: np.ndarray, table: BankTable, m: Machine
               shape: tuple[int, int]) -> Tally:
     """Run every step (weight vector x activation vector of the same key): with no bank queues its cycles
     are those of its busiest accumulator bank (at least one); with queues (``m.bank_queue``) each PE's steps
-    of a Program step run in loop order through :func:`.queues.queued_cycles`. ``shape``: (keys, Program
+    of a Program step run in loop order through :func:`.queues.queued_cartesian`. ``shape``: (keys, Program
     steps). Operand reads follow the loop order: activation vector outer when the (c, g) weights fit the
     weight FIFO (``w_fits``, per weight vector), weight vector outer otherwise."""
     n_keys, n_steps = shape
@@ -360,7 +347,6 @@ def cartesian(w: Side, a: Side, w_fits: np.ndarray, table: BankTable, m: Machine
     tally = Tally(pe_cycles=np.zeros((n_steps, p)))
     wc, ac = w.chunks, a.chunks
     memo = StepMemo(wc.codes, ac.codes, table, m.lanes)
-    queued = []
     for wi, ai in _pairs(w.key, a.key, n_keys):
         n = wi.size
         step_cycles, useful = memo.steps(wi, ai)
@@ -371,16 +357,13 @@ def cartesian(w: Side, a: Side, w_fits: np.ndarray, table: BankTable, m: Machine
         fits = w_fits[wi]
         tally.weight_reads += int((ew * np.where(fits, 1, ac.first[ai])).sum())
         tally.activation_reads += int((ea * np.where(fits, wc.first[wi], 1)).sum())
-        sequence = (w.step[wi] + a.step[ai]) * p + w.pe[wi] + a.pe[ai]
-        if m.bank_queue:
-            queued.append((sequence, w.key[wi], np.where(fits, ai, wi), np.where(fits, wi, ai), wi, ai))
-        else:
+        if not m.bank_queue:
+            sequence = (w.step[wi] + a.step[ai]) * p + w.pe[wi] + a.pe[ai]
             cycles += np.bincount(sequence, weights=step_cycles, minlength=n_steps * p)
-    if queued:
-        sequence, key, outer, inner, wi, ai = (np.concatenate(part) for part in zip(*queued))
-        order = np.lexsort((inner, outer, key, sequence))
-        runs, dense = np.unique(sequence[order], return_inverse=True)
-        cycles[runs] = queued_cycles(memo.bank_counts(wi[order], ai[order]), dense.reshape(-1), m.bank_queue)
+    if m.bank_queue:
+        cycles[:] = queued_cartesian(wc.codes, ac.codes, table.table, table.n_act, table.discard,
+                                     (w.key, w.step, w.pe), w_fits, (a.key, a.step, a.pe), n_keys, p, n_steps,
+                                     m.bank_queue)
     tally.conflicts = int(cycles.sum()) - tally.steps
     tally.slots = tally.steps * m.lanes
     tally.pe_cycles = cycles.reshape(n_steps, p).astype(np.int64)

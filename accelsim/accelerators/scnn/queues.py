@@ -5,30 +5,107 @@ a step's products would not fit. Depth 0 is a step that waits for its busiest ba
 
 Per bank, with B products still to add after the cycle a step issues in (that cycle adds one): the next
 step issues ``1 + max(0, max_b B_b - depth)`` cycles later, the banks having added one product per cycle
-meanwhile; after the last step the banks drain their queues."""
+meanwhile; after the last step the banks drain their queues. Equivalently, with ``free_b`` the cycle bank
+b's queue empties: a step issued in cycle t moves it to ``max(free_b, t) + products``, and the next step
+issues in cycle ``max(t + 1, max_b free_b - depth)``: a step touches only the banks its products reach.
+
+A step's time depends on the queues the steps before it left, so each sequence of steps (one PE's steps of
+one Program step) runs step by step, in loop order. The loops are compiled with numba: numpy can vectorise
+only across sequences, and a PE's sequence is thousands of steps long (AlexNet conv2: 7 M steps in all)."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _add(free: np.ndarray, bank: int, now: int, products: int) -> int:
+    """Queue ``products`` at ``bank`` in the cycle ``now``; ``free[bank]`` is the cycle its queue empties (it
+    adds one product per cycle). Returns the new ``free[bank]``."""
+    free[bank] = max(free[bank], now) + products
+    return free[bank]
+
+
+@njit(cache=True)
+def _queued_counts(counts: np.ndarray, sequence: np.ndarray, n_seq: int, depth: int) -> np.ndarray:
+    free = np.zeros((n_seq, counts.shape[1]), np.int64)
+    issued = np.zeros(n_seq, np.int64)      # cycle after a sequence's last issue
+    last = np.zeros(n_seq, np.int64)        # cycle its busiest queue empties
+    for step in range(counts.shape[0]):
+        s = sequence[step]
+        now = max(issued[s], last[s] - depth)
+        for b in range(counts.shape[1]):
+            if counts[step, b]:
+                last[s] = max(last[s], _add(free[s], b, now, counts[step, b]))
+        issued[s] = now + 1
+    return np.maximum(issued, last)
 
 
 def queued_cycles(counts: np.ndarray, sequence: np.ndarray, depth: int) -> np.ndarray:
     """Cycles of each sequence of steps: ``counts`` (steps, banks) products per bank of each step, the steps
-    of a sequence consecutive and in issue order, ``sequence`` (steps,) their sequence ids (0, 1, ...,
-    non-decreasing). From the first issue to the last product added; every sequence starts with empty
-    queues. Vectorised over sequences, one iteration per position in the longest sequence."""
-    counts = np.asarray(counts, dtype=np.int64)
-    sequence = np.asarray(sequence, dtype=np.int64)
-    n_seq = int(sequence[-1]) + 1 if sequence.size else 0
-    start = np.searchsorted(sequence, np.arange(n_seq))
-    length = np.diff(np.r_[start, sequence.size])
-    backlog = np.zeros((n_seq, counts.shape[1]), dtype=np.int64)
-    elapsed = np.zeros(n_seq, dtype=np.int64)
-    for position in range(int(length.max(initial=0))):
-        alive = np.flatnonzero(length > position)
-        after = np.maximum(backlog[alive] + counts[start[alive] + position] - 1, 0)
-        last = length[alive] == position + 1
-        stall = np.maximum(after.max(axis=1) - depth, 0)
-        wait = np.where(last, after.max(axis=1), stall)       # the last step: the queues drain
-        elapsed[alive] += 1 + wait
-        backlog[alive] = np.maximum(after - wait[:, None], 0)
-    return elapsed
+    of a sequence in issue order, ``sequence`` (steps,) their sequence ids (0, 1, ...). From the first issue
+    to the last product added; every sequence starts with empty queues."""
+    counts = np.ascontiguousarray(counts, dtype=np.int64)
+    sequence = np.ascontiguousarray(sequence, dtype=np.int64)
+    n_seq = int(sequence.max()) + 1 if sequence.size else 0
+    return _queued_counts(counts, sequence, n_seq, depth)
+
+
+@njit(cache=True)
+def _queued_runs(w_codes, a_codes, table, n_act, banks, pes, n_seq, depth,
+                 w_vectors, w_start, w_step, w_pe, w_fits, key_w,
+                 a_vectors, a_start, a_step, a_pe, key_a) -> np.ndarray:
+    free = np.zeros((n_seq, banks), np.int64)
+    issued = np.zeros(n_seq, np.int64)
+    last = np.zeros(n_seq, np.int64)
+    for key in range(key_w.size - 1):
+        for rw in range(key_w[key], key_w[key + 1]):
+            for ra in range(key_a[key], key_a[key + 1]):
+                s = (w_step[rw] + a_step[ra]) * pes + w_pe[rw] + a_pe[ra]
+                n_w, n_a = w_start[rw + 1] - w_start[rw], a_start[ra + 1] - a_start[ra]
+                for outer in range(n_w * n_a):
+                    if w_fits[rw]:      # activation vector outer: the weights of (c, g) stay in the FIFO
+                        x, y = outer // n_w, outer % n_w
+                    else:
+                        x, y = outer % n_a, outer // n_a
+                    now = max(issued[s], last[s] - depth)
+                    for wc in w_codes[w_vectors[w_start[rw] + y]]:
+                        for ac in a_codes[a_vectors[a_start[ra] + x]]:
+                            bank = table[wc * n_act + ac]
+                            if bank < banks:
+                                last[s] = max(last[s], _add(free[s], bank, now, 1))
+                    issued[s] = now + 1
+    return np.maximum(issued, last)
+
+
+def _runs(key: np.ndarray, step: np.ndarray, pe: np.ndarray, n_keys: int):
+    """One operand's vectors grouped into runs of equal (key, Program step, PE), keys ascending, vectors
+    in index order within a run: (vector indices, run starts, run Program step, run PE, first vector of
+    each run, run range of each key)."""
+    order = np.lexsort((np.arange(key.size), pe, step, key))
+    k, st, p = key[order], step[order], pe[order]
+    new = np.r_[True, (k[1:] != k[:-1]) | (st[1:] != st[:-1]) | (p[1:] != p[:-1])] if key.size else np.zeros(0, bool)
+    start = np.flatnonzero(new)
+    key_range = np.searchsorted(k[start], np.arange(n_keys + 1))
+    return order, np.r_[start, key.size], st[start], p[start], order[start], key_range
+
+
+def queued_cartesian(w_codes: np.ndarray, a_codes: np.ndarray, table: np.ndarray, n_act: int, banks: int,
+                     w_side: tuple[np.ndarray, np.ndarray, np.ndarray], w_fits: np.ndarray,
+                     a_side: tuple[np.ndarray, np.ndarray, np.ndarray], n_keys: int, pes: int, n_steps: int,
+                     depth: int) -> np.ndarray:
+    """Cycles of every (Program step, PE) sequence of a Cartesian product, (n_steps * pes,), through bank
+    queues of ``depth`` products.
+
+    A weight vector (row of ``w_codes``) meets every activation vector (row of ``a_codes``) of its key;
+    ``w_side`` and ``a_side`` give each vector's (key, Program step share, PE share): the step runs on PE
+    ``w_pe + a_pe`` in Program step ``w_step + a_step`` (each key pairs one weight run with one activation
+    run per sequence). A sequence runs its keys in ascending order; within a key the activation vector is
+    the outer loop where the weights fit the FIFO (``w_fits``, per weight vector), the weight vector
+    otherwise, vectors in index order. ``table[w_code * n_act + a_code]`` is a product's bank (``banks``:
+    none)."""
+    w_vectors, w_start, w_step, w_pe, w_first, key_w = _runs(*w_side, n_keys)
+    a_vectors, a_start, a_step, a_pe, _, key_a = _runs(*a_side, n_keys)
+    return _queued_runs(np.ascontiguousarray(w_codes), np.ascontiguousarray(a_codes), table, n_act, banks, pes,
+                        n_steps * pes, depth, w_vectors, w_start, w_step, w_pe, w_fits[w_first], key_w,
+                        a_vectors, a_start, a_step, a_pe, key_a)
