@@ -15,7 +15,7 @@ def test_models_csv_has_one_row_per_variant_with_options(capsys):
     assert status == 0
     from io import StringIO
     table = pd.read_csv(StringIO(out))
-    assert len(table) == 13                     # Zhu & Gupta's 12 variants and AlexNet
+    assert len(table) == 15                     # Zhu & Gupta's 12 variants, AlexNet, VGG-16 and GoogLeNet
     assert {"params", "width", "size", "units"} <= set(table.columns)
     mobilenet = table[table["family"] == "mobilenet_v1"].set_index("width")
     assert mobilenet.loc[1.0, "params"] == 4_211_113

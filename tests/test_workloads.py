@@ -149,5 +149,6 @@ def test_zoo_build_and_errors():
 
 def test_paper_variants_cover_every_family():
     names = [m.name for m in zoo.paper_variants()]
-    assert len(names) == 4 + 1 + 3 + 4 + 1      # Zhu & Gupta's variants, and AlexNet (Eyeriss v2's Table VI)
+    # Zhu & Gupta's variants, AlexNet (Eyeriss v2's Table VI), VGG-16 and GoogLeNet (SCNN's Table 1)
+    assert len(names) == 4 + 1 + 3 + 4 + 1 + 2
     assert len(set(names)) == len(names)

@@ -1,4 +1,5 @@
-"""The model zoo: every network of Zhu & Gupta 2017, built from the papers' descriptions (layer 1).
+"""The model zoo: every network of Zhu & Gupta 2017, and AlexNet, VGG-16 and GoogLeNet as the accelerator
+papers evaluate them, built from the papers' descriptions (layer 1).
 
 ``build(family, **options)`` makes one variant; ``FAMILIES`` describes each family's options and the
 variants the paper trained (what ``accelsim models`` lists).
@@ -13,11 +14,14 @@ from accelsim.workloads.layers import TOO_LARGE
 from accelsim.workloads.model import Model
 from accelsim.workloads.zoo.alexnet import alexnet
 from accelsim.workloads.zoo.gnmt import gnmt
+from accelsim.workloads.zoo.googlenet import googlenet
 from accelsim.workloads.zoo.inception import inception_v3
 from accelsim.workloads.zoo.mobilenet import mobilenet_v1
 from accelsim.workloads.zoo.ptb import ptb_lstm
+from accelsim.workloads.zoo.vgg16 import vgg16
 
-__all__ = ["FAMILIES", "Family", "alexnet", "build", "gnmt", "inception_v3", "mobilenet_v1", "paper_variants", "ptb_lstm"]
+__all__ = ["FAMILIES", "Family", "alexnet", "build", "gnmt", "googlenet", "inception_v3", "mobilenet_v1",
+           "paper_variants", "ptb_lstm", "vgg16"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            tuple({"units": k} for k in (256, 512, 768, 1024)),
            "GNMT seq2seq, vocab 36,548, k units (paper Table 4)"),
     Family("alexnet", alexnet, (), ({},), "AlexNet (Caffe, grouped conv2/4/5), 227x227, 724.4 M MACs"),
+    Family("vgg16", vgg16, (), ({},), "VGG-16 (configuration D), 224x224, 138.4 M parameters, 15.5 G MACs"),
+    Family("googlenet", googlenet, (), ({},),
+           "GoogLeNet / Inception v1 (Caffe), 224x224, auxiliary classifiers not run, 1.58 G MACs"),
 )}
 
 #: Short names users type.

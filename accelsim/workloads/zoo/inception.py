@@ -49,114 +49,69 @@ classifier.
 from __future__ import annotations
 
 from accelsim.errors import WorkloadError
-from accelsim.workloads.layers import Conv2D, Layer, Linear, same_padding
+from accelsim.workloads.layers import Linear
 from accelsim.workloads.model import Model
-
-#: A feature map as (channels, height, width) in elements.
-Shape = tuple[int, int, int]
+from accelsim.workloads.zoo.graph import Net, Shape, concat, tf_pool
 
 RESOLUTION = 299  # input height and width in pixels (TF-slim ``default_image_size``)
 
 
-class _Net:
-    """Collects layers in order while shapes flow through them."""
-
-    def __init__(self) -> None:
-        self.layers: list[Layer] = []
-
-    def conv(self, name: str, x: Shape, out: int, kernel: tuple[int, int], stride: int = 1,
-             padding: str = "SAME", at_inference: bool = True) -> Shape:
-        """Append a conv (+ folded BN, its ``beta`` as bias) of ``kernel`` (height, width); return its output."""
-        channels, h, w = x
-        kh, kw = kernel
-        pad = same_padding(h, kh, stride) + same_padding(w, kw, stride) if padding == "SAME" else (0, 0, 0, 0)
-        layer = Conv2D(name, at_inference=at_inference, in_channels=channels, out_channels=out, kernel_h=kh,
-                       kernel_w=kw, in_h=h, in_w=w, stride=stride, padding=pad, bias=True)
-        self.layers.append(layer)
-        return out, layer.out_h, layer.out_w
-
-    def chain(self, scope: str, x: Shape, *convs: tuple) -> Shape:
-        """Convolutions one after another: each ``(name, out, kernel[, stride, padding])`` inside ``scope``."""
-        for name, out, kernel, *rest in convs:
-            x = self.conv(f"{scope}/{name}", x, out, kernel, *rest)
-        return x
-
-    def split(self, scope: str, x: Shape, first: tuple, second: tuple) -> Shape:
-        """Two convolutions reading the same ``x``, outputs concatenated (the 1x3 / 3x1 pairs of Mixed_7)."""
-        return _concat(self.chain(scope, x, first), self.chain(scope, x, second))
-
-
-def _pool(x: Shape, kernel: int, stride: int, padding: str) -> Shape:
-    """Output shape of a max or average pool (channels unchanged)."""
-    channels, h, w = x
-    if padding == "SAME":
-        return channels, -(-h // stride), -(-w // stride)
-    return channels, (h - kernel) // stride + 1, (w - kernel) // stride + 1
-
-
-def _concat(*branches: Shape) -> Shape:
-    """Depth concatenation of branches with equal spatial size."""
-    _, h, w = branches[0]
-    assert all((bh, bw) == (h, w) for _, bh, bw in branches), branches
-    return sum(c for c, _, _ in branches), h, w
-
-
-def _stem(net: _Net, x: Shape) -> Shape:
+def _stem(net: Net, x: Shape) -> Shape:
     """299 x 299 x 3 image -> 35 x 35 x 192: five convolutions and two max pools."""
     x = net.conv("Conv2d_1a_3x3", x, 32, (3, 3), stride=2, padding="VALID")  # 149 x 149 x 32
     x = net.conv("Conv2d_2a_3x3", x, 32, (3, 3), padding="VALID")  # 147 x 147 x 32
     x = net.conv("Conv2d_2b_3x3", x, 64, (3, 3))  # 147 x 147 x 64
-    x = _pool(x, 3, 2, "VALID")  # MaxPool_3a_3x3: 73 x 73 x 64
+    x = tf_pool(x, 3, 2, "VALID")  # MaxPool_3a_3x3: 73 x 73 x 64
     x = net.conv("Conv2d_3b_1x1", x, 80, (1, 1), padding="VALID")  # 73 x 73 x 80
     x = net.conv("Conv2d_4a_3x3", x, 192, (3, 3), padding="VALID")  # 71 x 71 x 192
-    return _pool(x, 3, 2, "VALID")  # MaxPool_5a_3x3: 35 x 35 x 192
+    return tf_pool(x, 3, 2, "VALID")  # MaxPool_5a_3x3: 35 x 35 x 192
 
 
-def _mixed_5(net: _Net, scope: str, x: Shape, pool_channels: int, branch_1: tuple[str, str]) -> Shape:
+def _mixed_5(net: Net, scope: str, x: Shape, pool_channels: int, branch_1: tuple[str, str]) -> Shape:
     """35 x 35 block: 1x1 | 1x1 -> 5x5 | 1x1 -> 3x3 -> 3x3 | avg pool -> 1x1."""
-    return _concat(
+    return concat(
         net.chain(f"{scope}/Branch_0", x, ("Conv2d_0a_1x1", 64, (1, 1))),
         net.chain(f"{scope}/Branch_1", x, (branch_1[0], 48, (1, 1)), (branch_1[1], 64, (5, 5))),
         net.chain(f"{scope}/Branch_2", x, ("Conv2d_0a_1x1", 64, (1, 1)), ("Conv2d_0b_3x3", 96, (3, 3)),
                   ("Conv2d_0c_3x3", 96, (3, 3))),
-        net.chain(f"{scope}/Branch_3", _pool(x, 3, 1, "SAME"), ("Conv2d_0b_1x1", pool_channels, (1, 1))),
+        net.chain(f"{scope}/Branch_3", tf_pool(x, 3, 1, "SAME"), ("Conv2d_0b_1x1", pool_channels, (1, 1))),
     )
 
 
-def _mixed_6a(net: _Net, x: Shape) -> Shape:
+def _mixed_6a(net: Net, x: Shape) -> Shape:
     """Grid reduction 35 -> 17: 3x3/2 | 1x1 -> 3x3 -> 3x3/2 | max pool 3x3/2."""
-    return _concat(
+    return concat(
         net.chain("Mixed_6a/Branch_0", x, ("Conv2d_1a_1x1", 384, (3, 3), 2, "VALID")),
         net.chain("Mixed_6a/Branch_1", x, ("Conv2d_0a_1x1", 64, (1, 1)), ("Conv2d_0b_3x3", 96, (3, 3)),
                   ("Conv2d_1a_1x1", 96, (3, 3), 2, "VALID")),
-        _pool(x, 3, 2, "VALID"),
+        tf_pool(x, 3, 2, "VALID"),
     )
 
 
-def _mixed_6(net: _Net, scope: str, x: Shape, c7: int) -> Shape:
+def _mixed_6(net: Net, scope: str, x: Shape, c7: int) -> Shape:
     """17 x 17 block with factorised 7x7: 1x1 | 1x1 -> 1x7 -> 7x1 | 1x1 -> (7x1 -> 1x7) x 2 | avg pool -> 1x1."""
-    return _concat(
+    return concat(
         net.chain(f"{scope}/Branch_0", x, ("Conv2d_0a_1x1", 192, (1, 1))),
         net.chain(f"{scope}/Branch_1", x, ("Conv2d_0a_1x1", c7, (1, 1)), ("Conv2d_0b_1x7", c7, (1, 7)),
                   ("Conv2d_0c_7x1", 192, (7, 1))),
         net.chain(f"{scope}/Branch_2", x, ("Conv2d_0a_1x1", c7, (1, 1)), ("Conv2d_0b_7x1", c7, (7, 1)),
                   ("Conv2d_0c_1x7", c7, (1, 7)), ("Conv2d_0d_7x1", c7, (7, 1)), ("Conv2d_0e_1x7", 192, (1, 7))),
-        net.chain(f"{scope}/Branch_3", _pool(x, 3, 1, "SAME"), ("Conv2d_0b_1x1", 192, (1, 1))),
+        net.chain(f"{scope}/Branch_3", tf_pool(x, 3, 1, "SAME"), ("Conv2d_0b_1x1", 192, (1, 1))),
     )
 
 
-def _mixed_7a(net: _Net, x: Shape) -> Shape:
+def _mixed_7a(net: Net, x: Shape) -> Shape:
     """Grid reduction 17 -> 8: 1x1 -> 3x3/2 | 1x1 -> 1x7 -> 7x1 -> 3x3/2 | max pool 3x3/2."""
-    return _concat(
+    return concat(
         net.chain("Mixed_7a/Branch_0", x, ("Conv2d_0a_1x1", 192, (1, 1)),
                   ("Conv2d_1a_3x3", 320, (3, 3), 2, "VALID")),
         net.chain("Mixed_7a/Branch_1", x, ("Conv2d_0a_1x1", 192, (1, 1)), ("Conv2d_0b_1x7", 192, (1, 7)),
                   ("Conv2d_0c_7x1", 192, (7, 1)), ("Conv2d_1a_3x3", 192, (3, 3), 2, "VALID")),
-        _pool(x, 3, 2, "VALID"),
+        tf_pool(x, 3, 2, "VALID"),
     )
 
 
-def _mixed_7(net: _Net, scope: str, x: Shape, branch_1_3x1: str) -> Shape:
+def _mixed_7(net: Net, scope: str, x: Shape, branch_1_3x1: str) -> Shape:
     """8 x 8 block with expanded filter banks: 1x1 | 1x1 -> (1x3, 3x1) | 1x1 -> 3x3 -> (1x3, 3x1) | pool -> 1x1."""
     branch_0 = net.chain(f"{scope}/Branch_0", x, ("Conv2d_0a_1x1", 320, (1, 1)))
     branch_1 = net.chain(f"{scope}/Branch_1", x, ("Conv2d_0a_1x1", 384, (1, 1)))
@@ -165,13 +120,13 @@ def _mixed_7(net: _Net, scope: str, x: Shape, branch_1_3x1: str) -> Shape:
     branch_2 = net.chain(f"{scope}/Branch_2", x, ("Conv2d_0a_1x1", 448, (1, 1)), ("Conv2d_0b_3x3", 384, (3, 3)))
     branch_2 = net.split(f"{scope}/Branch_2", branch_2, ("Conv2d_0c_1x3", 384, (1, 3)),
                          ("Conv2d_0d_3x1", 384, (3, 1)))
-    branch_3 = net.chain(f"{scope}/Branch_3", _pool(x, 3, 1, "SAME"), ("Conv2d_0b_1x1", 192, (1, 1)))
-    return _concat(branch_0, branch_1, branch_2, branch_3)
+    branch_3 = net.chain(f"{scope}/Branch_3", tf_pool(x, 3, 1, "SAME"), ("Conv2d_0b_1x1", 192, (1, 1)))
+    return concat(branch_0, branch_1, branch_2, branch_3)
 
 
-def _aux_logits(net: _Net, x: Shape, num_classes: int) -> None:
+def _aux_logits(net: Net, x: Shape, num_classes: int) -> None:
     """Auxiliary classifier on Mixed_6e (17 x 17 x 768): avg pool 5x5/3 -> 1x1 -> 5x5 VALID -> classes."""
-    x = _pool(x, 5, 3, "VALID")  # AvgPool_1a_5x5: 5 x 5 x 768
+    x = tf_pool(x, 5, 3, "VALID")  # AvgPool_1a_5x5: 5 x 5 x 768
     x = net.conv("AuxLogits/Conv2d_1b_1x1", x, 128, (1, 1), at_inference=False)
     channels, _, _ = net.conv("AuxLogits/Conv2d_2a_5x5", x, 768, (5, 5), padding="VALID", at_inference=False)
     net.layers.append(Linear("AuxLogits/Conv2d_2b_1x1", at_inference=False, in_features=channels,
@@ -183,7 +138,7 @@ def inception_v3(num_classes: int = 1001) -> Model:
     if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes <= 0:
         raise WorkloadError("bad number of classes", key="num_classes", expected="a positive integer",
                             got=num_classes)
-    net = _Net()
+    net = Net()
     x = _stem(net, (3, RESOLUTION, RESOLUTION))
     x = _mixed_5(net, "Mixed_5b", x, 32, ("Conv2d_0a_1x1", "Conv2d_0b_5x5"))
     x = _mixed_5(net, "Mixed_5c", x, 64, ("Conv2d_0b_1x1", "Conv_1_0c_5x5"))
@@ -196,7 +151,7 @@ def inception_v3(num_classes: int = 1001) -> Model:
     x = _mixed_7(net, "Mixed_7b", x, "Conv2d_0b_3x1")
     x = _mixed_7(net, "Mixed_7c", x, "Conv2d_0c_3x1")
     _aux_logits(net, mixed_6e, num_classes)
-    channels, _, _ = _pool(x, 8, 2, "VALID")  # Logits/AvgPool_1a_8x8 (slim default stride 2): 1 x 1 x 2048
+    channels, _, _ = tf_pool(x, 8, 2, "VALID")  # Logits/AvgPool_1a_8x8 (slim default stride 2): 1 x 1 x 2048
     net.layers.append(Linear("Logits/Conv2d_1c_1x1", in_features=channels, out_features=num_classes, bias=True))
     return Model(name="inception_v3", family="inception_v3", layers=tuple(net.layers),
                  options=(("num_classes", num_classes),))
