@@ -27,9 +27,9 @@ SPEC = AcceleratorSpec(
     ),
     details=(
         Detail("load_balance_efficiency", "fraction",
-               "EIE's Fig. 8 measure, 1 - bubble cycles / total cycles: the PEs' busy cycles (one per stored "
-               "entry, at least the pointer reads' cycles per broadcast column) / (PEs x cycles of the FIFO "
-               "schedules), over all steps"),
+               "EIE's Fig. 8 measure, 1 - bubble cycles / total cycles: the stored entries the PEs' "
+               "multipliers processed (one a cycle; a cycle on a column with no entry in the PE is a bubble) / "
+               "(PEs x cycles of the FIFO schedules), over all steps; Table IV's theoretical / actual time"),
         Detail("padding_products", "MAC", "multiplications of a padding entry (a stored zero that breaks a long "
                "run of zeros), over all steps"),
         Detail("fifo_full_cycles", "cycles", "cycles the broadcast of an activation waited for a free slot in "

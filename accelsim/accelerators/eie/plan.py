@@ -65,27 +65,43 @@ class EiePlan:
     weight_tiles: int
 
     def _schedules(self, depth: int):
-        """Per work: its segments' schedule (distinct vectors only)."""
+        """Per work: its segments' schedule and (S, N) entries each PE processed in each segment (distinct
+        vectors only)."""
         for work, segs in zip(self.works, self.segments):
             cycles = np.maximum(work.matrix.stored, self.cfg.column_cycles)     # c = max(pointer reads, w)
-            parts = []
+            parts, entries = [], []
             for lo, hi in chunks(segs.lengths, self.cfg.n_pes):
                 pass_, column, valid, gaps, lengths = gather(segs, lo, hi)
                 costs = take(cycles, pass_, column, valid)
                 parts.append(fifo_schedule(costs, depth, gaps, lengths, segs.tail[lo:hi]))
-            yield work, segs, concat_schedules(parts)
+                entries.append(take(work.matrix.stored, pass_, column, valid).sum(axis=0, dtype=np.int64))
+            yield work, segs, concat_schedules(parts), np.concatenate(entries)
+
+    def load_balance_efficiency(self, depth: int | None = None) -> float:
+        """EIE's load-balance efficiency (Sec. VI-C, Fig. 8) at FIFO ``depth`` (default: the hardware's):
+        1 - bubble cycles / total cycles, where a PE's non-bubble cycles are those its multiplier spends on a
+        stored entry (padding included). A cycle on a column whose slice holds no entry in this PE (the
+        pointer stage's cycle) or with an empty FIFO is a bubble. So efficiency = entries processed / (N x
+        the cycles of the FIFO schedules), over all steps: the paper's theoretical time (workload / peak)
+        over its actual time (Table IV), i.e. actual = theoretical / efficiency."""
+        entries = total = 0
+        for work, segs, sched, done in self._schedules(depth or self.cfg.fifo_depth):
+            runs = segs.occurrences(work.order)
+            entries += int((done.sum(axis=1) * runs).sum())
+            total += int((sched.total * runs).sum()) * self.cfg.n_pes
+        return entries / total if total else 1.0
 
     def schedule(self, depth: int | None = None) -> FifoSchedule:
         """The schedule of every step, in order, at FIFO ``depth`` (default: the hardware's)."""
         return concat_schedules([take_segments(sched, segs.expand(work.order))
-                                 for work, segs, sched in self._schedules(depth or self.cfg.fifo_depth)])
+                                 for work, segs, sched, _ in self._schedules(depth or self.cfg.fifo_depth)])
 
     def program(self, depth: int | None = None) -> Program:
         """The :class:`Program` at FIFO ``depth`` (default: the hardware's), with the layer's details."""
         fill_cycles = self.cfg.pipeline_cycles
         cycles, loads, stores = [], [], []
-        busy = work_busy = work_total = full = reload_idle = 0
-        for (work, segs, sched), preload in zip(self._schedules(depth or self.cfg.fifo_depth),
+        busy = entries = work_total = full = reload_idle = 0
+        for (work, segs, sched, done), preload in zip(self._schedules(depth or self.cfg.fifo_depth),
                                                 self.preload_bytes):
             fill = np.where(segs.lengths > 0, fill_cycles, 0)[:, None]          # passes that broadcast
             end = np.maximum(sched.finish + segs.writeback, sched.broadcast_end[:, None]) + fill
@@ -96,12 +112,12 @@ class EiePlan:
             loads.append(load)
             stores.append(segs.store_bytes[steps])
             busy += int(((sched.busy + segs.writeback + fill).sum(axis=1) * runs).sum())
-            work_busy += int((sched.busy.sum(axis=1) * runs).sum())
+            entries += int((done.sum(axis=1) * runs).sum())
             work_total += int((sched.total * runs).sum()) * self.cfg.n_pes
             full += int((sched.full_stall * runs).sum())
             reload_idle += int((_reload_idle(sched, segs).sum(axis=1) * runs).sum())
         pe_cycles = np.concatenate(cycles)
-        details = {"load_balance_efficiency": work_busy / work_total if work_total else 1.0,
+        details = {"load_balance_efficiency": entries / work_total if work_total else 1.0,
                    "padding_products": self.counts.get(("mac", "padding_op")),
                    "fifo_full_cycles": full, "reload_stall_cycles": self.reload_stall_cycles,
                    "resident": int(self.resident), "passes": self.passes, "input_batches": self.input_batches,
