@@ -1,10 +1,8 @@
 """The EIE engine: the FIFO recurrence against a literal SimPy model, the compressed storage against the
-formats, conservation identities, layer lowering, memory capacity, and the calibration against Han et al.,
-"EIE: Efficient Inference Engine on Compressed Deep Neural Network", ISCA 2016 (Table III benchmarks,
-Table IV theoretical / actual times, Fig. 8 FIFO depth), read from the paper itself."""
-import importlib.util
+formats, conservation identities, layer lowering, memory capacity. The validation against Han et al.,
+"EIE: Efficient Inference Engine on Compressed Deep Neural Network", ISCA 2016 (Table IV, Fig. 8) is
+tests/test_eie_validation.py."""
 import pathlib
-import sys
 
 import numpy as np
 import pytest
@@ -31,17 +29,6 @@ from fifo_oracle import BoundedFifo
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EIE_LIKE = ROOT / "hwconfigs" / "eie_like.yaml"
 
-
-def _load_calibration():
-    path = ROOT / "benchmarks" / "eie_calibration.py"
-    spec = importlib.util.spec_from_file_location("eie_calibration", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module          # dataclasses look their module up while it executes
-    spec.loader.exec_module(module)
-    return module
-
-
-cal = _load_calibration()
 
 
 @pytest.fixture(scope="module")
@@ -578,112 +565,3 @@ def test_simulate_prices_every_count(hw):
     program = EieEngine(hw).compile(Linear("fc", in_features=64, out_features=64))
     table = EnergyTable.from_config(hw)
     energy(program.counts, table, 100, hw.clock_hz)      # raises if a count has no entry
-
-
-# --- calibration: Han et al. 2016, Table III / IV ---------------------------------------------------------
-
-def test_the_benchmark_layers_are_table_iii():
-    """traces/eie_benchmarks.yaml against Han et al. 2016 Table III: size (in, out), weight % and
-    activation %, one matrix-vector product at batch 1."""
-    table_iii = {"Alex-6": (9216, 4096, 9, 35.1), "Alex-7": (4096, 4096, 9, 35.3),
-                 "Alex-8": (4096, 1000, 25, 37.5), "VGG-6": (25088, 4096, 4, 18.3),
-                 "VGG-7": (4096, 4096, 4, 37.5), "VGG-8": (4096, 1000, 23, 41.1),
-                 "NT-We": (4096, 600, 10, 100), "NT-Wd": (600, 8791, 11, 100), "NT-LSTM": (1201, 2400, 10, 100)}
-    got = {p.name: (p.layer.in_features, p.layer.out_features, round(p.weight_density * 100, 1),
-                    round(p.activation_density * 100, 1)) for p in cal.TABLE_III}
-    assert got == table_iii
-    assert all(p.layer.steps == 1 for p in cal.TABLE_III)
-
-
-@pytest.fixture(scope="module")
-def calibration(hw):
-    plans = cal.plans(hw, seed=0)
-    return plans, cal.calibration_table(hw, plans).set_index("layer")
-
-
-#: Layers whose simulated time is more than 15% from Table IV "actual", with the reason. Each reason is
-#: checked by an assertion in test_deviations_have_their_mechanism.
-EXPLAINED = {
-    "VGG-6": "workload: the paper's own theoretical time (workload / peak, no imbalance) is 28.1 us, but "
-             "a uniform mask at 4% stores 22% fewer entries (padding included): real masks are more "
-             "clustered (longer zero runs, more padding) than uniform ones",
-    "Alex-8": "workload: 1000 rows over 64 PEs leave at most 16 rows per PE slice, so no zero run reaches "
-              "16 and no padding is possible; the paper's theoretical 8.9 us is 19% above what Table III's "
-              "densities give (7.5 us). No hardware mechanism found: left outside 15%",
-}
-
-
-def test_calibration_against_table_iv(calibration):
-    _, table = calibration
-    ratio = table["ratio"]
-    assert abs(cal.geometric_mean(ratio) - 1) <= 0.10
-    within = ratio[(ratio - 1).abs() <= 0.15]
-    assert len(within) >= 7
-    assert set(ratio.index) - set(within.index) <= set(EXPLAINED)
-
-
-def test_deviations_have_their_mechanism(calibration):
-    _, table = calibration
-    vgg6 = table.loc["VGG-6"]
-    assert vgg6["ours_theoretical_us"] < 0.85 * vgg6["paper_theoretical_us"]
-    assert vgg6["ours_us"] / vgg6["ours_theoretical_us"] == pytest.approx(1.1, abs=0.05)
-    alex8 = table.loc["Alex-8"]
-    useful_us = 4096 * 1000 * 0.25 * 0.375 / 64 / 800
-    assert alex8["ours_theoretical_us"] == pytest.approx(useful_us, rel=0.01)      # no padding at all
-    assert alex8["paper_theoretical_us"] / useful_us == pytest.approx(1.19, abs=0.01)
-
-
-def test_nt_we_needs_a_cycle_per_empty_column(calibration):
-    """NT-We (600 rows: 9-10 per PE at 10%, one entry per column on average) is slow because a PE spends a
-    cycle on every broadcast column even when its slice of it is empty (the pointer-read stage handles one
-    column per cycle): without that cycle the same schedule would be over 10% faster and more than 15%
-    below the paper."""
-    plans, table = calibration
-    plan = plans["NT-We"]
-    stored = plan.works[0].matrix.stored[0]                      # (columns, PEs), every column is active
-    free_empty = fifo_schedule(stored, 8).total[0]
-    assert free_empty < 0.9 * plan.schedule().total[0]
-    assert free_empty / 800 < 0.85 * table.loc["NT-We", "paper_actual_us"]
-    assert abs(table.loc["NT-We", "ratio"] - 1) <= 0.15
-
-
-@pytest.fixture(scope="module")
-def fifo_table(calibration):
-    plans, _ = calibration
-    return cal.fifo_table(plans)
-
-
-#: Layers whose efficiency still gains 5 points or more past depth 8 with uniform masks, and why.
-DEEP_FIFO_GAINS = {
-    "VGG-6": "4% weights: 2.6 non-zeros per 64-row column slice plus padding, a large relative spread, and "
-             "7 source-register reloads whose pauses a deep FIFO hides",
-    "NT-We": "one entry per column slice on average (the paper: 'highly susceptible to variation')",
-    "VGG-8": "1000 rows: 15-16 per PE, few entries per column slice",
-}
-
-
-def test_efficiency_rises_with_fifo_depth_and_flattens_past_8(fifo_table):
-    """Fig. 8: efficiency rises with depth and flattens beyond 8; at depth 1 the broadcast waits for the
-    slowest PE on every column, and around half the cycles are idle."""
-    for layer, row in fifo_table.iterrows():
-        values = row.to_numpy()
-        assert (np.diff(values) >= 0).all(), layer
-        gain = values[-1] - row[8]
-        assert gain < (0.06 if layer in DEEP_FIFO_GAINS else 0.05), layer
-        assert 0.3 <= row[1] <= 0.6, layer
-        assert row[8] >= 0.9, layer
-
-
-def test_row_density_variation_caps_what_fifos_can_do(hw):
-    """Per-row densities with a coefficient of variation cv (Beta-distributed; magnitude-pruning masks of
-    exact count): PEs get persistently unequal work, which no FIFO evens out, so efficiency is lower at
-    every depth from 4 on and stops improving sooner (gain past depth 8 under 1 point at cv 0.5)."""
-    table = cal.mask_structure_table(hw, cvs=(0.0, 0.5), depths=(1, 4, 8, 256))
-    uniform, varied = table.iloc[0], table.iloc[1]
-    assert (varied[[4, 8, 256]] < uniform[[4, 8, 256]] - 0.02).all()
-    assert varied[256] - varied[8] < 0.01
-    paper = cal.paper_layer("Alex-7")
-    mask, _ = cal.row_varied_masks(paper, 0.5, seed=0)
-    assert mask.sum() == rounded_count(paper.weight_density, mask.size)
-    row_density = mask.mean(axis=1)
-    assert row_density.std() / row_density.mean() == pytest.approx(0.5, abs=0.05)
