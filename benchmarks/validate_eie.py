@@ -16,7 +16,7 @@ simulated alone on the machine, as the paper measures them):
 ``--csv`` prints the simulated values alone, one row per (layer, PEs, FIFO depth): the nine layers at depths
 1, 2, ..., 256 on 64 PEs and on 1, 2, ..., 256 PEs at depth 8. ``structure`` trains the default AGP MLP of
 docs/training.md and prints how far its pruned masks are from uniform ones (row and column density spread).
-The paper's values come from :mod:`accelsim.reference` (``han_2016/``); docs/validation_eie.md shows and
+The paper's values come from :mod:`accelsim.reference` (``han_2016/``); docs/validation.md (section "EIE") shows and
 discusses the output.
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 Network", ISCA 2016: Table IV (time per layer, within 10%) and Fig. 8 (load-balance efficiency per layer and
 FIFO depth, within 0.08), the paper's values from :mod:`accelsim.reference` (``han_2016/``), the simulation
 from benchmarks/validate_eie.py (eie_like, seeded uniform masks at Table III's densities, seed 0). A target
-the model does not reach is an xfail stating what was measured; docs/validation_eie.md discusses each."""
+the model does not reach is an xfail stating what was measured; docs/validation.md (section "EIE") discusses each."""
 import importlib.util
 import pathlib
 import sys

@@ -23,12 +23,13 @@ def test_dense_pointwise_layer_on_scnn_fills_every_multiplier(largest_groups):
     are 4 per channel, so kc = min(8, 1024 // 4) = 8: one group. Per PE: 8 weights = two F-vectors, 4 pixels =
     one I-vector: 2 steps of 16 products, 4 consecutive channels x 4 pixels of a 2x2 block hit 16 distinct
     banks (no conflict): 2 cycles. Utilisation = 8 x 256 useful / (16 x 64 PEs x 2 cycles) = 1; no PE waits;
-    no halo (1x1 kernel); no placeholder and no output off the plane: nothing wasted."""
+    no halo (1x1 kernel); no placeholder and no output off the plane: nothing wasted; a layer alone keeps no
+    activations on chip."""
     program = compile_scnn(Conv2D("p", in_channels=1, out_channels=8, in_h=16, in_w=16), SCNN)
     assert program.details == {
         "busy_multiplier_utilization": 1.0, "barrier_idle_fraction": 0.0, "halo_stall_cycles": 0.0, "kc": 8,
         "groups": 1, "passes": 1, "input_blocks": 1, "tile_w_pixels": 2, "tile_h_pixels": 2, "resident_inputs": 1,
-        "wasted_products": 0}
+        "wasted_products": 0, "inputs_on_chip": 0, "outputs_on_chip": 0}
 
 
 def test_one_pixel_per_pe_feeds_one_activation_lane():

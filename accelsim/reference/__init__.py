@@ -6,6 +6,8 @@
 * ``eie_table_iv()`` and ``eie_fig8()``: Han et al. 2016 (EIE, ISCA 2016), Table IV's EIE times and Fig. 8's
   load-balance efficiency, as transcribed in ``han_2016/*.csv`` (see the README there); the text of its
   Fig. 11 as :data:`EIE_FIG11_SPEEDUP_256_OVER_64` and :data:`EIE_FIG11_NOT_LINEAR`.
+* ``scnn_reference(name)``: Parashar et al. 2017 (SCNN, ISCA 2017), Figs 1, 8 and 9-11 as transcribed in
+  ``parashar_2017/*.csv`` (see the README there), what ``accelsim.study.scnn_paper`` validates against.
 """
 from __future__ import annotations
 
@@ -52,3 +54,12 @@ def eie_fig8() -> pd.DataFrame:
     table = long.pivot(index="layer", columns="fifo_depth", values="efficiency_percent") / 100
     table.columns.name = None
     return table.loc[long["layer"].unique()]
+
+
+#: The SCNN paper's tables in ``parashar_2017/`` (see the README there).
+SCNN_TABLES = ("fig1_densities", "fig9_11_layers", "fig8_density_sweep")
+
+
+def scnn_reference(name: str) -> pd.DataFrame:
+    """Parashar et al., ISCA 2017: ``name`` one of :data:`SCNN_TABLES`, as transcribed."""
+    return _csv("parashar_2017", f"{name}.csv")

@@ -70,7 +70,8 @@ class Engine:
       ``plan`` returned for the model the layer belongs to (None: the layer alone on the machine). The same
       arguments always give the same Program: an engine keeps no state between layers.
     * ``plan(layers, masks=None) -> plan object | None`` (optional): decisions that depend on the whole model
-      rather than one layer (EIE: which layers keep their weights in the PEs' SRAM, claimed in network
+      rather than one layer (SCNN: the chain whose activations may stay on chip; EIE: which layers keep
+      their weights in the PEs' SRAM, claimed in network
       order), as a pure function of the model's layers (one inference, network order), their weight masks
       (a mapping layer name -> mask; None or a missing name = dense) and the hardware. Whoever compiles the
       layers of a model calls it once and passes its result to every ``compile``. Default: None (no plan).

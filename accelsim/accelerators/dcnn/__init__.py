@@ -1,6 +1,6 @@
 """DCNN, SCNN's dense baseline (Parashar et al., ISCA 2017): SCNN's PEs, buffers and planar tiling, dense
 (``docs/scnn.md``). The declaration the registry lists; the model is :mod:`.engine`."""
-from accelsim.accelerators.scnn import PE_PARAMS, PLANAR_ACTIONS, PLANAR_DETAILS
+from accelsim.accelerators.scnn import PE_PARAMS, PLANAR_ACTIONS, PLANAR_DETAILS, SEQUENCER_PARAMS
 from accelsim.accelerators.spec import AcceleratorSpec
 
 SPEC = AcceleratorSpec(
@@ -8,7 +8,7 @@ SPEC = AcceleratorSpec(
     summary="DCNN: SCNN's PEs, buffers and planar tiling, dense (SCNN's fair dense baseline)",
     skips_zeros=False,
     layer_kinds=None,
-    params=PE_PARAMS,
+    params=PE_PARAMS + SEQUENCER_PARAMS,
     required_holds=frozenset({"input_activations", "output_activations"}),
     actions=PLANAR_ACTIONS,
     details=PLANAR_DETAILS,

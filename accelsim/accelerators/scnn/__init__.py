@@ -2,7 +2,7 @@
 
 The declaration the registry lists; the model is :mod:`.engine`."""
 from accelsim.accelerators.spec import AcceleratorSpec, Action, Detail, Param
-from accelsim.schema import Int
+from accelsim.schema import Bool, Int
 
 #: The PE SCNN and its dense baseline DCNN share: an F x I multiplier array, banked accumulators, a weight FIFO.
 PE_PARAMS = (
@@ -26,6 +26,18 @@ PE_PARAMS = (
     Param("pe.halo_link_bits", Int(1, 4096, "bits"),
           "width of the link to each neighbour PE the output halos' partial sums are sent over (links in "
           "parallel, one transfer per cycle)", typical=(8, 24, 48), resource=True),
+)
+
+#: The layer sequencer SCNN and DCNN share: whether a layer's outputs stay in the OARAMs as the next layer's inputs.
+SEQUENCER_PARAMS = (
+    Param("activations_on_chip", Bool(),
+          "a convolution's outputs stay in the PEs' OARAMs as the next layer's inputs (the RAMs swap roles) when "
+          "they fit, one pass, instead of crossing DRAM; the model's first layer reads its input and its last "
+          "writes its output through DRAM (false: every layer reads its inputs from and writes its outputs to "
+          "DRAM)", default=False),
+    Param("output_group_channels", Int(0, 2**20, "output channels"),
+          "Kc, the output channels of every convolution's groups, fixed (bounded by what the accumulators hold "
+          "and by the layer's channels); 0: the mapper chooses Kc per layer to minimise latency", default=0),
 )
 
 #: Actions SCNN and DCNN both count (docs/scnn.md).
@@ -56,6 +68,12 @@ PLANAR_DETAILS = (
     Detail("resident_inputs", "flag",
            "1: the inputs stay in the IARAM for every group; 0: they are streamed from DRAM again for each group"),
     Detail("outputs_per_pe", "output channels", "output channels each PE owns (fully connected and sequence layers)"),
+    Detail("inputs_on_chip", "flag",
+           "1: a convolution's inputs were the previous layer's outputs left in the OARAMs (activations_on_chip); "
+           "0: read from DRAM"),
+    Detail("outputs_on_chip", "flag",
+           "1: a convolution's outputs stay in the OARAMs for the next layer (activations_on_chip); 0: written "
+           "to DRAM"),
     Detail("input_blocks", "blocks",
            "input-channel blocks a group's weights stream through the weight FIFO in (Program steps per group)"),
 )
@@ -65,7 +83,7 @@ SPEC = AcceleratorSpec(
     summary="SCNN: planar-tiled PEs multiply the Cartesian product of non-zero weights and activations",
     skips_zeros=True,
     layer_kinds=None,
-    params=PE_PARAMS + (
+    params=PE_PARAMS + SEQUENCER_PARAMS + (
         Param("data_widths.index_bits", Int(1, 64, "bits"),
               "zero-run length stored with each compressed weight and activation"),
         Param("pe.bank_queue_entries", Int(0, 4096, "products per bank"),

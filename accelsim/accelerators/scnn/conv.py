@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from accelsim.accelerators.scnn.machine import Machine
+from accelsim.accelerators.scnn.machine import Chain, Machine
 from accelsim.accelerators.scnn import mapper
 from accelsim.accelerators.scnn.plane import (Halo, Plane, footprint, halo_exchange, input_groups, overlap_drain,
                                               plan_plane, with_kc)
@@ -25,36 +25,58 @@ def output_density(acts: np.ndarray) -> float:
     return float(acts.mean()) if acts.size else 1.0
 
 
-def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndarray, acts: np.ndarray) -> Program:
+def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndarray, acts: np.ndarray,
+                 chain: Chain | None = None) -> Program:
     """``layer`` on the planar tiling from its weight mask and input-activation mask (C, H, W), with the
-    group size the mapper chooses (:mod:`.mapper`)."""
+    group size the mapper chooses (:mod:`.mapper`) or the machine fixes (``output_group_channels``);
+    ``chain``: the inference it belongs to, whose activations may stay on chip (:func:`on_chip`)."""
     conv = products.conv(layer, m, weights, acts)
     density = float(weights.mean()) if weights.size else 1.0
     base = plan_plane(layer, m, conv.input_bits, density)
     most = m.accumulator_capacity // footprint(base)
-    planes = [with_kc(base, kc, m, layer, density) for kc in mapper.kc_candidates(layer.out_channels, most, m.f)]
-    return mapper.choose(planes, lambda plane: _program(layer, m, conv, plane, acts, conv.estimate),
-                         lambda plane: _program(layer, m, conv, plane, acts, conv.work), m)
+    sizes = ([min(m.fixed_kc, most, layer.out_channels)] if m.fixed_kc
+             else mapper.kc_candidates(layer.out_channels, most, m.f))
+    planes = [with_kc(base, kc, m, layer, density) for kc in sizes]
+    return mapper.choose(planes, lambda plane: _program(layer, m, conv, plane, acts, conv.estimate, chain),
+                         lambda plane: _program(layer, m, conv, plane, acts, conv.work, chain), m)
+
+
+def on_chip(layer: Conv2D, m: Machine, plane: Plane, chain: Chain | None) -> tuple[bool, bool, bool]:
+    """(inputs on chip, outputs on chip, inputs spilled) with ``activations_on_chip``. A convolution the
+    chain says keeps its outputs leaves them in the OARAMs (the PPU compresses them there after pooling,
+    each into the PE that owns it next); one the chain says finds its inputs there uses them in place, the
+    RAMs swapping roles, when they fit the IARAMs in one pass, and otherwise spills them to DRAM and streams
+    them back as usual (the spill is counted in its row, written after its first step). A layer alone (no
+    chain) crosses DRAM both ways."""
+    if not m.activations_on_chip or chain is None:
+        return False, False, False
+    finds = layer.name in chain.finds
+    fits = plane.passes == 1 and plane.resident
+    return finds and fits, layer.name in chain.keeps, finds and not fits
 
 
 def _program(layer: Conv2D, m: Machine, conv: ConvProducts, plane: Plane, acts: np.ndarray,
-             work_of: Callable[[Plane, np.ndarray, np.ndarray], Work]) -> Program:
+             work_of: Callable[[Plane, np.ndarray, np.ndarray], Work], chain: Chain | None) -> Program:
     """The Program of ``layer`` on ``plane`` whose products ``work_of`` computes (exactly or estimated)."""
     tile_pe, tile_pass = m.pe_of_tile(*plane.tile_xy(), plane.factor)
     work = work_of(plane, tile_pe, tile_pass)
     halo = halo_exchange(plane, m, tile_pe, tile_pass)
     pe_cycles, halo_stall = overlap_drain(work.pe_cycles, halo.drain, plane.blocks)
+    inputs_on_chip, outputs_on_chip, spilled = on_chip(layer, m, plane, chain)
     pass_in_bits = np.bincount(tile_pass, weights=conv.input_bits(plane), minlength=plane.passes)
-    reload = pass_in_bits[:, None] * input_groups(plane.groups, plane.resident)[None, :]
+    reload = pass_in_bits[:, None] * input_groups(plane.groups, plane.resident)[None, :] * (not inputs_on_chip)
     out_bits = _output_bits(plane, m, tile_pass, output_density(acts))
-    steps = _steps(pe_cycles, work, _at_block(reload, plane.blocks, 0), _at_block(out_bits, plane.blocks, -1), halo,
-                   plane.blocks)
+    stored = _at_block(out_bits * (not outputs_on_chip), plane.blocks, -1)
+    if spilled:
+        stored.ravel()[0] += pass_in_bits.sum()         # the previous layer's outputs, out of the OARAMs
+    steps = _steps(pe_cycles, work, _at_block(reload, plane.blocks, 0), stored, halo, plane.blocks)
     halo_psums = int(halo.psums.sum())
-    counts = (operand_counts(m, work, float(reload.sum()), float(out_bits.sum()))
+    counts = (operand_counts(m, work, float(reload.sum()), float(out_bits.sum()), float(stored.sum()))
               + Counts({("accumulator", "update"): halo_psums, ("halo", "transfer"): halo_psums}))
     mapping = {"kc": plane.kc, "groups": plane.groups, "passes": plane.passes, "input_blocks": plane.blocks,
                "tile_w_pixels": plane.tile_w, "tile_h_pixels": plane.tile_h, "resident_inputs": int(plane.resident),
-               "halo_stall_cycles": halo_stall / m.n_pes}
+               "halo_stall_cycles": halo_stall / m.n_pes, "inputs_on_chip": int(inputs_on_chip),
+               "outputs_on_chip": int(outputs_on_chip)}
     return program(layer.name, m, work, steps, counts, mapping)
 
 

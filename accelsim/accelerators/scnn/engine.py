@@ -7,8 +7,8 @@ buffer and barrier (one SimPy process per PE).
 """
 from __future__ import annotations
 
-from accelsim.accelerators.scnn.lowering import check_planar, compile_planar
-from accelsim.accelerators.scnn.machine import machine
+from accelsim.accelerators.scnn.lowering import activation_chain, check_planar, compile_planar
+from accelsim.accelerators.scnn.machine import Chain, machine
 from accelsim.accelerators.scnn.sparse import CARTESIAN
 from accelsim.compile.program import Program
 from accelsim.hardware.schema import HardwareConfig
@@ -16,10 +16,12 @@ from accelsim.sim.engine import Engine
 from accelsim.workloads.layers import Layer
 
 
-def compile_scnn(layer: Layer, hw: HardwareConfig, masks=None, activations=None) -> Program:
+def compile_scnn(layer: Layer, hw: HardwareConfig, masks=None, activations=None,
+                 chain: Chain | None = None) -> Program:
     """``layer`` on SCNN (engine ``scnn``) from its weight mask (``layer.weight_shape``) and input-activation
-    mask (``accelsim.pruning.activation_shape(layer)``); None = dense."""
-    return compile_planar(layer, machine(hw, sparse=True), CARTESIAN, masks, activations)
+    mask (``accelsim.pruning.activation_shape(layer)``); None = dense. ``chain``: the inference the layer
+    belongs to (None: the layer alone, its activations through DRAM)."""
+    return compile_planar(layer, machine(hw, sparse=True), CARTESIAN, masks, activations, chain)
 
 
 class ScnnEngine(Engine):
@@ -29,5 +31,8 @@ class ScnnEngine(Engine):
     def check(self, layer: Layer) -> None:
         check_planar(layer, machine(self.hw, sparse=True))
 
+    def plan(self, layers, masks=None) -> Chain:
+        return activation_chain(layers)
+
     def compile(self, layer: Layer, masks=None, activations=None, *, plan=None) -> Program:
-        return compile_scnn(layer, self.hw, masks, activations)
+        return compile_scnn(layer, self.hw, masks, activations, plan)

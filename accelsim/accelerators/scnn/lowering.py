@@ -10,7 +10,7 @@ import numpy as np
 
 from accelsim.accelerators.scnn.conv import compile_conv
 from accelsim.accelerators.scnn.fc import compile_fc, compile_serial_fc, plan_fc
-from accelsim.accelerators.scnn.machine import Machine
+from accelsim.accelerators.scnn.machine import Chain, Machine
 from accelsim.accelerators.scnn.plane import plan_plane
 from accelsim.accelerators.scnn.products import Products
 from accelsim.accelerators.scnn.steps import derived_details, merged_details
@@ -23,10 +23,11 @@ from accelsim.units import bits_to_bytes
 from accelsim.workloads.layers import LSTM, Attention, Conv2D, Embedding, Layer, Linear
 
 
-def compile_planar(layer: Layer, m: Machine, products: Products, masks=None, activations=None) -> Program:
+def compile_planar(layer: Layer, m: Machine, products: Products, masks=None, activations=None,
+                   chain: Chain | None = None) -> Program:
     """``layer`` on the planar machine ``m`` whose PEs compute as ``products`` says, from its weight mask
     (``layer.weight_shape``) and input-activation mask (``accelsim.pruning.activation_shape(layer)``);
-    None = dense."""
+    None = dense. ``chain``: the inference the layer belongs to (its activations may stay on chip)."""
     if isinstance(layer, Embedding):
         weights = None if masks is None else checked_mask(layer, "weight mask", masks, layer.weight_shape)
         return lookup(layer, m, weights)
@@ -42,7 +43,7 @@ def compile_planar(layer: Layer, m: Machine, products: Products, masks=None, act
         if is_fc_conv(layer):
             return compile_fc(layer.name, m, products, weights.reshape(layer.out_channels, layer.in_channels),
                               acts.reshape(1, layer.in_channels))
-        return compile_conv(layer, m, products, weights, acts)
+        return compile_conv(layer, m, products, weights, acts, chain)
     if isinstance(layer, Linear):
         acts = checked_mask(layer, "activation mask", activations, (layer.steps, layer.in_features))
         return compile_fc(layer.name, m, products, weights, acts)
@@ -63,6 +64,12 @@ def check_planar(layer: Layer, m: Machine) -> None:
     elif isinstance(layer, (Conv2D, Linear)):
         out_features, in_features = layer.weight_shape[:2]
         plan_fc(m, out_features, in_features, getattr(layer, "steps", 1), np.zeros(in_features), layer.name)
+
+
+def activation_chain(layers) -> Chain:
+    """The on-chip activation chain of one inference's ``layers`` (:class:`.machine.Chain`): convolutions
+    on the planar tiling hand over to convolutions."""
+    return Chain.of(layers, lambda layer: isinstance(layer, Conv2D) and not is_fc_conv(layer))
 
 
 def is_fc_conv(layer: Conv2D) -> bool:

@@ -31,6 +31,8 @@ class Machine:
     index_bits: int             # 0 for a dense machine
     dram: Dram                  # the DRAM channel (the kernel simulates candidate mappings on it)
     bank_queue: int = 0         # products each accumulator bank can queue (0: a step waits for its busiest bank)
+    activations_on_chip: bool = False   # a layer's outputs may stay in the OARAMs as the next layer's inputs
+    fixed_kc: int | None = None         # output channels of every convolution's groups (None: the mapper's choice)
 
     @property
     def n_pes(self) -> int:
@@ -77,7 +79,26 @@ def machine(hw: HardwareConfig, sparse: bool) -> Machine:
                    oaram=_buffer(hw, "output_activations"), weight_bits=hw.data_widths.weight_bits,
                    activation_bits=hw.data_widths.activation_bits, psum_bits=hw.data_widths.psum_bits,
                    index_bits=hw.data_widths.index_bits if sparse else 0,
-                   dram=hw.dram, bank_queue=(pe.bank_queue_entries or 0) if sparse else 0)
+                   dram=hw.dram, bank_queue=(pe.bank_queue_entries or 0) if sparse else 0,
+                   activations_on_chip=bool(hw.activations_on_chip), fixed_kc=hw.output_group_channels or None)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Which layers of one inference hand their activations over on chip (``activations_on_chip``): a
+    convolution followed by a convolution leaves its outputs in the OARAMs (``keeps``), and the next one
+    finds them there (``finds``). Every other boundary (the model's input and output, fully connected and
+    sequence layers) crosses DRAM."""
+
+    keeps: frozenset[str]
+    finds: frozenset[str]
+
+    @classmethod
+    def of(cls, layers, planar) -> "Chain":
+        """The chain of ``layers`` (one inference, network order); ``planar(layer)``: it runs on the planar
+        tiling (a convolution that is not fully connected)."""
+        pairs = [(a.name, b.name) for a, b in zip(layers, layers[1:]) if planar(a) and planar(b)]
+        return cls(frozenset(a for a, _ in pairs), frozenset(b for _, b in pairs))
 
 
 def _buffer(hw: HardwareConfig, kind: str) -> Buffer:

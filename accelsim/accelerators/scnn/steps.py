@@ -32,10 +32,12 @@ class Steps:
     barrier: np.ndarray | bool
 
 
-def operand_counts(m: Machine, work: Work, iaram_write_bits: float, oaram_bits: float) -> Counts:
+def operand_counts(m: Machine, work: Work, iaram_write_bits: float, oaram_bits: float,
+                   oaram_read_bits: float | None = None) -> Counts:
     """The actions every planar mapping counts: MACs and accumulator updates of the useful products, weight
     FIFO and IARAM reads of the operands fed, the inputs written into the IARAMs, the outputs written into
-    and read out of the OARAMs; plus the strategy's own (``work.counts``)."""
+    the OARAMs and read out of them to DRAM (``oaram_read_bits``, default all of them); plus the strategy's
+    own (``work.counts``)."""
     iaram_w, oaram_w = m.iaram.width_bits, m.oaram.width_bits
     return Counts({
         ("mac", "op"): work.useful, ("accumulator", "update"): work.useful,
@@ -43,7 +45,7 @@ def operand_counts(m: Machine, work: Work, iaram_write_bits: float, oaram_bits: 
         (m.iaram.name, "read_words"): work.activation_reads * m.activation_entry_bits / iaram_w,
         (m.iaram.name, "write_words"): iaram_write_bits / iaram_w,
         (m.oaram.name, "write_words"): oaram_bits / oaram_w,
-        (m.oaram.name, "read_words"): oaram_bits / oaram_w,
+        (m.oaram.name, "read_words"): (oaram_bits if oaram_read_bits is None else oaram_read_bits) / oaram_w,
     }) + Counts(work.counts)
 
 
