@@ -292,8 +292,13 @@ def mask_entry(draw):
 
 
 def write_npz(path: Path, entries) -> None:
+    """An .npz of ``entries`` as np.savez writes one, member by member: np.savez takes the names as keyword
+    arguments, so an entry named ``file`` or ``allow_pickle`` would collide with its own parameters."""
     buffer = io.BytesIO()
-    np.savez(buffer, **dict(entries))
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, array in dict(entries).items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=True)
     path.write_bytes(buffer.getvalue())
 
 
