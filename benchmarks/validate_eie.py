@@ -265,13 +265,20 @@ def report(seed: int = 0) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("command", nargs="?", choices=("tables", "structure"), default="tables",
-                    help="tables: paper vs simulated (default); structure: AGP mask structure")
+    ap.add_argument("command", nargs="?", choices=("tables", "structure", "figures"), default="tables",
+                    help="tables: paper vs simulated (default); structure: AGP mask structure; figures: Fig. 8 "
+                         "simulated beside the paper, as docs/figures/eie_fig8.png")
     ap.add_argument("--csv", action="store_true", help="simulated values only, one CSV row per item")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     if args.command == "structure":
         print(markdown(agp_structure(args.seed), index=False))
+    elif args.command == "figures":
+        from accelsim.plots.common import save_figure
+        from accelsim.plots.validation import eie_efficiency_figure
+        ours = fig8(plans(eie_like(), args.seed))
+        paper = eie_fig8().loc[ours.index, ours.columns]
+        print(*save_figure(eie_efficiency_figure(ours, paper), ROOT / "docs" / "figures" / "eie_fig8", ("png",)))
     elif args.csv:
         print("\n".join(csv_rows(args.seed)))
     else:

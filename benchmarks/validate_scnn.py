@@ -130,16 +130,32 @@ def print_variants(title: str, variants: dict[str, dict[str, object]], networks:
         print("| " + " | ".join(map(str, row)) + " |")
 
 
+def write_figures(scnn, dcnn) -> None:
+    from accelsim.plots.common import save_figure
+    from accelsim.plots.validation import density_sweep_figure, scnn_layers_figure
+    folder = ROOT / "docs" / "figures"
+    layers = layers_table(["alexnet", "googlenet"], scnn, dcnn)
+    print(*save_figure(scnn_layers_figure(layers), folder / "scnn_layers", ("png",)))
+    paper = scnn_reference("fig8_density_sweep")
+    sweep = density_sweep(paper_layers("googlenet"), scnn, dcnn, tuple(paper.density))
+    print(*save_figure(density_sweep_figure(sweep, paper), folder / "scnn_density_sweep", ("png",)))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--networks", nargs="+", choices=NETWORKS, default=list(NETWORKS))
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument("--csv", action="store_true", help="simulated per-layer values only, as CSV")
+    parser.add_argument("--figures", action="store_true",
+                        help="write docs/figures/scnn_layers.png (Figs 9-10) and scnn_density_sweep.png (Fig. 8)")
     args = parser.parse_args()
     scnn, dcnn = load_hardware(SCNN), load_hardware(DCNN)
     if args.csv:
         table = layers_table(args.networks, scnn, dcnn)
         table[CSV_COLUMNS].to_csv(sys.stdout, index=False, float_format="%.4f")
+        return 0
+    if args.figures:
+        write_figures(scnn, dcnn)
         return 0
     if "layers" in args.parts:
         print(f"## Figs 9-11 (bank queues of {scnn.pe.bank_queue_entries} products)\n")
