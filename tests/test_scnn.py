@@ -10,6 +10,7 @@ import pytest
 import accelsim as acs
 from accelsim.accelerators.scnn import cartesian
 from accelsim.accelerators.scnn.cartesian import bank_table, busiest_bank
+from accelsim.accelerators.scnn.queues import queued_cartesian
 from accelsim.accelerators.scnn.engine import compile_scnn
 from accelsim.accelerators.scnn.machine import bank_of
 from accelsim.accelerators.engines import engine_for
@@ -122,23 +123,27 @@ def test_bank_function_spreads_a_dense_step_over_sixteen_banks():
     assert busiest_bank(banks, 32).tolist() == [3, 1, 1]
 
 
-@pytest.mark.parametrize("memo_kinds", [cartesian.MEMO_KINDS, 0])
-def test_step_memo_equals_computing_every_step(monkeypatch, memo_kinds):
-    """The compiler computes each distinct (weight vector, activation vector) kind once (StepMemo); a step's
-    cycles (busiest bank) and useful products equal those of its own bank pattern, computed step by step,
-    with the layer-wide memo and with the per-block fallback (memo_kinds 0), over two blocks."""
-    monkeypatch.setattr(cartesian, "MEMO_KINDS", memo_kinds)
+def test_without_queues_each_step_lasts_its_busiest_bank():
+    """Depth 0: the compiled walk gives each (Program step, PE) sequence the sum over its steps of the products
+    its busiest bank receives (at least 1), and counts the products that reach a bank, as computing every
+    step's bank pattern directly does. Random codes, 3 keys, weights in 2 Program steps, activations on 2 PEs."""
     table = bank_table(cartesian.Window(3, 3, 1, 18, 18, 16, 16, 64, 4), 4, 32)
     rng = np.random.default_rng(5)
-    w_codes = rng.integers(0, table.weight_discard + 1, size=(300, 4))
-    a_codes = rng.integers(0, table.n_act, size=(40, 4))
-    memo = cartesian.StepMemo(w_codes, a_codes, table, 16)
-    for _ in range(2):
-        wi, ai = rng.integers(0, 300, 5000), rng.integers(0, 40, 5000)
-        banks = table.table[w_codes[wi][:, :, None] * table.n_act + a_codes[ai][:, None, :]].reshape(-1, 16)
-        cycles, useful = memo.steps(wi, ai)
-        assert cycles.tolist() == busiest_bank(banks, table.discard).tolist()
-        assert useful == np.count_nonzero(banks != table.discard)
+    w_codes = rng.integers(0, table.weight_discard + 1, size=(30, 4)).astype(np.int32)
+    a_codes = rng.integers(0, table.n_act, size=(12, 4)).astype(np.int32)
+    w_key, w_step = rng.integers(0, 3, 30), rng.integers(0, 2, 30)
+    a_key, a_pe = rng.integers(0, 3, 12), rng.integers(0, 2, 12)
+    fits = rng.random(30) < 0.5
+    cycles, useful = queued_cartesian(w_codes, a_codes, table.table, table.n_act, table.discard,
+                                      (w_key, w_step, np.zeros(30, int)), fits, (a_key, np.zeros(12, int), a_pe),
+                                      3, 2, 2, 0)
+    expected, products = np.zeros(4, int), 0
+    for wi in range(30):
+        ai = np.flatnonzero(a_key == w_key[wi])
+        banks = table.table[w_codes[wi][None, :, None] * table.n_act + a_codes[ai][:, None, :]].reshape(ai.size, -1)
+        np.add.at(expected, w_step[wi] * 2 + a_pe[ai], busiest_bank(banks, table.discard))
+        products += np.count_nonzero(banks != table.discard)
+    assert cycles.tolist() == expected.tolist() and useful == products
 
 
 def test_hand_traced_pointwise_layer_one_pixel_per_pe():

@@ -1,10 +1,10 @@
 """SCNN's Cartesian product (CP) and accumulator banks (layer 5): operand streams cut into F-vectors of
-weights and I-vectors of activations, every step of a weight vector times an activation vector, and each
-step's cycles as the products its busiest accumulator bank receives (``docs/scnn.md``, "Cartesian
-product", "Bank function"). Vectorised over all steps at once, in blocks of :data:`STEPS_PER_BLOCK`."""
+weights and I-vectors of activations, the bank of every product of a weight code and an activation code,
+and every step of a weight vector times an activation vector: its operand tallies vectorised in blocks of
+:data:`STEPS_PER_BLOCK`, its cycles through the accumulator banks and their queues in loop order
+(:mod:`.queues`; ``docs/scnn.md``, "Cartesian product", "Bank function", "Bank queues")."""
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -85,8 +85,6 @@ class BankTable:
     y_class: np.ndarray
     n_y: int
     k_codes: int                # output channels are coded k mod k_codes
-    interior: tuple[int, int, int, int]     # x and y: first interior class, classes of the interior (x then y)
-    stride: int
     weight_discard: int
     act_discard: int
     discard: int                # the bank value meaning "reaches no bank"
@@ -94,32 +92,6 @@ class BankTable:
     def weight_code(self, k: np.ndarray, kernel_pos: np.ndarray, kernel_size: int) -> np.ndarray:
         """Code of a weight of output channel ``k`` at kernel position ``kernel_pos`` (row * kernel_w + col)."""
         return (k % self.k_codes) * kernel_size + kernel_pos
-
-    def shifted_weights(self, codes: np.ndarray) -> np.ndarray:
-        """Weight code rows with their output channels shifted so that each row's lowest is 0: a step's
-        banks all move by one constant, so its conflicts and useful products stay the same, and rows that
-        differ only by such a shift become one."""
-        kernel_size = self.weight_discard // self.k_codes
-        real = codes != self.weight_discard
-        k = codes // kernel_size
-        low = np.where(real, k, self.k_codes).min(axis=1, keepdims=True)
-        return np.where(real, codes - low * kernel_size, codes).astype(codes.dtype)
-
-    def shifted_activations(self, codes: np.ndarray) -> np.ndarray:
-        """Activation code rows whose entries all lie inside the plane (every kernel offset valid) shifted by
-        whole strides in x and y so that the row's first entry has the smallest residue of its stride
-        phase: as :meth:`shifted_weights`, every bank of a step moves by one constant."""
-        x_lo, x_span, y_lo, y_span = self.interior
-        real = codes != self.act_discard
-        xc, yc = codes // self.n_y, codes % self.n_y
-        inside = (~real | ((xc >= x_lo) & (xc < x_lo + x_span) & (yc >= y_lo) & (yc < y_lo + y_span))).all(axis=1)
-        first = np.where(real.any(axis=1), real.argmax(axis=1), 0)
-        rows = np.arange(codes.shape[0])
-        dx = (xc[rows, first] - x_lo) // self.stride * self.stride
-        dy = (yc[rows, first] - y_lo) // self.stride * self.stride
-        x_mod, y_mod = max(x_span, 1), max(y_span, 1)
-        shifted = (x_lo + (xc - x_lo - dx[:, None]) % x_mod) * self.n_y + y_lo + (yc - y_lo - dy[:, None]) % y_mod
-        return np.where(real & inside[:, None], shifted, codes).astype(codes.dtype)
 
 
 def _coordinate_classes(padded: int, kernel: int, out: int, stride: int,
@@ -191,11 +163,7 @@ def bank_table(window: Window, f: int, banks: int) -> BankTable:
     # one byte per entry while the bank ids and the discard value `banks` fit in it (A = 32 in SCNN)
     table = np.full((n_w + 1, n_x * n_y + 1), banks, dtype=np.min_scalar_type(banks))
     table[:n_w, :n_x * n_y] = bank.reshape(n_w, n_x * n_y)
-    span = period * stride          # interior classes, when the plane has every residue inside
-    whole_x = x_rep.size > kernel_w - 1 + span and (x_rep[kernel_w - 1:kernel_w - 1 + span] >= 0).all()
-    whole_y = y_rep.size > kernel_h - 1 + span and (y_rep[kernel_h - 1:kernel_h - 1 + span] >= 0).all()
-    interior = (kernel_w - 1, span if whole_x and whole_y else 0, kernel_h - 1, span if whole_x and whole_y else 0)
-    return BankTable(table.ravel(), n_x * n_y + 1, x_class, y_class, n_y, k_codes, interior, stride, n_w,
+    return BankTable(table.ravel(), n_x * n_y + 1, x_class, y_class, n_y, k_codes, n_w,
                      n_x * n_y, banks)
 
 
@@ -276,94 +244,27 @@ class Side:
     step: np.ndarray
 
 
-def _row_ids(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's index among the distinct rows of ``codes`` (a 2-D array of small non-negative integers),
-    and those rows. A row is read as one number in base (largest code + 1) when that fits 63 bits."""
-    base = int(codes.max(initial=0)) + 1
-    if codes.shape[1] * math.log2(base) >= 63:
-        rows, ids = np.unique(codes, axis=0, return_inverse=True)
-        return rows, ids.reshape(-1)
-    number = codes[:, 0].astype(np.int64)
-    for column in range(1, codes.shape[1]):
-        number = number * base + codes[:, column]
-    _, first, ids = np.unique(number, return_index=True, return_inverse=True)
-    return codes[first], ids.reshape(-1)
-
-
-#: Largest number of (weight vector, activation vector) kinds whose step cycles are remembered in one table.
-MEMO_KINDS = 1 << 22
-
-
-class StepMemo:
-    """Cycles and useful products of a step from its operand vectors' codes, computed once per distinct
-    pair of code rows (a "kind"): a step's bank pattern depends on nothing else, and a layer's steps are
-    of few kinds (MobileNet at 50%: about a tenth of its steps are distinct). Up to :data:`MEMO_KINDS`
-    kinds are remembered for the whole layer; beyond, each block's distinct kinds are found by sorting."""
-
-    def __init__(self, w_codes: np.ndarray, a_codes: np.ndarray, table: BankTable, lanes: int) -> None:
-        self.w_codes, self.a_codes = w_codes, a_codes
-        self.w_rows, self.w_id = _row_ids(table.shifted_weights(w_codes))
-        self.a_rows, self.a_id = _row_ids(table.shifted_activations(a_codes))
-        self.n_a = np.int64(len(self.a_rows))
-        self.table, self.lanes = table, lanes
-        size = len(self.w_rows) * len(self.a_rows)
-        self.cycles = np.full(size, -1, dtype=np.int64) if size <= MEMO_KINDS else None
-        self.useful = np.zeros(size, dtype=np.int64) if size <= MEMO_KINDS else None
-
-    def _compute(self, kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cycles (busiest bank) and useful products of one step of each kind of ``kinds``."""
-        w_rows, a_rows = self.w_rows[kinds // self.n_a], self.a_rows[kinds % self.n_a]
-        flat = w_rows[:, :, None] * self.table.n_act + a_rows[:, None, :]
-        banks = self.table.table[flat].reshape(kinds.size, self.lanes)
-        return busiest_bank(banks, self.table.discard), np.count_nonzero(banks != self.table.discard, axis=1)
-
-    def steps(self, wi: np.ndarray, ai: np.ndarray) -> tuple[np.ndarray, int]:
-        """(cycles of each step, useful products of all of them) for the steps ``wi`` x ``ai``."""
-        kind = self.w_id[wi] * self.n_a + self.a_id[ai]
-        if self.cycles is None:
-            kinds, which = np.unique(kind, return_inverse=True)
-            cycles, useful = self._compute(kinds)
-            which = which.reshape(-1)
-            return cycles[which], int(np.bincount(which, minlength=kinds.size) @ useful)
-        unknown = kind[self.cycles[kind] < 0]
-        if unknown.size:                 # each distinct unknown kind once: the position written last wins
-            position = np.arange(unknown.size)
-            self.useful[unknown] = position
-            new = unknown[self.useful[unknown] == position]
-            self.cycles[new], self.useful[new] = self._compute(new)
-        return self.cycles[kind], int(self.useful[kind].sum())
-
-
 def cartesian(w: Side, a: Side, w_fits: np.ndarray, table: BankTable, m: Machine,
               shape: tuple[int, int]) -> Tally:
-    """Run every step (weight vector x activation vector of the same key): with no bank queues its cycles
-    are those of its busiest accumulator bank (at least one); with queues (``m.bank_queue``) each PE's steps
-    of a Program step run in loop order through :func:`.queues.queued_cartesian`. ``shape``: (keys, Program
-    steps). Operand reads follow the loop order: activation vector outer when the (c, g) weights fit the
-    weight FIFO (``w_fits``, per weight vector), weight vector outer otherwise."""
+    """Run every step (weight vector x activation vector of the same key), each PE's steps of a Program step
+    in loop order through the bank queues (:func:`.queues.queued_cartesian`; depth 0, no queues: a step lasts
+    as many cycles as its busiest accumulator bank receives products, at least one). ``shape``: (keys,
+    Program steps). Operand reads follow the loop order: activation vector outer when the (c, g) weights fit
+    the weight FIFO (``w_fits``, per weight vector), weight vector outer otherwise."""
     n_keys, n_steps = shape
     p = m.n_pes
-    cycles = np.zeros(n_steps * p, dtype=np.float64)
     tally = Tally(pe_cycles=np.zeros((n_steps, p)))
     wc, ac = w.chunks, a.chunks
-    memo = StepMemo(wc.codes, ac.codes, table, m.lanes)
     for wi, ai in _pairs(w.key, a.key, n_keys):
-        n = wi.size
-        step_cycles, useful = memo.steps(wi, ai)
-        tally.useful += useful
-        tally.steps += n
+        tally.steps += wi.size
         ew, ea = wc.entries[wi], ac.entries[ai]
         tally.fed += int((ew * ea).sum())
         fits = w_fits[wi]
         tally.weight_reads += int((ew * np.where(fits, 1, ac.first[ai])).sum())
         tally.activation_reads += int((ea * np.where(fits, wc.first[wi], 1)).sum())
-        if not m.bank_queue:
-            sequence = (w.step[wi] + a.step[ai]) * p + w.pe[wi] + a.pe[ai]
-            cycles += np.bincount(sequence, weights=step_cycles, minlength=n_steps * p)
-    if m.bank_queue:
-        cycles[:] = queued_cartesian(wc.codes, ac.codes, table.table, table.n_act, table.discard,
-                                     (w.key, w.step, w.pe), w_fits, (a.key, a.step, a.pe), n_keys, p, n_steps,
-                                     m.bank_queue)
+    cycles, tally.useful = queued_cartesian(wc.codes, ac.codes, table.table, table.n_act, table.discard,
+                                            (w.key, w.step, w.pe), w_fits, (a.key, a.step, a.pe), n_keys, p,
+                                            n_steps, m.bank_queue)
     tally.conflicts = int(cycles.sum()) - tally.steps
     tally.slots = tally.steps * m.lanes
     tally.pe_cycles = cycles.reshape(n_steps, p).astype(np.int64)

@@ -58,6 +58,7 @@ def _queued_runs(w_codes, a_codes, table, n_act, banks, pes, n_seq, depth,
     free = np.zeros((n_seq, banks), np.int64)
     issued = np.zeros(n_seq, np.int64)
     last = np.zeros(n_seq, np.int64)
+    useful = 0
     for key in range(key_w.size - 1):
         for rw in range(key_w[key], key_w[key + 1]):
             for ra in range(key_a[key], key_a[key + 1]):
@@ -74,8 +75,9 @@ def _queued_runs(w_codes, a_codes, table, n_act, banks, pes, n_seq, depth,
                             bank = table[wc * n_act + ac]
                             if bank < banks:
                                 last[s] = max(last[s], _add(free[s], bank, now, 1))
+                                useful += 1
                     issued[s] = now + 1
-    return np.maximum(issued, last)
+    return np.maximum(issued, last), useful
 
 
 def _runs(key: np.ndarray, step: np.ndarray, pe: np.ndarray, n_keys: int):
@@ -93,9 +95,10 @@ def _runs(key: np.ndarray, step: np.ndarray, pe: np.ndarray, n_keys: int):
 def queued_cartesian(w_codes: np.ndarray, a_codes: np.ndarray, table: np.ndarray, n_act: int, banks: int,
                      w_side: tuple[np.ndarray, np.ndarray, np.ndarray], w_fits: np.ndarray,
                      a_side: tuple[np.ndarray, np.ndarray, np.ndarray], n_keys: int, pes: int, n_steps: int,
-                     depth: int) -> np.ndarray:
+                     depth: int) -> tuple[np.ndarray, int]:
     """Cycles of every (Program step, PE) sequence of a Cartesian product, (n_steps * pes,), through bank
-    queues of ``depth`` products.
+    queues of ``depth`` products (0: each step waits for its busiest bank), and the useful products (those
+    reaching a bank).
 
     A weight vector (row of ``w_codes``) meets every activation vector (row of ``a_codes``) of its key;
     ``w_side`` and ``a_side`` give each vector's (key, Program step share, PE share): the step runs on PE
