@@ -42,9 +42,10 @@ def _queued_counts(counts: np.ndarray, sequence: np.ndarray, n_seq: int, depth: 
 
 
 def queued_cycles(counts: np.ndarray, sequence: np.ndarray, depth: int) -> np.ndarray:
-    """Cycles of each sequence of steps: ``counts`` (steps, banks) products per bank of each step, the steps
-    of a sequence in issue order, ``sequence`` (steps,) their sequence ids (0, 1, ...). From the first issue
-    to the last product added; every sequence starts with empty queues."""
+    """The recurrence on per-bank counts (what the tests trace by hand; :func:`queued_cartesian` runs it on
+    a layer's products). Cycles of each sequence of steps: ``counts`` (steps, banks) products per bank of
+    each step, the steps of a sequence in issue order, ``sequence`` (steps,) their sequence ids (0, 1, ...).
+    From the first issue to the last product added; every sequence starts with empty queues."""
     counts = np.ascontiguousarray(counts, dtype=np.int64)
     sequence = np.ascontiguousarray(sequence, dtype=np.int64)
     n_seq = int(sequence.max()) + 1 if sequence.size else 0
@@ -54,7 +55,7 @@ def queued_cycles(counts: np.ndarray, sequence: np.ndarray, depth: int) -> np.nd
 @njit(cache=True)
 def _queued_runs(w_codes, a_codes, table, n_act, banks, pes, n_seq, depth,
                  w_vectors, w_start, w_step, w_pe, w_fits, key_w,
-                 a_vectors, a_start, a_step, a_pe, key_a) -> np.ndarray:
+                 a_vectors, a_start, a_step, a_pe, key_a) -> tuple[np.ndarray, int]:
     free = np.zeros((n_seq, banks), np.int64)
     issued = np.zeros(n_seq, np.int64)
     last = np.zeros(n_seq, np.int64)
@@ -86,8 +87,7 @@ def _runs(key: np.ndarray, step: np.ndarray, pe: np.ndarray, n_keys: int):
     each run, run range of each key)."""
     order = np.lexsort((np.arange(key.size), pe, step, key))
     k, st, p = key[order], step[order], pe[order]
-    new = np.r_[True, (k[1:] != k[:-1]) | (st[1:] != st[:-1]) | (p[1:] != p[:-1])] if key.size else np.zeros(0, bool)
-    start = np.flatnonzero(new)
+    start = np.flatnonzero(np.r_[True, (k[1:] != k[:-1]) | (st[1:] != st[:-1]) | (p[1:] != p[:-1])][:key.size])
     key_range = np.searchsorted(k[start], np.arange(n_keys + 1))
     return order, np.r_[start, key.size], st[start], p[start], order[start], key_range
 
