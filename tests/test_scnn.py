@@ -125,25 +125,32 @@ def test_bank_function_spreads_a_dense_step_over_sixteen_banks():
 
 def test_without_queues_each_step_lasts_its_busiest_bank():
     """Depth 0: the compiled walk gives each (Program step, PE) sequence the sum over its steps of the products
-    its busiest bank receives (at least 1), and counts the products that reach a bank, as computing every
-    step's bank pattern directly does. Random codes, 3 keys, weights in 2 Program steps, activations on 2 PEs."""
+    its busiest bank receives (at least 1), and counts the products that reach a bank, the steps, the products
+    fed and the operand reads, as computing every step directly does. Random codes, 3 keys, weights in 2
+    Program steps, activations on 2 PEs."""
     table = bank_table(cartesian.Window(3, 3, 1, 18, 18, 16, 16, 64, 4), 4, 32)
     rng = np.random.default_rng(5)
-    w_codes = rng.integers(0, table.weight_discard + 1, size=(30, 4)).astype(np.int32)
-    a_codes = rng.integers(0, table.n_act, size=(12, 4)).astype(np.int32)
-    w_key, w_step = rng.integers(0, 3, 30), rng.integers(0, 2, 30)
-    a_key, a_pe = rng.integers(0, 3, 12), rng.integers(0, 2, 12)
-    fits = rng.random(30) < 0.5
-    cycles, useful = queued_cartesian(w_codes, a_codes, table.table, table.n_act, table.discard,
-                                      (w_key, w_step, np.zeros(30, int)), fits, (a_key, np.zeros(12, int), a_pe),
+    w = cartesian.Chunks(rng.integers(0, 3, 30), rng.integers(0, table.weight_discard + 1, (30, 4)).astype(np.int32),
+                         rng.integers(1, 5, 30), rng.random(30) < 0.3)
+    a = cartesian.Chunks(rng.integers(0, 3, 12), rng.integers(0, table.n_act, (12, 4)).astype(np.int32),
+                         rng.integers(1, 5, 12), rng.random(12) < 0.3)
+    w_step, a_pe = rng.integers(0, 2, 30), rng.integers(0, 2, 12)
+    fits = (rng.random(6) < 0.5)[w.key * 2 + w_step]       # whether a (c, g) stream fits the FIFO: per run
+    cycles, totals = queued_cartesian(w, a, table.table, table.n_act, table.discard,
+                                      (w.key, w_step, np.zeros(30, int)), fits, (a.key, np.zeros(12, int), a_pe),
                                       3, 2, 2, 0)
-    expected, products = np.zeros(4, int), 0
+    expected, products, fed, weight_reads, activation_reads = np.zeros(4, int), 0, 0, 0, 0
     for wi in range(30):
-        ai = np.flatnonzero(a_key == w_key[wi])
-        banks = table.table[w_codes[wi][None, :, None] * table.n_act + a_codes[ai][:, None, :]].reshape(ai.size, -1)
+        ai = np.flatnonzero(a.key == w.key[wi])
+        banks = table.table[w.codes[wi][None, :, None] * table.n_act + a.codes[ai][:, None, :]].reshape(ai.size, -1)
         np.add.at(expected, w_step[wi] * 2 + a_pe[ai], busiest_bank(banks, table.discard))
         products += np.count_nonzero(banks != table.discard)
-    assert cycles.tolist() == expected.tolist() and useful == products
+        fed += int(w.entries[wi] * a.entries[ai].sum())
+        weight_reads += int((w.entries[wi] * np.where(fits[wi], 1, a.first[ai])).sum())
+        activation_reads += int((a.entries[ai] * np.where(fits[wi], w.first[wi], 1)).sum())
+    steps = sum(int((a.key == k).sum()) for k in w.key)
+    assert cycles.tolist() == expected.tolist()
+    assert totals.tolist() == [products, steps, fed, weight_reads, activation_reads]
 
 
 def test_hand_traced_pointwise_layer_one_pixel_per_pe():

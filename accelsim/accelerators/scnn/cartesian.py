@@ -1,11 +1,10 @@
 """SCNN's Cartesian product (CP) and accumulator banks (layer 5): operand streams cut into F-vectors of
 weights and I-vectors of activations, the bank of every product of a weight code and an activation code,
-and every step of a weight vector times an activation vector: its operand tallies vectorised in blocks of
-:data:`STEPS_PER_BLOCK`, its cycles through the accumulator banks and their queues in loop order
-(:mod:`.queues`; ``docs/scnn.md``, "Cartesian product", "Bank function", "Bank queues")."""
+and every step of a weight vector times an activation vector, run through the accumulator banks and their
+queues in loop order (:mod:`.queues`; ``docs/scnn.md``, "Cartesian product", "Bank function", "Bank
+queues")."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +14,6 @@ from accelsim.accelerators.scnn.queues import queued_cartesian
 from accelsim.formats.runlength import encode_streams
 from accelsim.workloads.layers import Conv2D
 
-#: Steps evaluated together when computing bank conflicts (bounds memory: ~70 MB per block).
-STEPS_PER_BLOCK = 1 << 18
 
 def stream_entries(streams: np.ndarray, index_bits: int):
     """Stored entries of the run-length streams (rows of boolean ``streams``), padding included:
@@ -209,29 +206,6 @@ def busiest_bank(banks: np.ndarray, discard: int) -> np.ndarray:
     return np.maximum(run.max(axis=1), 1).astype(np.int64)
 
 
-def _pairs(w_key: np.ndarray, a_key: np.ndarray, n_keys: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Every (weight chunk, activation chunk) with the same key, in blocks of about STEPS_PER_BLOCK."""
-    w_order = np.argsort(w_key, kind="stable")
-    a_order = np.argsort(a_key, kind="stable")
-    nw = np.bincount(w_key, minlength=n_keys)
-    na = np.bincount(a_key, minlength=n_keys)
-    w_start, a_start = np.cumsum(nw) - nw, np.cumsum(na) - na
-    count = nw * na
-    cum = np.cumsum(count)
-    k0 = 0
-    while k0 < n_keys:
-        before = cum[k0] - count[k0]
-        k1 = max(int(np.searchsorted(cum, before + STEPS_PER_BLOCK, side="right")), k0 + 1)
-        block = count[k0:k1]
-        total = int(block.sum())
-        if total:
-            key = np.repeat(np.arange(k0, k1), block)
-            offset = np.arange(total) - np.repeat(np.cumsum(block) - block, block)
-            n_a = na[key]
-            yield w_order[w_start[key] + offset // n_a], a_order[a_start[key] + offset % n_a]
-        k0 = k1
-
-
 @dataclass(frozen=True)
 class Side:
     """One operand of the Cartesian product: its vectors and, per vector, the key it pairs on (a weight
@@ -252,20 +226,10 @@ def cartesian(w: Side, a: Side, w_fits: np.ndarray, table: BankTable, m: Machine
     Program steps). Operand reads follow the loop order: activation vector outer when the (c, g) weights fit
     the weight FIFO (``w_fits``, per weight vector), weight vector outer otherwise."""
     n_keys, n_steps = shape
-    p = m.n_pes
-    tally = Tally(pe_cycles=np.zeros((n_steps, p)))
-    wc, ac = w.chunks, a.chunks
-    for wi, ai in _pairs(w.key, a.key, n_keys):
-        tally.steps += wi.size
-        ew, ea = wc.entries[wi], ac.entries[ai]
-        tally.fed += int((ew * ea).sum())
-        fits = w_fits[wi]
-        tally.weight_reads += int((ew * np.where(fits, 1, ac.first[ai])).sum())
-        tally.activation_reads += int((ea * np.where(fits, wc.first[wi], 1)).sum())
-    cycles, tally.useful = queued_cartesian(wc.codes, ac.codes, table.table, table.n_act, table.discard,
-                                            (w.key, w.step, w.pe), w_fits, (a.key, a.step, a.pe), n_keys, p,
-                                            n_steps, m.bank_queue)
-    tally.conflicts = int(cycles.sum()) - tally.steps
-    tally.slots = tally.steps * m.lanes
-    tally.pe_cycles = cycles.reshape(n_steps, p).astype(np.int64)
-    return tally
+    cycles, totals = queued_cartesian(w.chunks, a.chunks, table.table, table.n_act, table.discard,
+                                      (w.key, w.step, w.pe), w_fits, (a.key, a.step, a.pe), n_keys, m.n_pes,
+                                      n_steps, m.bank_queue)
+    useful, steps, fed, weight_reads, activation_reads = (int(t) for t in totals)
+    return Tally(pe_cycles=cycles.reshape(n_steps, m.n_pes), useful=useful, fed=fed, slots=steps * m.lanes,
+                 conflicts=int(cycles.sum()) - steps, steps=steps, weight_reads=weight_reads,
+                 activation_reads=activation_reads)

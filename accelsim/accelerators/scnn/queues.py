@@ -14,8 +14,13 @@ one Program step) runs step by step, in loop order. The loops are compiled with 
 only across sequences, and a PE's sequence is thousands of steps long (AlexNet conv2: 7 M steps in all)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba import njit
+
+if TYPE_CHECKING:
+    from accelsim.accelerators.scnn.cartesian import Chunks
 
 
 @njit(cache=True)
@@ -53,13 +58,13 @@ def queued_cycles(counts: np.ndarray, sequence: np.ndarray, depth: int) -> np.nd
 
 
 @njit(cache=True)
-def _queued_runs(w_codes, a_codes, table, n_act, banks, pes, n_seq, depth,
+def _queued_runs(w_codes, a_codes, w_entries, a_entries, w_first, a_first, table, n_act, banks, pes, n_seq, depth,
                  w_vectors, w_start, w_step, w_pe, w_fits, key_w,
-                 a_vectors, a_start, a_step, a_pe, key_a) -> tuple[np.ndarray, int]:
+                 a_vectors, a_start, a_step, a_pe, key_a):
     free = np.zeros((n_seq, banks), np.int64)
     issued = np.zeros(n_seq, np.int64)
     last = np.zeros(n_seq, np.int64)
-    useful = 0
+    totals = np.zeros(5, np.int64)      # useful products, steps, products fed, weight reads, activation reads
     for key in range(key_w.size - 1):
         for rw in range(key_w[key], key_w[key + 1]):
             for ra in range(key_a[key], key_a[key + 1]):
@@ -70,15 +75,22 @@ def _queued_runs(w_codes, a_codes, table, n_act, banks, pes, n_seq, depth,
                         x, y = outer // n_w, outer % n_w
                     else:
                         x, y = outer % n_a, outer // n_a
+                    wi, ai = w_vectors[w_start[rw] + y], a_vectors[a_start[ra] + x]
                     now = max(issued[s], last[s] - depth)
-                    for wc in w_codes[w_vectors[w_start[rw] + y]]:
-                        for ac in a_codes[a_vectors[a_start[ra] + x]]:
+                    for wc in w_codes[wi]:
+                        for ac in a_codes[ai]:
                             bank = table[wc * n_act + ac]
                             if bank < banks:
                                 last[s] = max(last[s], _add(free[s], bank, now, 1))
-                                useful += 1
+                                totals[0] += 1
                     issued[s] = now + 1
-    return np.maximum(issued, last), useful
+                    totals[1] += 1
+                    totals[2] += w_entries[wi] * a_entries[ai]
+                    # each weight entry read from the FIFO once per activation vector when the weights fit
+                    # it, else once per (c, g); each activation vector read once per weight vector otherwise
+                    totals[3] += w_entries[wi] * (1 if w_fits[rw] else a_first[ai])
+                    totals[4] += a_entries[ai] * (w_first[wi] if w_fits[rw] else 1)
+    return np.maximum(issued, last), totals
 
 
 def _runs(key: np.ndarray, step: np.ndarray, pe: np.ndarray, n_keys: int):
@@ -92,23 +104,23 @@ def _runs(key: np.ndarray, step: np.ndarray, pe: np.ndarray, n_keys: int):
     return order, np.r_[start, key.size], st[start], p[start], order[start], key_range
 
 
-def queued_cartesian(w_codes: np.ndarray, a_codes: np.ndarray, table: np.ndarray, n_act: int, banks: int,
+def queued_cartesian(w: Chunks, a: Chunks, table: np.ndarray, n_act: int, banks: int,
                      w_side: tuple[np.ndarray, np.ndarray, np.ndarray], w_fits: np.ndarray,
                      a_side: tuple[np.ndarray, np.ndarray, np.ndarray], n_keys: int, pes: int, n_steps: int,
-                     depth: int) -> tuple[np.ndarray, int]:
-    """Cycles of every (Program step, PE) sequence of a Cartesian product, (n_steps * pes,), through bank
-    queues of ``depth`` products (0: each step waits for its busiest bank), and the useful products (those
-    reaching a bank).
+                     depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every step of a Cartesian product, each (Program step, PE) sequence through bank queues of ``depth``
+    products (0: each step waits for its busiest bank): the cycles of every sequence, (n_steps * pes,), and
+    the totals (useful products reaching a bank, steps, products fed, weight FIFO entries read, IARAM
+    activation entries read).
 
-    A weight vector (row of ``w_codes``) meets every activation vector (row of ``a_codes``) of its key;
-    ``w_side`` and ``a_side`` give each vector's (key, Program step share, PE share): the step runs on PE
-    ``w_pe + a_pe`` in Program step ``w_step + a_step`` (each key pairs one weight run with one activation
-    run per sequence). A sequence runs its keys in ascending order; within a key the activation vector is
-    the outer loop where the weights fit the FIFO (``w_fits``, per weight vector), the weight vector
-    otherwise, vectors in index order. ``table[w_code * n_act + a_code]`` is a product's bank (``banks``:
-    none)."""
-    w_vectors, w_start, w_step, w_pe, w_first, key_w = _runs(*w_side, n_keys)
+    A weight vector (of ``w``) meets every activation vector (of ``a``) of its key; ``w_side`` and
+    ``a_side`` give each vector's (key, Program step share, PE share): the step runs on PE ``w_pe + a_pe``
+    in Program step ``w_step + a_step`` (each key pairs one weight run with one activation run per
+    sequence). A sequence runs its keys in ascending order; within a key the activation vector is the outer
+    loop where the weights fit the FIFO (``w_fits``, per weight vector), the weight vector otherwise,
+    vectors in index order. ``table[w_code * n_act + a_code]`` is a product's bank (``banks``: none)."""
+    w_vectors, w_start, w_step, w_pe, w_lead, key_w = _runs(*w_side, n_keys)
     a_vectors, a_start, a_step, a_pe, _, key_a = _runs(*a_side, n_keys)
-    return _queued_runs(np.ascontiguousarray(w_codes), np.ascontiguousarray(a_codes), table, n_act, banks, pes,
-                        n_steps * pes, depth, w_vectors, w_start, w_step, w_pe, w_fits[w_first], key_w,
-                        a_vectors, a_start, a_step, a_pe, key_a)
+    return _queued_runs(np.ascontiguousarray(w.codes), np.ascontiguousarray(a.codes), w.entries, a.entries,
+                        w.first, a.first, table, n_act, banks, pes, n_steps * pes, depth, w_vectors, w_start,
+                        w_step, w_pe, w_fits[w_lead], key_w, a_vectors, a_start, a_step, a_pe, key_a)
