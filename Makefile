@@ -15,10 +15,12 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The long cross-checks, including the Dask cluster test and accelsim.from_torch (installs the optional
-# 'dask' and 'torch' extras; torch is pinned, a CPU build).
+# The long cross-checks, including the Dask cluster test, accelsim.from_torch and a real trained model from a
+# wheel (installs the optional 'dask' and 'torch' extras, torch pinned to a CPU build, and the wheel holding
+# the model without its OCR pipeline's dependencies: benchmarks/real_model.py).
 test-slow: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,dask,torch]'
+	$(BIN)/python -m pip install --quiet --no-deps rapidocr-onnxruntime==1.4.4
 	$(BIN)/python -m pytest -m slow
 
 # The paper's MobileNet pairs (Table 6), small-dense vs large-sparse, on the shipped machines; then figures.
