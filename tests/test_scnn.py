@@ -126,7 +126,8 @@ def test_bank_function_spreads_a_dense_step_over_sixteen_banks():
 def test_without_queues_each_step_lasts_its_busiest_bank():
     """Depth 0: the compiled walk gives each (Program step, PE) sequence the sum over its steps of the products
     its busiest bank receives (at least 1), and counts the products that reach a bank, the steps, the products
-    fed and the operand reads, as computing every step directly does. Random codes, 3 keys, weights in 2
+    fed and the operand reads, as computing every step directly does; so does the walk that computes each
+    kind of step once (vectors equal up to a shift of every bank). Random codes, 3 keys, weights in 2
     Program steps, activations on 2 PEs."""
     table = bank_table(cartesian.Window(3, 3, 1, 18, 18, 16, 16, 64, 4), 4, 32)
     rng = np.random.default_rng(5)
@@ -151,6 +152,11 @@ def test_without_queues_each_step_lasts_its_busiest_bank():
     steps = sum(int((a.key == k).sum()) for k in w.key)
     assert cycles.tolist() == expected.tolist()
     assert totals.tolist() == [products, steps, fed, weight_reads, activation_reads]
+    kinds = (cartesian._row_ids(table.shifted_weights(w.codes))[1],
+             cartesian._row_ids(table.shifted_activations(a.codes))[1])
+    remembered = queued_cartesian(w, a, table.table, table.n_act, table.discard, (w.key, w_step, np.zeros(30, int)),
+                                  fits, (a.key, np.zeros(12, int), a_pe), 3, 2, 2, 0, kinds)
+    assert remembered[0].tolist() == cycles.tolist() and remembered[1].tolist() == totals.tolist()
 
 
 def test_hand_traced_pointwise_layer_one_pixel_per_pe():

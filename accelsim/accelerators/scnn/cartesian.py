@@ -5,6 +5,7 @@ queues in loop order (:mod:`.queues`; ``docs/scnn.md``, "Cartesian product", "Ba
 queues")."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +83,8 @@ class BankTable:
     y_class: np.ndarray
     n_y: int
     k_codes: int                # output channels are coded k mod k_codes
+    interior: tuple[int, int, int, int]     # x and y: first interior class, classes of the interior (x then y)
+    stride: int
     weight_discard: int
     act_discard: int
     discard: int                # the bank value meaning "reaches no bank"
@@ -89,6 +92,32 @@ class BankTable:
     def weight_code(self, k: np.ndarray, kernel_pos: np.ndarray, kernel_size: int) -> np.ndarray:
         """Code of a weight of output channel ``k`` at kernel position ``kernel_pos`` (row * kernel_w + col)."""
         return (k % self.k_codes) * kernel_size + kernel_pos
+
+    def shifted_weights(self, codes: np.ndarray) -> np.ndarray:
+        """Weight code rows with their output channels shifted so that each row's lowest is 0: a step's
+        banks all move by one constant, so its conflicts and useful products stay the same, and rows that
+        differ only by such a shift become one."""
+        kernel_size = self.weight_discard // self.k_codes
+        real = codes != self.weight_discard
+        k = codes // kernel_size
+        low = np.where(real, k, self.k_codes).min(axis=1, keepdims=True)
+        return np.where(real, codes - low * kernel_size, codes).astype(codes.dtype)
+
+    def shifted_activations(self, codes: np.ndarray) -> np.ndarray:
+        """Activation code rows whose entries all lie inside the plane (every kernel offset valid) shifted by
+        whole strides in x and y so that the row's first entry has the smallest residue of its stride
+        phase: as :meth:`shifted_weights`, every bank of a step moves by one constant."""
+        x_lo, x_span, y_lo, y_span = self.interior
+        real = codes != self.act_discard
+        xc, yc = codes // self.n_y, codes % self.n_y
+        inside = (~real | ((xc >= x_lo) & (xc < x_lo + x_span) & (yc >= y_lo) & (yc < y_lo + y_span))).all(axis=1)
+        first = np.where(real.any(axis=1), real.argmax(axis=1), 0)
+        rows = np.arange(codes.shape[0])
+        dx = (xc[rows, first] - x_lo) // self.stride * self.stride
+        dy = (yc[rows, first] - y_lo) // self.stride * self.stride
+        x_mod, y_mod = max(x_span, 1), max(y_span, 1)
+        shifted = (x_lo + (xc - x_lo - dx[:, None]) % x_mod) * self.n_y + y_lo + (yc - y_lo - dy[:, None]) % y_mod
+        return np.where(real & inside[:, None], shifted, codes).astype(codes.dtype)
 
 
 def _coordinate_classes(padded: int, kernel: int, out: int, stride: int,
@@ -160,7 +189,11 @@ def bank_table(window: Window, f: int, banks: int) -> BankTable:
     # one byte per entry while the bank ids and the discard value `banks` fit in it (A = 32 in SCNN)
     table = np.full((n_w + 1, n_x * n_y + 1), banks, dtype=np.min_scalar_type(banks))
     table[:n_w, :n_x * n_y] = bank.reshape(n_w, n_x * n_y)
-    return BankTable(table.ravel(), n_x * n_y + 1, x_class, y_class, n_y, k_codes, n_w,
+    span = period * stride          # interior classes, when the plane has every residue inside
+    whole_x = x_rep.size > kernel_w - 1 + span and (x_rep[kernel_w - 1:kernel_w - 1 + span] >= 0).all()
+    whole_y = y_rep.size > kernel_h - 1 + span and (y_rep[kernel_h - 1:kernel_h - 1 + span] >= 0).all()
+    interior = (kernel_w - 1, span if whole_x and whole_y else 0, kernel_h - 1, span if whole_x and whole_y else 0)
+    return BankTable(table.ravel(), n_x * n_y + 1, x_class, y_class, n_y, k_codes, interior, stride, n_w,
                      n_x * n_y, banks)
 
 
@@ -218,6 +251,20 @@ class Side:
     step: np.ndarray
 
 
+def _row_ids(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's index among the distinct rows of ``codes`` (a 2-D array of small non-negative integers),
+    and those rows. A row is read as one number in base (largest code + 1) when that fits 63 bits."""
+    base = int(codes.max(initial=0)) + 1
+    if codes.shape[1] * math.log2(base) >= 63:
+        rows, ids = np.unique(codes, axis=0, return_inverse=True)
+        return rows, ids.reshape(-1)
+    number = codes[:, 0].astype(np.int64)
+    for column in range(1, codes.shape[1]):
+        number = number * base + codes[:, column]
+    _, first, ids = np.unique(number, return_index=True, return_inverse=True)
+    return codes[first], ids.reshape(-1)
+
+
 def cartesian(w: Side, a: Side, w_fits: np.ndarray, table: BankTable, m: Machine,
               shape: tuple[int, int]) -> Tally:
     """Run every step (weight vector x activation vector of the same key), each PE's steps of a Program step
@@ -226,9 +273,13 @@ def cartesian(w: Side, a: Side, w_fits: np.ndarray, table: BankTable, m: Machine
     Program steps). Operand reads follow the loop order: activation vector outer when the (c, g) weights fit
     the weight FIFO (``w_fits``, per weight vector), weight vector outer otherwise."""
     n_keys, n_steps = shape
+    kinds = None
+    if not m.bank_queue:                # a step's cycles then depend on its kind only
+        kinds = (_row_ids(table.shifted_weights(w.chunks.codes))[1],
+                 _row_ids(table.shifted_activations(a.chunks.codes))[1])
     cycles, totals = queued_cartesian(w.chunks, a.chunks, table.table, table.n_act, table.discard,
                                       (w.key, w.step, w.pe), w_fits, (a.key, a.step, a.pe), n_keys, m.n_pes,
-                                      n_steps, m.bank_queue)
+                                      n_steps, m.bank_queue, kinds)
     useful, steps, fed, weight_reads, activation_reads = (int(t) for t in totals)
     return Tally(pe_cycles=cycles.reshape(n_steps, m.n_pes), useful=useful, fed=fed, slots=steps * m.lanes,
                  conflicts=int(cycles.sum()) - steps, steps=steps, weight_reads=weight_reads,

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from accelsim.accelerators.scnn.cartesian import Chunks
 
 
+#: Most (weight kind, activation kind) pairs whose step cycles are remembered (two int64 tables: 64 MB).
+KINDS = 1 << 22
+
+
 @njit(cache=True)
 def _add(free: np.ndarray, bank: int, now: int, products: int) -> int:
     """Queue ``products`` at ``bank`` in the cycle ``now``; ``free[bank]`` is the cycle its queue empties (it
@@ -58,12 +62,16 @@ def queued_cycles(counts: np.ndarray, sequence: np.ndarray, depth: int) -> np.nd
 
 
 @njit(cache=True)
-def _queued_runs(w_codes, a_codes, w_entries, a_entries, w_first, a_first, table, n_act, banks, pes, n_seq, depth,
-                 w_vectors, w_start, w_step, w_pe, w_fits, key_w,
+def _queued_runs(w_codes, a_codes, w_entries, a_entries, w_first, a_first, w_kind, a_kind, n_a_kinds, table, n_act,
+                 banks, pes, n_seq, depth, w_vectors, w_start, w_step, w_pe, w_fits, key_w,
                  a_vectors, a_start, a_step, a_pe, key_a):
     free = np.zeros((n_seq, banks), np.int64)
     issued = np.zeros(n_seq, np.int64)
     last = np.zeros(n_seq, np.int64)
+    counts = np.zeros(banks + 1, np.int64)
+    remembered = w_kind.size > 0            # depth 0 with step kinds: cycles and useful products per kind
+    kind_cycles = np.full((w_kind.max() + 1) * n_a_kinds if remembered else 0, -1, np.int64)
+    kind_useful = np.zeros(kind_cycles.size, np.int64)
     totals = np.zeros(5, np.int64)      # useful products, steps, products fed, weight reads, activation reads
     for key in range(key_w.size - 1):
         for rw in range(key_w[key], key_w[key + 1]):
@@ -76,14 +84,26 @@ def _queued_runs(w_codes, a_codes, w_entries, a_entries, w_first, a_first, table
                     else:
                         x, y = outer % n_a, outer // n_a
                     wi, ai = w_vectors[w_start[rw] + y], a_vectors[a_start[ra] + x]
-                    now = max(issued[s], last[s] - depth)
-                    for wc in w_codes[wi]:
-                        for ac in a_codes[ai]:
-                            bank = table[wc * n_act + ac]
-                            if bank < banks:
-                                last[s] = max(last[s], _add(free[s], bank, now, 1))
-                                totals[0] += 1
-                    issued[s] = now + 1
+                    if remembered:      # no queues: a step lasts its busiest bank, whatever came before
+                        kind = w_kind[wi] * n_a_kinds + a_kind[ai]
+                        if kind_cycles[kind] < 0:
+                            counts[:] = 0
+                            for wc in w_codes[wi]:
+                                for ac in a_codes[ai]:
+                                    counts[table[wc * n_act + ac]] += 1
+                            kind_cycles[kind] = max(counts[:banks].max(), 1)
+                            kind_useful[kind] = counts[:banks].sum()
+                        issued[s] += kind_cycles[kind]
+                        totals[0] += kind_useful[kind]
+                    else:
+                        now = max(issued[s], last[s] - depth)
+                        for wc in w_codes[wi]:
+                            for ac in a_codes[ai]:
+                                bank = table[wc * n_act + ac]
+                                if bank < banks:
+                                    last[s] = max(last[s], _add(free[s], bank, now, 1))
+                                    totals[0] += 1
+                        issued[s] = now + 1
                     totals[1] += 1
                     totals[2] += w_entries[wi] * a_entries[ai]
                     # each weight entry read from the FIFO once per activation vector when the weights fit
@@ -107,7 +127,7 @@ def _runs(key: np.ndarray, step: np.ndarray, pe: np.ndarray, n_keys: int):
 def queued_cartesian(w: Chunks, a: Chunks, table: np.ndarray, n_act: int, banks: int,
                      w_side: tuple[np.ndarray, np.ndarray, np.ndarray], w_fits: np.ndarray,
                      a_side: tuple[np.ndarray, np.ndarray, np.ndarray], n_keys: int, pes: int, n_steps: int,
-                     depth: int) -> tuple[np.ndarray, np.ndarray]:
+                     depth: int, kinds: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Every step of a Cartesian product, each (Program step, PE) sequence through bank queues of ``depth``
     products (0: each step waits for its busiest bank): the cycles of every sequence, (n_steps * pes,), and
     the totals (useful products reaching a bank, steps, products fed, weight FIFO entries read, IARAM
@@ -118,9 +138,17 @@ def queued_cartesian(w: Chunks, a: Chunks, table: np.ndarray, n_act: int, banks:
     in Program step ``w_step + a_step`` (each key pairs one weight run with one activation run per
     sequence). A sequence runs its keys in ascending order; within a key the activation vector is the outer
     loop where the weights fit the FIFO (``w_fits``, per weight vector), the weight vector otherwise,
-    vectors in index order. ``table[w_code * n_act + a_code]`` is a product's bank (``banks``: none)."""
+    vectors in index order. ``table[w_code * n_act + a_code]`` is a product's bank (``banks``: none).
+
+    ``kinds`` (depth 0 only): each weight and activation vector's kind, vectors of one kind giving every
+    step the same cycles and useful products; each (weight kind, activation kind) is then computed once
+    (up to :data:`KINDS` pairs; beyond, every step is computed)."""
+    if depth or kinds is None or (int(kinds[0].max(initial=0)) + 1) * (int(kinds[1].max(initial=0)) + 1) > KINDS:
+        kinds = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     w_vectors, w_start, w_step, w_pe, w_lead, key_w = _runs(*w_side, n_keys)
     a_vectors, a_start, a_step, a_pe, _, key_a = _runs(*a_side, n_keys)
+    w_kind, a_kind = (np.ascontiguousarray(k, dtype=np.int64) for k in kinds)
     return _queued_runs(np.ascontiguousarray(w.codes), np.ascontiguousarray(a.codes), w.entries, a.entries,
-                        w.first, a.first, table, n_act, banks, pes, n_steps * pes, depth, w_vectors, w_start,
-                        w_step, w_pe, w_fits[w_lead], key_w, a_vectors, a_start, a_step, a_pe, key_a)
+                        w.first, a.first, w_kind, a_kind, int(a_kind.max(initial=0)) + 1, table, n_act, banks, pes,
+                        n_steps * pes, depth, w_vectors, w_start, w_step, w_pe, w_fits[w_lead], key_w, a_vectors,
+                        a_start, a_step, a_pe, key_a)
