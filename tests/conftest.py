@@ -121,3 +121,11 @@ def largest_groups(monkeypatch):
     from accelsim.accelerators.scnn import mapper
     from accelsim.accelerators.scnn.plane import group_size
     monkeypatch.setattr(mapper, "kc_candidates", lambda channels, most, f: [group_size(channels, most, f)])
+
+
+@pytest.fixture(autouse=True)
+def fresh_layer_memo():
+    """Each test starts with an empty memo of simulated layers (``accelsim.study.memo``): a run memoised by
+    one test never answers another that patched the code the run depends on (``largest_groups``)."""
+    from accelsim.study import memo
+    memo.clear()

@@ -26,6 +26,7 @@ from accelsim.pruning.synthetic import check_seed
 from accelsim.pruning.structured import Structure, nm_mask, prune_structured
 from accelsim.reports import SimulationResult, assemble, layer_row
 from accelsim.schema import SPARSITY, checked
+from accelsim.study.memo import run_layer
 from accelsim.workloads import zoo
 from accelsim.workloads.layers import LSTM, Conv2D, Layer, Linear
 from accelsim.workloads.model import Model
@@ -226,7 +227,7 @@ def _simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None, sparsity
         else:
             acts = activation_mask(layer, densities[layer.name], seed) if layer.name in densities else None
         with naming_file(hw.source):
-            run = engine.execute(engine.compile(layer, masks=mask, activations=acts, plan=plan))
+            run = run_layer(engine, layer, mask, acts, plan)
         rows.append(layer_row(layer, run, energy(run.counts, table, run.cycles, hw.clock_hz), hw))
     metadata = {"accelsim_version": __version__, "model": model.name, "model_family": model.family,
                 "model_options": dict(model.options), "hardware": hw.name, "hardware_file": Path(hw.source).name,
