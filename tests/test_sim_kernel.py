@@ -211,6 +211,18 @@ def test_engine_pipeline_hand_traced():
     assert run.counts == Counts.of(dram={"read_bytes": 300, "write_bytes": 100})
 
 
+def test_timelines_are_remembered_by_everything_they_depend_on():
+    """The kernel keeps each simulated timeline (``accelsim.sim.engine.timeline``): the hand-traced program
+    above, run again, gives its 95 cycles; on a channel without latency (another key) it is simulated anew:
+    step 0 loads 0-10, PEs finish 20 and 30 (barrier), its store holds the bus 30-35; step 1 loaded 10-20,
+    PEs 30-40; step 2's load waits for step 0's half (30) and the store: 35-45, PEs 45-75, last store
+    75-80. Back on the first channel: 95 again."""
+    program = Program("x", load_bytes=[100, 100, 100], pe_cycles=[[10, 20], [10, 5], [30, 30]],
+                      store_bytes=[50, 0, 50], barrier=[True, True, False], counts=Counts(), useful_macs=0)
+    slow, fast = _machine(bytes_per_cycle=10, latency_cycles=5), _machine(bytes_per_cycle=10, latency_cycles=0)
+    assert [Engine(hw).execute(program).cycles for hw in (slow, slow, fast, slow)] == [95, 95, 80, 95]
+
+
 def test_engine_without_memory_traffic_is_compute_bound():
     """No DRAM traffic and barriers everywhere: cycles = sum over steps of the slowest PE."""
     cycles = np.array([[3, 9, 4], [7, 7, 1]])

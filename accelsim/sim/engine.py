@@ -1,9 +1,11 @@
 """The engine base class and what a layer's simulation returns."""
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 import numpy as np
 import simpy
@@ -119,67 +121,113 @@ class Engine:
 
     def execute(self, program: Program) -> LayerRun:
         """Simulate ``program``; deterministic (SimPy breaks ties by event order)."""
-        env = simpy.Environment()
-        dram = DramChannel(env, self.dram.bytes_per_cycle, self.dram.latency_cycles, self.dram.requests_in_flight,
-                           self.dram.request_bytes)
-        buffer = DoubleBuffer(env)
-        barrier = Barrier(env, program.n_pes)
-        ready = [env.event() for _ in range(program.n_steps)]
-        remaining = np.full(program.n_steps, program.n_pes, dtype=np.int64)
-        halves: dict[int, int] = {}
-        memory_wait = np.zeros(program.n_pes, dtype=np.int64)
-        writes: list[simpy.events.Event] = []
         step_cycles = np.maximum(program.pe_cycles, sram_step_cycles(program, self.hw))
-
-        def land(step: int, half: int, arrival: simpy.events.Event):
-            yield arrival
-            halves[step] = half
-            ready[step].succeed()
-
-        def loader():
-            # a step's read is issued as soon as a buffer half is free, without waiting for the previous
-            # read to arrive: the channel overlaps their latencies
-            for step in range(program.n_steps):
-                half = yield buffer.acquire_for_load()
-                env.process(land(step, half, dram.read(int(program.load_bytes[step]))))
-
-        def pe(index: int):
-            for step in range(program.n_steps):
-                start = env.now
-                yield ready[step]
-                memory_wait[index] += env.now - start
-                yield env.timeout(int(step_cycles[step, index]))
-                if program.barrier[step]:
-                    yield barrier.wait()
-                remaining[step] -= 1
-                if remaining[step] == 0:
-                    writes.append(dram.write(int(program.store_bytes[step])))
-                    buffer.release(halves.pop(step))
-
-        env.process(loader())
-        workers = [env.process(pe(p)) for p in range(program.n_pes)]
-        env.run(simpy.AllOf(env, workers))
-        compute_end = env.now
-        env.run()
-        cycles = int(env.now)
+        cycles, compute_end, memory_wait, read_bytes, write_bytes = timeline(program, step_cycles, self.dram)
         n = program.n_pes
         stepped = float(program.pe_cycles.sum()) / n        # the PEs' step times: work and in-step waiting
         stall_sram = float(step_cycles.sum() - program.pe_cycles.sum()) / n
         busy = float(program.pe_cycles.sum() - program.idle_pe_cycles) / n
-        dram_wait = float(memory_wait.sum()) / n
+        dram_wait = float(memory_wait) / n
         reload_wait = float(program.memory_idle_pe_cycles) / n
         stall_memory = dram_wait + reload_wait
         # imbalance: the waiting at barriers and at the end (compute_end - stepped - dram_wait), plus the
         # waiting within steps that was not for memory
         stall_imbalance = compute_end - stepped - stall_sram - dram_wait + (stepped - busy) - reload_wait
         counts = (program.counts
-                  + Counts.of(dram={"read_bytes": dram.read_bytes, "write_bytes": dram.write_bytes})
+                  + Counts.of(dram={"read_bytes": read_bytes, "write_bytes": write_bytes})
                   + self.extra_counts(program, cycles))
         return LayerRun(
             layer=program.layer, cycles=cycles, busy_cycles=busy, stall_memory_cycles=stall_memory,
             stall_imbalance_cycles=stall_imbalance, stall_conflict_cycles=program.conflict_cycles / n,
             drain_cycles=float(cycles - compute_end), stall_sram_cycles=stall_sram,
-            dram_read_bytes=dram.read_bytes, dram_write_bytes=dram.write_bytes,
+            dram_read_bytes=read_bytes, dram_write_bytes=write_bytes,
             useful_macs=program.useful_macs, fragmentation_slots=program.fragmentation_slots,
             counts=counts,
             details=MappingProxyType({**program.details, **self.extra_details(program, cycles)}))
+
+
+class Timeline(NamedTuple):
+    """What the SimPy run of a program's steps gives: the cycle its last write completed, the cycle its last
+    PE finished, the cycles the PEs waited for operands from DRAM (summed over PEs) and the bytes read and
+    written."""
+
+    cycles: int
+    compute_end: int
+    memory_wait: int
+    read_bytes: int
+    write_bytes: int
+
+
+#: Most timelines kept per process (:func:`timeline`); each is five numbers under a 32-byte key.
+TIMELINES = 1 << 14
+_TIMELINES: OrderedDict[tuple, Timeline] = OrderedDict()
+
+
+def timeline(program: Program, step_cycles: np.ndarray, dram) -> Timeline:
+    """The :class:`Timeline` of ``program`` whose steps last ``step_cycles`` (steps, PEs) on the DRAM channel
+    ``dram`` (a :class:`~accelsim.hardware.schema.Dram`). It depends on nothing else: the steps' cycles,
+    loads, stores and barriers and the channel's four figures, so equal ones (a mapper simulates the
+    Program it chooses, which is then run again; equal layers of a model; the same layer at every sparsity
+    on a dense machine) are simulated once per process: the last :data:`TIMELINES` are kept under the
+    SHA-256 of those arrays (shapes, types and bytes) and figures."""
+    digest = hashlib.sha256(repr((dram.bytes_per_cycle, dram.latency_cycles, dram.requests_in_flight,
+                                  dram.request_bytes)).encode())
+    for array in (step_cycles, program.load_bytes, program.store_bytes, program.barrier):
+        array = np.ascontiguousarray(array)
+        digest.update(repr((array.shape, array.dtype.str)).encode())
+        digest.update(array)
+    key = digest.digest()
+    if key in _TIMELINES:
+        _TIMELINES.move_to_end(key)
+        return _TIMELINES[key]
+    result = _simulate(program, step_cycles, dram)
+    _TIMELINES[key] = result
+    if len(_TIMELINES) > TIMELINES:
+        _TIMELINES.popitem(last=False)
+    return result
+
+
+def _simulate(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline:
+    """The SimPy run behind :func:`timeline` (:class:`Engine`'s docstring describes the pipeline)."""
+    env = simpy.Environment()
+    dram = DramChannel(env, dram_spec.bytes_per_cycle, dram_spec.latency_cycles, dram_spec.requests_in_flight,
+                       dram_spec.request_bytes)
+    buffer = DoubleBuffer(env)
+    barrier = Barrier(env, program.n_pes)
+    ready = [env.event() for _ in range(program.n_steps)]
+    remaining = np.full(program.n_steps, program.n_pes, dtype=np.int64)
+    halves: dict[int, int] = {}
+    memory_wait = np.zeros(program.n_pes, dtype=np.int64)
+    writes: list[simpy.events.Event] = []
+
+    def land(step: int, half: int, arrival: simpy.events.Event):
+        yield arrival
+        halves[step] = half
+        ready[step].succeed()
+
+    def loader():
+        # a step's read is issued as soon as a buffer half is free, without waiting for the previous
+        # read to arrive: the channel overlaps their latencies
+        for step in range(program.n_steps):
+            half = yield buffer.acquire_for_load()
+            env.process(land(step, half, dram.read(int(program.load_bytes[step]))))
+
+    def pe(index: int):
+        for step in range(program.n_steps):
+            start = env.now
+            yield ready[step]
+            memory_wait[index] += env.now - start
+            yield env.timeout(int(step_cycles[step, index]))
+            if program.barrier[step]:
+                yield barrier.wait()
+            remaining[step] -= 1
+            if remaining[step] == 0:
+                writes.append(dram.write(int(program.store_bytes[step])))
+                buffer.release(halves.pop(step))
+
+    env.process(loader())
+    workers = [env.process(pe(p)) for p in range(program.n_pes)]
+    env.run(simpy.AllOf(env, workers))
+    compute_end = env.now
+    env.run()
+    return Timeline(int(env.now), compute_end, int(memory_wait.sum()), dram.read_bytes, dram.write_bytes)
