@@ -16,6 +16,7 @@ reproduces it).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -29,6 +30,7 @@ from accelsim import __version__
 from accelsim.atomic import write_text
 from accelsim.errors import InputError, Stopped, interrupt_status
 from accelsim.hardware import parse_hardware, read_hardware_text
+from accelsim.hardware.schema import HardwareConfig
 from accelsim.pruning import Masks, prune, synthetic_weights
 from accelsim.reports.writers import summary_dict
 from accelsim.pruning.structured import parse_structure, prune_structured
@@ -131,11 +133,18 @@ def _checked(models: Sequence[Model], sparsities: Sequence[float], hw_files: Seq
     return sparsities, hardware
 
 
+@functools.lru_cache(maxsize=16)
+def _hardware(text: str, file: str) -> HardwareConfig:
+    """:func:`parse_hardware` of a point's hardware text, once per process for each (text, file): a worker
+    runs many points on the same few machines, and a HardwareConfig is immutable."""
+    return parse_hardware(text, file)
+
+
 def run_point(point: Point) -> tuple[pd.DataFrame, dict]:
     """Simulate one point: its per-layer rows (point columns first) and its totals + metadata."""
     workload = point.workload()
     model = workload.model
-    hw = parse_hardware(point.hw_text, point.hw_file)
+    hw = _hardware(point.hw_text, point.hw_file)
     if point.folder:
         from accelsim.study.imported import simulate_point
         result = simulate_point(point, hw)
