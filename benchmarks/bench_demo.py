@@ -1,0 +1,40 @@
+"""`make demo` timed: the MobileNet comparison on scnn_like, dcnn and dense_edge, then its figures, each in a
+fresh process. Wall and CPU time (user + system, of the command and its workers) per command and in all,
+with --jobs 2 as `make demo` runs it, or ``--jobs N``. Target: under 15 s of wall time with --jobs 2 on 2
+idle cores.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+
+from common import ROOT, accelsim_cmd, measure, report
+
+MACHINES = [str(ROOT / "hwconfigs" / f"{name}.yaml") for name in ("scnn_like", "dcnn", "dense_edge")]
+
+
+def run_demo(jobs: int) -> dict:
+    """Both commands of `make demo` into a scratch folder: wall and CPU seconds of each and in all."""
+    times = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        commands = {"compare": accelsim_cmd("compare", "--family", "mobilenet", "--hw", *MACHINES,
+                                            "--out", f"{scratch}/demo", "--jobs", str(jobs)),
+                    "plot": accelsim_cmd("plot", f"{scratch}/demo", "--format", "png")}
+        for name, cmd in commands.items():
+            measured = measure(cmd, one_core=False)
+            times[name] = {key: measured[key] for key in ("wall_s", "cpu_s")}
+    times["total"] = {key: round(sum(t[key] for t in times.values()), 2) for key in ("wall_s", "cpu_s")}
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2, help="workers of the comparison (make demo: 2)")
+    args = parser.parse_args()
+    report(f"demo_jobs_{args.jobs}", {f"jobs_{args.jobs}_s": run_demo(args.jobs), "target_jobs_2_wall_s": 15})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
