@@ -7,25 +7,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 
-from common import ROOT, accelsim_cmd, measure, report
+from common import ROOT, accelsim_cmd, report, time_commands
 
 MACHINES = [str(ROOT / "hwconfigs" / f"{name}.yaml") for name in ("scnn_like", "dcnn", "dense_edge")]
 
 
 def run_demo(jobs: int) -> dict:
     """Both commands of `make demo` into a scratch folder: wall and CPU seconds of each and in all."""
-    times = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        commands = {"compare": accelsim_cmd("compare", "--family", "mobilenet", "--hw", *MACHINES,
-                                            "--out", f"{scratch}/demo", "--jobs", str(jobs)),
-                    "plot": accelsim_cmd("plot", f"{scratch}/demo", "--format", "png")}
-        for name, cmd in commands.items():
-            measured = measure(cmd, one_core=False)
-            times[name] = {key: measured[key] for key in ("wall_s", "cpu_s")}
-    times["total"] = {key: round(sum(t[key] for t in times.values()), 2) for key in ("wall_s", "cpu_s")}
-    return times
+    return time_commands(lambda scratch: {
+        "compare": accelsim_cmd("compare", "--family", "mobilenet", "--hw", *MACHINES, "--out", f"{scratch}/demo",
+                                "--jobs", str(jobs)),
+        "plot": accelsim_cmd("plot", f"{scratch}/demo", "--format", "png")})
 
 
 def main() -> int:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 
-from common import ROOT, accelsim_cmd, measure, report
+from common import ROOT, accelsim_cmd, report, time_commands
 
 def configs(*names: str) -> list[str]:
     return [str(ROOT / "hwconfigs" / f"{name}.yaml") for name in names]
@@ -27,15 +26,9 @@ POINTS = 3 * 4 * 5 + 4 * 3 * 6
 
 def run_grid(jobs: int) -> dict:
     """Both grids in fresh output folders; wall and CPU seconds per grid and in all."""
-    times = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        for name, args in GRIDS.items():
-            cmd = accelsim_cmd("sweep", *args, "--out", f"{scratch}/{name}",
-                               "--jobs", str(jobs), "--quiet")
-            measured = measure(cmd, one_core=False)
-            times[name] = {key: measured[key] for key in ("wall_s", "cpu_s")}
-    times["total"] = {key: round(sum(t[key] for t in times.values()), 2) for key in ("wall_s", "cpu_s")}
-    return times
+    return time_commands(lambda scratch: {
+        name: accelsim_cmd("sweep", *args, "--out", f"{scratch}/{name}", "--jobs", str(jobs), "--quiet")
+        for name, args in GRIDS.items()})
 
 
 def main() -> int:

@@ -42,3 +42,16 @@ def report(name: str, data: dict) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     print(json.dumps({name: data}, indent=2, sort_keys=True))
+
+
+def time_commands(commands) -> dict:
+    """Run ``commands(scratch)`` (name -> command line, given a scratch folder) one after another on every
+    core: wall and CPU seconds of each and in all."""
+    import tempfile
+    times = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, cmd in commands(scratch).items():
+            measured = measure(cmd, one_core=False)
+            times[name] = {key: measured[key] for key in ("wall_s", "cpu_s")}
+    times["total"] = {key: round(sum(t[key] for t in times.values()), 2) for key in ("wall_s", "cpu_s")}
+    return times
