@@ -152,8 +152,8 @@ def test_without_queues_each_step_lasts_its_busiest_bank():
     steps = sum(int((a.key == k).sum()) for k in w.key)
     assert cycles.tolist() == expected.tolist()
     assert totals.tolist() == [products, steps, fed, weight_reads, activation_reads]
-    kinds = (cartesian._row_ids(table.shifted_weights(w.codes))[1],
-             cartesian._row_ids(table.shifted_activations(a.codes))[1])
+    kinds = (cartesian._row_ids(table.shifted_weights(w.codes))[::-1],
+             cartesian._row_ids(table.shifted_activations(a.codes))[::-1])
     remembered = queued_cartesian(w, a, table.table, table.n_act, table.discard, (w.key, w_step, np.zeros(30, int)),
                                   fits, (a.key, np.zeros(12, int), a_pe), 3, 2, 2, 0, kinds)
     assert remembered[0].tolist() == cycles.tolist() and remembered[1].tolist() == totals.tolist()

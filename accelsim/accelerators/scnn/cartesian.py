@@ -275,8 +275,8 @@ def cartesian(w: Side, a: Side, w_fits: np.ndarray, table: BankTable, m: Machine
     n_keys, n_steps = shape
     kinds = None
     if not m.bank_queue:                # a step's cycles then depend on its kind only
-        kinds = (_row_ids(table.shifted_weights(w.chunks.codes))[1],
-                 _row_ids(table.shifted_activations(a.chunks.codes))[1])
+        kinds = (_row_ids(table.shifted_weights(w.chunks.codes))[::-1],
+                 _row_ids(table.shifted_activations(a.chunks.codes))[::-1])
     cycles, totals = queued_cartesian(w.chunks, a.chunks, table.table, table.n_act, table.discard,
                                       (w.key, w.step, w.pe), w_fits, (a.key, a.step, a.pe), n_keys, m.n_pes,
                                       n_steps, m.bank_queue, kinds)

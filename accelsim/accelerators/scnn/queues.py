@@ -62,16 +62,11 @@ def queued_cycles(counts: np.ndarray, sequence: np.ndarray, depth: int) -> np.nd
 
 
 @njit(cache=True)
-def _queued_runs(w_codes, a_codes, w_entries, a_entries, w_first, a_first, w_kind, a_kind, n_a_kinds, table, n_act,
-                 banks, pes, n_seq, depth, w_vectors, w_start, w_step, w_pe, w_fits, key_w,
-                 a_vectors, a_start, a_step, a_pe, key_a):
+def _queued_runs(w_codes, a_codes, w_entries, a_entries, w_first, a_first, table, n_act, banks, pes, n_seq, depth,
+                 w_vectors, w_start, w_step, w_pe, w_fits, key_w, a_vectors, a_start, a_step, a_pe, key_a):
     free = np.zeros((n_seq, banks), np.int64)
     issued = np.zeros(n_seq, np.int64)
     last = np.zeros(n_seq, np.int64)
-    counts = np.zeros(banks + 1, np.int64)
-    remembered = w_kind.size > 0            # depth 0 with step kinds: cycles and useful products per kind
-    kind_cycles = np.full((w_kind.max() + 1) * n_a_kinds if remembered else 0, -1, np.int64)
-    kind_useful = np.zeros(kind_cycles.size, np.int64)
     totals = np.zeros(5, np.int64)      # useful products, steps, products fed, weight reads, activation reads
     for key in range(key_w.size - 1):
         for rw in range(key_w[key], key_w[key + 1]):
@@ -84,26 +79,14 @@ def _queued_runs(w_codes, a_codes, w_entries, a_entries, w_first, a_first, w_kin
                     else:
                         x, y = outer % n_a, outer // n_a
                     wi, ai = w_vectors[w_start[rw] + y], a_vectors[a_start[ra] + x]
-                    if remembered:      # no queues: a step lasts its busiest bank, whatever came before
-                        kind = w_kind[wi] * n_a_kinds + a_kind[ai]
-                        if kind_cycles[kind] < 0:
-                            counts[:] = 0
-                            for wc in w_codes[wi]:
-                                for ac in a_codes[ai]:
-                                    counts[table[wc * n_act + ac]] += 1
-                            kind_cycles[kind] = max(counts[:banks].max(), 1)
-                            kind_useful[kind] = counts[:banks].sum()
-                        issued[s] += kind_cycles[kind]
-                        totals[0] += kind_useful[kind]
-                    else:
-                        now = max(issued[s], last[s] - depth)
-                        for wc in w_codes[wi]:
-                            for ac in a_codes[ai]:
-                                bank = table[wc * n_act + ac]
-                                if bank < banks:
-                                    last[s] = max(last[s], _add(free[s], bank, now, 1))
-                                    totals[0] += 1
-                        issued[s] = now + 1
+                    now = max(issued[s], last[s] - depth)
+                    for wc in w_codes[wi]:
+                        for ac in a_codes[ai]:
+                            bank = table[wc * n_act + ac]
+                            if bank < banks:
+                                last[s] = max(last[s], _add(free[s], bank, now, 1))
+                                totals[0] += 1
+                    issued[s] = now + 1
                     totals[1] += 1
                     totals[2] += w_entries[wi] * a_entries[ai]
                     # each weight entry read from the FIFO once per activation vector when the weights fit
@@ -111,6 +94,56 @@ def _queued_runs(w_codes, a_codes, w_entries, a_entries, w_first, a_first, w_kin
                     totals[3] += w_entries[wi] * (1 if w_fits[rw] else a_first[ai])
                     totals[4] += a_entries[ai] * (w_first[wi] if w_fits[rw] else 1)
     return np.maximum(issued, last), totals
+
+
+@njit(cache=True)
+def _kind_runs(w_rows, a_rows, table, n_act, banks, pes, n_seq, w_step, w_pe, w_fits, key_w, w_run, a_step, a_pe,
+               key_a, a_run):
+    """Depth 0: per (weight run, activation run) pair, the steps added up by kind (see :func:`_histograms`
+    for ``w_run`` and ``a_run``); each (weight kind, activation kind) computed once from its rows."""
+    w_kstart, w_kind, w_kcount, w_n, w_se, w_sf = w_run
+    a_kstart, a_kind, a_kcount, a_n, a_se, a_sf = a_run
+    cycles = np.zeros(n_seq, np.int64)
+    counts = np.zeros(banks + 1, np.int64)
+    n_ak = a_rows.shape[0]
+    kind_cycles = np.full(w_rows.shape[0] * n_ak, -1, np.int64)
+    kind_useful = np.zeros(kind_cycles.size, np.int64)
+    totals = np.zeros(5, np.int64)
+    for key in range(key_w.size - 1):
+        for rw in range(key_w[key], key_w[key + 1]):
+            for ra in range(key_a[key], key_a[key + 1]):
+                s = (w_step[rw] + a_step[ra]) * pes + w_pe[rw] + a_pe[ra]
+                for i in range(w_kstart[rw], w_kstart[rw + 1]):
+                    for j in range(a_kstart[ra], a_kstart[ra + 1]):
+                        kind = w_kind[i] * n_ak + a_kind[j]
+                        if kind_cycles[kind] < 0:
+                            counts[:] = 0
+                            for wc in w_rows[w_kind[i]]:
+                                for ac in a_rows[a_kind[j]]:
+                                    counts[table[wc * n_act + ac]] += 1
+                            kind_cycles[kind] = max(counts[:banks].max(), 1)
+                            kind_useful[kind] = counts[:banks].sum()
+                        alike = w_kcount[i] * a_kcount[j]
+                        cycles[s] += alike * kind_cycles[kind]
+                        totals[0] += alike * kind_useful[kind]
+                totals[1] += w_n[rw] * a_n[ra]
+                totals[2] += w_se[rw] * a_se[ra]
+                totals[3] += w_se[rw] * (a_n[ra] if w_fits[rw] else a_sf[ra])
+                totals[4] += a_se[ra] * (w_sf[rw] if w_fits[rw] else w_n[rw])
+    return cycles, totals
+
+
+def _histograms(vectors: np.ndarray, start: np.ndarray, kind: np.ndarray, entries: np.ndarray, first: np.ndarray):
+    """Per run of ``vectors`` (``start``: run boundaries): its kinds with their counts (CSR: start per run,
+    kind, count), its vectors, stored entries and first-of-stream vectors."""
+    n_runs = start.size - 1
+    run = np.repeat(np.arange(n_runs), np.diff(start))
+    n_kinds = int(kind.max(initial=0)) + 1
+    pairs, count = np.unique(run * n_kinds + kind[vectors], return_counts=True)
+    kstart = np.searchsorted(pairs // n_kinds, np.arange(n_runs + 1))
+    sums = [np.add.reduceat(x[vectors].astype(np.int64), start[:-1]) if n_runs else np.zeros(0, np.int64)
+            for x in (entries, first)]
+    return kstart, pairs % n_kinds, count, np.diff(start), sums[0], sums[1]
 
 
 def _runs(key: np.ndarray, step: np.ndarray, pe: np.ndarray, n_keys: int):
@@ -127,7 +160,7 @@ def _runs(key: np.ndarray, step: np.ndarray, pe: np.ndarray, n_keys: int):
 def queued_cartesian(w: Chunks, a: Chunks, table: np.ndarray, n_act: int, banks: int,
                      w_side: tuple[np.ndarray, np.ndarray, np.ndarray], w_fits: np.ndarray,
                      a_side: tuple[np.ndarray, np.ndarray, np.ndarray], n_keys: int, pes: int, n_steps: int,
-                     depth: int, kinds: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     depth: int, kinds=None) -> tuple[np.ndarray, np.ndarray]:
     """Every step of a Cartesian product, each (Program step, PE) sequence through bank queues of ``depth``
     products (0: each step waits for its busiest bank): the cycles of every sequence, (n_steps * pes,), and
     the totals (useful products reaching a bank, steps, products fed, weight FIFO entries read, IARAM
@@ -140,15 +173,19 @@ def queued_cartesian(w: Chunks, a: Chunks, table: np.ndarray, n_act: int, banks:
     loop where the weights fit the FIFO (``w_fits``, per weight vector), the weight vector otherwise,
     vectors in index order. ``table[w_code * n_act + a_code]`` is a product's bank (``banks``: none).
 
-    ``kinds`` (depth 0 only): each weight and activation vector's kind, vectors of one kind giving every
-    step the same cycles and useful products; each (weight kind, activation kind) is then computed once
-    (up to :data:`KINDS` pairs; beyond, every step is computed)."""
-    if depth or kinds is None or (int(kinds[0].max(initial=0)) + 1) * (int(kinds[1].max(initial=0)) + 1) > KINDS:
-        kinds = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    ``kinds`` (used at depth 0 only): ((weight kind per vector, code rows of each weight kind), (the same for
+    activations)), vectors of one kind giving every step the same cycles and useful products. A step's
+    cycles then depend on its kinds alone, so each pair of runs adds up its steps by kind, each (weight
+    kind, activation kind) computed once (up to :data:`KINDS` pairs; beyond, every step is walked)."""
     w_vectors, w_start, w_step, w_pe, w_lead, key_w = _runs(*w_side, n_keys)
     a_vectors, a_start, a_step, a_pe, _, key_a = _runs(*a_side, n_keys)
-    w_kind, a_kind = (np.ascontiguousarray(k, dtype=np.int64) for k in kinds)
+    fits = w_fits[w_lead]
+    if not depth and kinds is not None and kinds[0][1].shape[0] * kinds[1][1].shape[0] <= KINDS:
+        (w_kind, w_rows), (a_kind, a_rows) = kinds
+        return _kind_runs(np.ascontiguousarray(w_rows), np.ascontiguousarray(a_rows), table, n_act, banks, pes,
+                          n_steps * pes, w_step, w_pe, fits, key_w,
+                          _histograms(w_vectors, w_start, w_kind, w.entries, w.first), a_step, a_pe, key_a,
+                          _histograms(a_vectors, a_start, a_kind, a.entries, a.first))
     return _queued_runs(np.ascontiguousarray(w.codes), np.ascontiguousarray(a.codes), w.entries, a.entries,
-                        w.first, a.first, w_kind, a_kind, int(a_kind.max(initial=0)) + 1, table, n_act, banks, pes,
-                        n_steps * pes, depth, w_vectors, w_start, w_step, w_pe, w_fits[w_lead], key_w, a_vectors,
-                        a_start, a_step, a_pe, key_a)
+                        w.first, a.first, table, n_act, banks, pes, n_steps * pes, depth, w_vectors, w_start,
+                        w_step, w_pe, fits, key_w, a_vectors, a_start, a_step, a_pe, key_a)
