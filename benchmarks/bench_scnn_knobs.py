@@ -4,29 +4,25 @@ cycles before and after, which must not increase. Also DCNN-shaped dense layers 
 Prints a Markdown table (docs/scnn.md, "Knobs doubled")."""
 from __future__ import annotations
 
-import copy
 import sys
 
 import yaml
 
 from common import ROOT
 
+from accelsim.hardware.variants import variant
+
 KNOBS = ("pe_array.rows", "pe_array.cols", "pe.multipliers_f", "pe.multipliers_i", "pe.accumulator_banks",
          "pe.accumulator_entries", "pe.weight_fifo_entries", "buffers.iaram.size_bytes",
          "buffers.oaram.size_bytes", "dram.bandwidth_gb_per_s")
 
 
-def variant(data: dict, path: str | None, factor: float):
-    import accelsim as acs
-    from accelsim.hardware.loader import parse_hardware
-    data = copy.deepcopy(data)
-    if path is not None:
-        *parents, last = path.split(".")
-        node = data
-        for key in parents:
-            node = node[key]
-        node[last] = type(node[last])(node[last] * factor)
-    return parse_hardware(yaml.safe_dump(data, sort_keys=False), f"scnn_like ({path} x{factor})")
+def doubled(data: dict, path: str):
+    """The machine ``data`` with the value at ``path`` doubled."""
+    node = data
+    for key in path.split("."):
+        node = node[key]
+    return variant(data, {path: 2 * node}, f"scnn_like ({path} x 2)")
 
 
 def main() -> int:
@@ -34,12 +30,12 @@ def main() -> int:
     data = yaml.safe_load((ROOT / "hwconfigs" / "scnn_like.yaml").read_text())
     model = acs.zoo.mobilenet_v1(1.0)
     masks = acs.prune(model, 0.9, seed=0)
-    base = acs.simulate(model, variant(data, None, 1), masks=masks).total["cycles"]
+    base = acs.simulate(model, variant(data, {}, "scnn_like"), masks=masks).total["cycles"]
     print("| knob doubled | cycles before | cycles after | after / before |")
     print("|---|---|---|---|")
     worse = 0
     for knob in KNOBS:
-        after = acs.simulate(model, variant(data, knob, 2), masks=masks).total["cycles"]
+        after = acs.simulate(model, doubled(data, knob), masks=masks).total["cycles"]
         worse += after > base
         print(f"| `{knob}` | {base:,} | {after:,} | {after / base:.3f} |", flush=True)
     print()
@@ -51,9 +47,8 @@ def main() -> int:
                    padding=(1, 1, 1, 1))
     for f, i in ((4, 4), (5, 4), (8, 4), (8, 8)):
         for banks in (32, 2 * f * i):
-            edited = copy.deepcopy(data)
-            edited["pe"].update(multipliers_f=f, multipliers_i=i, accumulator_banks=banks)
-            engine = engine_for(variant(edited, None, 1))
+            engine = engine_for(variant(data, {"pe.multipliers_f": f, "pe.multipliers_i": i,
+                                               "pe.accumulator_banks": banks}, f"scnn_like ({f} x {i}, {banks} banks)"))
             program = engine.compile(layer)
             print(f"| {f} x {i} | {banks} | {engine.execute(program).cycles:,} | {program.compute_bound_cycles:,} |",
                   flush=True)

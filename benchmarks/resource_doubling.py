@@ -9,7 +9,6 @@ figure is a whole-model simulation of the model and sparsity named in the table 
 """
 from __future__ import annotations
 
-import copy
 import json
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ import yaml
 import accelsim as acs
 from accelsim.accelerators import ACCELERATORS
 from accelsim.errors import InputError
-from accelsim.hardware import parse_hardware
+from accelsim.hardware.variants import changed, variant
 from accelsim.workloads.layers import Conv2D
 from accelsim.workloads.model import Model
 
@@ -52,29 +51,18 @@ def value_of(data: dict, path: str, label: str):
             node = node[key]
         return node
     except KeyError:
-        hw = parse_hardware(yaml.safe_dump(data, sort_keys=False), label)
+        hw = variant(data, {}, label)
         if path == "dram.outstanding_requests":
             return hw.dram.requests_in_flight
         _, name, key = path.split(".")
         return getattr(next(b for b in hw.buffers if b.name == name), key)
 
 
-def put(data: dict, path: str, value) -> dict:
-    """A copy of ``data`` with ``path`` set to ``value``."""
-    data = copy.deepcopy(data)
-    *parents, last = path.split(".")
-    node = data
-    for key in parents:
-        node = node[key]
-    node[last] = value
-    return data
-
-
 def cycles(data: dict, model: Model, sparsity: float, label: str) -> int | str:
     """Total cycles of ``model`` at ``sparsity`` on the machine ``data``; the refusal's text if the machine
     is refused (a doubled value outside its declared range) or refuses the model."""
     try:
-        hw = parse_hardware(yaml.safe_dump(data, sort_keys=False), label)
+        hw = variant(data, {}, label)
         result = acs.simulate(model, hw, sparsity=sparsity or None, seed=0)
     except InputError as error:
         return f"refused: {error}"
@@ -96,7 +84,7 @@ def doubling_rows() -> list[dict]:
             if path == "dram.bandwidth_bytes_per_cycle" and path.split(".")[1] not in data["dram"]:
                 path = "dram.bandwidth_gb_per_s"
             before = value_of(data, path, machine)
-            after = cycles(put(data, path, before * 2), model, sparsity, f"{machine} ({path} x 2)")
+            after = cycles(changed(data, {path: before * 2}), model, sparsity, f"{machine} ({path} x 2)")
             rows.append({"machine": machine, "model": model_name, "sparsity": sparsity, "key": path,
                          "value": before, "cycles": base, "cycles_doubled": after})
             print(rows[-1], flush=True)
@@ -118,19 +106,18 @@ def cliff_rows() -> list[dict]:
     rows = [("dense_edge: 3x3/2 conv, input 32x32 -> 33x33", cycles(edge, conv("c32", 32), 0, "edge"),
              cycles(edge, conv("c33", 33), 0, "edge"), outputs)]
     small = edge
-    big = copy.deepcopy(edge)
-    for buffer in big["buffers"].values():
-        buffer["size_bytes"] = 8 * buffer["size_bytes"]
+    big = changed(edge, {f"buffers.{name}.size_bytes": 8 * buffer["size_bytes"]
+                         for name, buffer in edge["buffers"].items()})
     rows.append(("dense_edge: every SRAM x 8, MobileNet 1.0 dense", cycles(small, mobilenet, 0, "edge"),
                  cycles(big, mobilenet, 0, "edge x8"), 1.0))
-    wide = put(put(edge, "pe_array.rows", 2 * edge["pe_array"]["rows"]), "pe_array.cols", 2 * edge["pe_array"]["cols"])
+    wide = changed(edge, {"pe_array.rows": 2 * edge["pe_array"]["rows"], "pe_array.cols": 2 * edge["pe_array"]["cols"]})
     rows.append(("dense_edge: PE array rows and cols x 2, MobileNet 1.0 dense", cycles(edge, mobilenet, 0, "edge"),
                  cycles(wide, mobilenet, 0, "edge 2x2"), 1.0))
     dense_conv = Model("conv3x3", "conv", (Conv2D("pw", in_channels=128, out_channels=128, kernel_h=3, kernel_w=3,
                                                   in_h=28, in_w=28, padding=(1, 1, 1, 1)),))
     for f in (5, 8):
         rows.append((f"scnn_like: F = 4 -> {f}, a dense 3x3 conv 128 -> 128 at 28x28",
-                     cycles(scnn, dense_conv, 0, "scnn"), cycles(put(scnn, "pe.multipliers_f", f), dense_conv, 0,
+                     cycles(scnn, dense_conv, 0, "scnn"), cycles(changed(scnn, {"pe.multipliers_f": f}), dense_conv, 0,
                                                                 "scnn F"), 1.0))
     return [{"case": case, "before": before, "after": after, "work_ratio": work} for case, before, after, work in rows]
 

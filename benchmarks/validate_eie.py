@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:       # run from a checkout without installing
@@ -37,7 +36,8 @@ if str(ROOT) not in sys.path:       # run from a checkout without installing
 
 from accelsim.accelerators.eie.engine import EieEngine  # noqa: E402
 from accelsim.accelerators.eie.plan import EiePlan, plan_eie  # noqa: E402
-from accelsim.hardware import load_hardware, parse_hardware  # noqa: E402
+from accelsim.hardware import load_hardware  # noqa: E402
+from accelsim.hardware.variants import file_variant  # noqa: E402
 from accelsim.hardware.schema import HardwareConfig  # noqa: E402
 from accelsim.pruning import activation_mask, magnitude_mask, prune, row_varied_weights  # noqa: E402
 from accelsim.reference import EIE_FIG11_NOT_LINEAR, EIE_FIG11_SPEEDUP_256_OVER_64, eie_fig8, eie_table_iv  # noqa: E402
@@ -92,9 +92,7 @@ def eie_like(pes: int | None = None) -> HardwareConfig:
     """hwconfigs/eie_like.yaml, with ``pes`` PEs instead of 64 (each PE as it is: its SRAMs do not grow)."""
     if pes is None:
         return load_hardware(EIE_LIKE)
-    data = yaml.safe_load(EIE_LIKE.read_text())
-    data["pe_array"]["cols"] = pes
-    return parse_hardware(yaml.safe_dump(data, sort_keys=False), f"{EIE_LIKE.name} ({pes} PEs)")
+    return file_variant(EIE_LIKE, {"pe_array.cols": pes})
 
 
 def uniform_masks(paper: PaperLayer, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

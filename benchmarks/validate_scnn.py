@@ -26,12 +26,12 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from accelsim.hardware import load_hardware, parse_hardware  # noqa: E402
+from accelsim.hardware import load_hardware  # noqa: E402
+from accelsim.hardware.variants import file_variant  # noqa: E402
 from accelsim.reference import scnn_reference  # noqa: E402
 from accelsim.study.scnn_paper import (FOUR_PES, NETWORKS, density_sweep, paper_layers, validate,  # noqa: E402
                                        with_paper)
@@ -45,14 +45,7 @@ CSV_COLUMNS = ["network", "layer", "speedup", "multiplier_utilisation", "barrier
 
 def scnn_variant(changes: dict[str, object]):
     """scnn_isca2017.yaml with dotted keys changed."""
-    data = yaml.safe_load(SCNN.read_text())
-    for dotted, value in changes.items():
-        *parents, last = dotted.split(".")
-        node = data
-        for key in parents:
-            node = node[key]
-        node[last] = value
-    return parse_hardware(yaml.safe_dump(data, sort_keys=False), f"{SCNN.name} with {changes}")
+    return file_variant(SCNN, changes)
 
 
 def error(simulated: float, paper: float) -> str:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from accelsim import cli
 from accelsim.accelerators import ACCELERATORS
-from accelsim.hardware import parse_hardware
+from accelsim.hardware.variants import variant
 from accelsim.hardware.schema import HardwareConfig
 
 # The property tests draw the same examples on every run (a suite that passes once passes again, CI included);
@@ -30,7 +30,6 @@ HWCONFIGS = ROOT / "hwconfigs"
 #: The shipped description of each engine: its accelerator's example machine.
 SHIPPED = {name: spec.example for name, spec in ACCELERATORS.items()}
 _RAW: dict[str, dict] = {}
-DELETE = object()
 
 
 def raw_config(name: str) -> dict:
@@ -41,24 +40,10 @@ def raw_config(name: str) -> dict:
     return copy.deepcopy(_RAW[name])
 
 
-def set_path(data: dict, dotted: str, value: object) -> None:
-    """Set (or, with ``DELETE``, remove) the value at a ``__``- or ``.``-separated key path of ``data``."""
-    *parents, last = dotted.replace("__", ".").split(".")
-    for key in parents:
-        data = data[key]
-    if value is DELETE:
-        del data[last]
-    else:
-        data[last] = value
-
-
 def hw_variant(base: str, changes: dict[str, object] | None = None, **more: object) -> HardwareConfig:
     """The shipped description ``base`` (file or engine name) with values changed: keys are dotted or
     ``__``-separated paths (``pe_array__rows=4``, ``{"dram.latency_cycles": 0}``)."""
-    data = raw_config(base)
-    for path, value in {**(changes or {}), **more}.items():
-        set_path(data, path, value)
-    return parse_hardware(yaml.safe_dump(data, sort_keys=False), f"{SHIPPED.get(base, base)} (variant)")
+    return variant(raw_config(base), {**(changes or {}), **more}, f"{SHIPPED.get(base, base)} (variant)")
 
 
 @st.composite

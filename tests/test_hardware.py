@@ -10,7 +10,7 @@ import yaml
 
 from accelsim.errors import ConfigError, InputError, ManyInputErrors
 from accelsim.hardware import MAX_FILE_BYTES, MAX_NODES, load_hardware, parse_hardware
-from conftest import DELETE, set_path
+from accelsim.hardware.variants import DELETE, set_key
 
 HWCONFIGS = Path(__file__).resolve().parent.parent / "hwconfigs"
 SHIPPED = sorted(HWCONFIGS.glob("*.yaml"))
@@ -66,7 +66,7 @@ def text(data):
 def edited(path, value=DELETE, base=scnn):
     """YAML text of ``base()`` with the dotted ``path`` set to ``value`` (or deleted)."""
     data = base()
-    set_path(data, path, value)
+    set_key(data, path, value)
     return text(data)
 
 

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import hw_variant, raw_config, set_path, small_hw
+from conftest import hw_variant, raw_config, small_hw
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 
@@ -34,6 +34,7 @@ from accelsim.accelerators.engines import engine_for
 from accelsim.energy.model import energy
 from accelsim.energy.table import EnergyTable
 from accelsim.errors import InputError
+from accelsim.hardware.variants import changed
 from accelsim.reports.results import layer_row
 from accelsim.workloads.layers import LSTM, Conv2D, Linear
 
@@ -286,9 +287,7 @@ def _resources(engine: str) -> list[str]:
 
 def doubled(engine: str, changes: dict, path: str) -> dict:
     """``changes`` with the value at ``path`` (as the machine has it after ``changes``) doubled."""
-    data = raw_config(engine)
-    for key, value in changes.items():
-        set_path(data, key, value)
+    data = changed(raw_config(engine), changes)
     value = data
     for key in path.split("."):
         value = value[key]

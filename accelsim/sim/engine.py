@@ -1,8 +1,6 @@
 """The engine base class and what a layer's simulation returns."""
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
@@ -12,6 +10,7 @@ import simpy
 
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
+from accelsim.lru import Lru, array_digest
 from accelsim.sim.buffers import DoubleBuffer
 from accelsim.sim.dram import DramChannel
 from accelsim.sim.sram import sram_step_cycles
@@ -160,7 +159,7 @@ class Timeline(NamedTuple):
 
 #: Most timelines kept per process (:func:`timeline`); each is five numbers under a 32-byte key.
 TIMELINES = 1 << 14
-_TIMELINES: OrderedDict[tuple, Timeline] = OrderedDict()
+_TIMELINES: Lru[Timeline] = Lru(TIMELINES)
 
 
 def timeline(program: Program, step_cycles: np.ndarray, dram) -> Timeline:
@@ -170,21 +169,9 @@ def timeline(program: Program, step_cycles: np.ndarray, dram) -> Timeline:
     Program it chooses, which is then run again; equal layers of a model; the same layer at every sparsity
     on a dense machine) are simulated once per process: the last :data:`TIMELINES` are kept under the
     SHA-256 of those arrays (shapes, types and bytes) and figures."""
-    digest = hashlib.sha256(repr((dram.bytes_per_cycle, dram.latency_cycles, dram.requests_in_flight,
-                                  dram.request_bytes)).encode())
-    for array in (step_cycles, program.load_bytes, program.store_bytes, program.barrier):
-        array = np.ascontiguousarray(array)
-        digest.update(repr((array.shape, array.dtype.str)).encode())
-        digest.update(array)
-    key = digest.digest()
-    if key in _TIMELINES:
-        _TIMELINES.move_to_end(key)
-        return _TIMELINES[key]
-    result = _simulate(program, step_cycles, dram)
-    _TIMELINES[key] = result
-    if len(_TIMELINES) > TIMELINES:
-        _TIMELINES.popitem(last=False)
-    return result
+    key = ((dram.bytes_per_cycle, dram.latency_cycles, dram.requests_in_flight, dram.request_bytes),
+           array_digest(step_cycles, program.load_bytes, program.store_bytes, program.barrier))
+    return _TIMELINES.get(key, lambda: _simulate(program, step_cycles, dram))
 
 
 def _simulate(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline:

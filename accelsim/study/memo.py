@@ -17,19 +17,18 @@ dropped first); a LayerRun is a few kB (its counts and details), so the memo sta
 """
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from collections.abc import Hashable
 
 import numpy as np
 
+from accelsim.lru import Lru, array_digest
 from accelsim.sim.engine import Engine, LayerRun
 from accelsim.workloads.layers import Layer
 
 #: Most layer runs kept per process.
 MEMO_RUNS = 4096
 
-_RUNS: OrderedDict[Hashable, LayerRun] = OrderedDict()
+_RUNS: Lru[LayerRun] = Lru(MEMO_RUNS)
 
 
 def run_layer(engine: Engine, layer: Layer, mask: np.ndarray | None, activations: np.ndarray | None,
@@ -37,15 +36,11 @@ def run_layer(engine: Engine, layer: Layer, mask: np.ndarray | None, activations
     """``engine.execute(engine.compile(layer, masks=mask, activations=activations, plan=plan))``, from the
     memo when an equal run is in it (module docstring)."""
     key = _key(engine, layer, mask, activations, plan)
-    if key is not None and key in _RUNS:
-        _RUNS.move_to_end(key)
-        return _RUNS[key]
-    run = engine.execute(engine.compile(layer, masks=mask, activations=activations, plan=plan))
-    if key is not None:
-        _RUNS[key] = run
-        if len(_RUNS) > MEMO_RUNS:
-            _RUNS.popitem(last=False)
-    return run
+
+    def run() -> LayerRun:
+        return engine.execute(engine.compile(layer, masks=mask, activations=activations, plan=plan))
+
+    return run() if key is None else _RUNS.get(key, run)
 
 
 def _key(engine: Engine, layer: Layer, mask: np.ndarray | None, activations: np.ndarray | None,
@@ -55,20 +50,13 @@ def _key(engine: Engine, layer: Layer, mask: np.ndarray | None, activations: np.
         return None
     options = tuple(sorted((name, value) for name, value in vars(engine).items() if name not in ("hw", "dram")))
     key = (type(engine).__qualname__, type(engine).__module__, options, engine.hw.config_hash, layer,
-           _digest(mask), _digest(activations), plan)
+           None if mask is None else array_digest(mask),
+           None if activations is None else array_digest(activations), plan)
     try:
         hash(key)
     except TypeError:
         return None
     return key
-
-
-def _digest(array: np.ndarray | None) -> tuple | None:
-    """A boolean mask's shape and the SHA-256 of its bits (packed eight to a byte); None for None."""
-    if array is None:
-        return None
-    bits = np.packbits(array, axis=None)
-    return array.shape, hashlib.sha256(bits).digest()
 
 
 def clear() -> None:
