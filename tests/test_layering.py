@@ -91,3 +91,17 @@ def test_help_and_a_dense_simulate_import_neither_pandas_nor_matplotlib(tmp_path
     lines = done.stdout.strip().splitlines()
     assert lines[0] == "[]" and lines[-1] == "[]", (lines[0], lines[-1])
     assert (tmp_path / "out" / "layers.csv").exists() and "TOTAL" in done.stdout
+
+
+def test_bit_byte_conversions_go_through_units():
+    """docs/DESIGN.md: units.py holds the conversions. A literal 8 multiplying or dividing a quantity outside
+    it is a hand-written bit/byte conversion (found by parsing, so strings and comments do not count)."""
+    found = []
+    for name, path in modules():
+        if name == "units":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div, ast.FloorDiv))
+                    and any(isinstance(side, ast.Constant) and side.value == 8 for side in (node.left, node.right))):
+                found.append(f"{name}:{node.lineno}")
+    assert not found, f"use accelsim.units for bit/byte conversions: {found}"

@@ -25,7 +25,7 @@ import numpy as np
 
 from accelsim.accelerators.eyeriss_v2.mapper import Blocks, channel_blocks, pad_to
 from accelsim.accelerators.eyeriss_v2.view import ConvView
-from accelsim.units import ceil_div
+from accelsim.units import bits_to_bytes, bytes_to_bits, ceil_div
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def _tile_psums(v: ConvView, m0: int, rows: int, arr: Array) -> np.ndarray:
 
 def spill_bytes(v: ConvView, m0: int, rows: int, arr: Array) -> float:
     """Partial-sum bytes per reduction round beyond the GLB's psum banks, summed over tile rounds."""
-    active = _tile_psums(v, m0, rows, arr).sum(axis=1) * arr.psum_bits / 8
+    active = bits_to_bytes(_tile_psums(v, m0, rows, arr).sum(axis=1) * arr.psum_bits)
     return float(np.maximum(active - arr.glb_psum_bytes, 0).sum())
 
 
@@ -184,7 +184,7 @@ def plan(v: ConvView, b: Blocks, arr: Array, rows: int) -> Schedule:
         weight_bits=float(w_router.sum()),
         iact_bits=float(i_router.sum()), psums=float(tile_psums.sum() * br), psum_reads=psum_reads,
         spilled_bytes=spilled,
-        glb_iact_write_bits=float(loads.sum() * 8), rows=rows,
+        glb_iact_write_bits=float(bytes_to_bits(loads.sum())), rows=rows,
         iact_sharing=float(valid.sum() / max(i_first.sum(), 1)),
         weight_sharing=float(valid.sum() / max(w_first.sum(), 1)))
 
@@ -198,22 +198,22 @@ def _dram(v: ConvView, b: Blocks, arr: Array, rows: int, m_key, row_key, w_bits,
     flat = m_key.reshape(tr, -1)
     first = _distinct(flat)
     per_lane = (w_bits[np.maximum(flat, 0)] * first[..., None]).sum(axis=1)          # (TR, BR*lanes)
-    weights = per_lane.reshape(tr, br, arr.lanes).sum(-1) / 8
-    input_bytes = v.input_elements * arr.act_bits / 8
+    weights = bits_to_bytes(per_lane.reshape(tr, br, arr.lanes).sum(-1))
+    input_bytes = bits_to_bytes(v.input_elements * arr.act_bits)
     iacts = np.zeros((tr, br))
     if input_bytes <= arr.glb_iact_bytes:
         iacts[0, 0] = input_bytes
     else:
         in_rows = min(v.acts.shape[2], (rows - 1) * v.stride + v.r)
-        slab = v.c * in_rows * v.acts.shape[3] * arr.act_bits / 8
+        slab = bits_to_bytes(v.c * in_rows * v.acts.shape[3] * arr.act_bits)
         iacts[:, 0] = _distinct(row_key.reshape(tr, -1)).sum(axis=1) * slab
-    active = tile_psums.sum(axis=1) * arr.psum_bits / 8                             # (TR,)
+    active = bits_to_bytes(tile_psums.sum(axis=1) * arr.psum_bits)                  # (TR,)
     spill = np.maximum(active - arr.glb_psum_bytes, 0.0)                            # what the GLB cannot hold
     loads = iacts
     loads[:, 1:] += spill[:, None]
     stores = np.zeros((tr, br))
     stores[:, :-1] += spill[:, None]
-    stores[:, -1] += tile_psums.sum(axis=1) * arr.act_bits / 8
+    stores[:, -1] += bits_to_bytes(tile_psums.sum(axis=1) * arr.act_bits)
     psum_reads = float(tile_psums.sum() * (br - 1))
     return (np.ceil(loads.ravel()), np.ceil(stores.ravel()), psum_reads, float(spill.sum() * (br - 1)),
             np.ceil(weights))
