@@ -55,3 +55,25 @@ def test_paper_columns_join(mobilenet_table):
     table = study.footprint_table(zoo.mobilenet_v1(width=1.0), [0.5], seed=0, with_paper=True)
     assert table["paper_model_mb"].iloc[0] == 9.04
     assert table["paper_csrc_overhead_mb"].iloc[0] == 1.06
+
+
+
+def _nnz_rows(number: int, column: str, family: str, option: str, precision: float, slow: str):
+    """Table ``number``'s pruned rows as params (family, zoo options, sparsity, nnz, printed precision): the
+    table's ``column`` is the zoo's ``option``; the model ``slow`` (hundreds of millions of weights to draw)
+    is marked slow."""
+    table = paper_table(number)
+    return [pytest.param(family, {option: row[column]}, row["sparsity"], row["nnz_params"], precision,
+                         marks=pytest.mark.slow if str(row[column]) == slow else (),
+                         id=f"{family}-{row[column]}-{row['sparsity']}")
+            for row in table[table["sparsity"] > 0].to_dict("records")]
+
+
+@pytest.mark.parametrize("family,options,sparsity,nnz,precision",
+                         _nnz_rows(3, "model", "ptb_lstm", "size", 0.1e6, slow="large")
+                         + _nnz_rows(4, "units", "gnmt", "units", 1e6, slow="1024"))
+def test_nonzeros_match_paper_tables_3_and_4(family, options, sparsity, nnz, precision):
+    """Tables 3 (PTB, printed to 0.1 M) and 4 (GNMT, to 1 M) count the non-zeros of the whole model,
+    embeddings included: unstructured pruning prunes the embeddings, as the simulated masks do."""
+    ours = study.footprint_table(zoo.build(family, **options), [sparsity], seed=0)["nnz"].iloc[0]
+    assert abs(ours - nnz) <= precision / 2

@@ -23,7 +23,8 @@ LSTM, Attention) keeps its ``weight_shape`` rows and columns.
   magnitude of *those* weights decides).
 
 Embeddings are left dense by every structure (a row lookup has no reduction; Mishra et al. 2021 leave
-them dense too).
+them dense too); unstructured pruning is :func:`~accelsim.pruning.masks.prune`'s, which prunes them as the
+paper does (its Tables 3 and 4 count every weight).
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from accelsim.errors import InputError
-from accelsim.pruning.masks import Masks, _keep, _layer_magnitudes, magnitude_mask, rounded_count
+from accelsim.pruning.masks import Masks, _keep, _layer_magnitudes, magnitude_mask, prune, rounded_count
 from accelsim.schema import SPARSITY, checked
 from accelsim.workloads.layers import Embedding
 from accelsim.workloads.model import Model
@@ -183,7 +184,8 @@ def structured_mask(weights: ArrayLike, structure: Structure, sparsity: float | 
 
 def prune_structured(model: Model, structure: Structure, sparsity: float | None = None, *, seed: int,
                      weights: Mapping[str, ArrayLike] | None = None) -> Masks:
-    """Masks of ``model``'s prunable layers under ``structure`` (Embeddings stay dense).
+    """Masks of ``model``'s prunable layers under ``structure`` (Embeddings stay dense under a structure;
+    unstructured masks are :func:`~accelsim.pruning.masks.prune`'s, the ones a simulation of the same point uses).
 
     ``sparsity``: the fraction pruned for block (of blocks), channel (of channels) and unstructured (of
     weights); N:M sets its own, so a sparsity given with it is an InputError. ``weights`` as for
@@ -198,6 +200,8 @@ def prune_structured(model: Model, structure: Structure, sparsity: float | None 
             raise InputError("no sparsity given", key="--sparsity",
                              expected=f"a number in [0, 1) for {structure} pruning")
         checked(SPARSITY, sparsity, "sparsity")
+    if structure.kind == "unstructured":
+        return prune(model, sparsity, seed=seed, weights=weights)
     masks = {}
     for layer, magnitudes in zip(model.prunable_layers, _layer_magnitudes(model, seed, weights)):
         dense = isinstance(layer, Embedding)
