@@ -4,7 +4,7 @@ with their weights replaced by constants) import completely, with the MACs their
 References, multiply-accumulates for one 224x224 image: torchvision's model table ("GFLOPS", which counts
 multiply-accumulates): ResNet-50 4.09 G (the v1.5 layout these files have: stride 2 in the 3x3
 convolutions), VGG-19 19.63 G, DenseNet-121 2.83 G, SqueezeNet 1.1 0.35 G. Each is checked to the precision
-the table prints.
+the table prints. Inception v1 (GoogLeNet) against a closed form of its paper's channel counts.
 """
 from __future__ import annotations
 
@@ -30,6 +30,24 @@ def test_real_topology_macs_match_published(name):
     assert not [r for r in result.reports if r.status == "unmapped"]
     simulated = sum(r.macs for r in result.reports if r.status == "simulated")
     assert simulated == result.model.macs
+
+
+def test_inception_v1_has_googlenets_channels_at_the_files_pooled_sizes():
+    """light_inception_v1.onnx is Caffe's bvlc_googlenet with its max pools rounding down (pads 0, no
+    ceil_mode), so its planes are 55, 27, 13 and 6 pixels where the GoogLeNet paper's (Szegedy et al. 2015,
+    Table 1, Caffe rounding up) are 56, 28, 14 and 7: 1.43 G MACs against the table's 1.59 G. The closed
+    form: Table 1's channel counts at the file's sizes (floor((in - 3) / 2) + 1 after each 3x3 stride-2
+    pool: 112 -> 55 -> 27 -> 13 -> 6), conv1 at 112x112, and the 1024 -> 1000 classifier."""
+    from test_googlenet import TABLE1, module_weights
+    if not (LIGHT / "light_inception_v1.onnx").exists():
+        pytest.skip("this onnx version ships no light_inception_v1.onnx")
+    size = {"3": 27, "4": 13, "5": 6}
+    expected = (112 * 112 * 64 * 3 * 7 * 7 + 55 * 55 * (64 * 64 + 64 * 192 * 9)
+                + sum(size[name[0]] ** 2 * module_weights(row) for name, row in TABLE1.items()) + 1024 * 1000)
+    result = import_onnx(LIGHT / "light_inception_v1.onnx")
+    assert result.model.macs == expected
+    assert len(result.model.layers) == 1 + 2 + 6 * len(TABLE1) + 1       # conv1, conv2's two, modules, classifier
+    assert not [r for r in result.reports if r.status == "unmapped"]
 
 
 CONVERTED = Path(onnx.__file__).parent / "backend" / "test" / "data" / "pytorch-converted"

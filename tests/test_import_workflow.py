@@ -90,8 +90,12 @@ def test_simulate_uses_measured_activations_and_records_inputs(folder, capsys, t
 def test_without_samples_the_density_model_is_used_and_said(tmp_path, capsys):
     small_cnn(tmp_path / "cnn.onnx")
     assert run_cli(capsys, "import", tmp_path / "cnn.onnx", "--out", tmp_path / "imp", "--quiet")[0] == 0
-    status, stdout, err = run_cli(capsys, "simulate", "--workload", tmp_path / "imp", "--hw", SCNN)
-    assert status == 0, err and "activations: density model" in stdout
+    status, stdout, err = run_cli(capsys, "simulate", "--workload", tmp_path / "imp", "--hw", SCNN,
+                                  "--out", tmp_path / "sim")
+    assert status == 0, err
+    assert "activations: density model" in stdout
+    summary = json.loads((tmp_path / "sim" / "summary.json").read_text())
+    assert summary["metadata"]["activations"] == "density model" and "samples" not in summary["total"]
 
 
 def test_prune_and_footprint_use_the_real_weights(folder, capsys, tmp_path):
