@@ -99,6 +99,45 @@ def test_matmul_with_constant_operand_on_a_sequence(tmp_path):
     np.testing.assert_array_equal(result.weights["proj"], w.T)
 
 
+def test_gemm_trans_a_and_a_constant_left_operand_read_the_activations_columns(tmp_path):
+    """Gemm(A^T, B) with A (16, 3): 3 input vectors of 16; MatMul(W, X) with W (8, 16), X (16, 5): X's 5
+    columns are the input vectors, W the (out, in) weights. Measured masks: one input feature zeroed."""
+    pytest.importorskip("onnxruntime")
+    from accelsim.importers.onnx.measure import measure
+    b, w = weights([16, 10]), weights([8, 16], 1)
+    nodes = [helper.make_node("Gemm", ["a", "b"], ["y"], name="fc", transA=1),
+             helper.make_node("MatMul", ["w", "x"], ["z"], name="left")]
+    result = imported(tmp_path, model(nodes, [tensor("a", [16, 3]), tensor("x", [16, 5])],
+                                      [tensor("y", None), tensor("z", None)], [("b", b), ("w", w)]))
+    fc, left = result.model.layers
+    assert (fc.in_features, fc.out_features, fc.steps, fc.macs) == (16, 10, 3, 3 * 16 * 10)
+    assert (left.in_features, left.out_features, left.steps, left.macs) == (16, 8, 5, 5 * 16 * 8)
+    np.testing.assert_array_equal(result.weights["fc"], b.T)
+    np.testing.assert_array_equal(result.weights["left"], w)
+    rng = np.random.default_rng(0)
+    a, x = rng.standard_normal((1, 16, 3)).astype(np.float32), rng.standard_normal((1, 16, 5)).astype(np.float32)
+    a[0, 4], x[0, 7] = 0, 0                                                # feature 4 of A, feature 7 of X
+    masks = measure(result, {"a": a, "x": x})
+    np.testing.assert_array_equal(masks["fc"][0], a[0].T != 0)             # (steps, in_features)
+    np.testing.assert_array_equal(masks["left"][0], x[0].T != 0)
+    assert not masks["fc"][0][:, 4].any() and not masks["left"][0][:, 7].any()
+
+
+def test_data_movement_between_layers_keeps_shapes_and_relu_zeros(tmp_path):
+    nodes = [helper.make_node("Conv", ["x", "w"], ["a"], name="conv"), helper.make_node("Relu", ["a"], ["r"]),
+             helper.make_node("Transpose", ["r"], ["t"], perm=[0, 2, 3, 1]),
+             helper.make_node("Reshape", ["t", "shape"], ["flat"]),
+             helper.make_node("Unsqueeze", ["flat", "axis"], ["u"]), helper.make_node("Squeeze", ["u", "axis"], ["s"]),
+             helper.make_node("Gemm", ["s", "wf"], ["y"], name="fc", transB=1)]
+    proto = model(nodes, [tensor("x", [1, 2, 4, 4])], [tensor("y", None)],
+                  [("w", weights([3, 2, 1, 1])), ("shape", np.array([1, 48], np.int64)),
+                   ("axis", np.array([0], np.int64)), ("wf", weights([5, 48]))])
+    result = imported(tmp_path, proto)
+    assert [(layer.name, layer.macs) for layer in result.model.layers] == [("conv", 16 * 3 * 2), ("fc", 48 * 5)]
+    assert result.dense_inputs == ("conv",) and not result.warnings        # fc reads the ReLU's zeros, moved
+    assert {r.op_type: r.status for r in result.reports}["Reshape"] == "not simulated"
+
+
 def test_matmul_of_two_activations_is_an_unpruned_gemm(tmp_path):
     # attention scores: Q (1, 2 heads, 4 tokens, 8) @ K^T (1, 2, 8, 4): 2 * 4 * 4 * 8 = 256 MACs
     proto = model([helper.make_node("MatMul", ["q", "k"], ["s"], name="scores")],
