@@ -2,6 +2,7 @@
 and ``footprint`` of the folder, and the round trip train -> ONNX -> import."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -76,6 +77,10 @@ def test_simulate_uses_measured_activations_and_records_inputs(folder, capsys, t
     assert summary["metadata"]["activations"] == "measured (3 samples)"
     assert set(summary["metadata"]["inputs"]) == {"imp/workload.yaml", "imp/weights.npz", "imp/masks.npz",
                                                   "imp/activations.npz"}
+    sha256 = hashlib.sha256((tmp_path / "x.npy").read_bytes()).hexdigest()
+    assert summary["metadata"]["imported_from"] == {
+        "model": {"file": "cnn.onnx", "sha256": hashlib.sha256((tmp_path / "cnn.onnx").read_bytes()).hexdigest()},
+        "samples": {"file": "x.npy", "sha256": sha256, "count": 3}}
     total = summary["total"]
     assert total["samples"] == 3 and total["cycles_min"] <= total["cycles"] <= total["cycles_max"]
     # the mean over samples is the mean of the per-sample simulations

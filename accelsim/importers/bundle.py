@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import zipfile
 from dataclasses import dataclass, fields, replace
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from accelsim.errors import InputError, MaskError, WorkloadError
+from accelsim.inputfiles import open_regular
 from accelsim.pruning.activations import activation_shape
 from accelsim.pruning.files import load_masks
 from accelsim.pruning.masks import Masks
@@ -71,6 +73,19 @@ def read_bundle(folder: str | os.PathLike[str]) -> Bundle:
         activations = read_arrays(folder / ACTIVATIONS, layers, activation_shape, np.bool_, stacked=True)
     hashes = {name: file_sha256(folder / name) for name in FILES if (folder / name).is_file() and name != REPORT}
     return Bundle(folder, workload, masks, activations, hashes)
+
+
+def origin(folder: str | os.PathLike[str]) -> dict:
+    """What the model in ``folder`` was imported from, as its ``import.json`` records it: ``{"model": {"file",
+    "sha256"}, "samples": {"file", "sha256", "count"} or None}``; ``{}`` when that file is missing or
+    unreadable (it informs, simulation does not need it)."""
+    try:
+        with open_regular(Path(folder) / REPORT) as stream:
+            report = json.load(stream)
+        return {"model": {"file": str(report["source"]), "sha256": str(report["source_sha256"])},
+                "samples": report["samples"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def _has_activations(layer: Layer) -> bool:

@@ -118,7 +118,8 @@ def simulate_folder(folder: Path, hw: HardwareConfig, *, masks_file: Path | None
     magnitude-pruned uniformly to ``sparsity``. Activations: on a sparse engine, the measured masks of
     every sample when the folder has them (one simulation per sample; the layers and totals are the mean
     over samples, ``cycles_std``/``cycles_min``/``cycles_max`` their spread), else the density model.
-    The metadata records which, the SHA-256 of every file used, and the warnings."""
+    The metadata records which, the SHA-256 of every file used, what the folder was imported from (the ONNX
+    model's and the samples' SHA-256: :func:`~accelsim.importers.bundle.origin`), and the warnings."""
     found = bundle.read_bundle(folder)
     model = found.workload.model
     hashes = {f"{folder.name}/{name}": digest for name, digest in found.hashes.items()}
@@ -138,7 +139,7 @@ def simulate_folder(folder: Path, hw: HardwareConfig, *, masks_file: Path | None
                          activations={name: acts[i] for name, acts in found.activations.items()}) for i in range(n)]
         result = _mean_over_samples(runs)
         source = f"measured ({n} samples)"
-    metadata = {**result.metadata, "activations": source, "inputs": hashes}
+    metadata = {**result.metadata, "activations": source, "inputs": hashes, "imported_from": bundle.origin(folder)}
     return dataclasses.replace(result, metadata=metadata)
 
 
