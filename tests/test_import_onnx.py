@@ -117,10 +117,10 @@ def test_gemm_trans_a_and_a_constant_left_operand_read_the_activations_columns(t
     rng = np.random.default_rng(0)
     a, x = rng.standard_normal((1, 16, 3)).astype(np.float32), rng.standard_normal((1, 16, 5)).astype(np.float32)
     a[0, 4], x[0, 7] = 0, 0                                                # feature 4 of A, feature 7 of X
-    masks = measure(result, {"a": a, "x": x})
+    masks, operands = measure(result, {"a": a, "x": x})
     np.testing.assert_array_equal(masks["fc"][0], a[0].T != 0)             # (steps, in_features)
     np.testing.assert_array_equal(masks["left"][0], x[0].T != 0)
-    assert not masks["fc"][0][:, 4].any() and not masks["left"][0][:, 7].any()
+    assert not masks["fc"][0][:, 4].any() and not masks["left"][0][:, 7].any() and operands == {}
 
 
 def test_data_movement_between_layers_keeps_shapes_and_relu_zeros(tmp_path):
@@ -146,6 +146,7 @@ def test_matmul_of_two_activations_is_an_unpruned_gemm(tmp_path):
     (layer,) = result.model.layers
     assert (layer.in_features, layer.out_features, layer.steps) == (8, 4, 8) and layer.macs == 256
     assert not layer.prunable and "scores" not in result.weights
+    assert any("first of its 2 batch entries (heads) stands for every one" in w for w in result.warnings)
 
 
 def _lstm(tmp_path, directions):

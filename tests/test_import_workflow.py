@@ -194,3 +194,37 @@ def test_compare_of_the_users_own_large_sparse_and_small_dense_pair(tmp_path, ca
     status, _, err = run_cli(capsys, "compare", "--workload", tmp_path / "large", "--accuracy", "0.9,0.8",
                              "--hw", HWCONFIGS / "eie_like.yaml", "--out", tmp_path / "c2")
     assert status == 2 and "--accuracy" in err
+
+
+def test_a_product_of_two_activations_runs_on_both_measured_masks(tmp_path, capsys):
+    """Attention scores q @ relu(x Wk)^T: with samples, the left operand's mask is q's and the right one's is
+    the ReLU's zeros, per sample. On EIE (which multiplies only a non-zero activation by a non-zero weight)
+    the useful products are, by definition, sum over rows t and features k of [q_tk != 0] x (non-zeros of
+    the right operand's row k), counted here with numpy."""
+    wq, wk = weights([8, 8], 1), weights([8, 8], 2)
+    nodes = [helper.make_node("MatMul", ["x", "wq"], ["q"], name="q"),
+             helper.make_node("MatMul", ["x", "wk"], ["k0"], name="k"), helper.make_node("Relu", ["k0"], ["k"]),
+             helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 2, 1]),
+             helper.make_node("MatMul", ["q", "kt"], ["s"], name="scores")]
+    onnx.save(model(nodes, [tensor("x", [1, 4, 8])], [tensor("s", None)], [("wq", wq), ("wk", wk)]),
+              tmp_path / "attn.onnx")
+    x = np.random.default_rng(0).standard_normal((3, 1, 4, 8)).astype(np.float32)
+    x[:, :, 0] = 0                                       # token 0 is all zeros: so are its q and relu(k)
+    np.save(tmp_path / "x.npy", x)
+    status, _, err = run_cli(capsys, "import", tmp_path / "attn.onnx", "--samples", tmp_path / "x.npy",
+                             "--out", tmp_path / "imp", "--quiet")
+    assert status == 0, err
+    found = read_bundle(tmp_path / "imp")
+    q, right = x[:, 0] @ wq, np.maximum(x[:, 0] @ wk, 0)             # (3, 4 tokens, 8) each
+    np.testing.assert_array_equal(found.activations["scores"], q != 0)
+    np.testing.assert_array_equal(found.operands["scores"], right != 0)        # (N tokens, K) per sample
+    status, _, err = run_cli(capsys, "simulate", "--workload", tmp_path / "imp", "--hw", HWCONFIGS / "eie_like.yaml",
+                             "--out", tmp_path / "sim")
+    assert status == 0, err
+    assert "not prunable" not in err
+    rows = pd.read_csv(tmp_path / "sim" / "layers.csv").set_index("layer")
+    useful = [((q[i] != 0).astype(int) @ (right[i] != 0).sum(axis=0)).sum() for i in range(3)]
+    assert rows.loc["scores", "useful_macs"] == pytest.approx(np.mean(useful), rel=1e-12)
+    assert np.mean(useful) < 4 * 8 * 4                                          # the zeros are skipped
+    summary = json.loads((tmp_path / "sim" / "summary.json").read_text())
+    assert summary["metadata"]["warnings"] == [] and summary["metadata"]["sparsity"] == 0.0

@@ -6,6 +6,7 @@
 | ``weights.npz`` | the real weights of every layer that has them: float32, ``weight_shape`` (biases not stored) |
 | ``masks.npz`` | their exact zeros, a mask file as ``accelsim prune`` writes (True = non-zero) |
 | ``activations.npz`` | only with ``--samples``: per layer, the input-activation masks of every sample, bool ``(n, *activation_shape)`` |
+| ``operands.npz`` | only with ``--samples``, for each product of two activations (a layer marked not prunable): the right operand's mask of every sample, bool ``(n, *weight_shape)`` |
 | ``import.json`` | the source model's name and SHA-256, the samples file's, every ONNX node's status, MACs and bytes, and the warnings |
 """
 from __future__ import annotations
@@ -28,23 +29,24 @@ from accelsim.workloads.files import Workload, read_workload
 from accelsim.workloads.layer_schema import LAYER_TYPES, REQUIRED
 from accelsim.workloads.layers import Layer
 
-WORKLOAD, WEIGHTS, MASKS, ACTIVATIONS, REPORT = ("workload.yaml", "weights.npz", "masks.npz", "activations.npz",
-                                                 "import.json")
-FILES = (WORKLOAD, WEIGHTS, MASKS, ACTIVATIONS, REPORT)
+WORKLOAD, WEIGHTS, MASKS, ACTIVATIONS, OPERANDS, REPORT = ("workload.yaml", "weights.npz", "masks.npz",
+                                                           "activations.npz", "operands.npz", "import.json")
+FILES = (WORKLOAD, WEIGHTS, MASKS, ACTIVATIONS, OPERANDS, REPORT)
 FAMILY = "imported"   # the model family of an imported model (reports, sweep points)
 _TYPE_NAMES = {cls: name for name, cls in LAYER_TYPES.items()}
 
 
 @dataclass(frozen=True)
 class Bundle:
-    """A folder's workload, real masks, measured activations (None without samples) and the SHA-256 of each
-    file read, by file name."""
+    """A folder's workload, real masks, measured activations and right operands of products of two
+    activations (each None without samples) and the SHA-256 of each file read, by file name."""
 
     folder: Path
     workload: Workload
     masks: Masks
     activations: dict[str, np.ndarray] | None
     hashes: dict[str, str]
+    operands: dict[str, np.ndarray] | None = None
 
     def weights(self) -> dict[str, np.ndarray]:
         """The real weights (read on demand: pruning needs them, simulation does not)."""
@@ -71,8 +73,12 @@ def read_bundle(folder: str | os.PathLike[str]) -> Bundle:
     if (folder / ACTIVATIONS).is_file():
         layers = [layer for layer in workload.model.inference_layers if _has_activations(layer)]
         activations = read_arrays(folder / ACTIVATIONS, layers, activation_shape, np.bool_, stacked=True)
+    operands = None
+    if activations is not None and (folder / OPERANDS).is_file():
+        layers = [layer for layer in workload.model.inference_layers if not layer.prunable]
+        operands = read_arrays(folder / OPERANDS, layers, lambda layer: layer.weight_shape, np.bool_, stacked=True)
     hashes = {name: file_sha256(folder / name) for name in FILES if (folder / name).is_file() and name != REPORT}
-    return Bundle(folder, workload, masks, activations, hashes)
+    return Bundle(folder, workload, masks, activations, hashes, operands)
 
 
 def origin(folder: str | os.PathLike[str]) -> dict:

@@ -32,16 +32,16 @@ def import_model(path: str | os.PathLike[str], out: Path, *, input_shapes: Mappi
     from accelsim.importers.onnx.measure import measure, read_samples
     prepare_output_dir(out, force=force, files=bundle.FILES)
     imported = import_onnx(path, input_shapes, strict=strict)
-    activations = None
+    activations = operands = None
     report = {"source": imported.source, "source_sha256": imported.sha256, "samples": None}
     if samples is not None:
         inputs = read_samples(samples, imported.onnx_model)
-        activations = measure(imported, inputs)
+        activations, operands = measure(imported, inputs)
         report["samples"] = {"file": Path(samples).name, "sha256": bundle.file_sha256(samples),
                              "count": int(next(iter(inputs.values())).shape[0])}
     table = node_table(imported)
     report.update(warnings=list(imported.warnings), nodes=table.to_dict(orient="records"))
-    _write_folder(out, imported, activations, report)
+    _write_folder(out, imported, activations, operands, report)
     return imported, table
 
 
@@ -66,7 +66,7 @@ def op_summary(table: pd.DataFrame) -> pd.DataFrame:
     return summary.reset_index().sort_values(["status", "macs"], ascending=[False, False], kind="stable")
 
 
-def _write_folder(out: Path, imported, activations, report: dict) -> None:
+def _write_folder(out: Path, imported, activations, operands, report: dict) -> None:
     """The folder's files, written into a hidden staging folder renamed to ``out`` (missing or empty), or
     one by one (each atomic) over an existing import with ``--force``."""
     out = Path(out)
@@ -78,10 +78,11 @@ def _write_folder(out: Path, imported, activations, report: dict) -> None:
         write_text(target / bundle.WORKLOAD, text)
         _savez(target / bundle.WEIGHTS, imported.weights)
         save_masks(target / bundle.MASKS, imported.masks, force=True)
-        if activations is not None:
-            _savez(target / bundle.ACTIVATIONS, activations)
-        elif (target / bundle.ACTIVATIONS).exists():
-            (target / bundle.ACTIVATIONS).unlink()        # an older import's measurements do not apply
+        for name, arrays in ((bundle.ACTIVATIONS, activations), (bundle.OPERANDS, operands)):
+            if arrays:
+                _savez(target / name, arrays)
+            elif (target / name).exists():
+                (target / name).unlink()        # an older import's measurements do not apply
         write_text(target / bundle.REPORT, json.dumps(report, indent=1, sort_keys=True, default=_plain) + "\n")
         if fresh:
             if out.exists():
@@ -116,8 +117,9 @@ def simulate_folder(folder: Path, hw: HardwareConfig, *, masks_file: Path | None
 
     Weights: the folder's real zeros (``masks.npz``), or ``masks_file``, or the real weights
     magnitude-pruned uniformly to ``sparsity``. Activations: on a sparse engine, the measured masks of
-    every sample when the folder has them (one simulation per sample; the layers and totals are the mean
-    over samples, ``cycles_std``/``cycles_min``/``cycles_max`` their spread), else the density model.
+    every sample when the folder has them (one simulation per sample, a product of two activations with its
+    right operand's mask of that sample as its weight mask; the layers and totals are the mean over
+    samples, ``cycles_std``/``cycles_min``/``cycles_max`` their spread), else the density model.
     The metadata records which, the SHA-256 of every file used, what the folder was imported from (the ONNX
     model's and the samples' SHA-256: :func:`~accelsim.importers.bundle.origin`), and the warnings."""
     found = bundle.read_bundle(folder)
@@ -135,16 +137,20 @@ def simulate_folder(folder: Path, hw: HardwareConfig, *, masks_file: Path | None
         source = "density model" if sparse else "not used (dense engine)"
     else:
         n = len(next(iter(found.activations.values())))
-        runs = [simulate(model, hw, masks=masks, seed=seed,
+        operands = found.operands or {}
+        runs = [simulate(model, hw, masks={**masks, **{name: ops[i] for name, ops in operands.items()}}, seed=seed,
                          activations={name: acts[i] for name, acts in found.activations.items()}) for i in range(n)]
-        result = _mean_over_samples(runs)
+        result = _mean_over_samples(runs, measured=set(operands))
         source = f"measured ({n} samples)"
-    metadata = {**result.metadata, "activations": source, "inputs": hashes, "imported_from": bundle.origin(folder)}
+    metadata = {**result.metadata, "activations": source, "inputs": hashes, "imported_from": bundle.origin(folder),
+                "sparsity": masks.total_sparsity}        # of the weights: measured operands are not pruning
     return dataclasses.replace(result, metadata=metadata)
 
 
-def _mean_over_samples(runs: list[SimulationResult]) -> SimulationResult:
-    """The per-layer and total mean of ``runs`` (one per sample), with the spread of the cycles."""
+def _mean_over_samples(runs: list[SimulationResult], measured: set[str]) -> SimulationResult:
+    """The per-layer and total mean of ``runs`` (one per sample), with the spread of the cycles; the
+    warnings of every run, but those about the masks of ``measured`` layers (measured right operands of
+    products of two activations, not pruning)."""
     numeric = [c for c in runs[0].layers.columns if runs[0].layers[c].dtype.kind in "if"]
     layers = runs[0].layers.copy()
     stacked = np.stack([r.layers[numeric].to_numpy(dtype=float) for r in runs])
@@ -155,7 +161,10 @@ def _mean_over_samples(runs: list[SimulationResult]) -> SimulationResult:
     cycles = totals["cycles"].to_numpy(dtype=float)
     total["cycles_std"], total["cycles_min"], total["cycles_max"] = cycles.std(), cycles.min(), cycles.max()
     total["samples"] = len(runs)
-    return SimulationResult(tuple(layers.to_dict("records")), total.to_dict(), runs[0].metadata)
+    warnings = dict.fromkeys(w for r in runs for w in r.metadata["warnings"]
+                             if not any(w.startswith(f"layer {name}: ") for name in measured))
+    return SimulationResult(tuple(layers.to_dict("records")), total.to_dict(),
+                            {**runs[0].metadata, "warnings": list(warnings)})
 
 
 def prune_folder(folder: Path, sparsity: float, *, method: str, out: Path, force: bool) -> pd.DataFrame:

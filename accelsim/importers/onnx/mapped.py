@@ -18,7 +18,9 @@ class Mapped:
     are activations (a MatMul of two activations: nothing to store or prune). ``sources``: the tensors
     whose values (one inference, batch 1) give the layer's input activations; ``to_mask`` turns their
     values, in that order, into the boolean mask of ``accelsim.pruning.activation_shape(layer)``
-    (True = non-zero). ``note``: what the mapping approximates, or "".
+    (True = non-zero). ``operand``: for a product of two activations, turns the same values into its right
+    operand's mask, of ``layer.weight_shape`` (measured per sample like the input), else None. ``note``: what
+    the mapping approximates, or "".
     """
 
     layer: Layer
@@ -26,6 +28,7 @@ class Mapped:
     sources: tuple[str, ...]
     to_mask: Callable[[Sequence[np.ndarray]], np.ndarray]
     note: str = ""
+    operand: Callable[[Sequence[np.ndarray]], np.ndarray] | None = None
 
 
 def nonzero(values: np.ndarray, zero: float = 0.0) -> np.ndarray:

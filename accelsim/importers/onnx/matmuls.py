@@ -6,9 +6,10 @@
   (``W @ X``) is the same layer with the activation's columns as its input vectors.
 * A product of two activations (attention's scores Q K^T and context P V): ``Linear`` with
   ``prunable: false`` and no stored weights; its "weights" are the right operand's values, so a sparse
-  engine runs it on a dense right operand unless activations are measured. Batched products (heads) are
-  one layer whose ``steps`` cover every batch and row: the MACs are exact, and the one (K, N) matrix stands
-  for every head's.
+  engine runs it on a dense right operand unless activations are measured, when both operands' masks are
+  (the right one as the layer's weight mask, per sample). Batched products (heads) are one layer whose
+  ``steps`` cover every batch and row: the MACs and the left operand's mask are exact, and the first batch
+  entry's (K, N) right operand stands for every one's (the importer says so).
 """
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def map_matmul(node, context: GraphContext, name: str) -> list[Mapped]:
         weights = dequantized(context, node, a_at, az_at, as_at, axis=0)
         weights = weights.T if trans_a else weights
         return [_linear(name, weights, b, context, zero_point(context, node, bz_at), not trans_b, bias)]
-    return [_two_activations(node, context, name, a, b, trans_a, trans_b, zero_point(context, node, az_at))]
+    return [_two_activations(node, context, name, a, b, trans_a, trans_b,
+                             (zero_point(context, node, az_at), zero_point(context, node, bz_at)))]
 
 
 def _linear(name: str, weights: np.ndarray, x: str, context: GraphContext, zero: float, transposed: bool,
@@ -65,7 +67,7 @@ def _linear(name: str, weights: np.ndarray, x: str, context: GraphContext, zero:
 
 
 def _two_activations(node, context: GraphContext, name: str, a: str, b: str, trans_a: bool, trans_b: bool,
-                     zero: float) -> Mapped:
+                     zeros: tuple[float, float]) -> Mapped:
     a_shape, b_shape = context.shape(a), context.shape(b)
     if len(a_shape) < 2 or len(b_shape) < 2:
         raise Unmappable("a product of two activations with a vector operand")
@@ -78,7 +80,14 @@ def _two_activations(node, context: GraphContext, name: str, a: str, b: str, tra
         rows = np.asarray(values[0])
         rows = np.swapaxes(rows, -1, -2) if trans_a else rows
         rows = np.broadcast_to(rows, (*out[:-2], *rows.shape[-2:]))
-        return nonzero(rows, zero).reshape(steps, k)
+        return nonzero(rows, zeros[0]).reshape(steps, k)
+
+    def operand(values):   # (N, K), as a Linear layer's weights; the first batch entry's
+        first = np.asarray(values[1]).reshape(-1, *b_shape[-2:])[0]
+        return nonzero(first if trans_b else first.T, zeros[1])
     layer = Linear(name, in_features=k, out_features=n, steps=steps, bias=False, prunable=False)
-    return Mapped(layer, None, (a,), to_mask,
-                  note="product of two activations: its right operand is simulated dense")
+    entries = math.prod(b_shape[:-2])
+    note = "product of two activations: its right operand is measured with --samples, else simulated dense"
+    if entries > 1:
+        note += f"; the first of its {entries} batch entries (heads) stands for every one"
+    return Mapped(layer, None, (a, b), to_mask, note=note, operand=operand)

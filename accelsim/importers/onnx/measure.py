@@ -81,9 +81,10 @@ def _load(path: Path, names: list[str]) -> dict[str, np.ndarray]:
     return arrays
 
 
-def measure(imported, samples: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Each simulated layer's input-activation masks over the samples: layer name -> bool array
-    ``(n, *activation_shape(layer))``."""
+def measure(imported, samples: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Each simulated layer's input-activation masks over the samples, layer name -> bool array
+    ``(n, *activation_shape(layer))``; and each product of two activations' right-operand masks, layer name
+    -> bool array ``(n, *weight_shape)``."""
     import onnxruntime
     model = _with_outputs(imported.onnx_model, {s for m in imported.mapped for s in m.sources} - set(samples))
     options = onnxruntime.SessionOptions()
@@ -94,13 +95,18 @@ def measure(imported, samples: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     names = [output.name for output in session.get_outputs()]
     n = next(iter(samples.values())).shape[0]
     masks: dict[str, list[np.ndarray]] = {m.layer.name: [] for m in imported.mapped}
+    operands: dict[str, list[np.ndarray]] = {m.layer.name: [] for m in imported.mapped if m.operand}
     for index in range(n):
         feed = {name: array[index] for name, array in samples.items()}
         values = dict(zip(names, session.run(names, feed)))
         values.update(feed)
         for m in imported.mapped:
-            masks[m.layer.name].append(np.asarray(m.to_mask([values[s] for s in m.sources]), dtype=bool))
-    return {name: np.stack(found) for name, found in masks.items()}
+            sources = [values[s] for s in m.sources]
+            masks[m.layer.name].append(np.asarray(m.to_mask(sources), dtype=bool))
+            if m.operand:
+                operands[m.layer.name].append(np.asarray(m.operand(sources), dtype=bool))
+    return ({name: np.stack(found) for name, found in masks.items()},
+            {name: np.stack(found) for name, found in operands.items()})
 
 
 def _with_outputs(onnx_model, tensors: set[str]):
