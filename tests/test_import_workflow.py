@@ -228,3 +228,27 @@ def test_a_product_of_two_activations_runs_on_both_measured_masks(tmp_path, caps
     assert np.mean(useful) < 4 * 8 * 4                                          # the zeros are skipped
     summary = json.loads((tmp_path / "sim" / "summary.json").read_text())
     assert summary["metadata"]["warnings"] == [] and summary["metadata"]["sparsity"] == 0.0
+
+
+def test_import_prints_each_unmapped_ops_share_of_macs_and_bytes(tmp_path, capsys):
+    """conv c1 (1x1, 2 -> 2 channels on 4x4: 16 x 2 x 2 = 64 MACs), CumSum (32 elements: 32 MACs), conv c2
+    (64 MACs): the CumSum holds 32 / 160 = 20% of the MACs. Bytes, float32: each conv reads x (128) and its
+    weights (16) and writes 128 (272); the CumSum reads 128 and its int64 axis (8) and writes 128 (264): 264 /
+    808 of the bytes."""
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["a"], name="c1"),
+             helper.make_node("CumSum", ["a", "axis"], ["b"], name="cumsum"),
+             helper.make_node("Conv", ["b", "w2"], ["y"], name="c2")]
+    onnx.save(model(nodes, [tensor("x", [1, 2, 4, 4])], [tensor("y", None)],
+                    [("w1", weights([2, 2, 1, 1])), ("w2", weights([2, 2, 1, 1])), ("axis", np.array(1, np.int64))]),
+              tmp_path / "m.onnx")
+    status, stdout, err = run_cli(capsys, "import", tmp_path / "m.onnx", "--csv", "--out", tmp_path / "imp")
+    assert status == 0, err
+    table = pd.read_csv(__import__("io").StringIO(stdout)).set_index("node")
+    assert table.loc["cumsum", "status"] == "unmapped"
+    assert table.loc["cumsum", "macs_share"] == pytest.approx(32 / 160)
+    assert table.loc["cumsum", "bytes_share"] == pytest.approx(264 / 808)
+    assert "unmapped between simulated layers: cumsum (CumSum" in err
+    assert "128 MACs simulated (80.0% of the model's MACs, 67.3% of its bytes)" in err      # 544 / 808
+    status, stdout, _ = run_cli(capsys, "import", tmp_path / "m.onnx", "--force", "--out", tmp_path / "imp")
+    row = next(line.split() for line in stdout.splitlines() if line.split()[:2] == ["unmapped", "CumSum"])
+    assert row[2:7] == ["1", "32", "0.2", "264", "0.3267"]          # nodes, MACs, share, bytes, share
