@@ -167,7 +167,7 @@ def _cmd_footprint(args: argparse.Namespace) -> int:
         from accelsim.importers.bundle import read_bundle
         found = read_bundle(args.workload)
         table = study.footprint_table(found.workload.model, args.sparsity or [], weights=found.weights(),
-                                      structure=args.structure)
+                                      kept=found.masks, structure=args.structure)
     else:
         table = study.footprint_table(_model(args), args.sparsity or [], seed=args.seed, with_paper=args.paper,
                                       structure=args.structure)

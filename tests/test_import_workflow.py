@@ -252,3 +252,26 @@ def test_import_prints_each_unmapped_ops_share_of_macs_and_bytes(tmp_path, capsy
     status, stdout, _ = run_cli(capsys, "import", tmp_path / "m.onnx", "--force", "--out", tmp_path / "imp")
     row = next(line.split() for line in stdout.splitlines() if line.split()[:2] == ["unmapped", "CumSum"])
     assert row[2:7] == ["1", "32", "0.2", "264", "0.3267"]          # nodes, MACs, share, bytes, share
+
+
+def test_pruning_never_keeps_a_weight_that_is_already_zero(tmp_path, capsys):
+    """An imported MLP whose weights are 75% exact zeros (fc1 64 x 32, fc2 10 x 64: 672 non-zeros),
+    "pruned" to 50%: every layer is already sparser, so it keeps its real zeros (no zero weight counts as
+    kept) and simulates like the model itself; pruned to 90% each layer keeps round(0.1 x N) weights: 2048 -
+    1843 = 205 of fc1, 640 - 576 = 64 of fc2, 269 in all. footprint's sparsity 0 is the real zeros."""
+    mlp_onnx(tmp_path / "m.onnx", 64, 0.75, 0)
+    assert run_cli(capsys, "import", tmp_path / "m.onnx", "--out", tmp_path / "imp", "--quiet")[0] == 0
+    real = read_bundle(tmp_path / "imp").masks
+    assert run_cli(capsys, "prune", "--workload", tmp_path / "imp", "--sparsity", "0.5", "--out",
+                   tmp_path / "p50.npz", "--quiet")[0] == 0
+    pruned = np.load(tmp_path / "p50.npz")
+    for name in ("fc1", "fc2"):
+        np.testing.assert_array_equal(pruned[name], real[name])
+    hw = acs.load_hardware(HWCONFIGS / "eie_like.yaml")
+    assert simulate_folder(tmp_path / "imp", hw, sparsity=0.5).total["cycles"] == \
+        simulate_folder(tmp_path / "imp", hw).total["cycles"]
+    status, stdout, err = run_cli(capsys, "footprint", "--workload", tmp_path / "imp", "--sparsity", "0,0.5,0.9",
+                                  "--csv")
+    assert status == 0, err
+    table = pd.read_csv(__import__("io").StringIO(stdout))
+    assert table["nnz"].tolist() == [672, 672, 269]

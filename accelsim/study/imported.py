@@ -18,7 +18,7 @@ from accelsim.atomic import replacing, temporary_beside, write_text
 from accelsim.errors import InputError, OutputError
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.importers import bundle
-from accelsim.pruning import load_masks, prune, save_masks
+from accelsim.pruning import Masks, load_masks, prune, save_masks
 from accelsim.reports import SimulationResult, prepare_output_dir
 from accelsim.study.single import check_sparsity, simulate, simulate_workload, sparsity_table
 
@@ -130,7 +130,7 @@ def simulate_folder(folder: Path, hw: HardwareConfig, *, masks_file: Path | None
         masks = load_masks(masks_file, model)
         hashes[Path(masks_file).name] = bundle.file_sha256(masks_file)
     elif sparsity:
-        masks = prune(model, check_sparsity(sparsity), seed=seed, weights=found.weights())
+        masks = pruned_real(found, sparsity)
     sparse = hw.accelerator.skips_zeros
     if found.activations is None or not sparse:
         result = simulate_workload(found.workload, hw, masks=masks, seed=seed)
@@ -167,11 +167,19 @@ def _mean_over_samples(runs: list[SimulationResult], measured: set[str]) -> Simu
                             {**runs[0].metadata, "warnings": list(warnings)})
 
 
+def pruned_real(found: bundle.Bundle, sparsity: float, method: str = "uniform") -> Masks:
+    """The real weights of ``found`` magnitude-pruned to ``sparsity`` (uniform or global), where a weight
+    its own masks prune (an exact zero) stays pruned: a zero weight is never kept, so a layer already
+    sparser than ``sparsity`` keeps its real zeros rather than counting zeros as weights again."""
+    masks = prune(found.workload.model, check_sparsity(sparsity), seed=0, method=method, weights=found.weights())
+    return Masks({name: mask & found.masks[name] for name, mask in masks.items()})
+
+
 def prune_folder(folder: Path, sparsity: float, *, method: str, out: Path, force: bool) -> pd.DataFrame:
     """Magnitude-prune the real weights of the imported model in ``folder`` to ``sparsity`` (uniform or
-    global) and write the masks to ``out``; return per-layer sparsity."""
+    global, :func:`pruned_real`) and write the masks to ``out``; return per-layer sparsity."""
     found = bundle.read_bundle(folder)
-    masks = prune(found.workload.model, check_sparsity(sparsity), seed=0, method=method, weights=found.weights())
+    masks = pruned_real(found, sparsity, method)
     if Path(out).resolve() == (Path(folder) / bundle.MASKS).resolve():
         raise OutputError("would overwrite the imported model's real masks", file=out, key="--out",
                           expected="another path")
@@ -181,7 +189,7 @@ def prune_folder(folder: Path, sparsity: float, *, method: str, out: Path, force
 
 def grid_folder(folder: Path, sparsities, hw_files, seeds, masks_files=()) -> list:
     """Sweep points of the imported model in ``folder``: every sparsity (0: its real zeros; otherwise its
-    real weights magnitude-pruned) and every masks file, on every machine, with every seed; checked like
+    real weights magnitude-pruned, :func:`pruned_real`) and every masks file, on every machine, with every seed; checked like
     :func:`accelsim.study.sweep.grid` before anything runs. Each point carries the SHA-256 of the files it
     reads, in its key."""
     from accelsim.study.sweep import Point, _checked

@@ -71,11 +71,13 @@ def models_table() -> pd.DataFrame:
 
 
 def footprint_table(model: Model, sparsities: Sequence[float], *, seed: int = 0, with_paper: bool = False,
-                    weights: Mapping[str, np.ndarray] | None = None,
+                    weights: Mapping[str, np.ndarray] | None = None, kept: Mapping[str, np.ndarray] | None = None,
                     structure: Structure = Structure()) -> pd.DataFrame:
     """Storage per format of ``model`` pruned (magnitude pruning with ``structure`` of ``weights``, by default
     seeded synthetic ones) to each sparsity (N:M: one row at its own sparsity, ``sparsities`` unused).
-    ``with_paper`` joins the paper's Table 5 and Table 6 values where it reports the same point."""
+    ``kept``: the masks of real weights (an imported model's exact zeros): a weight they prune is never
+    kept, and sparsity 0 is those masks rather than the dense model. ``with_paper`` joins the paper's Table 5
+    and Table 6 values where it reports the same point."""
     import pandas as pd
 
     from accelsim.compile.footprint import footprint
@@ -87,13 +89,17 @@ def footprint_table(model: Model, sparsities: Sequence[float], *, seed: int = 0,
                          got=list(sparsities) if sparsities else None)
     if weights is None:
         weights = {layer.name: synthetic_weights(layer, seed) for layer in model.prunable_layers}
+
+    def within_kept(masks: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+        return masks if kept is None else {name: mask & kept[name] for name, mask in masks.items()}
     rows = []
     if structure.kind == "nm":
         masks = prune_structured(model, structure, seed=seed, weights=weights)
-        rows.append(asdict(footprint(model, masks.total_sparsity, masks, nm=(structure.n, structure.m))))
+        rows.append(asdict(footprint(model, masks.total_sparsity, within_kept(masks), nm=(structure.n, structure.m))))
     for sparsity in ([] if structure.kind == "nm" else sparsities):
         masks = prune_structured(model, structure, sparsity, seed=seed, weights=weights) if sparsity else {}
-        rows.append(asdict(footprint(model, sparsity, masks, block=structure.block or 4)))
+        rows.append(asdict(footprint(model, sparsity, within_kept(masks) if sparsity else dict(kept or {}),
+                                     block=structure.block or 4)))
     table = pd.DataFrame(rows)
     if with_paper:
         table = _join_paper_storage(model, table)
