@@ -182,6 +182,33 @@ def test_gru_becomes_input_and_recurrent_products(tmp_path):
     assert sum(layer.macs for layer in layers) == 3 * 2 * 12 * 9
 
 
+@pytest.mark.parametrize("op, gates", [("LSTM", 4), ("GRU", 3)])
+def test_recurrent_masks_are_x_t_and_the_previous_hidden_state(tmp_path, op, gates):
+    """Measured masks of a bidirectional recurrent node on relu(x): x_t's zeros, and h_t-1 by definition:
+    the initial state (zeros: absent) at a direction's first step, then the output Y of the step before in
+    that direction (forward: Y[t - 1]; backward: Y[t + 1]), Y as onnxruntime computes the model."""
+    ort = pytest.importorskip("onnxruntime")
+    from accelsim.importers.onnx.measure import measure
+    seq, size, hidden = 4, 3, 5
+    nodes = [helper.make_node("Relu", ["x"], ["xr"]),
+             helper.make_node(op, ["xr", "w", "r"], ["y"], name="rnn", hidden_size=hidden, direction="bidirectional")]
+    proto = model(nodes, [tensor("x", [seq, 1, size])], [tensor("y", None)],
+                  [("w", weights([2, gates * hidden, size], 1)), ("r", weights([2, gates * hidden, hidden], 2))])
+    result = imported(tmp_path, proto)
+    x = np.random.default_rng(0).standard_normal((1, seq, 1, size)).astype(np.float32)
+    masks, _ = measure(result, {"x": x})
+    y = ort.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"x": x[0]})[0][:, :, 0]     # (seq, 2, H)
+    inputs = np.maximum(x[0, :, 0], 0) != 0
+    none = np.zeros((1, hidden), bool)
+    forward, backward = np.concatenate([none, y[:-1, 0] != 0]), np.concatenate([y[1:, 1] != 0, none])
+    if op == "LSTM":                       # [x_t, h_t-1] of the forward direction
+        np.testing.assert_array_equal(masks["rnn"][0], np.concatenate([inputs, forward], axis=1))
+    else:
+        np.testing.assert_array_equal(masks["rnn.input"][0], inputs)
+        np.testing.assert_array_equal(masks["rnn.recurrent"][0], forward)
+        np.testing.assert_array_equal(masks["rnn.recurrent_reverse"][0], backward)
+
+
 def test_residual_and_concat_branches_chain_shapes(tmp_path):
     nodes = [helper.make_node("Conv", ["x", "w1"], ["a"], name="c1", pads=[1, 1, 1, 1]),
              helper.make_node("Relu", ["a"], ["ar"]),
