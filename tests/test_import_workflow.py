@@ -80,7 +80,7 @@ def test_simulate_uses_measured_activations_and_records_inputs(folder, capsys, t
     sha256 = hashlib.sha256((tmp_path / "x.npy").read_bytes()).hexdigest()
     assert summary["metadata"]["imported_from"] == {
         "model": {"file": "cnn.onnx", "sha256": hashlib.sha256((tmp_path / "cnn.onnx").read_bytes()).hexdigest()},
-        "samples": {"file": "x.npy", "sha256": sha256, "count": 3}}
+        "samples": {"file": "x.npy", "sha256": sha256, "count": 3}, "warnings": []}
     total = summary["total"]
     assert total["samples"] == 3 and total["cycles_min"] <= total["cycles"] <= total["cycles_max"]
     # the mean over samples is the mean of the per-sample simulations
@@ -249,6 +249,10 @@ def test_import_prints_each_unmapped_ops_share_of_macs_and_bytes(tmp_path, capsy
     assert table.loc["cumsum", "bytes_share"] == pytest.approx(264 / 808)
     assert "unmapped between simulated layers: cumsum (CumSum" in err
     assert "128 MACs simulated (80.0% of the model's MACs, 67.3% of its bytes)" in err      # 544 / 808
+    status, _, err = run_cli(capsys, "simulate", "--workload", tmp_path / "imp", "--hw", SCNN, "--out", tmp_path / "sim")
+    assert status == 0, err
+    imported_from = json.loads((tmp_path / "sim" / "summary.json").read_text())["metadata"]["imported_from"]
+    assert [w for w in imported_from["warnings"] if w.startswith("unmapped between simulated layers: cumsum")]
     status, stdout, _ = run_cli(capsys, "import", tmp_path / "m.onnx", "--force", "--out", tmp_path / "imp")
     row = next(line.split() for line in stdout.splitlines() if line.split()[:2] == ["unmapped", "CumSum"])
     assert row[2:7] == ["1", "32", "0.2", "264", "0.3267"]          # nodes, MACs, share, bytes, share

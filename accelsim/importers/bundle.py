@@ -83,13 +83,14 @@ def read_bundle(folder: str | os.PathLike[str]) -> Bundle:
 
 def origin(folder: str | os.PathLike[str]) -> dict:
     """What the model in ``folder`` was imported from, as its ``import.json`` records it: ``{"model": {"file",
-    "sha256"}, "samples": {"file", "sha256", "count"} or None}``; ``{}`` when that file is missing or
-    unreadable (it informs, simulation does not need it)."""
+    "sha256"}, "samples": {"file", "sha256", "count"} or None, "warnings": [the import's warnings: what the
+    layers leave out or approximate]}``; ``{}`` when that file is missing or unreadable (it informs,
+    simulation does not need it)."""
     try:
         with open_regular(Path(folder) / REPORT) as stream:
             report = json.load(stream)
         return {"model": {"file": str(report["source"]), "sha256": str(report["source_sha256"])},
-                "samples": report["samples"]}
+                "samples": report["samples"], "warnings": [str(w) for w in report["warnings"]]}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 
