@@ -116,10 +116,10 @@ def simulate_folder(folder: Path, hw: HardwareConfig, *, masks_file: Path | None
     """Simulate the imported model in ``folder`` on ``hw``.
 
     Weights: the folder's real zeros (``masks.npz``), or ``masks_file``, or the real weights
-    magnitude-pruned uniformly to ``sparsity`` (:func:`pruned_real`). Activations: on a sparse engine, the measured masks of
-    every sample when the folder has them (one simulation per sample, a product of two activations with its
-    right operand's mask of that sample as its weight mask; the layers and totals are the mean over
-    samples, ``cycles_std``/``cycles_min``/``cycles_max`` their spread), else the density model.
+    magnitude-pruned uniformly to ``sparsity`` (:func:`pruned_real`). Activations: on a sparse engine, the
+    measured masks of every sample when the folder has them (one simulation per sample, a product of two
+    activations with its right operand's mask of that sample as its weight mask; the layers and totals are
+    the mean over samples, ``cycles_std``/``cycles_min``/``cycles_max`` their spread), else the density model.
     The metadata records which, the SHA-256 of every file used, what the folder was imported from (the ONNX
     model's and the samples' SHA-256: :func:`~accelsim.importers.bundle.origin`), and the warnings."""
     found = bundle.read_bundle(folder)
