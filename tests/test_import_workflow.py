@@ -249,7 +249,8 @@ def test_import_prints_each_unmapped_ops_share_of_macs_and_bytes(tmp_path, capsy
     assert table.loc["cumsum", "bytes_share"] == pytest.approx(264 / 808)
     assert "unmapped between simulated layers: cumsum (CumSum" in err
     assert "128 MACs simulated (80.0% of the model's MACs, 67.3% of its bytes)" in err      # 544 / 808
-    status, _, err = run_cli(capsys, "simulate", "--workload", tmp_path / "imp", "--hw", SCNN, "--out", tmp_path / "sim")
+    status, _, err = run_cli(capsys, "simulate", "--workload", tmp_path / "imp", "--hw", SCNN,
+                             "--out", tmp_path / "sim")
     assert status == 0, err
     imported_from = json.loads((tmp_path / "sim" / "summary.json").read_text())["metadata"]["imported_from"]
     assert [w for w in imported_from["warnings"] if w.startswith("unmapped between simulated layers: cumsum")]

@@ -189,9 +189,9 @@ def prune_folder(folder: Path, sparsity: float, *, method: str, out: Path, force
 
 def grid_folder(folder: Path, sparsities, hw_files, seeds, masks_files=()) -> list:
     """Sweep points of the imported model in ``folder``: every sparsity (0: its real zeros; otherwise its
-    real weights magnitude-pruned, :func:`pruned_real`) and every masks file, on every machine, with every seed; checked like
-    :func:`accelsim.study.sweep.grid` before anything runs. Each point carries the SHA-256 of the files it
-    reads, in its key."""
+    real weights magnitude-pruned, :func:`pruned_real`) and every masks file, on every machine, with every
+    seed; checked like :func:`accelsim.study.sweep.grid` before anything runs. Each point carries the SHA-256
+    of the files it reads, in its key."""
     from accelsim.study.sweep import Point, _checked
     found = bundle.read_bundle(folder)
     for masks_file in masks_files:
