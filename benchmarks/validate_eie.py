@@ -15,7 +15,8 @@ simulated alone on the machine, as the paper measures them):
 
 ``--csv`` prints the simulated values alone, one row per (layer, PEs, FIFO depth): the nine layers at depths
 1, 2, ..., 256 on 64 PEs and on 1, 2, ..., 256 PEs at depth 8. ``structure`` trains the default AGP MLP of
-docs/training.md and prints how far its pruned masks are from uniform ones (row and column density spread).
+docs/training.md and prints how far its pruned masks are from uniform ones (row and column density spread),
+then the same for the 1x1 layers of a real trained CNN pruned to 90% (``benchmarks/real_model.py``'s).
 The paper's values come from :mod:`accelsim.reference` (``han_2016/``); docs/validation.md (section "EIE") shows and
 discusses the output.
 """
@@ -186,24 +187,45 @@ def mask_structure_table(hw: HardwareConfig, name: str = "Alex-7", cvs=(0.0, 0.2
     return pd.DataFrame(rows).T
 
 
+def mask_spread(name: str, mask: np.ndarray) -> dict:
+    """Row and column density spread of one 2-D ``mask`` against what a uniform mask of the same shape and
+    density would show (the binomial coefficient of variation), and the fraction of rows and columns empty."""
+    d = mask.mean()
+    return {"layer": name, "shape": "x".join(map(str, mask.shape)), "density": round(d, 3),
+            "row_cv": round(mask.mean(axis=1).std() / d, 3),
+            "uniform_row_cv": round(math.sqrt((1 - d) / (d * mask.shape[1])), 3),
+            "col_cv": round(mask.mean(axis=0).std() / d, 3),
+            "uniform_col_cv": round(math.sqrt((1 - d) / (d * mask.shape[0])), 3),
+            "empty_rows": round(float((~mask.any(axis=1)).mean()), 3),
+            "empty_cols": round(float((~mask.any(axis=0)).mean()), 3)}
+
+
 def agp_structure(seed: int = 0) -> pd.DataFrame:
-    """Row and column density spread of the masks of accelsim's default AGP run (docs/training.md:
-    mnist1d, 40-256-256-10 MLP, 90% sparsity), against what a uniform mask of the same shape and density
-    would show (the binomial coefficient of variation), and the fraction of rows and columns left empty."""
+    """:func:`mask_spread` of the masks of accelsim's default AGP run (docs/training.md: mnist1d,
+    40-256-256-10 MLP, 90% sparsity)."""
     from accelsim.training import TrainConfig, load_task, train
 
     result = train(load_task("mnist1d", seed), TrainConfig(seed=seed))
+    return pd.DataFrame([mask_spread(name, np.asarray(result.masks[name], bool)) for name in result.layer_names])
+
+
+def real_model_structure(sparsity: float = 0.9) -> pd.DataFrame | None:
+    """:func:`mask_spread` of a real trained model's matrix layers (its 1x1 convolutions, out x in) pruned
+    by magnitude to ``sparsity``, layer by layer: the packaged classifier of ``benchmarks/real_model.py``
+    (None when its wheel is not installed)."""
+    import real_model
+
+    from accelsim.importers.onnx import import_onnx
+    if real_model.model_file() is None:
+        return None
+    imported = import_onnx(real_model.model_file(), {real_model.INPUT: real_model.SHAPE})
     rows = []
-    for name in result.layer_names:
-        mask = np.asarray(result.masks[name], bool)
-        d = mask.mean()
-        rows.append({"layer": name, "shape": "x".join(map(str, mask.shape)), "density": round(d, 3),
-                     "row_cv": round(mask.mean(axis=1).std() / d, 3),
-                     "uniform_row_cv": round(math.sqrt((1 - d) / (d * mask.shape[1])), 3),
-                     "col_cv": round(mask.mean(axis=0).std() / d, 3),
-                     "uniform_col_cv": round(math.sqrt((1 - d) / (d * mask.shape[0])), 3),
-                     "empty_rows": round(float((~mask.any(axis=1)).mean()), 3),
-                     "empty_cols": round(float((~mask.any(axis=0)).mean()), 3)})
+    for layer in imported.model.layers:
+        weights = imported.weights.get(layer.name)
+        if weights is None or weights.ndim != 4 or weights.shape[2:] != (1, 1) or weights.shape[1] == 1:
+            continue
+        matrix = weights.reshape(weights.shape[0], -1)
+        rows.append(mask_spread(layer.name, magnitude_mask(matrix, sparsity)))
     return pd.DataFrame(rows)
 
 
@@ -271,6 +293,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.command == "structure":
         print(markdown(agp_structure(args.seed), index=False))
+        real = real_model_structure()
+        print("\n" + (markdown(real, index=False) if real is not None else
+                      "(the real model's wheel is not installed: pip install --no-deps rapidocr-onnxruntime==1.4.4)"))
     elif args.command == "figures":
         from accelsim.plots.common import save_figure
         from accelsim.plots.validation import eie_efficiency_figure
