@@ -637,11 +637,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:   # the reader left (e.g. `| head`): nothing more to say
         _drop_stdout()
         return 0
-    except OSError as error:  # what escapes is standard output failing (files written raise OutputError)
+    except OSError as error:
+        if error.filename is not None:     # a path given that the system refuses (e.g. a name too long)
+            print(f"accelsim: error: {_refused_path(args, error).one_line()}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        # what else escapes is standard output failing (files written raise OutputError)
         _drop_stdout()
         print(f"accelsim: error: cannot write to standard output: {error.strerror or error}; results "
               f"written to files are complete", file=sys.stderr)
         return 1
+
+
+#: The names in the help of the positional arguments that take a path.
+POSITIONAL_PATHS = {"dir": "DIR", "model": "MODEL.onnx", "file": "FILE"}
+
+
+def _refused_path(args: argparse.Namespace, error: OSError) -> InputError:
+    """The one-line error of an OS ``error`` on the path ``error.filename`` that no check caught before,
+    naming the argument that gave that path (or a folder above it)."""
+    path = os.fsdecode(error.filename)
+    given = [(name, str(value)) for name, values in vars(args).items()
+             for value in (values if isinstance(values, list) else [values]) if isinstance(value, Path)]
+    name = next((name for name, value in given if path == value or path.startswith(value.rstrip(os.sep) + os.sep)),
+                None)
+    option = None if name is None else POSITIONAL_PATHS.get(name, "--" + name.replace("_", "-"))
+    return InputError("cannot use the path", file=path, key=option, got=error.strerror or str(error))
 
 
 def _drop_stdout() -> None:

@@ -653,6 +653,13 @@ CASES += [
          fifo("m.npz")),
     Case("simulate-out-name-too-long", "--out folder name of 300 characters", simulate()[:-1] + ("d" * 300,),
          ("d" * 300, "--out", "File name too long"), GOOD_HW),
+    Case("workload-name-too-long", "--workload file name of 300 characters",
+         simulate_workload("w" * 300 + ".yaml"), ("w" * 300 + ".yaml", "--workload", "File name too long"), GOOD_HW),
+    Case("prune-out-folder-name-too-long", "prune into a folder whose name has 300 characters",
+         ("prune", *MOBILENET, "--sparsity", "0.5", "--seed", "0", "--out", "d" * 300 + "/m.npz"),
+         ("d" * 300 + "/m.npz", "--out", "File name too long")),
+    Case("plot-dir-name-too-long", "plot of a folder whose name has 300 characters", ("plot", "d" * 300),
+         ("d" * 300, "DIR", "File name too long")),
     Case("sweep-out-read-only", "sweep into a read-only folder (refused before simulating)",
          ("sweep", *MOBILENET, "--sparsity", "0.5", "--hw", "hw.yaml", "--jobs", "1", "--quiet", "--out", "out"),
          ("out", "--out", "output directory is not writable"), all_of(GOOD_HW, read_only_out), cleanup=undo_read_only),
@@ -709,6 +716,11 @@ CASES += [
     Case("plot-totals-cut-short", "plot of a sweep whose totals.csv was cut short", ("plot", "sweep"),
          ("sweep/totals.csv", "results file is damaged (cut short)", "re-running the command that wrote it"),
          write("sweep/totals.csv", "point,model,family,sparsity,seed,hardware,cycles\nab12,mobilenet_v1_0.25,mobi")),
+    Case("plot-totals-header-only", "plot of a sweep whose totals.csv was cut after its header",
+         ("plot", "sweep"), ("sweep/totals.csv", "results file is damaged (cut short)", "re-running"),
+         write("sweep/totals.csv", "point,model,family,sparsity,seed,hardware,cycles,latency_s\n")),
+    Case("plot-totals-emptied", "plot of a sweep whose totals.csv was cut to nothing", ("plot", "sweep"),
+         ("sweep/totals.csv", "results file is damaged (cut short)", "re-running"), write("sweep/totals.csv", "")),
 ]
 CASES_BY_ID = {case.id: case for case in CASES}
 assert len(CASES_BY_ID) == len(CASES), "case ids must be unique"

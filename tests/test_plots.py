@@ -349,7 +349,7 @@ def test_plot_directory_refuses_bad_paths(tmp_path):
     with pytest.raises(InputError) as error:
         plots.plot_directory(tmp_path)                           # exists, holds nothing
     assert error.value.key == "DIR" and "no results" in str(error.value)
-    (tmp_path / "totals.csv").write_text("")                     # a sweep that finished no point
+    (tmp_path / "totals.csv").write_text("\n")                   # what sweep.gather writes for no finished point
     with pytest.raises(InputError, match="no results"):
         plots.plot_directory(tmp_path)
     with pytest.raises(InputError, match="not a directory"):

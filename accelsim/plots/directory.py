@@ -228,29 +228,33 @@ REBUILD = "a complete CSV report (re-running the command that wrote it rebuilds 
 
 
 def _read(path: Path) -> pd.DataFrame | None:
-    """A CSV report, or None if it has no rows (a sweep with no finished point). A report cut short (not
-    ending in a line break, as every report accelsim writes does) or with text where a number belongs is
-    an InputError saying so."""
+    """A CSV report, or None if it has no rows (a sweep with no finished point: accelsim writes a bare line
+    break). A report cut short (empty, not ending in a line break, or a header without rows: every report
+    accelsim writes ends in a line break and has rows under its header) or with text where a number
+    belongs is an InputError saying so."""
+    damaged = InputError("results file is damaged (cut short)", file=path, key="DIR", expected=REBUILD)
     try:
         with open(path, "rb") as stream:
             size = stream.seek(0, 2)
             stream.seek(max(size - 1, 0))
-            cut_short = size > 0 and stream.read(1) != b"\n"
+            cut_short = size == 0 or stream.read(1) != b"\n"
         frame = pd.read_csv(path)
     except pd.errors.EmptyDataError:
+        if cut_short:
+            raise damaged from None
         return None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as error:
         raise InputError("cannot read results", file=path, key="DIR", expected="a CSV report of accelsim",
                          got=str(error).splitlines()[0]) from None
-    if cut_short:
-        raise InputError("results file is damaged (cut short)", file=path, key="DIR", expected=REBUILD)
+    if cut_short or frame.empty:
+        raise damaged
     for column in frame.columns:
         if str(column).endswith(NUMERIC_COLUMNS) and frame[column].dtype.kind not in "biuf":
             text = frame[column].notna() & pd.to_numeric(frame[column], errors="coerce").isna()
             row = int(text.to_numpy().argmax())
             raise InputError("text where a number belongs", file=path, key=f"{column}, line {row + 2}",
                              expected="a number", got=frame[column].iloc[row])
-    return None if frame.empty else frame
+    return frame
 
 
 def _run_identity(folder: Path) -> tuple[str | None, str | None]:
