@@ -16,7 +16,7 @@ import numpy as np
 
 from accelsim.accelerators.eyeriss_v2.pe import column_entries, dense_pass_cycles, pass_cycles
 from accelsim.accelerators.eyeriss_v2.view import ConvView
-from accelsim.errors import InputError
+from accelsim.errors import ConfigError
 from accelsim.units import ceil_div
 
 
@@ -82,12 +82,11 @@ def channel_blocks(per_channel: np.ndarray, c0: int, channel_axis: int) -> np.nd
 
 def check_window(name: str, kernel_w: int, pe: Pe) -> None:
     """A layer whose filter row does not fit the iact or weight scratch pad (even with one channel) cannot
-    be mapped: an :class:`InputError` naming it."""
-    limit = min(pe.iact_entries, pe.weight_entries)
+    be mapped: a :class:`ConfigError` naming the layer and the scratch pad's key (the caller names the file)."""
+    limit, key = min((pe.iact_entries, "pe.iact_spad_entries"), (pe.weight_entries, "pe.weight_spad_entries"))
     if kernel_w > limit:
-        raise InputError("filter wider than the PE's scratch pads", key=name,
-                         expected=f"kernel width <= pe.iact_spad_entries and pe.weight_spad_entries ({limit})",
-                         got=kernel_w)
+        raise ConfigError(f"layer {name}: filter row of {kernel_w} wider than the PE's scratch pad", key=key,
+                          expected=f">= {kernel_w} entries", got=limit)
 
 
 def choose_block(v: ConvView, pe: Pe) -> tuple[int, int, np.ndarray, np.ndarray]:
@@ -111,9 +110,9 @@ def choose_block(v: ConvView, pe: Pe) -> tuple[int, int, np.ndarray, np.ndarray]
         blocked = channel_blocks(entries, c0, 2)                               # (G, MB, CB, C0, R, S)
         if blocked.sum(axis=(3, 5)).max(initial=0) <= pe.weight_entries:
             return m0, c0, blocked, channel_blocks(nonzeros, c0, 2)
-    raise InputError("no weight block fits the weight scratch pad", key=v.name,
-                     expected=f"a column of compressed weights within pe.weight_spad_entries ({pe.weight_entries})",
-                     got=f"M0={pairs[-1][0]}, C0={pairs[-1][1]}")
+    raise ConfigError(f"layer {v.name}: no weight block fits the weight scratch pad (the smallest, "
+                      f"M0={pairs[-1][0]} C0={pairs[-1][1]}, does not)", key="pe.weight_spad_entries",
+                      expected="a column of compressed weights within it", got=pe.weight_entries)
 
 
 def _as_items(blocked: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from accelsim.errors import WorkloadError
+from accelsim.inputfiles import open_regular
 from accelsim.importers.onnx.reader import graph_inputs
 
 MAX_SAMPLES_BYTES = 2**31   # a samples file larger than this is refused unread
@@ -57,7 +58,7 @@ def _load(path: Path, names: list[str]) -> dict[str, np.ndarray]:
     try:
         if path.stat().st_size > MAX_SAMPLES_BYTES:
             raise WorkloadError("samples file too large", file=path, expected=f"at most {MAX_SAMPLES_BYTES} bytes")
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:          # a FIFO would block the read forever
             loaded = np.load(stream, allow_pickle=False)
             if isinstance(loaded, np.ndarray):
                 arrays = None

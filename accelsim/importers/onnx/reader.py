@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from accelsim.errors import WorkloadError, did_you_mean
+from accelsim.inputfiles import open_regular
 
 MAX_MODEL_BYTES = 2**31 - 1          # protobuf refuses larger messages; weights past this go in external data
 MAX_EXTERNAL_BYTES = 16 * 2**30      # all external-data weights of one model (a 4G-parameter float32 model)
@@ -54,7 +55,7 @@ def _read_bytes(path: Path) -> bytes:
         if size > MAX_MODEL_BYTES:
             raise WorkloadError("model file too large", file=path, expected=f"at most {MAX_MODEL_BYTES} bytes "
                                 "(larger weights belong in external data)", got=f"{size} bytes")
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:          # a FIFO would block the read forever
             data = stream.read(MAX_MODEL_BYTES + 1)
     except OSError as error:
         raise WorkloadError("cannot read the model", file=path, expected="a readable .onnx file",
