@@ -616,6 +616,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # not where SIGINT is ignored
+            signal.signal(signal.SIGINT, _interrupt)
     if hasattr(sys.stdout, "reconfigure"):   # a name the locale's encoding lacks is escaped, not a crash
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
@@ -646,6 +648,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"accelsim: error: cannot write to standard output: {error.strerror or error}; results "
               f"written to files are complete", file=sys.stderr)
         return 1
+    except Exception:
+        if not _signals:
+            raise
+        print("accelsim: interrupted", file=sys.stderr)     # what the interrupted code made of the signal
+        return 128 + _signals[0]
 
 
 #: The names in the help of the positional arguments that take a path.
@@ -672,8 +679,20 @@ def _drop_stdout() -> None:
         pass
 
 
+#: The signals (SIGINT, SIGTERM) that have arrived: a run they stop says so in one line, whatever error the
+#: code they interrupted turned them into (numpy's import makes an ImportError of an interrupt in it).
+_signals: list[int] = []
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGINT: KeyboardInterrupt, as Python's own handler raises it, remembered."""
+    _signals.append(signum)
+    raise KeyboardInterrupt()
+
+
 def _terminate(signum: int, frame: object) -> None:
     """SIGTERM stops a run as Ctrl-C does: one line, what finished is kept."""
+    _signals.append(signum)
     raise Terminated()
 
 

@@ -47,24 +47,34 @@ def start(*argv: str) -> subprocess.Popen:
     return start_in_session(*argv, stderr=subprocess.PIPE, text=True)
 
 
-def _stat(pid: int) -> tuple[str, int] | None:
-    """(state, parent pid) of a live process, None if it is gone or a zombie."""
+def _stat(pid: int) -> tuple[str, int, int] | None:
+    """(state, parent pid, session id) of a live process, None if it is gone or a zombie."""
     try:
         text = (PROC / str(pid) / "stat").read_text()
     except OSError:
         return None
-    state, ppid = text[text.rindex(")") + 2:].split()[:2]
-    return None if state in "ZX" else (state, int(ppid))
+    state, ppid, _, session = text[text.rindex(")") + 2:].split()[:4]
+    return None if state in "ZX" else (state, int(ppid), int(session))
 
 
-def children(pid: int) -> list[int]:
+def _live(field: int, value: int) -> list[int]:
+    """Live processes whose :func:`_stat` ``field`` is ``value``."""
     found = []
     for entry in PROC.iterdir():
         if entry.name.isdigit():
             stat = _stat(int(entry.name))
-            if stat is not None and stat[1] == pid:
+            if stat is not None and stat[field] == value:
                 found.append(int(entry.name))
     return found
+
+
+def children(pid: int) -> list[int]:
+    return _live(1, pid)
+
+
+def in_session(sid: int) -> list[int]:
+    """Every live process of session ``sid``: a command started by :func:`start` and all it started."""
+    return _live(2, sid)
 
 
 def wait_until(condition, timeout: float, every: float = 0.2):
@@ -77,16 +87,24 @@ def wait_until(condition, timeout: float, every: float = 0.2):
         time.sleep(every)
 
 
+#: The orphan check's bound (issue 14): no process of a killed sweep is left this many seconds after.
+ORPHAN_SECONDS = 10
+
+
 @needs_proc
-def test_kill_9_of_a_sweeps_main_process_leaves_no_worker(tmp_path):
+def test_kill_9_of_a_sweeps_main_process_leaves_no_process_behind(tmp_path):
+    """The orphan check: SIGKILL to the main process of a --jobs 2 sweep while its workers run; within
+    ORPHAN_SECONDS no process of its session is left, so its output pipe is closed (before: the workers ran
+    on, re-parented to PID 1, holding the pipe, and whatever read the sweep's output hung)."""
     process = start(*SLOW_SWEEP, "--out", str(tmp_path / "out"))
     try:
         workers = wait_until(lambda: len(children(process.pid)) >= 2 and children(process.pid), timeout=120)
         assert workers, "the sweep never started its two workers"
         os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=60)
-        left = wait_until(lambda: not [w for w in workers if _stat(w)], timeout=60)
-        assert left, f"workers still running after their parent was killed: {workers}"
+        process.wait(timeout=ORPHAN_SECONDS)
+        left = wait_until(lambda: not in_session(process.pid), timeout=ORPHAN_SECONDS)
+        assert left, f"processes left {ORPHAN_SECONDS} s after the sweep was killed: {in_session(process.pid)}"
+        assert process.stderr.read() == ""                      # at its end: no process holds the pipe
     finally:
         kill(process)
 
@@ -212,3 +230,21 @@ def test_finished_results_are_not_kept_by_the_pool():
         del frame
         gc.collect()
         assert all(ref() is None for ref in seen), "a finished result is still held"
+
+
+def test_an_interrupt_that_the_interrupted_code_turns_into_another_error_is_one_line():
+    """Ctrl-C while numpy is being imported reaches the command as an ImportError (numpy's import wraps
+    what its C code raised) and gave a 55-line traceback, exit 1: after a signal, any error is the
+    interrupt's one line. The run here makes that conversion itself, deterministically."""
+    script = ("import os, signal, sys, time\n"
+              "import accelsim.cli as cli\n"
+              "def interrupted_import(args):\n"
+              "    try:\n"
+              "        os.kill(os.getpid(), signal.SIGINT)\n"
+              "        time.sleep(30)\n"
+              "    except KeyboardInterrupt:\n"
+              "        raise ImportError('PyCapsule_Import could not import module \"datetime\"')\n"
+              "cli._cmd_models = interrupted_import\n"
+              "sys.exit(cli.main(['models']))\n")
+    done = subprocess.run([sys.executable, "-c", script], env=env(), capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (128 + signal.SIGINT, "accelsim: interrupted\n")
