@@ -165,7 +165,7 @@ def plan_eie(layer: Layer, hw: HardwareConfig, masks=None, activations=None, *,
     works = lower_layer(layer, masks, activations, cfg)
     if resident is None:
         resident = weight_sram(works, cfg).fits(cfg)
-    tiles = [column_tiles(work.matrix, cfg, resident) for work in works]
+    tiles = [column_tiles(work.matrix, cfg, resident, layer.name) for work in works]
     segments = [build_segments(work, cfg, t, streamed=not resident) for work, t in zip(works, tiles)]
     tallies: list[WorkCounts] = [work_counts(w, s, cfg) for w, s in zip(works, segments)]
     return EiePlan(

@@ -30,9 +30,11 @@ CHUNK_ELEMENTS = 1 << 22
 Tiles = list[list[tuple[int, int]]]
 
 
-def column_tiles(matrix: SlicedMatrix, cfg: EieConfig, resident: bool) -> Tiles:
+def column_tiles(matrix: SlicedMatrix, cfg: EieConfig, resident: bool, layer: str) -> Tiles:
     """Per pass, the column ranges loaded together: the whole pass when resident, else greedy tiles whose
-    entries fit half the sparse-matrix SRAM and entries + pointers half of both SRAMs, on every PE."""
+    entries fit half the sparse-matrix SRAM and entries + pointers half of both SRAMs, on every PE. A
+    column slice too large for that is a ConfigError naming ``layer`` (it depends on the layer's masks, so
+    no check before the run can find it)."""
     n_cols = matrix.n_cols
     if resident:
         return [[(0, n_cols)] for _ in range(matrix.passes)]
@@ -50,8 +52,11 @@ def column_tiles(matrix: SlicedMatrix, cfg: EieConfig, resident: bool) -> Tiles:
             fits = (used.max(axis=0) <= limit_entries) & (with_ptr.max(axis=0) <= limit_all)
             count = int(np.argmin(fits)) if not fits.all() else n_cols - lo
             if count == 0:
-                raise ConfigError("one column slice does not fit half the sparse-matrix SRAM",
-                                  key=f"buffers.{cfg.spmat}.size_bytes")
+                raise ConfigError(f"layer {layer}: one column slice does not fit half the sparse-matrix SRAM",
+                                  key=f"buffers.{cfg.spmat}.size_bytes",
+                                  expected="half of it to hold one column slice's entries and pointers",
+                                  got=f"{int(used[:, 0].max())} bytes of entries in a slice, "
+                                      f"{cfg.spmat_bytes} bytes of SRAM")
             tiles.append((lo, lo + count))
             lo += count
         out.append(tiles)
