@@ -271,13 +271,11 @@ def run_and_gather(points: Sequence[Point], out: Path, *, kind: str = "sweep", f
 
 
 def _execute(points: list[Point], jobs: int, scheduler: str | None):
-    """Yield (point, result) as points finish."""
-    if not points:
-        return
-    if scheduler is not None:
-        yield from _execute_dask(points, scheduler)
-    else:
-        yield from pool.completed(run_point, largest_first(points) if jobs > 1 else points, jobs)
+    """An iterator of (point, result) as points finish. A Dask scheduler is reached (or refused) here, before
+    any progress is shown."""
+    if scheduler is not None and points:
+        return _execute_dask(points, _dask_client(scheduler))
+    return pool.completed(run_point, largest_first(points) if jobs > 1 else points, jobs)
 
 
 def largest_first(points: Sequence[Point]) -> list[Point]:
@@ -292,17 +290,21 @@ def largest_first(points: Sequence[Point]) -> list[Point]:
     return sorted(points, key=lambda p: -macs[(p.family, p.options, p.workload_text)])
 
 
-def _execute_dask(points: list[Point], address: str):
+def _dask_client(address: str):
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise InputError("Dask is not installed", key="--scheduler",
                          expected="pip install 'accelsim[dask]'") from None
     try:
-        client = Client(address, timeout="10s")
+        return Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as error:
         raise InputError("cannot reach the Dask scheduler", key="--scheduler", got=address,
                          expected=f"a running scheduler ({error})") from None
+
+
+def _execute_dask(points: list[Point], client):
+    from distributed import as_completed
     with client:
         futures = client.map(run_point, points, key=[f"accelsim-point-{p.key}" for p in points])
         where = {f.key: p for f, p in zip(futures, points)}
