@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from accelsim import __version__
-from accelsim.errors import AccelsimError, InputError, Stopped, Terminated, interrupt_status
+from accelsim.errors import AccelsimError, InputError, ManyInputErrors, Stopped, Terminated, interrupt_status
 from accelsim.units import pj_to_uj, seconds_to_ms
 from accelsim.workloads import zoo
 
@@ -366,21 +366,26 @@ def _naming_epochs(args: argparse.Namespace) -> Iterator[None]:
 
 
 @contextmanager
-def _naming_sparsity() -> Iterator[None]:
-    """A final sparsity the run refuses (key ``s_f`` or ``sparsity``: missing, or not the one an N:M
-    structure sets) names ``--sparsity``."""
+def _naming_options(options: dict[str, str]) -> Iterator[None]:
+    """An argument the run refuses under its own name (a key of ``options``, e.g. ``s_f`` for a final
+    sparsity that is missing or not the one an N:M structure sets) names the option that gave it."""
+    def renamed(error: InputError) -> InputError:
+        return InputError(error.problem, file=error.file, key=options.get(error.key, error.key),
+                          expected=error.expected, got=error.got)
     try:
         yield
+    except ManyInputErrors as errors:
+        raise ManyInputErrors([renamed(error) for error in errors.errors]) from None
     except InputError as error:
-        if error.key not in ("s_f", "sparsity"):
+        if error.key not in options:
             raise
-        raise InputError(error.problem, key="--sparsity", expected=error.expected, got=error.got) from None
+        raise renamed(error) from None
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from accelsim.study import training
     overrides = {"epochs": args.epochs} if args.epochs is not None else {}
-    with _naming_epochs(args), _naming_sparsity():
+    with _naming_epochs(args), _naming_options({"s_f": "--sparsity", "sparsity": "--sparsity"}):
         result = training.train_run(args.task, tuple(args.hidden), args.sparsity, schedule=args.schedule,
                                     variant=args.variant, structure=str(args.structure), seed=args.seed,
                                     out=args.out, force=args.force, **overrides)
@@ -410,7 +415,8 @@ def _train_compare_table(summary):
 def _cmd_train_compare(args: argparse.Namespace) -> int:
     from accelsim.study import training
     overrides = {"epochs": args.epochs} if args.epochs is not None else {}
-    with _naming_epochs(args):
+    with _naming_epochs(args), _naming_options({"sparsities": "--sparsity", "seeds": "--seeds",
+                                                "large_hidden": "--hidden"}):
         results = training.train_compare(args.task, large_hidden=tuple(args.hidden),
                                          sparsities=tuple(args.sparsity), seeds=tuple(args.seeds), hw_files=args.hw,
                                          jobs=args.jobs, structures=tuple(args.structures), out=args.out,
