@@ -161,6 +161,8 @@ def test_simulate_names_an_argument_of_the_wrong_type(small):
         acs.simulate(model, str(HW / "dense_edge.yaml"))
     with pytest.raises(InputError, match=r"model: not a model"):
         acs.simulate("mobilenet_v1", acs.load_hardware(HW / "dense_edge.yaml"))
+    with pytest.raises(InputError, match=r"model: not a model"):        # was: AttributeError 'prunable_layers'
+        acs.prune("mobilenet_v1", 0.5, seed=0)
 
 
 def test_a_model_with_no_layer_run_at_inference_is_refused(small):

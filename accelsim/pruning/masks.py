@@ -21,7 +21,7 @@ from accelsim.errors import InputError, MaskError, did_you_mean
 from accelsim.pruning.synthetic import synthetic_weights
 from accelsim.schema import SPARSITY, checked
 from accelsim.workloads.layers import Layer
-from accelsim.workloads.model import Model
+from accelsim.workloads.model import Model, check_model
 
 METHODS = ("uniform", "global")
 
@@ -169,6 +169,7 @@ def prune(model: Model, sparsity: float, *, seed: int, method: str = "uniform",
     synthetic weights of :func:`accelsim.pruning.synthetic.synthetic_weights` are used (``seed`` is only
     used then). Masks come in model layer order.
     """
+    check_model(model)
     checked(SPARSITY, sparsity, "sparsity")
     if method not in METHODS:
         raise InputError("unknown pruning method", key="method", expected=" or ".join(map(repr, METHODS)),

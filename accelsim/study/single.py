@@ -29,7 +29,7 @@ from accelsim.schema import SPARSITY, checked
 from accelsim.study.memo import run_layer
 from accelsim.workloads import zoo
 from accelsim.workloads.layers import LSTM, Conv2D, Layer, Linear
-from accelsim.workloads.model import Model
+from accelsim.workloads.model import Model, check_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -199,9 +199,7 @@ def simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None = None, sp
 
 
 def _check_types(model: object, hw: object) -> None:
-    if not isinstance(model, Model):
-        raise InputError("not a model", key="model", expected="a Model (acs.zoo.mobilenet_v1(), a workload file's)",
-                         got=type(model).__name__)
+    check_model(model)
     if not isinstance(hw, HardwareConfig):
         raise InputError("not a hardware description", key="hw",
                          expected="a HardwareConfig (acs.load_hardware(path))", got=type(hw).__name__)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from accelsim.errors import WorkloadError
+from accelsim.errors import InputError, WorkloadError
 from accelsim.workloads.layers import Layer
 
 
@@ -79,3 +79,12 @@ class Workload:
     def __post_init__(self) -> None:
         for name in ("weight_density", "activation_density", "weight_nm"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+
+def check_model(value: object) -> Model:
+    """``value`` if it is a :class:`Model`; for anything else (a model's name, a path) the one-line error an
+    API caller gets instead of an AttributeError deep inside."""
+    if not isinstance(value, Model):
+        raise InputError("not a model", key="model", expected="a Model (acs.zoo.mobilenet_v1(), a workload file's)",
+                         got=type(value).__name__)
+    return value
