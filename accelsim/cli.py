@@ -323,6 +323,37 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explore(args: argparse.Namespace) -> int:
+    from accelsim.study import explore, space
+    searched = space.read_space(args.space)
+    progress = None
+    if not args.quiet:
+        from tqdm import tqdm
+        progress = lambda total: tqdm(total=total, desc="explore", unit="trial", file=sys.stderr)  # noqa: E731
+    table = explore.explore(searched, args.out, trials=args.trials, seed=args.seed, jobs=args.jobs,
+                            scheduler=args.scheduler, force=args.force, progress=progress, note=_note)
+    if not args.quiet:
+        front = explore.front(table, searched)
+        columns = [c for c in ("trial", *(d.name for d in searched.dimensions), "latency_s", "energy_pj",
+                               "power_mw", "sram_kb", "accuracy") if c in front]
+        _print(front[columns], as_csv=args.csv)
+        states = ", ".join(f"{n} {s}" for s, n in table["state"].value_counts().items())
+        print(f"{len(table)} trials ({states}); {len(front)} on the front; {args.out / 'trials.csv'}, "
+              f"{args.out / 'front.csv'}", file=sys.stderr)
+    return 0
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from accelsim.study import sensitivity
+    table = sensitivity.sensitivity(args.dir)
+    if not args.quiet:
+        energy = table[table["objective"] == "energy"]
+        columns = ["verdict", "winner", "margin", "parameter", "flip_factor_down", "flip_factor_up"]
+        _print(table if args.csv else energy[columns], as_csv=args.csv)
+        print(f"{table['verdict'].nunique()} verdicts; {args.dir / sensitivity.SENSITIVITY_CSV}", file=sys.stderr)
+    return 0
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from accelsim.importers.onnx import parse_input_shape
     from accelsim.study import imported
@@ -557,6 +588,24 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--csv", action="store_true", help="print the headline table as CSV")
     cp.add_argument("--quiet", action="store_true")
     cp.set_defaults(run=_cmd_compare)
+
+    ex = commands.add_parser("explore", help="multi-objective search over machines and models (NSGA-II); resumable")
+    ex.add_argument("space", type=Path, metavar="SPACE.yaml", help="the search space (docs/explore.md)")
+    ex.add_argument("--out", type=Path, required=True, help="results directory (re-running resumes)")
+    ex.add_argument("--trials", type=int, default=100, help="trials to run in all (default 100)")
+    ex.add_argument("--seed", type=int, default=0, help="the sampler's seed: the same seed, the same trials")
+    ex.add_argument("--force", action="store_true", help="write into an --out that holds other files")
+    ex.add_argument("--jobs", type=_workers, default=os.cpu_count() or 1, help="local worker processes")
+    ex.add_argument("--scheduler", help="a Dask scheduler address instead of local workers")
+    ex.add_argument("--csv", action="store_true", help="print the front as CSV")
+    ex.add_argument("--quiet", action="store_true")
+    ex.set_defaults(run=_cmd_explore)
+
+    se = commands.add_parser("sensitivity", help="how far each energy figure can move before a verdict flips")
+    se.add_argument("dir", type=Path, metavar="DIR", help="output of accelsim compare or accelsim explore")
+    se.add_argument("--csv", action="store_true", help="print every row as CSV")
+    se.add_argument("--quiet", action="store_true")
+    se.set_defaults(run=_cmd_sensitivity)
 
     im = commands.add_parser("import", help="an ONNX model -> a folder of its layers, real weights and zeros")
     im.add_argument("model", type=Path, metavar="MODEL.onnx", help="the ONNX model (docs/import.md)")

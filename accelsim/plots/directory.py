@@ -3,7 +3,9 @@ applies, write each as PNG and SVG into ``DIR/figures/``.
 
 What is recognised (checked in this order; a comparison is also a sweep):
 
+* an exploration (``accelsim explore``): ``trials.csv``, ``front.csv``, ``importance.csv``;
 * a comparison (``accelsim compare``): ``compare.csv``, beside ``totals.csv`` and ``points.csv``;
+* with either, a sensitivity table (``accelsim sensitivity``): ``sensitivity.csv``, as tornado figures;
 * a sweep (``accelsim sweep``): ``totals.csv`` and, for the per-layer figures, ``points.csv``;
 * one simulation (``accelsim simulate --out``): ``layers.csv`` and ``summary.json``;
 * a folder of simulations: sub-folders that each hold ``layers.csv`` (e.g. one model on several machines).
@@ -23,10 +25,12 @@ from matplotlib.figure import Figure
 
 from accelsim.errors import InputError, OutputError
 from accelsim.plots.common import model_label, require, save_figure, sparsity_text, unique_in_order
+from accelsim.plots.explore import front_projections, importance_bars, tornado
 from accelsim.plots.figures import (COMPARE_COLUMNS, STALL_COLUMNS, accuracy_tradeoff, energy_breakdown,
                                     latency_vs_sparsity, layer_latency, stall_breakdown)
 
 FIGURES_DIR = "figures"
+MAX_TORNADOES = 8
 FORMATS = ("png", "svg")
 KNOWN_FORMATS = ("png", "svg", "pdf")
 EXPECTED = "a results directory with compare.csv, totals.csv (sweep) or layers.csv (simulate)"
@@ -64,8 +68,10 @@ def plot_directory(path: str | Path, *, formats: Sequence[str] = FORMATS) -> lis
 
 def figure_jobs(root: Path) -> list[Job]:
     """The figures that apply to the results in ``root`` (read and checked here; drawn later)."""
+    if (root / "trials.csv").is_file():
+        return _explore_jobs(root) + _tornado_jobs(root)
     if (root / "compare.csv").is_file():
-        return _compare_jobs(root)
+        return _compare_jobs(root) + _tornado_jobs(root)
     if (root / "totals.csv").is_file():
         return _sweep_jobs(root)
     if (root / "layers.csv").is_file():
@@ -92,6 +98,40 @@ def _compare_jobs(root: Path) -> list[Job]:
         jobs.append(("stalls_by_config", lambda: stall_breakdown(table, by="config")))
     jobs += _layer_jobs(root, table)
     return jobs
+
+
+def _explore_jobs(root: Path) -> list[Job]:
+    """An exploration: the front in 2-D projections of its objectives, and each parameter's importance."""
+    trials = _read(root / "trials.csv")
+    if trials is None:
+        return []
+    require(trials, ("trial", "state"), "explored trials", source=root / "trials.csv")
+    explored = json.loads((root / "explore.json").read_text(encoding="utf-8")) \
+        if (root / "explore.json").is_file() else {}
+    objectives = {"latency": "latency_s", "energy": "energy_pj", "accuracy": "accuracy"}
+    columns = [objectives[o] for o in explored.get("objectives", ("energy", "latency")) if objectives[o] in trials]
+    front = _read(root / "front.csv") if (root / "front.csv").is_file() else None
+    jobs: list[Job] = []
+    if front is not None and columns:
+        jobs.append(("explore_front", lambda: front_projections(trials, front, columns)))
+    importance = _read(root / "importance.csv") if (root / "importance.csv").is_file() else None
+    if importance is not None:
+        jobs.append(("explore_importance", lambda: importance_bars(importance)))
+    return jobs
+
+
+def _tornado_jobs(root: Path) -> list[Job]:
+    """A sensitivity table (``accelsim sensitivity``): one tornado figure per energy verdict, the
+    :data:`MAX_TORNADOES` most fragile ones (nearest flip first)."""
+    table = _read(root / "sensitivity.csv") if (root / "sensitivity.csv").is_file() else None
+    if table is None:
+        return []
+    require(table, ("verdict", "objective", "parameter", "flip_factor_down", "flip_factor_up", "margin"),
+            "sensitivity table", source=root / "sensitivity.csv")
+    energy = table[table["objective"] == "energy"]
+    verdicts = sorted(unique_in_order(energy["verdict"]), key=lambda v: energy[energy["verdict"] == v]["margin"].iloc[0])
+    return [(f"sensitivity_{n}", lambda rows=energy[energy["verdict"] == v]: tornado(rows))
+            for n, v in enumerate(verdicts[:MAX_TORNADOES], start=1)]
 
 
 def _sweep_jobs(root: Path) -> list[Job]:

@@ -22,7 +22,9 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from accelsim.counts import Counts
 from accelsim.energy.model import Energy
+from accelsim.energy.table import EnergyTable
 from accelsim.hardware.schema import HardwareConfig
 from accelsim.sim.engine import LayerRun
 from accelsim.units import bits_to_bytes, cycles_to_seconds
@@ -36,12 +38,15 @@ NON_ADDITIVE = ("layer", "kind", "engine", "multiplier_utilization")
 class SimulationResult:
     """A simulated model: ``rows`` (one dict per layer, every one with all of ``columns``), ``total`` (the
     model's sums, by column) and ``metadata`` (what reproduces it: package version, hardware name and config
-    hash, model and options, seed). ``layers`` is ``rows`` as a pandas DataFrame, built on first use (the
+    hash, model and options, seed) and ``actions``: every action the model's layers made, summed, with its
+    price (``"component.action"`` -> ``count``, ``pj_each``, ``energy_pj`` = count x pj_each), what the
+    dynamic energy is linear in (``accelsim sensitivity``). ``layers`` is ``rows`` as a pandas DataFrame, built on first use (the
     command line writes and prints the rows without importing pandas)."""
 
     rows: tuple[dict, ...]
     total: dict
     metadata: dict = field(default_factory=dict)
+    actions: dict = field(default_factory=dict)     # "component.action" -> {count, pj_each, energy_pj}
 
     @property
     def columns(self) -> list[str]:
@@ -94,8 +99,10 @@ def _utilization(useful_macs: float, cycles: float, hw: HardwareConfig) -> float
     return useful_macs / (cycles * hw.total_multipliers) if cycles else 0.0
 
 
-def assemble(rows: list[dict], hw: HardwareConfig, metadata: dict) -> SimulationResult:
-    """Rows of :func:`layer_row` -> a :class:`SimulationResult` whose totals are the column sums. A column
+def assemble(rows: list[dict], hw: HardwareConfig, metadata: dict, counts: Counts = Counts(),
+             table: EnergyTable | None = None) -> SimulationResult:
+    """Rows of :func:`layer_row` -> a :class:`SimulationResult` whose totals are the column sums; ``counts``
+    (the layers' summed :class:`~accelsim.counts.Counts`) priced by ``table`` are its ``actions``. A column
     some rows lack (a count only some layers make) is 0 there; whole numbers stay whole. The accelerator's
     details are per-layer figures: not summed, missing ones NaN."""
     details = {d.name for d in hw.accelerator.details}
@@ -105,7 +112,9 @@ def assemble(rows: list[dict], hw: HardwareConfig, metadata: dict) -> Simulation
     total = {column: sum(row[column] for row in full) for column in columns
              if column not in NON_ADDITIVE and column not in details}
     total["multiplier_utilization"] = _utilization(total["useful_macs"], total["cycles"], hw)
-    return SimulationResult(rows=full, total=total, metadata=dict(metadata))
+    actions = {f"{c}.{a}": {"count": _plain(n), "pj_each": table.pj(c, a), "energy_pj": _plain(n) * table.pj(c, a)}
+               for (c, a), n in counts.items()} if table is not None else {}
+    return SimulationResult(rows=full, total=total, metadata=dict(metadata), actions=actions)
 
 
 def _plain(value):

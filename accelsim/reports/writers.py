@@ -65,9 +65,12 @@ def _check_output_dir(out: Path, force: bool, files: tuple[str, ...]) -> None:
 
 
 def summary_dict(result: SimulationResult) -> dict:
-    """What summary.json holds: the run metadata and the model's totals."""
+    """What summary.json holds: the run metadata, the model's totals and its priced action counts
+    (``actions``: ``"component.action"`` -> count, pj_each, energy_pj; what the dynamic energy is linear in,
+    for ``accelsim sensitivity``)."""
     return {"metadata": result.metadata,
-            "total": {k: (v.item() if hasattr(v, "item") else v) for k, v in result.total.items()}}
+            "total": {k: (v.item() if hasattr(v, "item") else v) for k, v in result.total.items()},
+            "actions": dict(result.actions)}
 
 
 def layers_csv(result: SimulationResult) -> str:

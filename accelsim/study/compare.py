@@ -136,31 +136,39 @@ def _storage(zoo_family: str, chosen: Sequence[Variant], seed: int, structure: S
     return pd.DataFrame(rows)
 
 
+def pairs(table: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series]]:
+    """The verdicts of a comparison: per machine and small-dense model, (machine, its row, the row of the
+    large-sparse model closest to it in ``model_mb``) of ``compare.csv``."""
+    found = []
+    for hardware, on_hw in table.groupby("hardware", sort=False):
+        dense = on_hw[on_hw["kind"] == "small-dense"]
+        sparse = on_hw[on_hw["kind"] == "large-sparse"]
+        for _, d in dense.iterrows():
+            found.append((hardware, d, sparse.iloc[(sparse["model_mb"] - d["model_mb"]).abs().argsort().iloc[0]]))
+    return found
+
+
 def headline(table: pd.DataFrame) -> pd.DataFrame:
     """Per machine and footprint budget, the small-dense model against the large-sparse model closest to
     it in size: the ``model_mb`` (footprint), accuracy, latency and energy of each (columns prefixed
     ``small_dense_`` / ``large_sparse_``) and which wins on each count."""
     rows = []
-    for hardware, on_hw in table.groupby("hardware", sort=False):
-        dense = on_hw[on_hw["kind"] == "small-dense"]
-        sparse = on_hw[on_hw["kind"] == "large-sparse"]
-        for _, d in dense.iterrows():
-            s = sparse.iloc[(sparse["model_mb"] - d["model_mb"]).abs().argsort().iloc[0]]
-            better = (lambda a, b: a > b) if d["higher_is_better"] else (lambda a, b: a < b)
-            structure = "" if s.get("structure", "unstructured") == "unstructured" else f" {s['structure']}"
-            rows.append({
-                "hardware": hardware, "small_dense": d["model"],
-                "large_sparse": f"{s['model']} @ {s['sparsity']:g}{structure}",
-                "small_dense_model_mb": d["model_mb"], "large_sparse_model_mb": s["model_mb"],
-                "metric": d["accuracy_metric"],
-                "small_dense_accuracy": d["accuracy"], "large_sparse_accuracy": s["accuracy"],
-                "small_dense_latency_ms": seconds_to_ms(d["latency_s"]),
-                "large_sparse_latency_ms": seconds_to_ms(s["latency_s"]),
-                "small_dense_energy_uj": pj_to_uj(d["energy_pj"]), "large_sparse_energy_uj": pj_to_uj(s["energy_pj"]),
-                "more_accurate": "unknown" if pd.isna(s["accuracy"]) or pd.isna(d["accuracy"])
-                else "large-sparse" if better(s["accuracy"], d["accuracy"]) else "small-dense",
-                "faster": "large-sparse" if s["latency_s"] < d["latency_s"] else "small-dense",
-                "less_energy": "large-sparse" if s["energy_pj"] < d["energy_pj"] else "small-dense"})
+    for hardware, d, s in pairs(table):
+        better = (lambda a, b: a > b) if d["higher_is_better"] else (lambda a, b: a < b)
+        structure = "" if s.get("structure", "unstructured") == "unstructured" else f" {s['structure']}"
+        rows.append({
+            "hardware": hardware, "small_dense": d["model"],
+            "large_sparse": f"{s['model']} @ {s['sparsity']:g}{structure}",
+            "small_dense_model_mb": d["model_mb"], "large_sparse_model_mb": s["model_mb"],
+            "metric": d["accuracy_metric"],
+            "small_dense_accuracy": d["accuracy"], "large_sparse_accuracy": s["accuracy"],
+            "small_dense_latency_ms": seconds_to_ms(d["latency_s"]),
+            "large_sparse_latency_ms": seconds_to_ms(s["latency_s"]),
+            "small_dense_energy_uj": pj_to_uj(d["energy_pj"]), "large_sparse_energy_uj": pj_to_uj(s["energy_pj"]),
+            "more_accurate": "unknown" if pd.isna(s["accuracy"]) or pd.isna(d["accuracy"])
+            else "large-sparse" if better(s["accuracy"], d["accuracy"]) else "small-dense",
+            "faster": "large-sparse" if s["latency_s"] < d["latency_s"] else "small-dense",
+            "less_energy": "large-sparse" if s["energy_pj"] < d["energy_pj"] else "small-dense"})
     return pd.DataFrame(rows)
 
 

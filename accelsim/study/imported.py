@@ -163,8 +163,13 @@ def _mean_over_samples(runs: list[SimulationResult], measured: set[str]) -> Simu
     total["samples"] = len(runs)
     warnings = dict.fromkeys(w for r in runs for w in r.metadata["warnings"]
                              if not any(w.startswith(f"layer {name}: ") for name in measured))
+    actions = {}
+    for key in sorted({key for r in runs for key in r.actions}):
+        priced = next(r.actions[key] for r in runs if key in r.actions)
+        count = float(np.mean([r.actions[key]["count"] if key in r.actions else 0 for r in runs]))
+        actions[key] = {"count": count, "pj_each": priced["pj_each"], "energy_pj": count * priced["pj_each"]}
     return SimulationResult(tuple(layers.to_dict("records")), total.to_dict(),
-                            {**runs[0].metadata, "warnings": list(warnings)})
+                            {**runs[0].metadata, "warnings": list(warnings)}, actions)
 
 
 def pruned_real(found: bundle.Bundle, sparsity: float, method: str = "uniform") -> Masks:

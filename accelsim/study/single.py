@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 
 from accelsim import __version__
+from accelsim.counts import Counts
 from accelsim.energy.model import energy
 from accelsim.energy.table import EnergyTable
 from accelsim.accelerators.engines import engine_for
@@ -223,7 +224,7 @@ def _simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None, sparsity
     densities = (activation_density or ActivationDensity()).densities(model) if hw.accelerator.skips_zeros else {}
     with naming_file(hw.source):
         plan = engine.plan(model.inference_layers, masks)       # model-level decisions (EIE: resident weights)
-    rows = []
+    rows, counts = [], Counts()
     for layer in model.inference_layers:
         mask = masks.get(layer.name) if masks is not None else None
         if activations is not None and layer.name in activations and hw.accelerator.skips_zeros:
@@ -233,12 +234,13 @@ def _simulate(model: Model, hw: HardwareConfig, *, masks: Masks | None, sparsity
         with naming_file(hw.source):
             run = run_layer(engine, layer, mask, acts, plan)
         rows.append(layer_row(layer, run, energy(run.counts, table, run.cycles, hw.clock_hz), hw))
+        counts += run.counts
     metadata = {"accelsim_version": __version__, "model": model.name, "model_family": model.family,
                 "model_options": dict(model.options), "hardware": hw.name, "hardware_file": Path(hw.source).name,
                 "config_hash": hw.config_hash, "engine": hw.engine, "seed": seed,
                 "sparsity": reached if masks is None else masks.total_sparsity,
                 "warnings": mask_warnings(model, masks, engine)}
-    return assemble(rows, hw, metadata)
+    return assemble(rows, hw, metadata, counts, table)
 
 
 def mask_warnings(model: Model, masks: Masks | None, engine) -> list[str]:

@@ -157,7 +157,8 @@ def run_point(point: Point) -> tuple[pd.DataFrame, dict]:
              **({"structure": point.structure} if point.structure else {})}
     layers = pd.concat([pd.DataFrame([ident] * len(result.layers)), result.layers], axis=1)
     summary = summary_dict(result)                    # the totals as plain numbers, as summary.json has them
-    return layers, {"totals": {**ident, **summary["total"]}, "metadata": summary["metadata"]}
+    return layers, {"totals": {**ident, **summary["total"]}, "metadata": summary["metadata"],
+                    "actions": summary["actions"]}
 
 
 #: This process's synthetic weights and masks of the model it simulated last (a sweep worker runs the
