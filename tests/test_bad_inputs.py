@@ -739,6 +739,58 @@ CASES += [
     Case("plot-totals-emptied", "plot of a sweep whose totals.csv was cut to nothing", ("plot", "sweep"),
          ("sweep/totals.csv", "results file is damaged (cut short)", "re-running"), write("sweep/totals.csv", "")),
 ]
+SPACE_YAML = """hardware:
+  base: scnn_like.yaml
+  keys:
+    pe_array.rows: {low: 2, high: 8, step: 2}
+model:
+  family: mobilenet_v1
+  width: 0.25
+  sparsity: {choices: [0.0, 0.5]}
+objectives: [energy, latency]
+constraints: {sram_kb: 4096}
+"""
+
+
+def space(old: str | None = None, new: str = "") -> Setup:
+    """Write SPACE_YAML as space.yaml, with ``old`` replaced by ``new``."""
+    if old is not None:
+        assert old in SPACE_YAML, old
+    return write("space.yaml", SPACE_YAML if old is None else SPACE_YAML.replace(old, new, 1))
+
+
+EXPLORE = ("explore", "space.yaml", "--trials", "4", "--jobs", "1", "--quiet", "--out", "out")
+CASES += [
+    # issue 20: the search space of accelsim explore, and accelsim sensitivity --------------------------------
+    Case("explore-unknown-key", "search space naming a key the machine does not have", EXPLORE,
+         ("space.yaml", "hardware.keys.pe_array.depth", "unknown key"),
+         space("pe_array.rows:", "pe_array.depth:")),
+    Case("explore-unknown-section", "search space naming a section the machine does not have", EXPLORE,
+         ("space.yaml", "hardware.keys.pe_arrays.rows", "unknown key in the base machine"),
+         space("pe_array.rows:", "pe_arrays.rows:")),
+    Case("explore-inverted-range", "search space with low above high", EXPLORE,
+         ("space.yaml", "hardware.keys.pe_array.rows", "inverted range", "low 8, high 2"),
+         space("{low: 2, high: 8, step: 2}", "{low: 8, high: 2}")),
+    Case("explore-empty-range", "search space with low equal to high", EXPLORE,
+         ("space.yaml", "hardware.keys.pe_array.rows", "empty range"), space("{low: 2, high: 8, step: 2}",
+                                                                            "{low: 4, high: 4}")),
+    Case("explore-empty-choices", "search space with no choices", EXPLORE,
+         ("space.yaml", "model.sparsity", "empty choices"), space("[0.0, 0.5]", "[]")),
+    Case("explore-value-out-of-range", "search space whose range leaves what the key accepts", EXPLORE,
+         ("space.yaml", "hardware.keys.pe_array.rows", "got 0"), space("{low: 2, high: 8, step: 2}",
+                                                                        "{low: 0, high: 8}")),
+    Case("explore-infeasible", "constraint no machine of the space meets (checked before simulating)", EXPLORE,
+         ("space.yaml", "constraints.sram_kb", "excludes every machine of the space", "least on-chip SRAM is 320 KB"),
+         space("sram_kb: 4096", "sram_kb: 100")),
+    Case("explore-area", "area objective before the area model exists", EXPLORE,
+         ("space.yaml", "objectives", "area is not available yet"), space("[energy, latency]", "[energy, area]")),
+    Case("explore-accuracy-unknown", "accuracy objective for models with no published accuracy", EXPLORE,
+         ("space.yaml", "objectives", "accuracy is known only for a paper's variants"),
+         space("[energy, latency]", "[energy, accuracy]")),
+    Case("sensitivity-not-a-result", "sensitivity of a folder that is no comparison or exploration",
+         ("sensitivity", "stuff"), ("stuff", "DIR", "not the result of accelsim compare or explore"),
+         folder_at("stuff")),
+]
 CASES_BY_ID = {case.id: case for case in CASES}
 assert len(CASES_BY_ID) == len(CASES), "case ids must be unique"
 

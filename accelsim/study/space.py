@@ -193,11 +193,10 @@ class _Reader:
         try:
             return variant(base_data, changes, base_name)
         except (KeyError, TypeError, IndexError):
-            raise self.error("unknown key in the base machine" , key, f"a dotted path of {base_name}'s YAML") \
+            raise self.error("unknown key in the base machine", key, f"a dotted path of {base_name}'s YAML") \
                 from None
         except InputError as error:
-            raise self.error(f"{error.problem} (in {base_name})", key, error.expected,
-                             error.got if error.got is not None else next(iter(changes.values()))) from None
+            raise self.error(f"{error.problem} (in {base_name})", key, error.expected, error.got) from None
 
     # --- model ---------------------------------------------------------------------------------------------
     def model(self, section: object):

@@ -1,0 +1,143 @@
+"""accelsim explore: the space file, the search's determinism and resumption, the front, the figures.
+
+The Pareto front is checked against a front worked out by hand on a small table; determinism and resumption
+against the search itself (the same seed twice; a search stopped after one generation and run again).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from accelsim.errors import InputError
+from accelsim.study import space as space_module
+
+TINY = """\
+hardware:
+  base: scnn_like.yaml
+  keys:
+    pe_array.rows: {choices: [2, 4]}
+    dram.bandwidth_gb_per_s: {choices: [6.4, 25.6]}
+model:
+  family: mobilenet_v1
+  width: 0.25
+  resolution: 32
+  sparsity: {choices: [0.0, 0.8]}
+objectives: [energy, latency]
+constraints: {sram_kb: 100000}
+search: {population: 3}
+"""
+
+
+def write_space(folder: Path, text: str = TINY) -> Path:
+    path = folder / "space.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_space_reads_dimensions_and_finds_a_shipped_base(tmp_path):
+    space = space_module.read_space(write_space(tmp_path))
+    assert [d.name for d in space.hardware] == ["hw.pe_array.rows", "hw.dram.bandwidth_gb_per_s"]
+    assert [d.name for d in space.model] == ["model.sparsity"]
+    assert space.fixed == (("width", 0.25), ("resolution", 32))
+    assert space.base_file == "scnn_like.yaml"
+    assert space.directions() == ["minimize", "minimize"]
+
+
+def test_integer_and_real_ranges(tmp_path):
+    text = TINY.replace("pe_array.rows: {choices: [2, 4]}", "pe_array.rows: {low: 2, high: 8, step: 2}") \
+        .replace("dram.bandwidth_gb_per_s: {choices: [6.4, 25.6]}", "dram.bandwidth_gb_per_s: {low: 6.4, high: 25.6, log: true}")
+    rows, bandwidth = space_module.read_space(write_space(tmp_path, text)).hardware
+    assert (rows.integer, rows.low, rows.high, rows.step) == (True, 2, 8, 2)
+    assert (bandwidth.integer, bandwidth.log) == (False, True)
+
+
+def test_hardware_only_constraint_checked_on_the_least_machine(tmp_path):
+    # scnn_like: 64 PEs (8 x 8) with a 10 KB IARAM and a 10 KB OARAM each; rows 2..4 x 8 columns, so the
+    # least on-chip SRAM is 2 x 8 PEs x 20 KB = 320 KB (hand count from the YAML)
+    text = TINY.replace("sram_kb: 100000", "sram_kb: 319")
+    space = space_module.read_space(write_space(tmp_path, text))
+    with pytest.raises(InputError, match=r"constraints.sram_kb.*least on-chip SRAM is 320 KB"):
+        space_module.check_feasible(space)
+    space_module.check_feasible(space_module.read_space(write_space(tmp_path, TINY.replace("100000", "320"))))
+
+
+def test_accuracy_objective_needs_the_papers_variants(tmp_path):
+    text = TINY.replace("objectives: [energy, latency]", "objectives: [energy, accuracy]")
+    with pytest.raises(InputError, match="accuracy is known only for a paper's variants"):
+        space_module.read_space(write_space(tmp_path, text))
+    paper = TINY.split("model:")[0] + "model: {paper: ptb}\nobjectives: [energy, accuracy]\n"
+    space = space_module.read_space(write_space(tmp_path, paper))
+    assert space.directions() == ["minimize", "minimize"]      # perplexity: lower is better (paper Table 3)
+
+
+def test_front_by_hand():
+    from accelsim.study.explore import front
+    table = pd.DataFrame({"trial": [0, 1, 2, 3, 4], "state": ["complete"] * 4 + ["violates"],
+                          "point": ["a", "b", "c", "d", "e"],
+                          "energy_pj": [1.0, 2.0, 3.0, 2.5, 0.5], "latency_s": [3.0, 2.0, 1.0, 2.5, 0.5]})
+
+    class Two:                    # two minimised objectives, energy then latency
+        objectives = ("energy", "latency")
+
+        @staticmethod
+        def directions():
+            return ["minimize", "minimize"]
+    # by hand: d (2.5, 2.5) is dominated by b (2, 2); e dominates all but breaks a constraint, so is left out
+    assert list(front(table, Two)["trial"]) == [0, 1, 2]
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory):
+    pytest.importorskip("optuna")
+    from accelsim.study.explore import explore
+    folder = tmp_path_factory.mktemp("explore")
+    space = space_module.read_space(write_space(folder))
+    table = explore(space, folder / "out", trials=6, seed=3)
+    return space, folder, table
+
+
+def test_search_writes_every_table(searched):
+    _, folder, table = searched
+    out = folder / "out"
+    assert len(table) == 6 and set(table["state"]) <= {"complete", "violates", "infeasible"}
+    assert {"trials.csv", "front.csv", "importance.csv", "explore.json", "points"} <= {p.name for p in out.iterdir()}
+    assert pd.read_csv(out / "trials.csv")["trial"].tolist() == list(range(6))
+    assert json.loads((out / "explore.json").read_text())["seed"] == 3
+
+
+def test_same_seed_same_trials_and_a_resumed_search_simulates_nothing_twice(searched, tmp_path, monkeypatch):
+    from accelsim.study import explore as explore_module
+    from accelsim.study import sweep
+    space, folder, _ = searched
+    explore_module.explore(space, tmp_path / "out", trials=3, seed=3)            # stopped after one generation
+    first = set(pd.read_csv(tmp_path / "out" / "trials.csv")["point"])
+    ran = []
+    real = sweep.run_point
+    monkeypatch.setattr(sweep, "run_point", lambda point: ran.append(point.key) or real(point))
+    explore_module.explore(space, tmp_path / "out", trials=6, seed=3)            # resumed
+    assert (tmp_path / "out" / "trials.csv").read_bytes() == (folder / "out" / "trials.csv").read_bytes()
+    assert not set(ran) & first and len(ran) == len(set(ran))
+
+
+def test_plot_of_a_search(searched):
+    from accelsim.plots import plot_directory
+    _, folder, _ = searched
+    written = plot_directory(folder / "out", formats=("png",))
+    assert {p.stem for p in written} >= {"explore_front"}
+
+
+def test_sensitivity_of_a_search(searched):
+    from accelsim.study.sensitivity import sensitivity
+    _, folder, table = searched
+    complete = table[table["state"] == "complete"]
+    if not ((complete["sparsity"] > 0).any() and (complete["sparsity"] == 0).any()):
+        pytest.skip("this seed's trials have one kind of model only")
+    result = sensitivity(folder / "out")
+    assert set(result["objective"]) == {"energy", "latency"}
+    energy = result[result["objective"] == "energy"]
+    # each verdict's winner is the kind whose best trial spends less energy within the budget
+    for _, row in energy.drop_duplicates("verdict").iterrows():
+        assert row["winner_value"] < row["loser_value"]
