@@ -1,6 +1,6 @@
-"""The folder of a sweep or a comparison (layer 8): checked, opened, recognised, cleaned up.
+"""The folder of a sweep, a comparison or an exploration (layer 8): checked, opened, recognised, cleaned up.
 
-A result folder holds the marker file ``.accelsim`` naming its kind (``sweep`` or ``compare``); a folder
+A result folder holds the marker file ``.accelsim`` naming its kind (``sweep``, ``compare`` or ``explore``); a folder
 with the marker of the same kind is resumed, an empty or new one is opened, and anything else (a folder of
 the user's files, another kind of result) is refused unless ``force`` (then written into: files of the
 same names are replaced, nothing else is touched). :func:`check` creates nothing, so a refused run leaves
