@@ -89,6 +89,34 @@ def test_front_by_hand():
     assert list(front(table, Two)["trial"]) == [0, 1, 2]
 
 
+def test_a_trial_of_the_papers_variants_carries_its_published_accuracy(tmp_path):
+    from accelsim.study.explore import _plan
+    paper = TINY.split("model:")[0] + "model: {paper: mobilenet}\nobjectives: [energy, accuracy]\n"
+    space = space_module.read_space(write_space(tmp_path, paper))
+    widths = [dict(v.options)["width"] for v in space.paper]
+    trial = _plan(space, 0, 0, {"hw.pe_array.rows": 4, "hw.dram.bandwidth_gb_per_s": 6.4,
+                                "model.variant": widths.index(0.25)})
+    # paper Table 2: MobileNet 0.25, dense, top-1 50.6
+    assert (trial.model, trial.sparsity, trial.accuracy) == ("mobilenet_v1_0.25", 0.0, 50.6)
+    assert trial.point is not None and dict(trial.point.options) == {"width": 0.25}
+
+
+def test_an_nm_trial_takes_its_structures_sparsity(tmp_path):
+    from accelsim.study.explore import _plan
+    text = TINY.replace("sparsity: {choices: [0.0, 0.8]}", "sparsity: 0.8\n  structure: {choices: [unstructured, '2:4']}")
+    space = space_module.read_space(write_space(tmp_path, text))
+    trial = _plan(space, 0, 0, {"hw.pe_array.rows": 4, "hw.dram.bandwidth_gb_per_s": 6.4, "model.structure": "2:4"})
+    assert (trial.sparsity, trial.structure, trial.point.structure) == (0.5, "2:4", "2:4")
+
+
+def test_a_machine_over_the_sram_budget_is_not_simulated(tmp_path):
+    from accelsim.study.explore import _plan
+    # 4 x 8 PEs x 20 KB = 640 KB > 400 KB (hand count from scnn_like.yaml)
+    space = space_module.read_space(write_space(tmp_path, TINY.replace("sram_kb: 100000", "sram_kb: 400")))
+    trial = _plan(space, 0, 0, {"hw.pe_array.rows": 4, "hw.dram.bandwidth_gb_per_s": 6.4, "model.sparsity": 0.0})
+    assert trial.point is None and trial.note == "infeasible: sram_kb 640 > 400"
+
+
 @pytest.fixture(scope="module")
 def searched(tmp_path_factory):
     pytest.importorskip("optuna")

@@ -252,5 +252,7 @@ def importance(study, space: Space, seed: int) -> pd.DataFrame:
                                                             target=lambda t, i=index: t.values[i])
         except (RuntimeError, ValueError):           # nothing varies: no importance to assess
             continue
+        except ImportError:                           # scikit-learn missing: the table stays empty
+            break
         rows += [{"objective": name, "parameter": param, "importance": value} for param, value in found.items()]
     return pd.DataFrame(rows, columns=["objective", "parameter", "importance"])
