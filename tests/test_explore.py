@@ -73,6 +73,16 @@ def test_accuracy_objective_needs_the_papers_variants(tmp_path):
     assert space.directions() == ["minimize", "minimize"]      # perplexity: lower is better (paper Table 3)
 
 
+def test_footprint_without_masks_equals_the_one_measured_on_masks():
+    # storage_mb counts the non-zeros a uniform pruning leaves; compile.footprint measures real masks
+    import accelsim as acs
+    from accelsim.study.explore import storage_mb
+    from accelsim.study.single import footprint_table
+    model = acs.zoo.mobilenet_v1(width=0.25, resolution=32)
+    measured = footprint_table(model, [0.0, 0.5, 0.9])["model_mb"]
+    assert [storage_mb(model, s) for s in (0.0, 0.5, 0.9)] == pytest.approx(list(measured), rel=1e-12)
+
+
 def test_front_by_hand():
     from accelsim.study.explore import front
     table = pd.DataFrame({"trial": [0, 1, 2, 3, 4], "state": ["complete"] * 4 + ["violates"],
