@@ -44,6 +44,11 @@ def pj_to_uj(pj: float) -> float:
     return pj / PJ_PER_UJ
 
 
+def average_power_mw(energy_pj: float, seconds: float) -> float:
+    """Average power, mW, of ``energy_pj`` picojoules spent over ``seconds``: pJ/s x 1e-12 W/(pJ/s) x 1e3 mW/W."""
+    return energy_pj / seconds * 1e-9
+
+
 def seconds_to_ms(seconds: float) -> float:
     """Seconds -> milliseconds."""
     return seconds * MS_PER_S

@@ -2,7 +2,8 @@
 sparsities 0-0.95 and over its PE array, activation RAMs and DRAM bandwidth, with --jobs 2. Target: under
 10 minutes on 2 cores; reports trials per minute.
 
-The search is stopped (SIGINT, as Ctrl-C) after ``--stop-after`` seconds and resumed with the same
+The search is stopped (SIGTERM: SIGINT would be ignored by a benchmark started in the background) after
+``--stop-after`` seconds and resumed with the same
 command: the report says how many points were stored when it stopped, that none of them was written again
 by the resumed run (each stored file's inode and modification time unchanged), and how many points the
 resumed run simulated. The time is the two runs' wall time together (trials per minute over both). A third
@@ -51,16 +52,16 @@ def points(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def run(cmd: list[str], stop_after: float | None = None) -> tuple[float, int]:
-    """Wall seconds and exit status of ``cmd``, stopped with SIGINT after ``stop_after`` seconds if given."""
+    """Wall seconds and exit status of ``cmd``, stopped with SIGTERM after ``stop_after`` seconds if given."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         proc.wait(timeout=stop_after)
     except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)
         proc.wait()
     status = proc.returncode
-    if status not in (0, 130):
+    if status not in (0, 143):
         raise SystemExit(f"explore failed ({status}): {proc.stderr.read().decode()}")
     return time.monotonic() - start, status
 
@@ -87,11 +88,12 @@ def main() -> int:
     wall = first_s + second_s
     report("explore", {
         "trials": trials, "jobs": args.jobs, "cpus": os.cpu_count(),
-        "first_run_s": round(first_s, 1), "first_run_stopped": status == 130,
+        "first_run_s": round(first_s, 1), "first_run_stopped": status == 143,
         "points_stored_when_stopped": len(before) // 2, "resumed_run_s": round(second_s, 1),
         "points_simulated_by_resumed_run": (len(after) - len(before)) // 2,
         "stored_points_written_again": len(rewritten), "finished_search_rerun_s": round(third_s, 1),
-        "files_written_by_rerun": sum(again.get(name) != stamp for name, stamp in after.items()) + len(again) - len(after),
+        "files_written_by_rerun": sum(again.get(name) != stamp for name, stamp in after.items())
+        + len(again) - len(after),
         "wall_s": round(wall, 1), "trials_per_minute": round(60 * trials / wall, 1), "target_wall_s": 600})
     return 0 if not rewritten else 1
 

@@ -47,8 +47,8 @@ def test_space_reads_dimensions_and_finds_a_shipped_base(tmp_path):
 
 
 def test_integer_and_real_ranges(tmp_path):
-    text = TINY.replace("pe_array.rows: {choices: [2, 4]}", "pe_array.rows: {low: 2, high: 8, step: 2}") \
-        .replace("dram.bandwidth_gb_per_s: {choices: [6.4, 25.6]}", "dram.bandwidth_gb_per_s: {low: 6.4, high: 25.6, log: true}")
+    text = TINY.replace("pe_array.rows: {choices: [2, 4]}", "pe_array.rows: {low: 2, high: 8, step: 2}").replace(
+        "dram.bandwidth_gb_per_s: {choices: [6.4, 25.6]}", "dram.bandwidth_gb_per_s: {low: 6.4, high: 25.6, log: true}")
     rows, bandwidth = space_module.read_space(write_space(tmp_path, text)).hardware
     assert (rows.integer, rows.low, rows.high, rows.step) == (True, 2, 8, 2)
     assert (bandwidth.integer, bandwidth.log) == (False, True)
@@ -113,7 +113,8 @@ def test_a_trial_of_the_papers_variants_carries_its_published_accuracy(tmp_path)
 
 def test_an_nm_trial_takes_its_structures_sparsity(tmp_path):
     from accelsim.study.explore import _plan
-    text = TINY.replace("sparsity: {choices: [0.0, 0.8]}", "sparsity: 0.8\n  structure: {choices: [unstructured, '2:4']}")
+    text = TINY.replace("sparsity: {choices: [0.0, 0.8]}",
+                        "sparsity: 0.8\n  structure: {choices: [unstructured, '2:4']}")
     space = space_module.read_space(write_space(tmp_path, text))
     trial = _plan(space, 0, 0, {"hw.pe_array.rows": 4, "hw.dram.bandwidth_gb_per_s": 6.4, "model.structure": "2:4"})
     assert (trial.sparsity, trial.structure, trial.point.structure) == (0.5, "2:4", "2:4")

@@ -129,7 +129,8 @@ def _tornado_jobs(root: Path) -> list[Job]:
     require(table, ("verdict", "objective", "parameter", "flip_factor_down", "flip_factor_up", "margin"),
             "sensitivity table", source=root / "sensitivity.csv")
     energy = table[table["objective"] == "energy"]
-    verdicts = sorted(unique_in_order(energy["verdict"]), key=lambda v: energy[energy["verdict"] == v]["margin"].iloc[0])
+    margins = energy.drop_duplicates("verdict").set_index("verdict")["margin"]
+    verdicts = sorted(unique_in_order(energy["verdict"]), key=lambda v: margins[v])
     return [(f"sensitivity_{n}", lambda rows=energy[energy["verdict"] == v]: tornado(rows))
             for n, v in enumerate(verdicts[:MAX_TORNADOES], start=1)]
 

@@ -43,11 +43,10 @@ from accelsim.pruning.synthetic import check_seed
 from accelsim.study import folder, sweep
 from accelsim.study.single import check_runs
 from accelsim.study.space import CONSTRAINTS, OBJECTIVES, Dimension, Space, check_feasible, hardware_violations, sram_kb
-from accelsim.units import bits_to_mb
+from accelsim.units import average_power_mw, bits_to_mb
 from accelsim.workloads import zoo
 
 KIND = "explore"
-MW_PER_PJ_PER_S = 1e-9        # pJ/s -> mW: 1e-12 W per pJ/s x 1e3 mW per W
 PAPER_INDEX_BITS = 4          # the paper's CSR(C) zero-count per non-zero (compile.footprint)
 VALUE_BITS = 32
 
@@ -201,7 +200,7 @@ def _row(space: Space, trial: Trial, out: Path) -> dict:
         return {**row, "state": "infeasible", "note": trial.note, "point": ""}
     stored = json.loads(sweep.point_paths(out, trial.point)[1].read_text(encoding="utf-8"))
     total = stored["totals"]
-    power = total["energy_pj"] / total["latency_s"] * MW_PER_PJ_PER_S if total["latency_s"] else math.inf
+    power = average_power_mw(total["energy_pj"], total["latency_s"]) if total["latency_s"] else math.inf
     violated = [f"{name} {power:g} > {limit:g}" for name, limit in space.constraints
                 if name == "power_mw" and power > limit]
     return {**row, "state": "complete" if not violated else "violates", "note": "; ".join(violated),

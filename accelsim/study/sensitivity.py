@@ -39,6 +39,7 @@ import pandas as pd
 from accelsim.atomic import write_text
 from accelsim.errors import InputError
 from accelsim.study import folder
+from accelsim.units import average_power_mw
 
 SENSITIVITY_CSV = "sensitivity.csv"
 MAX_BUDGETS = 8
@@ -46,7 +47,6 @@ MAX_BUDGETS = 8
 #: (rounding in the sums, not a physical tolerance).
 TIE_RTOL = 1e-9
 CANDIDATES_PER_CHUNK = 4096
-MW_PER_PJ_PER_S = 1e-9        # pJ/s -> mW
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def design(name: str, kind: str, stored: dict, where: Path) -> Design:
         if column.startswith("static_") and column.endswith("_pj"):
             component = column[len("static_"):-len("_pj")]
             parts[f"energy.static.{component}"] = value
-            mw = value / latency * MW_PER_PJ_PER_S if latency else math.nan
+            mw = average_power_mw(value, latency) if latency else math.nan
             figures[f"energy.static.{component}"] = float(f"{mw:.10g}")     # as written: sums round the last bits
     return Design(name, kind, total["energy_pj"], latency, parts, figures)
 
