@@ -36,7 +36,7 @@ import yaml
 
 from accelsim import __version__
 from accelsim.atomic import write_text
-from accelsim.errors import AccelsimError, InputError
+from accelsim.errors import AccelsimError, InputError, Stopped
 from accelsim.hardware.variants import changed
 from accelsim.pruning.structured import parse_structure
 from accelsim.pruning.synthetic import check_seed
@@ -100,6 +100,12 @@ def explore(space: Space, out: Path, *, trials: int, seed: int = 0, jobs: int = 
                 _tell(study, optuna_trial, space, row)
             if bar is not None:
                 bar.update(len(asked))
+    except Stopped as stop:
+        if created:
+            folder.discard(out)
+        why = "interrupted" if stop.exit_status in (130, 143) else "a worker process died"
+        raise Stopped(f"{why}: {len(rows)} of {trials} trials done; every finished point is stored in {out}: "
+                      f"re-run the same command to resume", exit_status=stop.exit_status) from None
     except BaseException:
         if created:
             folder.discard(out)
