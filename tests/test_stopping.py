@@ -238,13 +238,14 @@ def test_an_interrupt_that_the_interrupted_code_turns_into_another_error_is_one_
     interrupt's one line. The run here makes that conversion itself, deterministically."""
     script = ("import os, signal, sys, time\n"
               "import accelsim.cli as cli\n"
+              "import accelsim.cli.parser as parser\n"
               "def interrupted_import(args):\n"
               "    try:\n"
               "        os.kill(os.getpid(), signal.SIGINT)\n"
               "        time.sleep(30)\n"
               "    except KeyboardInterrupt:\n"
               "        raise ImportError('PyCapsule_Import could not import module \"datetime\"')\n"
-              "cli._cmd_models = interrupted_import\n"
+              "parser.cmd_models = interrupted_import\n"
               "sys.exit(cli.main(['models']))\n")
     done = subprocess.run([sys.executable, "-c", script], env=env(), capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr) == (128 + signal.SIGINT, "accelsim: interrupted\n")
