@@ -10,8 +10,9 @@ state; :func:`plot_directory` writes every figure that applies to a results dire
 >>> ap.plot_directory("results/sweep")                                       # doctest: +SKIP
 """
 from accelsim.plots.directory import FORMATS, plot_directory
-from accelsim.plots.figures import (accuracy_tradeoff, energy_breakdown, latency_vs_sparsity, layer_latency,
-                                    stall_breakdown, stall_segments)
+from accelsim.plots.figures import energy_breakdown, latency_vs_sparsity, layer_latency
+from accelsim.plots.stalls import stall_breakdown, stall_segments
+from accelsim.plots.tradeoff import accuracy_tradeoff
 from accelsim.plots.pareto import pareto_front
 
 __all__ = ["FORMATS", "accuracy_tradeoff", "energy_breakdown", "latency_vs_sparsity", "layer_latency", "pareto_front",

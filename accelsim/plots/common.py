@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator
 
 from accelsim.atomic import replacing
 from accelsim.errors import InputError
@@ -176,3 +177,14 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str] = ("png", "svg")
             fig.savefig(f, format=fmt, dpi=SAVE_DPI, metadata=_SAVE_METADATA.get(fmt))
         written.append(target)
     return written
+
+
+def log_axis(axis, values) -> None:
+    """A log axis labelled with plain numbers: at 1, 2 and 5 x 10^k for up to three decades of ``values``,
+    at 10^k beyond (no 10^-3 notation)."""
+    v = np.asarray([x for x in np.ravel(values) if np.isfinite(x) and x > 0], dtype=float)
+    decades = np.log10(v.max() / v.min()) if v.size else 0
+    axis.axes.set_xscale("log") if axis.axis_name == "x" else axis.axes.set_yscale("log")
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades <= 3 else (1.0,)))
+    axis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.10g}"))
+    axis.set_minor_formatter(FuncFormatter(lambda x, _: ""))

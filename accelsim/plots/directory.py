@@ -26,8 +26,9 @@ from matplotlib.figure import Figure
 from accelsim.errors import InputError, OutputError
 from accelsim.plots.common import model_label, require, save_figure, sparsity_text, unique_in_order
 from accelsim.plots.explore import front_projections, importance_bars, tornado
-from accelsim.plots.figures import (COMPARE_COLUMNS, STALL_COLUMNS, accuracy_tradeoff, energy_breakdown,
-                                    latency_vs_sparsity, layer_latency, stall_breakdown)
+from accelsim.plots.figures import energy_breakdown, latency_vs_sparsity, layer_latency
+from accelsim.plots.stalls import STALL_COLUMNS, stall_breakdown
+from accelsim.plots.tradeoff import COMPARE_COLUMNS, accuracy_tradeoff
 
 FIGURES_DIR = "figures"
 MAX_TORNADOES = 8
