@@ -42,7 +42,7 @@ from accelsim.compile.program import Program
 from accelsim.counts import Counts
 from accelsim.errors import ConfigError
 from accelsim.hardware.schema import Buffer, HardwareConfig
-from accelsim.units import bits_to_bytes, ceil_div
+from accelsim.units import bits_to_bytes, bytes_holding_bits, ceil_div
 from accelsim.workloads.layers import Embedding, Layer
 
 
@@ -329,7 +329,7 @@ def build_program(layer: Layer, gemms: tuple[Gemm, ...], hw: HardwareConfig, str
     buffers = buffers_of(hw)
     names = {"in": buffers["in"].name, "w": buffers["w"].name, "out": buffers["out"].name}
     if isinstance(layer, Embedding):
-        row_bytes = ceil_div(layer.dim * hw.data_widths.weight_bits, 8)
+        row_bytes = bytes_holding_bits(layer.dim * hw.data_widths.weight_bits)
         n = embedding_rows(layer)
         out_words = _words(n * layer.dim, hw.data_widths.weight_bits, buffers["out"])
         return Program(layer.name, load_bytes=[n * row_bytes], pe_cycles=[[0]], store_bytes=[n * row_bytes],
