@@ -340,3 +340,12 @@ def test_a_mask_of_the_wrong_shape_is_named():
     layer = CONVS[0]
     with pytest.raises(MaskError, match="same3x3"):
         compile_scnn(layer, SCNN, np.ones((3, 3), bool))
+
+
+def test_distinct_columns_of_a_mask():
+    """Hand example: columns 0 and 2 are equal, 1 and 3 are equal, 4 is its own: the first index of each
+    distinct column in order (0, 1, 4) and every column's distinct one (0, 1, 0, 1, 2)."""
+    from accelsim.accelerators.scnn.sparse import distinct_columns
+    mask = np.array([[1, 0, 1, 0, 1], [0, 0, 0, 0, 1], [1, 1, 1, 1, 0]], bool)
+    first, column_of = distinct_columns(mask)
+    assert first.tolist() == [0, 1, 4] and column_of.tolist() == [0, 1, 0, 1, 2]

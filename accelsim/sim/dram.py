@@ -59,10 +59,15 @@ class DramChannel:
         return self._transfer(n_bytes)
 
     def _transfer(self, n_bytes: int) -> simpy.events.Event:
+        return self.env.timeout(self.completion(self.env.now, n_bytes) - self.env.now)
+
+    def completion(self, now: int, n_bytes: int) -> int:
+        """The whole cycle at which a transfer of ``n_bytes`` asked for at cycle ``now`` completes (``now``
+        for none); the channel then counts it as in flight (it does not count its bytes)."""
         if n_bytes <= 0:
-            return self.env.timeout(0)
-        done = self._schedule(float(self.env.now), int(n_bytes))
-        return self.env.timeout(max(0, math.ceil(done - _EPSILON) - self.env.now))
+            return now
+        done = self._schedule(float(now), int(n_bytes))
+        return now + max(0, math.ceil(done - _EPSILON) - now)
 
     def _schedule(self, t: float, n_bytes: int) -> float:
         """Completion of a transfer of ``n_bytes`` asked for at ``t``; updates the last N completions.

@@ -50,23 +50,28 @@ class Cartesian:
         """With one activation per channel every product of a step shares it, so a weight vector's bank
         conflicts do not depend on which vector it meets (shift invariance of the bank function): they are
         computed once per weight vector and summed per input vector with a matrix product over the
-        activation mask."""
+        activation mask. A weight vector's streams depend only on its input channel's column of the mask, so
+        they are computed once per distinct column (a dense layer has one) and shared by equal columns."""
         k_in, p, n_groups = weights.shape[1], m.n_pes, plan.groups
         table = bank_table(Window.row_of(1, plan.out_features), m.f, m.banks)
-        w, w_c, w_pe, w_g, w_stored = _fc_weight_chunks(weights, plan, m, table)
+        columns, column_of = distinct_columns(weights)
+        w, w_c, w_pe, w_g, w_stored = _fc_weight_chunks(weights[:, columns], plan, m, table)
         cycles = busiest_bank(table.table[w.codes * table.n_act + table.x_class[0] * table.n_y + table.y_class[0]],
                               table.discard)
-        per_cpg = np.zeros((k_in, p, n_groups))
-        np.add.at(per_cpg, (w_c, w_pe, w_g), cycles)
+        per_upg = np.zeros((columns.size, p, n_groups))
+        np.add.at(per_upg, (w_c, w_pe, w_g), cycles)
+        per_cpg = per_upg[column_of]
         a = acts.astype(np.float64)
         used = a.sum(axis=0)
-        stored_c = w_stored.reshape(k_in, p * n_groups)
+        stored_c = w_stored.reshape(columns.size, p * n_groups)[column_of]
         fed = int(used @ stored_c.sum(axis=1).astype(np.float64))
+        vectors_c = np.bincount(w_c, minlength=columns.size)[column_of]
+        conflicts_c = np.bincount(w_c, weights=cycles - 1, minlength=columns.size)[column_of]
         tally = Tally(pe_cycles=np.rint(np.einsum("tc,cpg->tgp", a, per_cpg).reshape(-1, p)).astype(np.int64),
                       useful=int(used @ weights.sum(axis=0).astype(np.float64)), fed=fed,
-                      slots=int(used @ np.bincount(w_c, minlength=k_in)) * m.lanes,
-                      conflicts=int(used @ np.bincount(w_c, weights=cycles - 1, minlength=k_in)),
+                      slots=int(used @ vectors_c) * m.lanes, conflicts=int(used @ conflicts_c),
                       weight_reads=fed, activation_reads=float(used @ (stored_c > 0).sum(axis=1)))
+        w_stored = stored_c.reshape(-1)
         g_bits = np.bincount(np.arange(w_stored.size) % n_groups, weights=w_stored * m.weight_entry_bits,
                              minlength=n_groups)
         return sparse_work(tally, g_bits)
@@ -74,6 +79,19 @@ class Cartesian:
 
 #: SCNN's strategy.
 CARTESIAN = Cartesian()
+
+
+def distinct_columns(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first index of each distinct column of a boolean (M x K) ``mask``, in increasing order, and for
+    every column the position of its distinct column among them."""
+    if mask.shape[1] == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    packed = np.packbits(mask, axis=0).T
+    _, first, inverse = np.unique(np.ascontiguousarray(packed), axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return first[order], rank[inverse.reshape(-1)]
 
 
 def _fc_weight_streams(mask: np.ndarray, plan: FcPlan, n_pes: int) -> np.ndarray:
