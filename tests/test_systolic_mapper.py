@@ -7,7 +7,7 @@ from the code under test; the cliff sizes on the fixed mapping are the ones meas
 from __future__ import annotations
 
 import pytest
-from conftest import hw_variant, small_hw
+from conftest import HWCONFIGS, hw_variant, small_hw
 from hypothesis import HealthCheck, given, reject, settings
 from test_invariants import small_layer
 
@@ -71,3 +71,37 @@ def test_bigger_machine_not_slower_on_mobilenet(changes):
     base = acs.simulate(model, hw_variant("systolic")).layers.set_index("layer")
     bigger = acs.simulate(model, hw_variant("systolic", changes)).layers.set_index("layer")
     assert (bigger["cycles"] <= base["cycles"]).all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("gemm", [(196, 64, 96, 1), (35, 200, 300, 2)])
+def test_search_bounds_never_exceed_the_simulated_cycles(gemm):
+    """The branch and bound prunes a candidate on its lower bounds only if they are lower bounds: for every
+    program the search may simulate (every structure and memory choice, every third DRAM step), neither the
+    bus-pipeline bound nor the double-buffer bound exceeds the cycles the SimPy kernel simulates for it."""
+    from accelsim.accelerators.systolic import mapper
+    from accelsim.accelerators.systolic.folds import (MAX_STEPS, Mapping, Streams, buffers_of, chunk_steps,
+                                                      fold_stream, sram_demand)
+    from accelsim.compile.gemm import Gemm
+    from accelsim.compile.program import Program
+    from accelsim.sim.engine import Engine
+    hw = acs.load_hardware(HWCONFIGS / "dense_edge.yaml")
+    gemms, streams, engine = (Gemm(*gemm),), Streams(hw.dataflow), Engine(hw)
+    bw, latency = hw.dram.bytes_per_cycle, hw.dram.latency_cycles
+    checked = 0
+    for base, memory, steps in mapper.candidates(gemms, hw, streams):
+        for keep_in, keep_w, spill in memory:
+            mapping = Mapping(base.rows, base.cols, base.rows_outer, base.stream_tiles, keep_in, keep_w, spill)
+            load, cycles, store, words, sram, _ = fold_stream(gemms, hw, streams, mapping)
+            for step in steps[::3]:
+                chunked = chunk_steps(load, cycles, store, words, step)
+                if len(chunked[0]) > MAX_STEPS:
+                    continue
+                program = Program("", load_bytes=chunked[0], pe_cycles=chunked[1][:, None], store_bytes=chunked[2],
+                                  barrier=True, counts=sram, useful_macs=0,
+                                  sram_words=sram_demand(chunked[3], buffers_of(hw)))
+                simulated = engine.execute(program).cycles
+                assert mapper._pipeline_bound(chunked[:3], bw, latency) <= simulated
+                assert mapper._buffered_bound(chunked[:3], bw, latency) <= simulated
+                checked += 1
+    assert checked

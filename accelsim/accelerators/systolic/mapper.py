@@ -14,14 +14,16 @@ the search is never slower than ``mapping: scalesim``.
 The best is found exactly, not guessed: branch and bound on lower bounds of the simulated cycles, each
 computed cheaply from the candidate (compute cycles in closed form; then its DRAM bytes over the bandwidth;
 then its first fetch and last write around its compute), refining the most promising candidate until the
-least bound left exceeds the best simulated latency (the SimPy kernel, :meth:`Engine.execute`). Ties in
+least bound left exceeds the best simulated latency (the SimPy kernel, :meth:`Engine.execute`); a program's
+bound also follows its double buffer (a step's read starts only once the step two before is computed). Ties in
 cycles go to less dynamic energy (the YAML's pJ per count; leakage is equal at equal cycles), then fewer DRAM
-bytes, then the first candidate in the order above.
+bytes, then the first candidate in the order above, whatever order the bounds bring them in.
 """
 from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -116,6 +118,36 @@ def _pipeline_bound(steps, bw: float, latency: int) -> int:
     return int((arrive + after).max()) + last
 
 
+def _buffered_bound(steps, bw: float, latency: int) -> int:
+    """A lower bound on a program's simulated cycles from its double buffer and its shared DRAM bus (0 when a
+    step lasts no cycle, where the kernel's order of requests is not fixed). The kernel reads steps 0 and 1
+    at cycle 0 and step s+2 right after asking for step s's write, once step s is computed; a transfer asked
+    for at t crosses the bus (in request order) after the transfers before it and no earlier than the latency
+    after t, so it completes no earlier than max(t + latency, bus) + bytes / bandwidth (as if every request
+    could be in flight; one cycle less for the float schedule's rounding); a step computes once its read has
+    arrived and the previous step is done."""
+    load, cycles, store = (x.tolist() for x in steps)
+    if min(cycles) < 1:
+        return 0
+    bus = 0.0                       # when the bus has carried every transfer asked for so far
+
+    def transfer(t: int, n_bytes: float) -> int:
+        nonlocal bus
+        if n_bytes <= 0:
+            return t
+        bus = max(bus, t + latency) + n_bytes / bw
+        return max(t, math.floor(bus) - 1)
+
+    arrival = [transfer(0, b) for b in load[:2]]
+    end = written = 0
+    for s, c in enumerate(cycles):
+        end = max(end, arrival[s]) + c
+        written = max(written, transfer(end, store[s]))
+        if s + 2 < len(load):
+            arrival.append(transfer(end, load[s + 2]))
+    return max(end, written)
+
+
 @lru_cache(maxsize=4096)
 def choose_mapping(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams) -> Mapping:
     """The mapping of least simulated latency (then energy, then DRAM bytes) over :func:`candidates`
@@ -124,40 +156,40 @@ def choose_mapping(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams
     latency = hw.dram.latency_cycles
     order = itertools.count()
     heap: list = []
-    for base, memory, steps in candidates(gemms, hw, streams):
+    for rank, (base, memory, steps) in enumerate(candidates(gemms, hw, streams)):
         bound = _compute_cycles(gemms, streams.dataflow, base.rows, base.cols, base.stream_tiles)
-        heapq.heappush(heap, (bound, next(order), "structure", (base, memory, steps)))
+        heapq.heappush(heap, (bound, next(order), "structure", ((rank,), base, memory, steps)))
     best, best_key = None, None
     while heap and (best_key is None or heap[0][0] <= best_key[0]):
         bound, _, level, item = heapq.heappop(heap)
         if level == "structure":
-            base, memory, steps = item
-            for keep_in, keep_w, spill in memory:
+            rank, base, memory, steps = item
+            for index, (keep_in, keep_w, spill) in enumerate(memory):
                 mapping = Mapping(base.rows, base.cols, base.rows_outer, base.stream_tiles, keep_in, keep_w, spill)
                 load, cycles, store, words, sram, _ = fold_stream(gemms, hw, streams, mapping)
                 bus = transfer_cycles(int(load.sum()) + int(store.sum()), bw) if load.sum() + store.sum() else 0
                 heapq.heappush(heap, (max(bound, bus), next(order), "memory",
-                                      (mapping, steps, (load, cycles, store, words, sram))))
+                                      ((*rank, index), mapping, steps, (load, cycles, store, words, sram))))
         elif level == "memory":
-            mapping, steps, (load, cycles, store, words, sram) = item
-            for step in steps:
+            rank, mapping, steps, (load, cycles, store, words, sram) = item
+            for index, step in enumerate(steps):
                 chunked = chunk_steps(load, cycles, store, words, step)
                 if len(chunked[0]) > MAX_STEPS:
                     continue
-                bound_steps = _pipeline_bound(chunked[:3], bw, latency)
+                bound_steps = max(_pipeline_bound(chunked[:3], bw, latency),
+                                  _buffered_bound(chunked[:3], bw, latency))
                 program = Program("", load_bytes=chunked[0], pe_cycles=chunked[1][:, None],
                                   store_bytes=chunked[2], barrier=True, counts=sram, useful_macs=0,
                                   sram_words=sram_demand(chunked[3], buffers))
                 stepped = Mapping(mapping.rows, mapping.cols, mapping.rows_outer, mapping.stream_tiles,
                                   mapping.keep_inputs, mapping.keep_weights, mapping.spill, step)
                 heapq.heappush(heap, (max(bound, bound_steps), next(order), "program",
-                                      (stepped, program)))
+                                      ((*rank, index), stepped, program)))
         else:
-            mapping, program = item
+            rank, mapping, program = item
             run = engine.execute(program)
             dynamic_pj = sum(count * table.pj(*action) for action, count in run.counts.items())
-            key = (run.cycles, dynamic_pj,
-                   run.dram_read_bytes + run.dram_write_bytes)
+            key = (run.cycles, dynamic_pj, run.dram_read_bytes + run.dram_write_bytes, rank)
             if best_key is None or key < best_key:
                 best, best_key = mapping, key
     return best if best is not None else scalesim_mapping(hw)
