@@ -258,13 +258,15 @@ def test_replayed_timelines_equal_the_simpy_simulation():
     the SimPy kernel): on 2000 seeded random programs (1-4 PEs, 1-11 steps, zero-cycle and zero-byte steps,
     barriers or not, channels with few or many requests in flight) every timeline the replay gives is the
     simulation's, number for number, and it gives one for most of them (it declines only steps ending in the
-    cycle the previous one ended)."""
+    cycle the previous one ended). Half the steps have a late part of their load (``late_load_bytes``)."""
     from accelsim.sim.engine import _replay, _simulate
     rng = np.random.default_rng(13)
     replayed = 0
     for _ in range(2000):
         steps, pes = int(rng.integers(1, 12)), int(rng.integers(1, 5))
-        program = Program("x", load_bytes=rng.integers(0, 6000, steps) * (rng.random(steps) > 0.2),
+        loads = rng.integers(0, 6000, steps) * (rng.random(steps) > 0.2)
+        program = Program("x", load_bytes=loads, late_load_bytes=(loads * rng.random(steps)).astype(int)
+                          * (rng.random(steps) > 0.5),
                           pe_cycles=rng.integers(0, 60, (steps, pes)) * (rng.random((steps, pes)) > 0.2),
                           store_bytes=rng.integers(0, 6000, steps) * (rng.random(steps) > 0.3),
                           barrier=rng.random(steps) > 0.5, counts=Counts(), useful_macs=0)
@@ -276,3 +278,18 @@ def test_replayed_timelines_equal_the_simpy_simulation():
             replayed += 1
             assert replay == _simulate(program, program.pe_cycles, dram)
     assert replayed > 1500
+
+
+@pytest.mark.parametrize("late", [0, 20])
+def test_a_late_load_is_read_only_once_the_step_before_has_ended(late):
+    """Hand-derived, 1 byte per cycle, no latency, one PE: step 0 reads 10 bytes (arrives at 10) and
+    computes 5 cycles (ends at 15); step 1 reads 20 bytes and computes 5. Read a step ahead, its 20 bytes
+    follow step 0's on the channel and arrive at 30: step 1 runs 30-35. Late (no buffer holds them ahead),
+    they are read only at 15 and arrive at 35: step 1 runs 35-40, and it waited 20 cycles for memory."""
+    program = Program("x", load_bytes=[10, 20], late_load_bytes=[0, late], pe_cycles=[[5], [5]],
+                      store_bytes=0, barrier=True, counts=Counts(), useful_macs=0)
+    dram = SimpleNamespace(bytes_per_cycle=1.0, latency_cycles=0, requests_in_flight=4, request_bytes=1)
+    from accelsim.sim.engine import _replay, _simulate
+    expected = (40, 40, 10 + 20, 30, 0) if late else (35, 35, 10 + 15, 30, 0)
+    assert tuple(_simulate(program, program.pe_cycles, dram)) == expected
+    assert tuple(_replay(program, program.pe_cycles, dram)) == expected

@@ -28,7 +28,9 @@ class Program:
     """A layer as a sequence of steps (tiles in time), each executed by ``n_pes`` PEs.
 
     Per step ``s``: ``load_bytes[s]`` must arrive from DRAM before any PE starts it (double-buffered: the
-    load of step s+1 overlaps the compute of step s); PE ``p`` then works ``pe_cycles[s, p]`` cycles
+    load of step s+1 overlaps the compute of step s), except its ``late_load_bytes[s]``, the part no buffer
+    can hold ahead of use (Eyeriss v2's weights, which go from DRAM straight into the PEs' scratch pads):
+    those are read only once step s-1 has ended; PE ``p`` then works ``pe_cycles[s, p]`` cycles
     (multiplier cycles including its bank-conflict serialisation); ``barrier[s]`` makes every PE wait for
     the slowest at the end of the step; ``store_bytes[s]`` goes back to DRAM once every PE has finished it.
 
@@ -63,6 +65,7 @@ class Program:
     memory_idle_pe_cycles: int = 0
     sram_words: Mapping[tuple[str, str], np.ndarray] = field(default_factory=dict)
     details: Mapping[str, float] = field(default_factory=dict)
+    late_load_bytes: np.ndarray = 0
 
     def __post_init__(self) -> None:
         cycles = np.asarray(self.pe_cycles)
@@ -73,6 +76,7 @@ class Program:
         object.__setattr__(self, "pe_cycles", _frozen(cycles))
         object.__setattr__(self, "load_bytes", _frozen(np.broadcast_to(self.load_bytes, (steps,))))
         object.__setattr__(self, "store_bytes", _frozen(np.broadcast_to(self.store_bytes, (steps,))))
+        object.__setattr__(self, "late_load_bytes", _frozen(np.broadcast_to(self.late_load_bytes, (steps,))))
         object.__setattr__(self, "barrier", _frozen(np.broadcast_to(self.barrier, (steps,)), bool))
         words = {key: _per_step(value, steps) for key, value in self.sram_words.items()}
         object.__setattr__(self, "sram_words", MappingProxyType(words))
@@ -81,6 +85,8 @@ class Program:
             raise ValueError("sram_words: (buffer, read_words | write_words) -> non-negative (steps, PEs or 1)")
         if (self.pe_cycles < 0).any() or (self.load_bytes < 0).any() or (self.store_bytes < 0).any():
             raise ValueError("Program quantities are non-negative")
+        if ((self.late_load_bytes < 0) | (self.late_load_bytes > self.load_bytes)).any():
+            raise ValueError("late_load_bytes: between 0 and the step's load_bytes")
         if not 0 <= self.memory_idle_pe_cycles <= self.idle_pe_cycles <= self.pe_cycles.sum():
             raise ValueError("idle cycles: 0 <= memory_idle_pe_cycles <= idle_pe_cycles <= sum of pe_cycles")
 

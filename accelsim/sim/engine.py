@@ -170,7 +170,8 @@ def timeline(program: Program, step_cycles: np.ndarray, dram) -> Timeline:
     on a dense machine) are simulated once per process: the last :data:`TIMELINES` are kept under the
     SHA-256 of those arrays (shapes, types and bytes) and figures."""
     key = ((dram.bytes_per_cycle, dram.latency_cycles, dram.requests_in_flight, dram.request_bytes),
-           array_digest(step_cycles, program.load_bytes, program.store_bytes, program.barrier))
+           array_digest(step_cycles, program.load_bytes, program.store_bytes, program.barrier,
+                        program.late_load_bytes))
     return _TIMELINES.get(key, lambda: _replay(program, step_cycles, dram) or _simulate(program, step_cycles, dram))
 
 
@@ -181,11 +182,12 @@ def _replay(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline | 
     In the kernel the loader reads steps 0 and 1 at cycle 0 and step s+2 when step s frees its buffer half;
     PE p starts step s when its operands have arrived and it has finished step s-1, works ``step_cycles[s, p]``
     and, where ``barrier[s]``, waits for every PE; the last PE to finish step s (at cycle E_s) asks for its
-    write and then frees the half, so the read of step s+2 is asked for right after that write, at E_s. When
-    0 < E_0 < E_1 < ... no two other requests are asked for in the same cycle, so the channel sees them in
-    the order read 0, read 1, write 0, read 2, write 1, read 3, ... at the cycles above, and each completion
-    follows from :meth:`DramChannel.completion`: the same numbers as the simulation. Otherwise (a step ending
-    in the cycle the previous one ended, where the event queue's tie order decides) it returns None."""
+    write, then for the late part of step s+1's load (``late_load_bytes``, if any), then frees the half, so
+    the read of step s+2 is asked for right after those, at E_s. When 0 < E_0 < E_1 < ... no two other
+    requests are asked for in the same cycle, so the channel sees them in the order read 0, read 1, write 0,
+    late read 1, read 2, write 1, late read 2, read 3, ... at the cycles above, and each completion follows
+    from :meth:`DramChannel.completion`: the same numbers as the simulation. Otherwise (a step ending in the
+    cycle the previous one ended, where the event queue's tie order decides) it returns None."""
     n_steps = program.n_steps
     if n_steps == 0:
         return None
@@ -193,7 +195,8 @@ def _replay(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline | 
                        dram_spec.request_bytes)
     loads = [int(b) for b in program.load_bytes]
     stores = [int(b) for b in program.store_bytes]
-    arrival = [dram.completion(0, loads[s]) for s in range(min(2, n_steps))]
+    late = [0] + [int(b) for b in program.late_load_bytes[1:]]         # step 0 has no step before it
+    arrival = [dram.completion(0, loads[s] - late[s]) for s in range(min(2, n_steps))]
     ends = np.zeros(program.n_pes, dtype=np.int64)
     memory_wait, last_end, written = 0, 0, 0
     for step in range(n_steps):
@@ -206,8 +209,10 @@ def _replay(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline | 
         if step_end <= last_end:
             return None
         written = max(written, dram.completion(step_end, stores[step]))
+        if step + 1 < n_steps and late[step + 1]:
+            arrival[step + 1] = max(arrival[step + 1], dram.completion(step_end, late[step + 1]))
         if step + 2 < n_steps:
-            arrival.append(dram.completion(step_end, loads[step + 2]))
+            arrival.append(dram.completion(step_end, loads[step + 2] - late[step + 2]))
         last_end = step_end
     return Timeline(max(last_end, written), last_end, memory_wait, sum(loads), sum(stores))
 
@@ -220,6 +225,9 @@ def _simulate(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline:
     buffer = DoubleBuffer(env)
     barrier = Barrier(env, program.n_pes)
     ready = [env.event() for _ in range(program.n_steps)]
+    late_arrivals = [env.event() for _ in range(program.n_steps)]
+    late = np.asarray(program.late_load_bytes, dtype=np.int64).copy()
+    late[:1] = 0                            # step 0 has no step before it: all of its load is read at once
     remaining = np.full(program.n_steps, program.n_pes, dtype=np.int64)
     halves: dict[int, int] = {}
     memory_wait = np.zeros(program.n_pes, dtype=np.int64)
@@ -227,15 +235,21 @@ def _simulate(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline:
 
     def land(step: int, half: int, arrival: simpy.events.Event):
         yield arrival
+        if late[step]:
+            yield late_arrivals[step]
         halves[step] = half
         ready[step].succeed()
 
+    def read_late(step: int):
+        yield dram.read(int(late[step]))
+        late_arrivals[step].succeed()
+
     def loader():
         # a step's read is issued as soon as a buffer half is free, without waiting for the previous
-        # read to arrive: the channel overlaps their latencies
+        # read to arrive: the channel overlaps their latencies (its late part: see the PEs)
         for step in range(program.n_steps):
             half = yield buffer.acquire_for_load()
-            env.process(land(step, half, dram.read(int(program.load_bytes[step]))))
+            env.process(land(step, half, dram.read(int(program.load_bytes[step] - late[step]))))
 
     def pe(index: int):
         for step in range(program.n_steps):
@@ -248,6 +262,8 @@ def _simulate(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline:
             remaining[step] -= 1
             if remaining[step] == 0:
                 writes.append(dram.write(int(program.store_bytes[step])))
+                if step + 1 < program.n_steps and late[step + 1]:
+                    env.process(read_late(step + 1))
                 buffer.release(halves.pop(step))
 
     env.process(loader())

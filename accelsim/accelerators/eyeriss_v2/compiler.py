@@ -85,18 +85,21 @@ def _counts(hw: HardwareConfig, v: ConvView, b: Blocks, s: Schedule, pe: Pe) -> 
 MAX_STEPS = 16
 
 
-def _steps(s: Schedule) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rounds grouped into program steps (per-PE cycles, load and store bytes): the first round alone (its
-    load cannot overlap anything), the rest in at most ``MAX_STEPS`` groups of consecutive rounds. Every PE
-    meets the others at each round's barrier, so a step lasts the sum of its rounds' slowest PE: the array
-    advances in lockstep, and one program column stands for all its PEs (the engine spreads the time)."""
+def _steps(s: Schedule) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rounds grouped into program steps (per-PE cycles, load, store and late-load bytes): the first round
+    alone (its load cannot overlap anything), the rest in at most ``MAX_STEPS`` groups of consecutive rounds.
+    Every PE meets the others at each round's barrier, so a step lasts the sum of its rounds' slowest PE: the
+    array advances in lockstep, and one program column stands for all its PEs (the engine spreads the time).
+    A step's weights are its late load: they are read once the step before has ended (the Program's
+    ``late_load_bytes``), since only the pads, busy with the current block, could hold them."""
     rounds = s.cycles.shape[0]
     size = max(1, -(-(rounds - 1) // MAX_STEPS))
     step = np.concatenate([[0], 1 + np.arange(rounds - 1) // size]).astype(np.int64)
     n = int(step[-1]) + 1
     slowest = np.bincount(step, weights=s.cycles.max(axis=1), minlength=n)
     return (slowest[:, None], np.bincount(step, weights=s.load_bytes, minlength=n),
-            np.bincount(step, weights=s.store_bytes, minlength=n))
+            np.bincount(step, weights=s.store_bytes, minlength=n),
+            np.bincount(step, weights=s.weight_load_bytes, minlength=n))
 
 
 def _mapping(v: ConvView, pe: Pe, arr: Array) -> tuple[Blocks, Schedule]:
@@ -123,8 +126,8 @@ def compile_layer(layer: Layer, hw: HardwareConfig, masks=None, activations=None
     noc_bound = float((s.cycles - s.compute).sum()) / arr.n_pes
     details = {"m0": b.m0, "c0": b.c0, "tile_rows": s.rows, "iact_sharing": s.iact_sharing,
                "weight_sharing": s.weight_sharing, "noc_bound_cycles": noc_bound}
-    cycles, loads, stores = _steps(s)
-    return Program(layer.name, load_bytes=loads, pe_cycles=cycles, store_bytes=stores,
+    cycles, loads, stores, late = _steps(s)
+    return Program(layer.name, load_bytes=loads, pe_cycles=cycles, store_bytes=stores, late_load_bytes=late,
                    barrier=True, counts=counts, useful_macs=useful,
                    fragmentation_slots=int(counts.get(("mac", "gated"))),
                    idle_pe_cycles=(float(cycles.sum()) * arr.n_pes - float(s.compute.sum())) / arr.n_pes,

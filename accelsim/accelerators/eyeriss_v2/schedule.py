@@ -60,13 +60,15 @@ class Array:
 @dataclass(frozen=True)
 class Schedule:
     """Per round (rows) and PE (columns, ``column * lanes + lane``): ``compute`` and ``round`` cycles (the
-    latter with the NoC deliveries); per round the DRAM ``load_bytes`` / ``store_bytes``; NoC and GLB
+    latter with the NoC deliveries); per round the DRAM ``load_bytes`` / ``store_bytes`` and the part of the
+    loads that are weights (``weight_load_bytes``: no buffer holds them ahead of their round); NoC and GLB
     totals in bits or elements; the rows per tile and how many PEs share an iact / weight stream."""
 
     compute: np.ndarray
     cycles: np.ndarray
     load_bytes: np.ndarray
     store_bytes: np.ndarray
+    weight_load_bytes: np.ndarray
     weight_bits: float
     iact_bits: float
     psums: float
@@ -180,7 +182,7 @@ def plan(v: ConvView, b: Blocks, arr: Array, rows: int) -> Schedule:
     shape = (tr * br, arr.n_pes)
     return Schedule(
         compute=compute.reshape(shape), cycles=cycles.reshape(shape).astype(np.int64),
-        load_bytes=loads + weight_bytes.ravel(), store_bytes=stores,
+        load_bytes=loads + weight_bytes.ravel(), store_bytes=stores, weight_load_bytes=weight_bytes.ravel(),
         weight_bits=float(w_router.sum()),
         iact_bits=float(i_router.sum()), psums=float(tile_psums.sum() * br), psum_reads=psum_reads,
         spilled_bytes=spilled,
