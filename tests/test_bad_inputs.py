@@ -310,7 +310,7 @@ CASES: list[Case] = [
          ("hwdir", "cannot read the file", "Is a directory"), folder_at("hwdir")),
     # hardware YAML: keys -------------------------------------------------------------------------------
     Case("hw-duplicate-key", "duplicate key", simulate(),
-         ("hw.yaml", "pe_array.rows", "duplicate key (lines 19 and 20)", "expected each key once per mapping"),
+         ("hw.yaml", "pe_array.rows", "duplicate key (lines 20 and 21)", "expected each key once per mapping"),
          dense_edge("  rows: 32 ", "  rows: 32\n  rows: 16 ")),
     Case("hw-unknown-key", "misspelt key", simulate(),
          ("hw.yaml", "clok_hz", "unknown key (did you mean 'clock_hz'?)", "expected one of name, engine"),
@@ -615,6 +615,15 @@ CASES += [
     Case("hw-buffer-named-dynamic", "buffer named like a report column (energy_dynamic_pj)", simulate(),
          ("hw.yaml", "buffers.dynamic", "buffer name taken by a report column", "got 'dynamic'"),
          dense_edge("  ifmap:\n", "  dynamic:\n")),
+    # issue 20: the cost models' technology node ------------------------------------------------------------
+    Case("hw-technology-node", "technology node outside the cost tables", simulate(),
+         ("hw.yaml", "technology_nm", "no cost tables for this node", "expected one of 65, 45, 32, 28, 22, 16, 7",
+          "got 14"),
+         dense_edge("technology_nm: 45 ", "technology_nm: 14 ")),
+    Case("hw-no-energy-no-node", "neither an energy section nor a technology node", simulate(),
+         ("hw.yaml", "energy", "missing key", "or technology_nm"),
+         write("hw.yaml", (HWCONFIGS / "dense_edge.yaml").read_text().split("\nenergy:")[0].replace(
+             "technology_nm: 45 ", "# technology_nm: 45 "))),
     Case("hw-buffer-pathologically-small", "8-byte, 1-bank filter buffer with the os dataflow (hours of steps)",
          simulate(model=("--model", "mobilenet_v1", "--width", "1.0")),
          ("hw.yaml", "buffers.filter.size_bytes", "layer dw1", "over 100000 simulation steps", "got 8"),

@@ -12,7 +12,7 @@ DENSE_EDGE = PACKAGE.parent / "hwconfigs" / "dense_edge.yaml"
 LAYERS = {
     "__init__": 9, "__main__": 9, "units": 0, "atomic": 0, "inputfiles": 0, "yamltext": 0, "errors": 0,
     "counts": 0, "schema": 0, "lru": 0,
-    "workloads": 1, "hardware": 1, "energy.table": 1, "reference": 1, "accelerators": 1,
+    "workloads": 1, "hardware": 1, "energy.table": 1, "reference": 1, "accelerators": 1, "cost": 1,
     "accelerators.engines": 5,
     "pruning": 2, "formats": 2, "importers": 2, "training": 2,
     "compile": 3,

@@ -9,6 +9,7 @@ imported only when a machine of that kind runs.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from accelsim.schema import Spec
@@ -98,7 +99,9 @@ class AcceleratorSpec:
     kernel's :data:`DRAM_ACTIONS`.
     ``details``: the per-layer figures it reports. ``engine``: ``"module:Class"`` of its model, relative to
     the package. ``doc``: the page that explains the model. ``example``: its shipped machine in
-    ``hwconfigs/`` (the one docs and contract tests start from).
+    ``hwconfigs/`` (the one docs and contract tests start from). ``hardware``: what its machines hold beside
+    buffers and DRAM, priced: a function of a config and its technology node (nm) returning one
+    :class:`accelsim.cost.parts.Part` per component it counts actions of (docs/cost_models.md).
     """
 
     name: str
@@ -113,6 +116,7 @@ class AcceleratorSpec:
     doc: str
     example: str
     structured_by: str = ""
+    hardware: Callable[..., tuple] | None = None
 
     @property
     def uses_weight_masks(self) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from accelsim.cost.parts import machine_parts
 from accelsim.errors import ConfigError
 from accelsim.units import PJ_PER_J, cycles_to_seconds
 
@@ -51,10 +52,20 @@ class EnergyTable:
 
     @classmethod
     def from_config(cls, config: HardwareConfig) -> EnergyTable:
-        """The table of a loaded hardware config's ``energy`` section."""
+        """The table of a loaded hardware config: with ``technology_nm``, every component's pJ per action and
+        leakage from the cost models (:func:`accelsim.cost.machine_parts`), then the ``energy`` section's
+        entries over them (a given figure wins); without it, the ``energy`` section alone."""
+        dynamic: dict[tuple[str, str], Entry] = {}
+        static: dict[str, Entry] = {}
+        if config.technology_nm is not None:
+            for part in machine_parts(config):
+                source = f"model: {part.source}"
+                dynamic.update({(part.component, action): Entry(pj, "pJ", source) for action, pj in part.pj.items()})
+                static[part.component] = Entry(part.leakage_mw, "mW", source)
         energy = config.energy
-        return cls({(e.component, e.action): Entry(e.pj, "pJ", e.source) for e in energy.dynamic},
-                   {s.component: Entry(s.mw, "mW", s.source) for s in energy.static}, file=config.source)
+        dynamic.update({(e.component, e.action): Entry(e.pj, "pJ", e.source) for e in energy.dynamic})
+        static.update({s.component: Entry(s.mw, "mW", s.source) for s in energy.static})
+        return cls(dynamic, static, file=config.source)
 
     @property
     def dynamic(self) -> Mapping[tuple[str, str], Entry]:

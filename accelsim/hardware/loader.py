@@ -21,6 +21,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from accelsim.accelerators import ACCELERATORS, parameter_specs
+from accelsim.cost.technology import NODES_NM
 from accelsim.errors import ConfigError, did_you_mean
 from accelsim.inputfiles import open_regular
 from accelsim.hardware.schema import MAX_PES, RESERVED_BUFFER_NAMES, Buffer, HardwareConfig
@@ -160,6 +161,7 @@ class _HardwareChecker(Checker):
         self.check_pe_array(parts)
         self.check_buffers(parts)
         self.check_dram(parts)
+        self.check_technology(raw, parts)
         self.check_energy(parts)
         self.raise_if_failed()
         return HardwareConfig(**parts, source=self.file)
@@ -239,8 +241,19 @@ class _HardwareChecker(Checker):
             self.fail("dram", "bandwidth given " + ("twice" if twice else "nowhere"),
                       expected="exactly one of bandwidth_bytes_per_cycle, bandwidth_gb_per_s")
 
+    def check_technology(self, raw: dict, parts: dict[str, Any]) -> None:
+        """A node of the cost tables; without one, an energy section that prices everything."""
+        node = parts.get("technology_nm")
+        if node is not None and node not in NODES_NM:
+            self.fail("technology_nm", "no cost tables for this node",
+                      expected="one of " + ", ".join(map(str, NODES_NM)) + " (nm)", got=node)
+        if "technology_nm" not in raw and "energy" not in raw:
+            self.fail("energy", "missing key",
+                      expected="an energy section, or technology_nm: the cost models price every component")
+
     def check_energy(self, parts: dict[str, Any]) -> None:
-        """The dynamic entries are exactly those the engine counts; static ones name its components."""
+        """The dynamic entries are those the engine counts (all of them without ``technology_nm``; with it,
+        the models price those not given); static ones name its components."""
         energy, engine, buffers = parts.get("energy"), parts.get("engine"), parts.get("buffers")
         if energy is None or engine is None or buffers is None:
             return
@@ -254,7 +267,7 @@ class _HardwareChecker(Checker):
                 hint = did_you_mean(component, components)
             self.fail(f"energy.dynamic.{component}.{action}", f"not counted by engine {engine}{hint}",
                       expected="one of " + ", ".join(f"{c}.{a}" for c, a in sorted(required)))
-        for component, action in sorted(required - given):
+        for component, action in sorted(required - given) if parts.get("technology_nm") is None else ():
             unit = ACCELERATORS[engine].unit_of(component, action)
             self.fail(f"energy.dynamic.{component}.{action}", "missing energy entry",
                       expected=f"{{pj: <pJ per {unit}>, source: <text>}}: engine {engine} counts it")

@@ -46,6 +46,8 @@ from functools import cached_property
 from typing import Any
 
 from accelsim.accelerators import ACCELERATORS, accelerator, parameter_specs
+from accelsim.cost.logic import DRAM_TYPES
+from accelsim.cost.technology import NODES_NM
 from accelsim.errors import ConfigError, did_you_mean
 from accelsim.schema import Int, Named, OneOf, Real, Section, SetOf, Text, field_spec
 from accelsim.units import bits_to_whole_bytes, gbps_to_bytes_per_cycle
@@ -189,6 +191,8 @@ class Dram:
     request_bytes: int = field_spec(
         Int(1, MAX_REQUEST_BYTES, "bytes"), default=DEFAULT_REQUEST_BYTES,
         help="bytes one request moves (a burst); a transfer is split into requests of this size")
+    type: str = field_spec(OneOf(DRAM_TYPES), default="lpddr4",
+                           help="the DRAM's kind: its energy per byte when the models price it (docs/cost_models.md)")
     outstanding_requests: int | None = field_spec(
         Int(1, MAX_OUTSTANDING_REQUESTS, "requests"), default=None,
         help="requests in flight at once, reads and writes together; each holds its slot for latency + "
@@ -234,10 +238,13 @@ class StaticPower:
 class EnergySection:
     """The energy figures: ``dynamic`` per (component, action), ``static`` per component (optional)."""
 
-    dynamic: tuple[EnergyEntry, ...] = field_spec(Named(EnergyEntry, ("component", "action")),
-                                                  help="pJ per unit of each count the accelerator reports")
+    dynamic: tuple[EnergyEntry, ...] = field_spec(Named(EnergyEntry, ("component", "action")), default=(),
+                                                  help="pJ per unit of each count the accelerator reports (all "
+                                                       "of them without technology_nm; with it, those given "
+                                                       "override the models)")
     static: tuple[StaticPower, ...] = field_spec(Named(StaticPower, ("component",)), default=(),
-                                                help="leakage per component (optional)")
+                                                help="leakage per component (optional; with technology_nm, "
+                                                     "those given override the models)")
 
 
 @dataclass(frozen=True)
@@ -254,7 +261,13 @@ class _HardwareConfig:
     pe_array: PeArray = field_spec(Section(PeArray), help="the PE array")
     buffers: tuple[Buffer, ...] = field_spec(Named(Buffer, ("name",)), help="the on-chip SRAMs, by name")
     dram: Dram = field_spec(Section(Dram, inherit=("clock_hz",)), help="the off-chip DRAM channel")
-    energy: EnergySection = field_spec(Section(EnergySection), help="energy per action and static power")
+    technology_nm: int | None = field_spec(
+        Int(1, 1000, "nm"), default=None,
+        help="technology node: every component's energy per action, leakage and area from the cost models "
+             "(docs/cost_models.md; one of " + ", ".join(map(str, NODES_NM)) + ")")
+    energy: EnergySection = field_spec(Section(EnergySection), default_factory=EnergySection,
+                                       help="energy per action and static power: required without "
+                                            "technology_nm; with it, its entries override the models")
 
     @property
     def pe_count(self) -> int:

@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from accelsim.cost import area_mm2
 from accelsim.counts import Counts
 from accelsim.energy.model import Energy
 from accelsim.energy.table import EnergyTable
@@ -38,15 +39,18 @@ NON_ADDITIVE = ("layer", "kind", "engine", "multiplier_utilization")
 class SimulationResult:
     """A simulated model: ``rows`` (one dict per layer, every one with all of ``columns``), ``total`` (the
     model's sums, by column) and ``metadata`` (what reproduces it: package version, hardware name and config
-    hash, model and options, seed) and ``actions``: every action the model's layers made, summed, with its
+    hash, model and options, seed), ``actions``: every action the model's layers made, summed, with its
     price (``"component.action"`` -> ``count``, ``pj_each``, ``energy_pj`` = count x pj_each), what the
-    dynamic energy is linear in (``accelsim sensitivity``). ``layers`` is ``rows`` as a pandas DataFrame, built on first use (the
+    dynamic energy is linear in (``accelsim sensitivity``), and ``area_mm2`` (the machine's area by component
+    and ``total``, mm², from the cost models; empty when its description has no ``technology_nm``). ``layers``
+    is ``rows`` as a pandas DataFrame, built on first use (the
     command line writes and prints the rows without importing pandas)."""
 
     rows: tuple[dict, ...]
     total: dict
     metadata: dict = field(default_factory=dict)
     actions: dict = field(default_factory=dict)     # "component.action" -> {count, pj_each, energy_pj}
+    area_mm2: dict = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -114,7 +118,17 @@ def assemble(rows: list[dict], hw: HardwareConfig, metadata: dict, counts: Count
     total["multiplier_utilization"] = _utilization(total["useful_macs"], total["cycles"], hw)
     actions = {f"{c}.{a}": {"count": _plain(n), "pj_each": table.pj(c, a), "energy_pj": _plain(n) * table.pj(c, a)}
                for (c, a), n in counts.items()} if table is not None else {}
-    return SimulationResult(rows=full, total=total, metadata=dict(metadata), actions=actions)
+    return SimulationResult(rows=full, total=total, metadata=dict(metadata), actions=actions,
+                            area_mm2=machine_area(hw))
+
+
+def machine_area(hw: HardwareConfig) -> dict[str, float]:
+    """The area of ``hw`` by component and in ``total``, mm² (:func:`accelsim.cost.area_mm2`); empty without
+    ``technology_nm``."""
+    if hw.technology_nm is None:
+        return {}
+    area = area_mm2(hw)
+    return {**area, "total": sum(area.values())}
 
 
 def _plain(value):

@@ -65,12 +65,16 @@ def _check_output_dir(out: Path, force: bool, files: tuple[str, ...]) -> None:
 
 
 def summary_dict(result: SimulationResult) -> dict:
-    """What summary.json holds: the run metadata, the model's totals and its priced action counts
-    (``actions``: ``"component.action"`` -> count, pj_each, energy_pj; what the dynamic energy is linear in,
-    for ``accelsim sensitivity``)."""
-    return {"metadata": result.metadata,
-            "total": {k: (v.item() if hasattr(v, "item") else v) for k, v in result.total.items()},
-            "actions": dict(result.actions)}
+    """What summary.json holds: the run metadata, the model's totals, its priced action counts (``actions``:
+    ``"component.action"`` -> count, pj_each, energy_pj; what the dynamic energy is linear in, for ``accelsim
+    sensitivity``) and the machine's area by component and in total (mm², present when its description gives
+    ``technology_nm``)."""
+    summary = {"metadata": result.metadata,
+               "total": {k: (v.item() if hasattr(v, "item") else v) for k, v in result.total.items()},
+               "actions": dict(result.actions)}
+    if result.area_mm2:
+        summary["area_mm2"] = dict(result.area_mm2)
+    return summary
 
 
 def layers_csv(result: SimulationResult) -> str:

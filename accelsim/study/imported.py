@@ -169,7 +169,7 @@ def _mean_over_samples(runs: list[SimulationResult], measured: set[str]) -> Simu
         count = float(np.mean([r.actions[key]["count"] if key in r.actions else 0 for r in runs]))
         actions[key] = {"count": count, "pj_each": priced["pj_each"], "energy_pj": count * priced["pj_each"]}
     return SimulationResult(tuple(layers.to_dict("records")), total.to_dict(),
-                            {**runs[0].metadata, "warnings": list(warnings)}, actions)
+                            {**runs[0].metadata, "warnings": list(warnings)}, actions, runs[0].area_mm2)
 
 
 def pruned_real(found: bundle.Bundle, sparsity: float, method: str = "uniform") -> Masks:

@@ -1,6 +1,6 @@
 """DCNN, SCNN's dense baseline (Parashar et al., ISCA 2017): SCNN's PEs, buffers and planar tiling, dense
 (``docs/scnn.md``). The declaration the registry lists; the model is :mod:`.engine`."""
-from accelsim.accelerators.scnn import PE_PARAMS, PLANAR_ACTIONS, PLANAR_DETAILS, SEQUENCER_PARAMS
+from accelsim.accelerators.scnn import PE_PARAMS, PLANAR_ACTIONS, PLANAR_DETAILS, SEQUENCER_PARAMS, planar_hardware
 from accelsim.accelerators.spec import AcceleratorSpec
 
 SPEC = AcceleratorSpec(
@@ -15,4 +15,5 @@ SPEC = AcceleratorSpec(
     engine="engine:DcnnEngine",
     doc="docs/scnn.md",
     example="dcnn.yaml",
+    hardware=lambda hw, node: planar_hardware(hw, node, hw.data_widths.weight_bits),
 )

@@ -1,8 +1,20 @@
 """EIE (Han et al., ISCA 2016): compressed sparse matrix x sparse vector on PEs with activation FIFOs
 (``docs/eie.md``). The declaration the registry lists; the model is :mod:`.engine` (compiler: :mod:`.plan`)."""
 from accelsim.accelerators.spec import AcceleratorSpec, Action, Detail, Param
+from accelsim.cost.parts import mac_part, register_file_part
 from accelsim.schema import Int
 from accelsim.workloads.layers import LSTM, Attention, Embedding, Linear
+
+
+
+def _hardware(hw, node: int) -> tuple:
+    """One MAC per PE (a padding entry goes through it ungated) and an activation FIFO of
+    ``activation_fifo_depth`` entries of activation + index bits, each entry written and read once."""
+    widths = hw.data_widths
+    return (mac_part(hw, node, hw.pe_count, {"op": "op", "padding_op": "op"}),
+            register_file_part("fifo", hw.pe.activation_fifo_depth, widths.activation_bits + widths.index_bits,
+                               hw.pe_count, node, {"push": 2}, "activation FIFO"))
+
 
 SPEC = AcceleratorSpec(
     name="eie",
@@ -48,4 +60,5 @@ SPEC = AcceleratorSpec(
     engine="engine:EieEngine",
     doc="docs/eie.md",
     example="eie_like.yaml",
+    hardware=_hardware,
 )

@@ -2,6 +2,7 @@
 iacts in CSC, row-stationary-plus (``docs/eyeriss_v2.md``). The declaration the registry lists; the model
 is :mod:`.engine`."""
 from accelsim.accelerators.spec import AcceleratorSpec, Action, Detail, Param
+from accelsim.cost.parts import link_part, mac_part, register_file_part
 from accelsim.schema import Int
 from accelsim.workloads.layers import LSTM, Conv2D, Linear
 
@@ -60,6 +61,25 @@ DETAILS = (
     Detail("noc_bound_cycles", "cycles", "cycles the PEs waited on NoC delivery beyond their own passes (per PE)"),
 )
 
+
+
+def _hardware(hw, node: int) -> tuple:
+    """Per PE: ``simd_width`` MACs (a gated slot at Accelergy's gated fraction), register-file scratch pads of
+    (data + count)-bit iact and weight entries and psum entries (an update reads and writes one), and the
+    router ports' registers (iact, weight and psum port bits) priced per bit moved."""
+    widths, pe, pes = hw.data_widths, hw.pe, hw.pe_count
+    port_bits = hw.noc_iact_port_bits + hw.noc_weight_port_bits + hw.noc_psum_port_bits
+    return (mac_part(hw, node, pes * pe.simd_width, {"op": "op", "gated": "gated"}),
+            register_file_part("iact_spad", pe.iact_spad_entries, widths.activation_bits + widths.count_bits, pes,
+                               node, {"read": 1}, "iact scratch pad"),
+            register_file_part("weight_spad", pe.weight_spad_entries, widths.weight_bits + widths.count_bits, pes,
+                               node, {"read": 1}, "weight scratch pad"),
+            register_file_part("psum_spad", pe.psum_spad_entries, widths.psum_bits, pes, node, {"update": 2},
+                               "psum scratch pad"),
+            link_part("noc", hw, node, {"iact_bits": 1, "weight_bits": 1, "psum_bits": 1}, port_bits, pes,
+                      "router ports, per bit"))
+
+
 SPEC = AcceleratorSpec(
     name="eyeriss_v2",
     summary="Eyeriss v2: sparse PEs (CSC weights and iacts) in clusters on a hierarchical-mesh NoC, row-stationary-plus",
@@ -72,4 +92,5 @@ SPEC = AcceleratorSpec(
     engine="engine:EyerissV2Engine",
     doc="docs/eyeriss_v2.md",
     example="eyeriss_v2.yaml",
+    hardware=_hardware,
 )

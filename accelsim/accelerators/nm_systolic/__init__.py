@@ -4,10 +4,23 @@ The declaration the registry lists; the model is :mod:`.engine` (the fold schedu
 array's, :mod:`accelsim.accelerators.systolic.folds`, on the condensed reduction dimension)."""
 from accelsim.accelerators.spec import AcceleratorSpec, Action, Detail, Param
 from accelsim.accelerators.systolic import MAPPING, MAPPING_DETAILS
+from accelsim.cost.parts import crossbar_part, mac_part, sram_bit_part
 from accelsim.schema import SetOf
 
 #: N:M patterns a machine may declare (N <= M/2, M a power of two up to 8: SCALE-Sim's constraint).
 PATTERNS = ("1:2", "1:4", "2:4", "1:8", "2:8", "4:8")
+
+
+
+def _hardware(hw, node: int) -> tuple:
+    """One MAC per PE; N:M metadata read from the weight SRAM at its energy per bit; per PE an M-to-1
+    activation multiplexer for the largest M of ``nm_patterns``."""
+    m = max(int(pattern.split(":")[1]) for pattern in hw.nm_patterns)
+    return (mac_part(hw, node, hw.pe_count, {"op": "op"}),
+            sram_bit_part("metadata", "read_bits", hw.buffers_holding("weights")[0], node, "N:M metadata"),
+            crossbar_part("mux", "select", m, 1, hw.data_widths.activation_bits, hw.pe_count, node,
+                          f"{m}-to-1 activation multiplexer per PE"))
+
 
 SPEC = AcceleratorSpec(
     name="nm_systolic",
@@ -34,4 +47,5 @@ SPEC = AcceleratorSpec(
     doc="docs/structured.md",
     example="nm_systolic.yaml",
     structured_by="nm_patterns",
+    hardware=_hardware,
 )

@@ -2,6 +2,8 @@
 
 The declaration the registry lists; the model is :mod:`.engine`."""
 from accelsim.accelerators.spec import AcceleratorSpec, Action, Detail, Param
+from accelsim.cost.parts import (adder_part, crossbar_part, link_part, mac_part, merged,
+                                 register_file_part)
 from accelsim.schema import Bool, Int
 
 #: The PE SCNN and its dense baseline DCNN share: an F x I multiplier array, banked accumulators, a weight FIFO.
@@ -78,6 +80,38 @@ PLANAR_DETAILS = (
            "input-channel blocks a group's weights stream through the weight FIFO in (Program steps per group)"),
 )
 
+
+def planar_hardware(hw, node: int, fifo_entry_bits: int) -> tuple:
+    """The priced PE of SCNN and DCNN at ``node`` nm (docs/cost_models.md): F x I MACs; per PE a
+    double-buffered accumulator (banks x entries x 2 psums, an update reads, adds and writes one), a weight
+    FIFO of ``fifo_entry_bits`` entries and a halo link of ``halo_link_bits``."""
+    pe, widths, pes = hw.pe, hw.data_widths, hw.pe_count
+    accumulator = merged(
+        "accumulator",
+        register_file_part("accumulator", 2 * pe.accumulator_banks * pe.accumulator_entries, widths.psum_bits, pes,
+                           node, {"update": 2}, "double-buffered accumulator banks"),
+        adder_part("accumulator", "update", widths.psum_bits, pe.accumulator_banks, pes, node, "one adder per bank"))
+    return (mac_part(hw, node, hw.total_multipliers, {"op": "op"}),
+            accumulator,
+            register_file_part("weight_fifo", pe.weight_fifo_entries, fifo_entry_bits, pes, node,
+                               {"read_entries": 1}, "weight FIFO"),
+            link_part("halo", hw, node, {"transfer": widths.psum_bits}, pe.halo_link_bits, pes,
+                      "halo link to the neighbour PEs, one partial sum per transfer"))
+
+
+def _scnn_hardware(hw, node: int) -> tuple:
+    """SCNN's PE: the planar PE with (weight + index)-bit FIFO entries, the F x I -> banks scatter crossbar
+    with ``bank_queue_entries`` products queued per bank, and the coordinate adders (ASSUMPTION: 3 adds of
+    16 bits per product, output column, row and bank)."""
+    widths, pe = hw.data_widths, hw.pe
+    queues = register_file_part("crossbar", pe.accumulator_banks * (pe.bank_queue_entries or 0), widths.psum_bits,
+                                hw.pe_count, node, {}, "bank queues")
+    return (*planar_hardware(hw, node, widths.weight_bits + widths.index_bits),
+            merged("crossbar", crossbar_part("crossbar", "transfer", hw.multipliers_per_pe, pe.accumulator_banks,
+                                             widths.psum_bits, hw.pe_count, node, "product scatter"), queues),
+            adder_part("index", "decode", 16, 3, hw.total_multipliers, node, "output coordinates"))
+
+
 SPEC = AcceleratorSpec(
     name="scnn",
     summary="SCNN: planar-tiled PEs multiply the Cartesian product of non-zero weights and activations",
@@ -104,4 +138,5 @@ SPEC = AcceleratorSpec(
     engine="engine:ScnnEngine",
     doc="docs/scnn.md",
     example="scnn_like.yaml",
+    hardware=_scnn_hardware,
 )

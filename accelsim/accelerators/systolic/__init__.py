@@ -2,6 +2,7 @@
 
 The declaration the registry lists; the model is :mod:`.engine` (fold schedule in :mod:`.folds`)."""
 from accelsim.accelerators.spec import AcceleratorSpec, Action, Detail, Param
+from accelsim.cost.parts import mac_part
 from accelsim.schema import OneOf
 
 DATAFLOWS = ("ws", "os", "is")
@@ -42,4 +43,5 @@ SPEC = AcceleratorSpec(
     engine="engine:SystolicEngine",
     doc="docs/scalesim_crosscheck.md",
     example="dense_edge.yaml",
+    hardware=lambda hw, node: (mac_part(hw, node, hw.pe_count, {"op": "op"}),),
 )
