@@ -7,7 +7,8 @@ and the YAML figures, not by calling the code under test:
 * cycles >= the compute bound, useful MACs / multipliers, and >= the DRAM bound, compulsory bytes /
   bandwidth, where compulsory bytes are what must cross the DRAM interface at least once (and the engine's
   own traffic, which must be at least that, also fits in the cycles);
-* energy equals the sum over counts of count x the YAML's pJ per action, plus the YAML's static mW over the
+* energy equals the sum over counts of count x the YAML's pJ per action, plus the static mW (the YAML's, else the
+  cost model's at its technology_nm) over the
   layer's time;
 * more DRAM bandwidth never makes a layer slower (and moves the same bytes, but on an engine whose mapping
   is chosen by latency);
@@ -244,8 +245,9 @@ def check_energy_is_counts_times_yaml_figures(engine, data):
     dynamic = sum(count * figures["dynamic"][component][action]["pj"]
                   for (component, action), count in result.counts.items())
     seconds = result.cycles / hw.clock_hz
-    static = sum(entry["mw"] * 1e-3 * seconds * 1e12 for entry in figures.get("static", {}).values())
-    joules = energy(result.counts, EnergyTable.from_config(hw), result.cycles, hw.clock_hz)
+    table = EnergyTable.from_config(hw)     # leakage: the YAML's static mW, else the cost model's
+    static = sum(entry.value * 1e-3 * seconds * 1e12 for entry in table.static.values())
+    joules = energy(result.counts, table, result.cycles, hw.clock_hz)
     assert joules.total_dynamic_pj == pytest.approx(dynamic, rel=1e-9, abs=1e-9)
     assert joules.total_static_pj == pytest.approx(static, rel=1e-9, abs=1e-9)
     row = layer_row(layer, result, joules, hw)
