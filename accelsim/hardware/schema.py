@@ -13,8 +13,10 @@ One YAML file describes one accelerator::
     buffers:                         # named on-chip SRAMs
       iaram: {level: pe, size_bytes: 10240, banks: 1, width_bits: 64,
               read_ports: 1, write_ports: 1, holds: [input_activations]}
-    dram: {bandwidth_bytes_per_cycle: 16, latency_cycles: 100}   # or bandwidth_gb_per_s (exactly one)
-    energy:
+    dram: {bandwidth_bytes_per_cycle: 16, latency_cycles: 100}   # or bandwidth_gb_per_s (exactly one);
+                                     # type: lpddr4 (default), lpddr, ddr3, gddr5 or hbm2
+    technology_nm: 45                # optional: the cost models price every component at this node
+    energy:                          # required without technology_nm; with it, given entries override
       dynamic:                       # pJ per unit of the count an engine reports for (component, action)
         mac: {op: {pj: 2.2, source: "..."}}
       static:                        # optional: leakage in mW of all instances of a component together
