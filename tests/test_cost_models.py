@@ -106,7 +106,7 @@ def test_cacti_sram_is_near_published_45nm_figures(size, action, pj, source):
 
 def test_the_issue_s_cacti_estimate_of_a_10kb_sram():
     """Issue 20 quotes a CACTI estimate of a 10 KB SRAM at 45 nm: about 6.8 pJ per 64-bit read and 0.3 uW of
-    leakage (against the 10 pJ and 100 uW scnn_like.yaml assumed). Same tool: 10 %% on the energy; the
+    leakage (against the 10 pJ and 100 uW scnn_like.yaml assumed). Same tool: 10 % on the energy; the
     leakage is quoted to one digit, so its order (0.1 to 1 uW)."""
     bank = sram_bank(10240, 64, 1, 1, 45, ports="rw")
     assert bank["read_pj"] == pytest.approx(6.8, rel=0.10)
