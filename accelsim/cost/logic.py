@@ -28,6 +28,7 @@ from functools import cache
 from accelsim.cost.sram import sram_bank
 from accelsim.cost.tables import rows
 from accelsim.cost.technology import area_factor, energy_factor
+from accelsim.units import BITS_PER_BYTE, bits_to_bytes
 
 UM2_PER_MM2 = 1e6
 UW_PER_MW = 1e3
@@ -110,18 +111,23 @@ def register_file(entries: int, width_bits: int, node_nm: int) -> tuple[float, f
     energy per bit accessed; its storage is the smaller of its bits as registers and a one-read, one-write
     CACTI array of its bits."""
     per_32, node, _ = point("register_file", "energy", 32)
-    array = sram_bank(entries * width_bits / 8, width_bits, 1, 1, node_nm)
+    array = sram_bank(bits_to_bytes(entries * width_bits), width_bits, 1, 1, node_nm)
     leak, area = min(registers(entries * width_bits, node_nm), (array["leakage_mw"], array["area_mm2"]),
                      key=lambda leak_area: leak_area[1])
     return per_32 * width_bits / 32 * energy_factor(node_nm, node), leak, area
 
 
+#: The adder whose cost per bit prices a 2:1 multiplexer bit (no sourced multiplexer figure: an upper estimate).
+MUX_ADDER_BITS = 8
+
+
 def crossbar(inputs: int, outputs: int, bits: int, node_nm: int) -> tuple[float, float, float]:
-    """(pJ per transfer of one ``bits`` datum, leakage mW, area mm²) of an ``inputs`` x ``outputs`` crossbar."""
-    add_pj, add_leak, add_area = adder(8, node_nm)
+    """(pJ per transfer of one ``bits`` datum, leakage mW, area mm²) of an ``inputs`` x ``outputs`` crossbar:
+    a tree of 2:1 multiplexers per output bit, each priced as one bit of an adder."""
+    add_pj, add_leak, add_area = (x / MUX_ADDER_BITS for x in adder(MUX_ADDER_BITS, node_nm))
     levels = math.ceil(math.log2(inputs)) if inputs > 1 else 0
     muxes = outputs * bits * (inputs - 1)
-    return bits * levels * add_pj / 8, muxes * add_leak / 8, muxes * add_area / 8
+    return bits * levels * add_pj, muxes * add_leak, muxes * add_area
 
 
 def link(datum_bits: int, mac_pj: float, operand_bits: int, node_nm: int) -> tuple[float, float, float]:
@@ -135,4 +141,4 @@ def dram_pj_per_byte(kind: str) -> tuple[float, str]:
     """(pJ per byte moved, source) of a DRAM of ``kind`` (one of DRAM_TYPES); DRAM is off the die: no
     leakage or area on it."""
     pj_per_bit, _, source = point(f"dram_{kind}", "energy", 1)
-    return pj_per_bit * 8, source
+    return pj_per_bit * BITS_PER_BYTE, source
