@@ -128,6 +128,81 @@ def test_a_machine_over_the_sram_budget_is_not_simulated(tmp_path):
     assert trial.point is None and trial.note == "infeasible: sram_kb 640 > 400"
 
 
+def machine_area(**changes) -> float:
+    """Area of scnn_like.yaml with ``changes``, mm², straight from the cost models (accelsim.cost.area_mm2)."""
+    from accelsim.cost import area_mm2
+    from accelsim.hardware.shipped import shipped_folder
+    from accelsim.hardware.variants import file_variant
+    return sum(area_mm2(file_variant(shipped_folder() / "scnn_like.yaml", changes)).values())
+
+
+AREA = TINY.replace("objectives: [energy, latency]", "objectives: [energy, area]")
+
+
+def test_area_objective_and_constraint_decided_by_the_machine(tmp_path):
+    from accelsim.study.explore import _plan
+    two, four = machine_area(**{"pe_array.rows": 2}), machine_area(**{"pe_array.rows": 4})
+    # every component of scnn_like.yaml is per PE (no global buffer; DRAM off the die), so 4 x 8 PEs are
+    # twice the area of 2 x 8 (hand reading of the YAML); a budget of 1.5x the smaller excludes the larger
+    assert four == pytest.approx(2 * two, rel=1e-12)
+    limit = 1.5 * two
+    space = space_module.read_space(write_space(tmp_path, AREA.replace("sram_kb: 100000", f"area_mm2: {limit}")))
+    assert space.directions() == ["minimize", "minimize"]
+    params = {"hw.dram.bandwidth_gb_per_s": 6.4, "model.sparsity": 0.8}
+    small = _plan(space, 0, 0, {"hw.pe_array.rows": 2, **params})
+    large = _plan(space, 1, 0, {"hw.pe_array.rows": 4, **params})
+    assert small.point is not None and small.area_mm2 == pytest.approx(two, rel=1e-12)
+    assert large.point is None and large.area_mm2 == pytest.approx(four, rel=1e-12)
+    assert large.note == f"infeasible: area_mm2 {four:g} > {limit:g}"
+
+
+def test_area_constraint_no_machine_meets_is_refused_with_the_least_area(tmp_path):
+    # nodes and banks are enumerated, PEs taken at their least: the least machine is 2 x 8 PEs at 16 nm
+    text = TINY.replace("pe_array.rows: {choices: [2, 4]}", "pe_array.rows: {choices: [2, 4]}\n"
+                        "    technology_nm: {choices: [45, 16]}\n    buffers.iaram.banks: {choices: [1, 2]}")
+    least = min(machine_area(**{"pe_array.rows": 2, "technology_nm": node, "buffers.iaram.banks": banks})
+                for node in (45, 16) for banks in (1, 2))
+    assert least == pytest.approx(machine_area(**{"pe_array.rows": 2, "technology_nm": 16}), rel=1e-12)
+    space = space_module.read_space(write_space(tmp_path, text.replace("sram_kb: 100000", f"area_mm2: {0.99 * least}")))
+    assert space_module.least_keys(space, "area_mm2") == {"pe_array.rows", "dram.bandwidth_gb_per_s"}
+    with pytest.raises(InputError, match=rf"constraints.area_mm2.*least area is {least:g} mm2"):
+        space_module.check_feasible(space)
+    met = space_module.read_space(write_space(tmp_path, text.replace("sram_kb: 100000", f"area_mm2: {least}")))
+    space_module.check_feasible(met)
+
+
+def test_area_needs_a_technology_node(tmp_path):
+    from accelsim.hardware.shipped import shipped_folder
+    text = (shipped_folder() / "scnn_like.yaml").read_text()
+    (tmp_path / "bare.yaml").write_text("\n".join(line for line in text.splitlines()
+                                                 if not line.startswith("technology_nm:")))
+    bare = AREA.replace("base: scnn_like.yaml", "base: bare.yaml")
+    with pytest.raises(InputError, match="objectives: area needs a technology node"):
+        space_module.read_space(write_space(tmp_path, bare))
+    searched = bare.replace("keys:\n", "keys:\n    technology_nm: {choices: [45, 16]}\n")
+    assert space_module.read_space(write_space(tmp_path, searched)).objectives == ("energy", "area")
+    ranged = searched.replace("{choices: [45, 16]}", "{low: 16, high: 45}")
+    with pytest.raises(InputError, match="technology_nm: a technology node is searched among choices"):
+        space_module.read_space(write_space(tmp_path, ranged))
+
+
+def test_a_search_on_area(tmp_path):
+    """A short search with area an objective and a budget: every trial's area is its machine's, the larger
+    machine is never simulated, and the front is plotted with area on an axis."""
+    pytest.importorskip("optuna")
+    from accelsim.plots import plot_directory
+    from accelsim.study.explore import explore
+    two = machine_area(**{"pe_array.rows": 2})
+    space = space_module.read_space(write_space(tmp_path, AREA.replace("sram_kb: 100000", f"area_mm2: {1.5 * two}")))
+    table = explore(space, tmp_path / "out", trials=6, seed=2)         # a seed that asks both machines
+    assert set(table["hw.pe_array.rows"]) == {2, 4}
+    assert table["area_mm2"].to_numpy() == pytest.approx(table["hw.pe_array.rows"].to_numpy() / 2 * two, rel=1e-12)
+    assert set(table[table["hw.pe_array.rows"] == 4]["state"]) <= {"infeasible"}
+    assert set(table[table["hw.pe_array.rows"] == 2]["state"]) <= {"complete", "violates"}
+    assert "area_mm2" in pd.read_csv(tmp_path / "out" / "trials.csv")
+    assert {p.stem for p in plot_directory(tmp_path / "out", formats=("png",))} >= {"explore_front"}
+
+
 @pytest.fixture(scope="module")
 def searched(tmp_path_factory):
     pytest.importorskip("optuna")

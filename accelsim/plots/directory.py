@@ -109,7 +109,7 @@ def _explore_jobs(root: Path) -> list[Job]:
     require(trials, ("trial", "state"), "explored trials", source=root / "trials.csv")
     explored = json.loads((root / "explore.json").read_text(encoding="utf-8")) \
         if (root / "explore.json").is_file() else {}
-    objectives = {"latency": "latency_s", "energy": "energy_pj", "accuracy": "accuracy"}
+    objectives = {"latency": "latency_s", "energy": "energy_pj", "area": "area_mm2", "accuracy": "accuracy"}
     columns = [objectives[o] for o in explored.get("objectives", ("energy", "latency")) if objectives[o] in trials]
     front = _read(root / "front.csv") if (root / "front.csv").is_file() else None
     jobs: list[Job] = []

@@ -16,7 +16,7 @@ from accelsim.plots.common import (LEGEND_SIZE, MS_PER_S, PJ_PER_UJ, colour, is_
 
 #: Objective column -> (axis label, factor from the column's unit to the axis's).
 AXES = {"latency_s": ("latency (ms)", MS_PER_S), "energy_pj": ("energy per inference (uJ)", 1 / PJ_PER_UJ),
-        "accuracy": ("accuracy (paper)", 1.0)}
+        "area_mm2": ("area (mm²)", 1.0), "accuracy": ("accuracy (paper)", 1.0)}
 #: The widest factor a tornado shows; a verdict that flips further out (or never) runs to the edge.
 TORNADO_LIMIT = 100.0
 TORNADO_PARAMETERS = 12

@@ -13,12 +13,14 @@ trial's values in the order asked. The sampler sees the same trials in the same 
 finished, so the same seed gives the same trials, bit for bit; a search run again (after a kill, or with
 more ``--trials``) asks the same trials again, finds their points stored and simulates none of them again.
 
-**Constraints.** A machine that breaks a hardware-only constraint (on-chip SRAM) or cannot run the model
+**Area** is a pure function of the machine (:func:`accelsim.cost.area_mm2`): each trial's is computed from
+its machine, never simulated, and so is every hardware-only constraint's measure. A machine that breaks a
+hardware-only constraint (on-chip SRAM, area) or cannot run the model
 (:func:`~accelsim.study.single.check_runs`) is not simulated: the trial is recorded ``infeasible`` and told
 to the sampler as failed. Power (average: energy / latency) is known after the simulation and goes to
 NSGA-II's constrained domination (``Trial.set_constraint``).
 
-Writes ``trials.csv`` (every trial: parameters, state, objectives, constraints, footprint), ``front.csv``
+Writes ``trials.csv`` (every trial: parameters, state, objectives, constraints, area, footprint), ``front.csv``
 (the feasible trials no other feasible trial dominates), ``importance.csv`` (fANOVA importance of each
 parameter for each objective, Optuna's evaluator, seeded) and ``explore.json`` (the space, seed, trials
 and versions).
@@ -42,7 +44,8 @@ from accelsim.pruning.structured import parse_structure
 from accelsim.pruning.synthetic import check_seed
 from accelsim.study import folder, sweep
 from accelsim.study.single import check_runs
-from accelsim.study.space import CONSTRAINTS, OBJECTIVES, Dimension, Space, check_feasible, hardware_violations, sram_kb
+from accelsim.study.space import (CONSTRAINTS, OBJECTIVES, Dimension, Space, check_feasible, hardware_measures,
+                                  hardware_violations)
 from accelsim.units import average_power_mw, bits_to_mb
 from accelsim.workloads import zoo
 
@@ -53,8 +56,9 @@ VALUE_BITS = 32
 
 @dataclass(frozen=True)
 class Trial:
-    """One asked trial: its number, generation, parameters and the point it runs (None when it is not
-    simulated: ``note`` says why)."""
+    """One asked trial: its number, generation, parameters, its machine's on-chip SRAM (KB) and area (mm²;
+    NaN without a node or a valid machine), and the point it runs (None when it is not simulated: ``note``
+    says why)."""
 
     number: int
     generation: int
@@ -64,6 +68,7 @@ class Trial:
     sparsity: float
     structure: str
     sram_kb: float
+    area_mm2: float
     model_mb: float
     accuracy: float = math.nan
     note: str = ""
@@ -114,15 +119,21 @@ def explore(space: Space, out: Path, *, trials: int, seed: int = 0, jobs: int = 
         if bar is not None:
             bar.close()
     table = pd.DataFrame(rows)
-    write_text(Path(out) / "trials.csv", table.to_csv(index=False, float_format="%.10g"))
-    write_text(Path(out) / "front.csv", front(table, space).to_csv(index=False, float_format="%.10g"))
-    write_text(Path(out) / "importance.csv", importance(study, space, seed).to_csv(index=False, float_format="%.6g"))
+    write_text(Path(out) / "trials.csv", _csv(table, "%.10g"))
+    write_text(Path(out) / "front.csv", _csv(front(table, space), "%.10g"))
+    write_text(Path(out) / "importance.csv", _csv(importance(study, space, seed), "%.6g"))
     write_text(Path(out) / "explore.json", json.dumps({
         "space_file": Path(space.file).name, "space": space.text, "seed": seed, "trials": trials,
         "objectives": list(space.objectives), "directions": space.directions(),
         "constraints": dict(space.constraints), "population": space.population,
         "accelsim_version": __version__, "optuna_version": optuna.__version__}, indent=1) + "\n")
     return table
+
+
+def _csv(table: pd.DataFrame, float_format: str) -> str:
+    """A table's CSV text; a bare line break when it has no rows (no feasible trial: how accelsim writes an
+    empty report, and how ``accelsim plot`` tells one from a file cut short)."""
+    return table.to_csv(index=False, float_format=float_format) if len(table) else "\n"
 
 
 def _optuna():
@@ -169,18 +180,20 @@ def _plan(space: Space, number: int, generation: int, params: dict) -> Trial:
     try:
         hw = space.machine(changes)
     except AccelsimError as error:
-        return Trial(point=None, sram_kb=math.nan, note=f"invalid machine: {error}", **base)
-    broken = hardware_violations(space, hw)
+        return Trial(point=None, sram_kb=math.nan, area_mm2=math.nan, note=f"invalid machine: {error}", **base)
+    measured = hardware_measures(hw)
+    base.update(measured)
+    broken = hardware_violations(space, measured)
     if broken:
-        return Trial(point=None, sram_kb=sram_kb(hw), note="infeasible: " + "; ".join(broken), **base)
+        return Trial(point=None, note="infeasible: " + "; ".join(broken), **base)
     try:
         check_runs(model, hw)
     except AccelsimError as error:
-        return Trial(point=None, sram_kb=sram_kb(hw), note=f"cannot run: {error}", **base)
+        return Trial(point=None, note=f"cannot run: {error}", **base)
     point = sweep.Point(zoo.family(space.family).name, tuple(sorted(options.items())), sparsity, 0,
                         space.base_file, yaml.safe_dump(changed(space.base_data, changes), sort_keys=False),
                         structure="" if structure == "unstructured" else structure)
-    return Trial(point=point, sram_kb=sram_kb(hw), **base)
+    return Trial(point=point, **base)
 
 
 def storage_mb(model, sparsity: float) -> float:
@@ -199,7 +212,7 @@ def _row(space: Space, trial: Trial, out: Path) -> dict:
     """The trials.csv row of ``trial``, its results read from its stored point."""
     row = {"trial": trial.number, "generation": trial.generation, **trial.params, "model": trial.model,
            "sparsity": trial.sparsity, "structure": trial.structure, "model_mb": trial.model_mb,
-           "sram_kb": trial.sram_kb}
+           "sram_kb": trial.sram_kb, "area_mm2": trial.area_mm2}
     if space.paper:
         row.update(accuracy=trial.accuracy, accuracy_metric=space.paper[0].metric)
     if trial.point is None:

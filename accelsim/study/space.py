@@ -7,6 +7,7 @@ anything runs.
       base: scnn_like.yaml                 # a file beside the space file, or a shipped machine's file name
       keys:                                # any key of the base's YAML, by dotted path
         pe_array.rows: {low: 4, high: 16, step: 4}          # integers (every bound whole)
+        technology_nm: {choices: [45, 16]}                  # nodes of the cost tables (choices only)
         buffers.iaram.size_bytes: {choices: [4096, 8192, 16384]}
         dram.bandwidth_gb_per_s: {low: 6.4, high: 25.6, log: true}
     model:                                 # a zoo family with options, each a value or a dimension ...
@@ -15,28 +16,32 @@ anything runs.
       sparsity: {low: 0.0, high: 0.9, step: 0.1}
       structure: {choices: [unstructured, "2:4"]}         # optional (docs/structured.md)
     # model: {paper: mobilenet}            # ... or the variants a paper reports, with their accuracy
-    objectives: [energy, latency]          # minimised: latency, energy; maximised: accuracy (paper variants)
-    constraints: {sram_kb: 2048, power_mw: 1000}
+    objectives: [energy, latency]          # minimised: latency, energy, area; accuracy: as its paper's metric
+    constraints: {sram_kb: 2048, area_mm2: 10, power_mw: 1000}
     search: {population: 20}               # NSGA-II population (default 20)
 
 A dimension is ``{choices: [...]}`` (distinct values) or ``{low, high}`` with an optional ``step`` or
 ``log: true``: integers when both bounds (and the step) are whole numbers, else real numbers. Every
 hardware value is checked as a machine file is (:func:`accelsim.hardware.variants.variant` of the base at
 each bound and choice), every model value by building the model, so an unknown key or a value out of range
-is an :class:`~accelsim.errors.InputError` naming the space file and the key. Hardware-only constraints
-(``sram_kb``) are checked against the space before anything is simulated (:func:`check_feasible`).
+is an :class:`~accelsim.errors.InputError` naming the space file and the key. Area (objective ``area``,
+constraint ``area_mm2``) needs a technology node: the base machine's ``technology_nm`` or a searched one.
+Hardware-only constraints (``sram_kb``, ``area_mm2``) are checked against the space before anything is
+simulated (:func:`check_feasible`).
 """
 from __future__ import annotations
 
 import itertools
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from accelsim import yamltext
+from accelsim.cost import NODES_NM, area_mm2
 from accelsim.errors import AccelsimError, InputError, did_you_mean
 from accelsim.hardware.loader import read_hardware_text
 from accelsim.hardware.schema import HardwareConfig
@@ -47,15 +52,18 @@ from accelsim.study.single import check_sparsity
 from accelsim.workloads import zoo
 
 #: Objectives: the column of a trial's results each reads, and whether it is minimised.
-OBJECTIVES = {"latency": ("latency_s", True), "energy": ("energy_pj", True), "accuracy": ("accuracy", None)}
+OBJECTIVES = {"latency": ("latency_s", True), "energy": ("energy_pj", True), "area": ("area_mm2", True),
+              "accuracy": ("accuracy", None)}
 #: Constraints: the trial column each bounds from above, and whether the hardware alone decides it.
-CONSTRAINTS = {"sram_kb": ("sram_kb", True), "power_mw": ("power_mw", False)}
-#: Not available yet: they need the area model of each component.
-NEEDS_AREA = {"objectives": "area", "constraints": "area_mm2"}
+CONSTRAINTS = {"sram_kb": ("sram_kb", True), "area_mm2": ("area_mm2", True), "power_mw": ("power_mw", False)}
+#: Hardware-only constraints: what they measure and its unit (in the infeasibility message).
+MEASURED = {"sram_kb": ("on-chip SRAM", "KB"), "area_mm2": ("area", "mm2")}
 BYTES_PER_KB = 1024
 DEFAULT_POPULATION = 20
-#: Most combinations of non-numeric hardware choices enumerated to check a hardware-only constraint.
+#: Most machines enumerated to check a hardware-only constraint against the space (more: not checked).
 MAX_CORNERS = 4096
+#: Keys that leave a machine's area as it is: DRAM is off the die, and the clock sizes no circuit.
+AREA_FREE = ("dram.", "clock_hz")
 TOP_KEYS = ("hardware", "model", "objectives", "constraints", "search")
 
 
@@ -77,12 +85,25 @@ class Dimension:
         """The values a check tries: every choice, or both bounds."""
         return self.choices or (self.low, self.high)
 
+    @property
+    def key(self) -> str:
+        """The dotted key of a hardware dimension (its name without ``hw.``)."""
+        return self.name.split(".", 1)[1]
+
     def least(self) -> object:
         """The smallest value (the lower bound, or the least numeric choice); None if choices are not numbers."""
         if not self.choices:
             return self.low
         numbers_only = all(_is_number(c) for c in self.choices)
         return min(self.choices) if numbers_only else None
+
+    def every(self) -> tuple | range | None:
+        """Every value it takes: its choices, or each step of an integer range; None for a real range."""
+        if self.choices:
+            return self.choices
+        if self.integer:
+            return range(int(self.low), int(self.high) + 1, int(self.step or 1))
+        return None
 
 
 @dataclass(frozen=True)
@@ -158,6 +179,7 @@ class _Reader:
         family, fixed, model, paper = self.model(data["model"])
         objectives = self.objectives(data.get("objectives", ["energy", "latency"]), paper)
         constraints = self.constraints(data.get("constraints") or {})
+        self.check_node(base_data, hardware, objectives, constraints)
         search = self.mapping(data.get("search") or {}, "search", ("population",))
         population = search.get("population", DEFAULT_POPULATION)
         if not isinstance(population, int) or isinstance(population, bool) or population < 2:
@@ -183,10 +205,22 @@ class _Reader:
         for dotted, spec in self.mapping(section.get("keys") or {}, "hardware.keys").items():
             key = f"hardware.keys.{dotted}"
             dim = self.dimension(f"hw.{dotted}", spec, key)
+            if dotted == "technology_nm" and not dim.choices:
+                raise self.error("a technology node is searched among choices, not over a range", key,
+                                 "{choices: [...]} of " + ", ".join(map(str, NODES_NM)), spec)
             for value in dim.values:
                 self.check_machine(base_data, base.name, {str(dotted): value}, key)
             dims.append(dim)
         return base.name, base_data, tuple(dims)
+
+    def check_node(self, base_data: dict, hardware: tuple[Dimension, ...], objectives: tuple[str, ...],
+                   constraints: tuple[tuple[str, float], ...]) -> None:
+        """Area (objective or constraint) needs a technology node: the base machine's or a searched one."""
+        uses = ["objectives"] * ("area" in objectives) + ["constraints.area_mm2"] * ("area_mm2" in dict(constraints))
+        searched = {d.name for d in hardware}
+        if uses and base_data.get("technology_nm") is None and "hw.technology_nm" not in searched:
+            raise self.error("area needs a technology node, and the base machine names none", uses[0],
+                             "technology_nm: in the base machine, or hardware.keys.technology_nm: {choices: [...]}")
 
     def check_machine(self, base_data: dict, base_name: str, changes: dict, key: str) -> HardwareConfig:
         """The base machine with ``changes``, or an InputError naming the space file and ``key``."""
@@ -282,9 +316,6 @@ class _Reader:
         if not isinstance(value, list) or not value:
             raise self.error("no objectives", "objectives", "a list of " + ", ".join(OBJECTIVES), value)
         for name in value:
-            if name == NEEDS_AREA["objectives"]:
-                raise self.error("area is not available yet (it needs each component's area model)", "objectives",
-                                 ", ".join(OBJECTIVES), name)
             if name not in OBJECTIVES:
                 raise self.error("unknown objective" + did_you_mean(name, OBJECTIVES), "objectives",
                                  ", ".join(OBJECTIVES), name)
@@ -300,9 +331,6 @@ class _Reader:
         out = []
         for name, limit in value.items():
             key = f"constraints.{name}"
-            if name == NEEDS_AREA["constraints"]:
-                raise self.error("area is not available yet (it needs each component's area model)", key,
-                                 ", ".join(CONSTRAINTS), name)
             if name not in CONSTRAINTS:
                 raise self.error("unknown constraint" + did_you_mean(name, CONSTRAINTS), key,
                                  ", ".join(CONSTRAINTS), name)
@@ -317,34 +345,72 @@ def sram_kb(hw: HardwareConfig) -> float:
     return hw.sram_bytes / BYTES_PER_KB
 
 
-def hardware_violations(space: Space, hw: HardwareConfig) -> list[str]:
-    """The hardware-only constraints ``hw`` breaks, each as ``"sram_kb 3200 > 2048"``."""
-    measured = {"sram_kb": sram_kb(hw)}
+def die_area_mm2(hw: HardwareConfig) -> float:
+    """Area of ``hw``, every component (:func:`accelsim.cost.area_mm2`), mm²; NaN without ``technology_nm``."""
+    return sum(area_mm2(hw).values()) if hw.technology_nm is not None else math.nan
+
+
+#: What each hardware-only constraint measures of a machine.
+MEASURES: dict[str, Callable[[HardwareConfig], float]] = {"sram_kb": sram_kb, "area_mm2": die_area_mm2}
+
+
+def hardware_measures(hw: HardwareConfig) -> dict[str, float]:
+    """What the hardware alone decides, by constraint name: on-chip SRAM (KB) and area (mm²)."""
+    return {name: measure(hw) for name, measure in MEASURES.items()}
+
+
+def hardware_violations(space: Space, measured: dict[str, float]) -> list[str]:
+    """The hardware-only constraints a machine of ``measured`` (:func:`hardware_measures`) breaks, each as
+    ``"sram_kb 3200 > 2048"``."""
     return [f"{name} {measured[name]:g} > {limit:g}" for name, limit in space.constraints
             if CONSTRAINTS[name][1] and measured[name] > limit]
 
 
 def check_feasible(space: Space) -> None:
-    """An InputError naming the constraint if a hardware-only constraint excludes every machine of the space.
+    """An InputError naming the constraint if a hardware-only constraint excludes every machine of the space,
+    with the least value the space reaches (:func:`least_over`, from the keys :func:`least_keys` names)."""
+    for name, limit in space.constraints:
+        if not CONSTRAINTS[name][1]:
+            continue
+        best = least_over(space, MEASURES[name], least_keys(space, name))
+        if best is not None and best > limit:
+            what, unit = MEASURED[name]
+            raise InputError(f"the constraint excludes every machine of the space: the least {what} is "
+                             f"{best:g} {unit}", file=space.file, key=f"constraints.{name}",
+                             expected=f"a limit of at least {best:g}", got=limit)
 
-    On-chip SRAM (:func:`sram_kb`) never falls when a buffer's size or the PE array grows, and no other key
-    changes it, so its least value over the space is at the least value of every numeric key; keys whose
-    choices are not numbers (a buffer's level) are enumerated (at most :data:`MAX_CORNERS` combinations)."""
-    hardware_limits = [(n, limit) for n, limit in space.constraints if CONSTRAINTS[n][1]]
-    if not hardware_limits:
-        return
-    least = {d.name[3:]: d.least() for d in space.hardware if d.least() is not None}
-    words = [d for d in space.hardware if d.least() is None]
-    corners = list(itertools.islice(itertools.product(*(d.choices for d in words)), MAX_CORNERS))
-    best = math.inf
-    for corner in corners:
-        changes = {**least, **{d.name[3:]: value for d, value in zip(words, corner)}}
+
+def least_keys(space: Space, name: str) -> set[str]:
+    """The searched numeric keys at whose least value the hardware-only constraint ``name`` measures least.
+
+    On-chip SRAM (:func:`sram_kb`) never falls when a buffer's size or the PE array grows, and no other numeric
+    key changes it: every numeric key. Area (:func:`die_area_mm2`) rises with every resource of the
+    accelerator but a buffer's banks (``AcceleratorSpec.resources``: PEs, buffer sizes and ports, its own
+    counts and depths; docs/cost_models.md), and DRAM and the clock leave it as it is (:data:`AREA_FREE`):
+    those keys. The others (banks, the node, data and word widths) are not known to move it one way."""
+    numeric = {d.key for d in space.hardware if d.least() is not None}
+    if name == "sram_kb":
+        return numeric
+    base = space.machine({})
+    resources = set(base.accelerator.resources(tuple(b.name for b in base.buffers)))
+    return {k for k in numeric if (k in resources and not k.endswith(".banks")) or k.startswith(AREA_FREE)}
+
+
+def least_over(space: Space, measure: Callable[[HardwareConfig], float], at_least: set[str]) -> float | None:
+    """The least ``measure(machine)`` over the space's machines, given that it is least with the keys
+    ``at_least`` at their least values: those fixed there, every value of the other hardware dimensions
+    enumerated (invalid combinations skipped). None when they cannot be enumerated (a real range, more than
+    :data:`MAX_CORNERS` combinations) or no combination is a machine: the space is then not checked before
+    the search (its trials still are)."""
+    fixed = {d.key: d.least() for d in space.hardware if d.key in at_least}
+    others = [d for d in space.hardware if d.key not in at_least]
+    values = [d.every() for d in others]
+    if any(v is None for v in values) or math.prod(len(v) for v in values) > MAX_CORNERS:
+        return None
+    found = []
+    for combination in itertools.product(*values):
         try:
-            best = min(best, sram_kb(space.machine(changes)))
+            found.append(measure(space.machine({**fixed, **{d.key: v for d, v in zip(others, combination)}})))
         except AccelsimError:
             continue                      # an invalid combination is no machine of the space
-    for name, limit in hardware_limits:
-        if best > limit:
-            raise InputError(f"the constraint excludes every machine of the space: the least on-chip SRAM is "
-                             f"{best:g} KB", file=space.file, key=f"constraints.{name}",
-                             expected=f"a limit of at least {best:g}", got=limit)
+    return min(found, default=None)
