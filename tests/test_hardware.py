@@ -11,7 +11,7 @@ import yaml
 from accelsim.cost import NODES_NM
 from accelsim.errors import ConfigError, InputError, ManyInputErrors
 from accelsim.hardware import MAX_FILE_BYTES, MAX_NODES, load_hardware, parse_hardware
-from accelsim.hardware.variants import DELETE, set_key
+from accelsim.hardware.variants import DELETE, file_variant, scaled_buffers, set_key
 
 HWCONFIGS = Path(__file__).resolve().parent.parent / "hwconfigs"
 SHIPPED = sorted(HWCONFIGS.glob("*.yaml"))
@@ -362,3 +362,13 @@ def test_config_hash_is_stable_and_changes_with_any_number():
     for path, value in [("clock_hz", 1.1e9), ("buffers.iaram.size_bytes", 20480),
                         ("energy.dynamic.mac.op", {"pj": 2.3, "source": "test"}), ("dram.latency_cycles", 101)]:
         assert parse_hardware(edited(path, value)).config_hash != hash_, path
+
+
+def test_scaled_buffers_scales_every_buffer_and_nothing_else():
+    """Hand-checked: scnn_like.yaml's IARAM and OARAM are 10,240 B each (SCNN's 10 KB per PE, the file's
+    comments); a quarter is 2,560 B, eight times 81,920 B; the other keys stay."""
+    data = yaml.safe_load((HWCONFIGS / "scnn_like.yaml").read_text())
+    assert scaled_buffers(data, 0.25) == {"buffers.iaram.size_bytes": 2560, "buffers.oaram.size_bytes": 2560}
+    hw = file_variant(HWCONFIGS / "scnn_like.yaml", scaled_buffers(data, 8))
+    assert [(b.name, b.size_bytes, b.banks) for b in hw.buffers] == [("iaram", 81920, 1), ("oaram", 81920, 1)]
+    assert hw.pe_count == 64

@@ -48,3 +48,10 @@ def file_variant(path: str | Path, changes: Mapping[str, object]) -> HardwareCon
     """The machine described in the YAML file ``path`` with ``changes`` made."""
     data = yaml.safe_load(read_hardware_text(path))
     return variant(data, changes, f"{Path(path).name} with {dict(changes)}")
+
+
+def scaled_buffers(data: dict, factor: float) -> dict[str, int]:
+    """The changes that scale every buffer of the YAML data ``data`` by ``factor``: ``buffers.<name>.size_bytes``
+    -> the size times ``factor``, rounded to whole bytes (for :func:`changed` or :func:`file_variant`)."""
+    return {f"buffers.{name}.size_bytes": round(buffer["size_bytes"] * factor)
+            for name, buffer in data.get("buffers", {}).items()}
