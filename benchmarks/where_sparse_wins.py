@@ -209,7 +209,9 @@ def figure(rows: pd.DataFrame, metric: str):
             ax.set_xlabel(AXIS_LABELS[axis])
             if j == 0:
                 ax.set_ylabel(f"{machine}\n{metric} ratio")
-                ax.legend(fontsize=7, title="small-dense", title_fontsize=7)
+            if j == len(AXES) - 1:      # beside the row, where it hides no point
+                ax.legend(fontsize=7, title="small-dense", title_fontsize=7, loc="upper left",
+                          bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     fig.suptitle(f"{metric.capitalize()}: large-sparse / small-dense at equal footprint (below 1: large-sparse wins)")
     fig.tight_layout()
     return fig
