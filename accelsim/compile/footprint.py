@@ -60,6 +60,13 @@ class Footprint:
     model_mb_paper_rounding: float
 
 
+def paper_model_mb(nnz: int, mask_bits: int) -> float:
+    """A pruned model's size by the paper's convention (Table 6), MB: ``VALUE_BITS`` per non-zero parameter
+    plus the smaller sparse overhead, a bit-mask of ``mask_bits`` (one per weight of a pruned layer) or
+    CSR(C)'s ``PAPER_INDEX_BITS`` per non-zero."""
+    return bits_to_mb(VALUE_BITS * nnz) + min(bits_to_mb(mask_bits), bits_to_mb(PAPER_INDEX_BITS * nnz))
+
+
 def footprint(model: Model, sparsity: float, masks: Mapping[str, np.ndarray], *,
               nm: tuple[int, int] | None = None, block: int = 4) -> Footprint:
     """Storage of ``model`` whose pruned layers keep the weights where ``masks`` is True.
@@ -86,14 +93,12 @@ def footprint(model: Model, sparsity: float, masks: Mapping[str, np.ndarray], *,
     runlength_mb = bits_to_mb(stored * PAPER_INDEX_BITS + padding * VALUE_BITS)
     nm_mb = _overhead_mb(model, masks, NMCompressed(value_bits=VALUE_BITS, n=nm[0], m=nm[1]), 1) if nm else np.nan
     bsr_mb = _overhead_mb(model, masks, BlockSparse(value_bits=VALUE_BITS, block=block), 2)
-    values_mb = bits_to_mb(VALUE_BITS * nnz)
     nnz_rounded = round(nnz / 1e6, 2) * 1e6
+    model_mb = paper_model_mb(nnz, bitmask_bits) if masks else bits_to_mb(VALUE_BITS * nnz)
     if masks:
-        model_mb = values_mb + min(bitmask_mb, csrc_mb)
         model_mb_paper = (bits_to_mb(VALUE_BITS * nnz_rounded)
                           + min(round(bitmask_mb, 2), round(csrc_mb, 2)))
     else:
-        model_mb = values_mb
         model_mb_paper = bits_to_mb(VALUE_BITS * nnz_rounded)
     return Footprint(model=model.name, sparsity=sparsity, params=model.params, nnz=nnz,
                      padding_entries=padding, unpruned_mb=bits_to_mb(VALUE_BITS * model.params),

@@ -38,20 +38,19 @@ import yaml
 
 from accelsim import __version__
 from accelsim.atomic import write_text
+from accelsim.compile.footprint import VALUE_BITS, paper_model_mb
 from accelsim.errors import AccelsimError, InputError, Stopped
 from accelsim.hardware.variants import changed
 from accelsim.pruning.structured import parse_structure
 from accelsim.pruning.synthetic import check_seed
 from accelsim.study import folder, sweep
 from accelsim.study.single import check_runs
-from accelsim.study.space import (CONSTRAINTS, OBJECTIVES, Dimension, Space, check_feasible, hardware_measures,
-                                  hardware_violations)
+from accelsim.study.constraints import check_feasible, hardware_measures, hardware_violations
+from accelsim.study.space import CONSTRAINTS, OBJECTIVES, Dimension, Space
 from accelsim.units import average_power_mw, bits_to_mb
 from accelsim.workloads import zoo
 
 KIND = "explore"
-PAPER_INDEX_BITS = 4          # the paper's CSR(C) zero-count per non-zero (compile.footprint)
-VALUE_BITS = 32
 
 
 @dataclass(frozen=True)
@@ -201,11 +200,10 @@ def storage_mb(model, sparsity: float) -> float:
     non-zero parameter plus the smaller of the bit-mask (1 bit per weight of a pruned layer) and CSR(C)
     (4 bits per non-zero) overheads, the non-zeros of a uniform magnitude pruning (round(sparsity x weights)
     zeros per prunable layer): ``compile.footprint``'s ``model_mb`` without drawing the masks."""
+    if not sparsity:
+        return bits_to_mb(VALUE_BITS * model.params)
     prunable = [layer.weight_count for layer in model.prunable_layers]
-    zeros = sum(round(sparsity * n) for n in prunable) if sparsity else 0
-    nnz = model.params - zeros
-    overhead = min(bits_to_mb(sum(prunable)), bits_to_mb(PAPER_INDEX_BITS * nnz)) if sparsity else 0.0
-    return bits_to_mb(VALUE_BITS * nnz) + overhead
+    return paper_model_mb(model.params - sum(round(sparsity * n) for n in prunable), sum(prunable))
 
 
 def _row(space: Space, trial: Trial, out: Path) -> dict:
