@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import simpy
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from accelsim.compile.program import Program
@@ -79,6 +79,37 @@ def test_dram_partial_last_request():
     the previous completes: 0 + 20 + 4 = 24, 24 + 20 + 4 = 48, 48 + 20 + 2 = 70."""
     assert _completions([(0, "read", 40)], bytes_per_cycle=4, latency_cycles=20, outstanding_requests=1,
                         request_bytes=16) == [70]
+
+
+def _recurrence(transfers, bytes_per_cycle, latency_cycles, outstanding_requests, request_bytes) -> list[float]:
+    """The class docstring's recurrence, one request at a time (the oracle of the closed form): request i of
+    the channel completes at ``c_i = max(t + L, c_{i-N} + L, c_{i-1}) + bytes_i / B``."""
+    done, ends = [], []
+    for at, n_bytes in transfers:
+        for size in [request_bytes] * ((n_bytes - 1) // request_bytes) + [n_bytes - (n_bytes - 1) // request_bytes
+                                                                             * request_bytes]:
+            slot = ends[-outstanding_requests] + latency_cycles if len(ends) >= outstanding_requests else -1.0
+            ends.append(max(at + latency_cycles, slot, ends[-1] if ends else -1.0) + size / bytes_per_cycle)
+        done.append(ends[-1])
+    return done
+
+
+@settings(max_examples=150, deadline=None)
+@given(transfers=st.lists(st.tuples(st.integers(0, 40), st.integers(1, 600)), min_size=1, max_size=8),
+       bandwidth=st.sampled_from([0.5, 1, 3, 12.8]), latency=st.integers(0, 60), request=st.sampled_from([4, 7, 64]),
+       slots=st.integers(1, 8))
+@example(transfers=[(15, 5), (0, 30), (10, 37)], bandwidth=3, latency=29, request=4, slots=4)  # the prefix term binds
+def test_dram_closed_form_equals_the_request_by_request_recurrence(transfers, bandwidth, latency, request, slots):
+    """Property: :meth:`DramChannel.completion` (one closed form per transfer) gives the completion, rounded up
+    to a whole cycle, of the recurrence run one request at a time; transfers asked for in order of time. Few
+    slots and short transfers: latency not covered (g > 0) and partial last requests, where each of the
+    closed form's three terms binds."""
+    channel = dict(bytes_per_cycle=bandwidth, latency_cycles=latency, outstanding_requests=slots,
+                   request_bytes=request)
+    transfers = [(sum(t for t, _ in transfers[:i + 1]), n) for i, (_, n) in enumerate(transfers)]
+    dram = DramChannel(None, **channel)
+    expected = [max(at, int(np.ceil(end - 1e-9))) for (at, _), end in zip(transfers, _recurrence(transfers, **channel))]
+    assert [dram.completion(at, n) for at, n in transfers] == expected
 
 
 @settings(max_examples=60, deadline=None)

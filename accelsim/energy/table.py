@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,12 @@ class EnergyTable:
     def from_config(cls, config: HardwareConfig) -> EnergyTable:
         """The table of a loaded hardware config: with ``technology_nm``, every component's pJ per action and
         leakage from the cost models (:func:`accelsim.cost.machine_parts`), then the ``energy`` section's
-        entries over them (a given figure wins); without it, the ``energy`` section alone."""
+        entries over them (a given figure wins); without it, the ``energy`` section alone. Built once per
+        distinct config (a config and its table are immutable; the cost models take about 1 ms)."""
+        return _table_of(config)
+
+    @classmethod
+    def _build(cls, config: HardwareConfig) -> EnergyTable:
         dynamic: dict[tuple[str, str], Entry] = {}
         static: dict[str, Entry] = {}
         if config.technology_nm is not None:
@@ -108,3 +114,8 @@ class EnergyTable:
 
     def __repr__(self) -> str:
         return f"EnergyTable({len(self._dynamic)} dynamic, {len(self._static)} static entries, file={self.file!r})"
+
+
+@lru_cache(maxsize=64)
+def _table_of(config: HardwareConfig) -> EnergyTable:
+    return EnergyTable._build(config)

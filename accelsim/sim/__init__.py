@@ -6,9 +6,19 @@ wait for the slowest). :class:`Engine` is the base class of every engine; its do
 subclass overrides. Work inside a tile is computed by the engines with vectorised numpy; the kernel
 coordinates tiles and transfers with one SimPy event each, never one per MAC or per cycle.
 """
-from accelsim.sim.buffers import DoubleBuffer
 from accelsim.sim.dram import DramChannel
 from accelsim.sim.engine import Engine, LayerRun
-from accelsim.sim.sync import Barrier
 
 __all__ = ["Barrier", "DoubleBuffer", "DramChannel", "Engine", "LayerRun"]
+
+
+def __getattr__(name: str):
+    """The SimPy processes (:class:`Barrier`, :class:`DoubleBuffer`) import SimPy, which a run whose timelines
+    are all replayed never needs: loaded on first use."""
+    if name == "Barrier":
+        from accelsim.sim.sync import Barrier
+        return Barrier
+    if name == "DoubleBuffer":
+        from accelsim.sim.buffers import DoubleBuffer
+        return DoubleBuffer
+    raise AttributeError(f"module 'accelsim.sim' has no attribute {name!r}")

@@ -1,10 +1,12 @@
 """A DRAM channel limited by bandwidth, latency and the requests it keeps in flight."""
 from __future__ import annotations
 
+import itertools
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
-import simpy
+if TYPE_CHECKING:
+    import simpy
 
 #: Tolerance of the float schedule: a completion within it of a whole cycle lands on that cycle.
 _EPSILON = 1e-9
@@ -44,7 +46,7 @@ class DramChannel:
         self.outstanding_requests = int(outstanding_requests)
         self.request_bytes = int(request_bytes)
         #: completion times of the channel's last N requests, oldest first (-inf: no request yet)
-        self._recent = np.full(self.outstanding_requests, -np.inf)
+        self._recent = [-math.inf] * self.outstanding_requests
         self.read_bytes = 0
         self.write_bytes = 0
 
@@ -82,22 +84,29 @@ class DramChannel:
         * ``h_1 + (i+1) d + floor(i/N) g+``   (the bus after the previous request),
         * ``h_r + L + (j+1) d + floor(j/N) g+`` with ``j = i - (N - r) >= 0``  (the slot of request -r).
 
-        The last request, of the remaining bytes, follows from the recurrence itself.
+        With ``i = qN + m`` the slots' ``j`` run over ``i-N+1 .. i``: ``floor(j/N) = q`` for
+        ``r >= N - m`` and ``q - 1`` below, so the largest slot term is a suffix or prefix maximum of
+        ``h_r + r d`` (computed once), and each of the last N full requests costs O(1). The last request, of
+        the remaining bytes, follows from the recurrence itself.
         """
         n, latency, d = self.outstanding_requests, self.latency_cycles, self.request_bytes / self.bytes_per_cycle
         k = -(-n_bytes // self.request_bytes)
         d_last = (n_bytes - (k - 1) * self.request_bytes) / self.bytes_per_cycle
         gap = max(0.0, latency - (n - 1) * d)
-        history = self._recent[::-1]                                # h_1 .. h_N
-        first = max(0, k - 1 - n)                                   # the full requests whose times matter
-        i = np.arange(first, k - 1, dtype=np.int64)
-        own = t + latency + (i + 1) * d + (i // n) * gap
-        bus = history[0] + (i + 1) * d + (i // n) * gap
-        r = np.arange(1, n + 1)
-        j = i[:, None] - (n - r[None, :])
-        slot = np.where(j >= 0, history[None, :] + latency + (j + 1) * d + (np.maximum(j, 0) // n) * gap, -np.inf)
-        full = np.maximum(np.maximum(own, bus), slot.max(axis=1, initial=-np.inf))
-        times = np.concatenate([self._recent, full])                # c_{-N} .. c_{k-2}
+        recent = self._recent                                       # c_{-N} .. c_{-1}
+        reach = [recent[n - r] + r * d for r in range(1, n + 1)]    # h_r + r d, r = 1 .. N
+        prefix = list(itertools.accumulate(reach, max))             # prefix[r-1] = max over 1 .. r
+        suffix = list(itertools.accumulate(reversed(reach), max))[::-1]   # suffix[r-1] = max over r .. N
+        start = max(t + latency, recent[-1])                        # own issue time, or the bus after h_1
+        full = []
+        for i in range(max(0, k - 1 - n), k - 1):
+            q, m = divmod(i, n)
+            slot = latency + (i - n + 1) * d
+            c = max(start + (i + 1) * d + q * gap, suffix[n - m - 1] + slot + q * gap)
+            if q:
+                c = max(c, prefix[n - m - 2] + slot + (q - 1) * gap) if m < n - 1 else c
+            full.append(c)
+        times = recent + full                                       # c_{-N} .. c_{k-2}
         last = max(t + latency, times[-n] + latency, times[-1]) + d_last
-        self._recent = np.append(times, last)[-n:]
+        self._recent = (times + [last])[-n:]
         return last

@@ -6,15 +6,12 @@ from types import MappingProxyType
 from typing import Mapping, NamedTuple
 
 import numpy as np
-import simpy
 
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
 from accelsim.lru import Lru, array_digest
-from accelsim.sim.buffers import DoubleBuffer
 from accelsim.sim.dram import DramChannel
 from accelsim.sim.sram import sram_step_cycles
-from accelsim.sim.sync import Barrier
 
 
 @dataclass(frozen=True)
@@ -175,9 +172,14 @@ def timeline(program: Program, step_cycles: np.ndarray, dram) -> Timeline:
     return _TIMELINES.get(key, lambda: _replay(program, step_cycles, dram) or _simulate(program, step_cycles, dram))
 
 
+def _simulate(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline:
+    from accelsim.sim.kernel import simulate     # SimPy is imported only for the programs that need it
+    return simulate(program, step_cycles, dram_spec)
+
+
 def _replay(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline | None:
-    """:func:`_simulate`'s Timeline computed step by step, without the event queue, when the order of the DRAM
-    channel's requests follows from the steps alone; None otherwise (the caller then simulates).
+    """:func:`~accelsim.sim.kernel.simulate`'s Timeline computed step by step, without the event queue, when the
+    order of the DRAM channel's requests follows from the steps alone; None otherwise (the caller then simulates).
 
     In the kernel the loader reads steps 0 and 1 at cycle 0 and step s+2 when step s frees its buffer half;
     PE p starts step s when its operands have arrived and it has finished step s-1, works ``step_cycles[s, p]``
@@ -215,60 +217,3 @@ def _replay(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline | 
             arrival.append(dram.completion(step_end, loads[step + 2] - late[step + 2]))
         last_end = step_end
     return Timeline(max(last_end, written), last_end, memory_wait, sum(loads), sum(stores))
-
-
-def _simulate(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline:
-    """The SimPy run behind :func:`timeline` (:class:`Engine`'s docstring describes the pipeline)."""
-    env = simpy.Environment()
-    dram = DramChannel(env, dram_spec.bytes_per_cycle, dram_spec.latency_cycles, dram_spec.requests_in_flight,
-                       dram_spec.request_bytes)
-    buffer = DoubleBuffer(env)
-    barrier = Barrier(env, program.n_pes)
-    ready = [env.event() for _ in range(program.n_steps)]
-    late_arrivals = [env.event() for _ in range(program.n_steps)]
-    late = np.asarray(program.late_load_bytes, dtype=np.int64).copy()
-    late[:1] = 0                            # step 0 has no step before it: all of its load is read at once
-    remaining = np.full(program.n_steps, program.n_pes, dtype=np.int64)
-    halves: dict[int, int] = {}
-    memory_wait = np.zeros(program.n_pes, dtype=np.int64)
-    writes: list[simpy.events.Event] = []
-
-    def land(step: int, half: int, arrival: simpy.events.Event):
-        yield arrival
-        if late[step]:
-            yield late_arrivals[step]
-        halves[step] = half
-        ready[step].succeed()
-
-    def read_late(step: int):
-        yield dram.read(int(late[step]))
-        late_arrivals[step].succeed()
-
-    def loader():
-        # a step's read is issued as soon as a buffer half is free, without waiting for the previous
-        # read to arrive: the channel overlaps their latencies (its late part: see the PEs)
-        for step in range(program.n_steps):
-            half = yield buffer.acquire_for_load()
-            env.process(land(step, half, dram.read(int(program.load_bytes[step] - late[step]))))
-
-    def pe(index: int):
-        for step in range(program.n_steps):
-            start = env.now
-            yield ready[step]
-            memory_wait[index] += env.now - start
-            yield env.timeout(int(step_cycles[step, index]))
-            if program.barrier[step]:
-                yield barrier.wait()
-            remaining[step] -= 1
-            if remaining[step] == 0:
-                writes.append(dram.write(int(program.store_bytes[step])))
-                if step + 1 < program.n_steps and late[step + 1]:
-                    env.process(read_late(step + 1))
-                buffer.release(halves.pop(step))
-
-    env.process(loader())
-    workers = [env.process(pe(p)) for p in range(program.n_pes)]
-    env.run(simpy.AllOf(env, workers))
-    compute_end = env.now
-    env.run()
-    return Timeline(int(env.now), compute_end, int(memory_wait.sum()), dram.read_bytes, dram.write_bytes)
