@@ -20,6 +20,7 @@ import functools
 import hashlib
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -291,7 +292,14 @@ def largest_first(points: Sequence[Point]) -> list[Point]:
     return sorted(points, key=lambda p: -macs[(p.family, p.options, p.workload_text)])
 
 
+#: A Dask scheduler address: an optional protocol, a host and a port (``tcp://10.0.0.5:8786``, ``host:8786``).
+SCHEDULER_ADDRESS = re.compile(r"(?:[A-Za-z][\w+.-]*://)?[^\s/]+:\d+")
+
+
 def _dask_client(address: str):
+    if not SCHEDULER_ADDRESS.fullmatch(address):     # refused alike whether or not Dask is installed
+        raise InputError("not a scheduler address", key="--scheduler", got=address,
+                         expected="[PROTOCOL://]HOST:PORT, e.g. tcp://127.0.0.1:8786")
     try:
         from distributed import Client
     except ImportError:
