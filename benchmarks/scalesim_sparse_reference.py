@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
-"""Produce per-layer SCALE-Sim 3.0.0 reference numbers for accelsim's N:M systolic engine (layer-wise N:M).
+"""Produce per-layer SCALE-Sim 3.0.0 reference numbers for accelsim's N:M systolic engine (layer-wise or
+row-wise N:M).
 
 What it does
   1. Uses SCALE-Sim's own virtual environment (``benchmarks/.scalesim-venv``, made by
      ``scalesim_reference.ensure_venv``: scalesim 3.0.0 with numpy<2 and pandas<2.3, which its sparse path needs).
   2. Writes, in the scratch folder ``benchmarks/.scalesim-work/<tag>/``, a copy of the topology with a trailing
      ``Sparsity`` column (``N:M`` on every row) and a copy of the config with ``SparsitySupport: true``,
-     ``OptimizedMapping: false`` (layer-wise N:M), ``SparseRep: ellpack_block`` and the array size asked for.
+     ``OptimizedMapping: false`` (layer-wise N:M), ``SparseRep: ellpack_block`` and the array size asked for;
+     with ``--rowwise``, ``OptimizedMapping: true`` and ``BlockSize: M`` (row-wise mode: SCALE-Sim gives each
+     filter its own N in [1, M/2] from its seeded generator and ignores the topology's N; the topology's M
+     still sets the metadata bits of SPARSE_REPORT.csv, so ``--nm`` must be M/2:M).
   3. Runs ``python -m scalesim.scale`` there, deletes the traces, parses COMPUTE_REPORT.csv and
      SPARSE_REPORT.csv and folds the per-channel layers of each depthwise (``DP*``) row back into one row.
-  4. Writes ``benchmarks/reference/scalesim_sparse_<network>_<rows>x<cols>_<N>of<M>.csv`` (``#`` metadata
+  4. Writes ``benchmarks/reference/scalesim_sparse_<network>_<rows>x<cols>_<N>of<M>.csv`` (row-wise:
+     ``..._rowwise_<N>of<M>.csv``; ``#`` metadata
      lines: SCALE-Sim version, config text, times) and a sidecar ``.json``.
 
 Usage (from the repo root)
   python benchmarks/scalesim_sparse_reference.py --topology benchmarks/reference/alexnet.csv \
       --network alexnet --nm 2:4 --array 32x32
+  python benchmarks/scalesim_sparse_reference.py --topology benchmarks/reference/alexnet.csv \
+      --network alexnet --nm 2:4 --array 32x32 --rowwise
 
 Only the Python standard library is used here.
 """
@@ -37,8 +44,9 @@ SPARSE_SUMS = ("original_filter_storage_words", "new_storage_words", "metadata_s
 
 
 def write_inputs(topology: Path, base_config: Path, outdir: Path, nm: str, rows: int, cols: int,
-                 run_name: str) -> tuple[Path, Path]:
-    """The topology with a Sparsity column and the sparse config, written into ``outdir``."""
+                 run_name: str, rowwise: bool = False) -> tuple[Path, Path]:
+    """The topology with a Sparsity column and the sparse config (row-wise mode: BlockSize = M), written into
+    ``outdir``."""
     outdir.mkdir(parents=True, exist_ok=True)
     lines = [ln.rstrip() for ln in topology.read_text().splitlines() if ln.strip()]
     head = lines[0].rstrip(",") + ", Sparsity,"
@@ -53,7 +61,9 @@ def write_inputs(topology: Path, base_config: Path, outdir: Path, nm: str, rows:
     cp["architecture_presets"]["ArrayWidth"] = str(cols)
     cp["sparsity"]["SparsitySupport"] = "true"
     cp["sparsity"]["SparseRep"] = "ellpack_block"
-    cp["sparsity"]["OptimizedMapping"] = "false"
+    cp["sparsity"]["OptimizedMapping"] = "true" if rowwise else "false"
+    if rowwise:
+        cp["sparsity"]["BlockSize"] = nm.split(":")[1]
     config = outdir / f"{run_name}.cfg"
     with open(config, "w") as f:
         cp.write(f)
@@ -75,16 +85,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nm", required=True, help="N:M applied to every layer, e.g. 2:4")
     ap.add_argument("--array", default="32x32", help="ROWSxCOLS of the weight-stationary array")
     ap.add_argument("--config", type=Path, default=ref.REF_DIR / "scale_ws.cfg", help="base SCALE-Sim config")
+    ap.add_argument("--rowwise", action="store_true",
+                    help="row-wise mode (OptimizedMapping true, BlockSize M; --nm must be M/2:M)")
     ap.add_argument("--parse-only", action="store_true", help="re-parse the reports kept in the scratch folder")
     args = ap.parse_args(argv)
     n, m = (int(x) for x in args.nm.split(":"))
     rows, cols = (int(x) for x in args.array.lower().split("x"))
-    tag = f"{args.network}_{rows}x{cols}_{n}of{m}"
+    if args.rowwise and 2 * n != m:
+        ap.error(f"--rowwise: --nm must be M/2:M (SCALE-Sim draws each filter's N up to BlockSize/2), got {args.nm}")
+    mode = "rowwise_" if args.rowwise else ""
+    tag = f"{args.network}_{rows}x{cols}_{mode}{n}of{m}"
     outdir = ref.WORK_DIR / f"sparse_{tag}"
     topo_rows = ref.read_topology(args.topology)
     py = ref.ensure_venv()
     versions = ref.venv_versions(py)
-    topology, config = write_inputs(args.topology, args.config, outdir / "inputs", args.nm, rows, cols, tag)
+    topology, config = write_inputs(args.topology, args.config, outdir / "inputs", args.nm, rows, cols, tag,
+                                    args.rowwise)
     run_dir = outdir / "run"
     if args.parse_only:
         run = json.loads((outdir / "run.json").read_text())
@@ -103,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"source": "SCALE-Sim (python -m scalesim.scale), via benchmarks/scalesim_sparse_reference.py",
             "scalesim_version": versions["scalesim"], "numpy_version": versions["numpy"],
             "python_version": versions["python"], "topology_file": args.topology.name, "network": args.network,
-            "dataflow": "ws", "array": f"{rows}x{cols}", "sparsity": f"layer-wise {n}:{m} on every layer",
+            "dataflow": "ws", "array": f"{rows}x{cols}", "sparsity": (f"row-wise, BlockSize {m}: each filter its own N in [1, {n}] (seed 40)" if args.rowwise
+                         else f"layer-wise {n}:{m} on every layer"),
             **run, "config_text": config.read_text(),
             "notes": "one row per topology row; DP* rows sum SCALE-Sim's C single-channel layers; "
                      "compute_cycles = total_cycles - stall_cycles; storage in 32-bit words (SPARSE_REPORT.csv)"}

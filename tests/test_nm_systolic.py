@@ -1,6 +1,7 @@
 """The N:M systolic array: closed forms worked by hand, dense fallback, and per-layer agreement with SCALE-Sim
-3.0.0's layer-wise N:M model (benchmarks/reference/scalesim_sparse_*.csv, made by
-benchmarks/scalesim_sparse_reference.py): compute cycles within 2%, SRAM reads and filter storage equal."""
+3.0.0's layer-wise and row-wise N:M models (benchmarks/reference/scalesim_sparse_*.csv, made by
+benchmarks/scalesim_sparse_reference.py): compute cycles within 2%, SRAM reads (layer-wise) and filter
+storage equal."""
 import csv
 import pathlib
 
@@ -8,11 +9,12 @@ import numpy as np
 import pytest
 
 import accelsim as acs
-from accelsim.accelerators.nm_systolic.engine import chosen_pattern, condensed_k
+from accelsim.accelerators.nm_systolic.engine import Pattern, chosen_pattern, condensed_k, row_wise_k
 from accelsim.accelerators.engines import engine_for
+from accelsim.compile.gemm import lower
 from accelsim.formats import NMCompressed
 from accelsim.pruning import Masks, synthetic_weights
-from accelsim.pruning.structured import nm_mask, reduction_rows
+from accelsim.pruning.structured import nm_mask, reduction_rows, row_wise_mask
 from accelsim.workloads import Attention, Conv2D, Linear, Model
 from conftest import hw_variant
 
@@ -24,8 +26,12 @@ def nm_hw(**changes):
     return hw_variant("nm_systolic", changes)
 
 
-def run(layer, hw, nm=None):
-    mask = None if nm is None else nm_mask(synthetic_weights(layer, 0), *nm)
+def row_wise(layer, m):
+    return row_wise_mask(layer.weight_shape, m, seed=0)
+
+
+def run(layer, hw, nm=None, mask=None):
+    mask = mask if nm is None else nm_mask(synthetic_weights(layer, 0), *nm)
     engine = engine_for(hw)
     return engine.execute(engine.compile(layer, masks=mask))
 
@@ -57,6 +63,38 @@ def test_1of2_2of4_4of8_same_cycles_different_metadata():
     assert [r.details["nm_m"] for r in runs.values()] == [2, 4, 8]
 
 
+def test_row_wise_k_by_hand():
+    """K padded to a multiple of 2M, M/2 slots per group of M: ceil(K / 2M) * M. SCALE-Sim's golden row-wise
+    run (AlexNet Conv1, K = 11*11*3 = 363, 96 filters, BlockSize 8, 2-bit metadata from the topology's 1:4)
+    stores 184 x 96 slots: metadata 184 * 96 * 2 / 32 = 1104 words, its SPARSE_REPORT's figure."""
+    assert row_wise_k(363, 8) == 23 * 8 == 184 and 184 * 96 * 2 / 32 == 1104
+    assert row_wise_k(363, 4) == 46 * 4 and row_wise_k(9, 4) == 8 and row_wise_k(256, 8) == 128
+
+
+def test_row_wise_halves_the_folds_whatever_each_rows_n():
+    """Rows of 1:4 and 2:4 mixed fit no layer-wise 1:4, so a machine declaring [1:4, row:4] runs the layer
+    row-wise: K = 256 -> K_c = 128 slots, 4 row folds of 2*32 + 32 + 64 - 2 cycles on 32 rows (T = 64), as
+    for 2:4; a row of 3 in 4 fits neither (dense, 8 folds). Input-buffer reads: each of the 256 inputs is read
+    by the M/2 = 2 PE rows of its group in every one of the 64 streamed rows, 64 * 256 * 2 = 32768 words (one
+    column fold); with row:8, M/2 = 4 rows each: 65536. Metadata: 128 x 32 slots of 2 bits (3 for row:8)."""
+    hw = nm_hw(nm_patterns=["1:4", "row:4"], mapping="scalesim", dram__bandwidth_bytes_per_cycle=1000,
+               dram__latency_cycles=0)
+    layer, per_fold = fc(), 2 * 32 + 32 + 64 - 2
+    mixed = row_wise(layer, 4)
+    assert set(mixed.sum(axis=1) // 64) == {1, 2}          # both Ns present: 256 / 4 = 64 groups per row
+    rowwise = run(layer, hw, mask=mixed)
+    assert (rowwise.details["nm_n"], rowwise.details["nm_m"], rowwise.details["nm_row_wise"]) == (2, 4, 1)
+    assert rowwise.busy_cycles == 4 * per_fold
+    assert rowwise.counts[("ifmap", "read_words")] == 64 * 256 * 2
+    assert rowwise.counts[("metadata", "read_bits")] == 128 * 32 * 2
+    dense = mixed.copy()
+    dense[0, :3] = True
+    assert run(layer, hw, mask=dense).busy_cycles == 8 * per_fold
+    eight = run(layer, nm_hw(nm_patterns=["row:8"], mapping="scalesim"), mask=row_wise(layer, 8))
+    assert eight.counts[("ifmap", "read_words")] == 64 * 256 * 4
+    assert eight.counts[("metadata", "read_bits")] == 128 * 32 * 3
+
+
 def test_ifmap_reads_grow_by_m_over_n_and_macs_shrink():
     hw = nm_hw(nm_patterns=["1:4", "2:4"])
     dense, half, quarter = run(fc(), hw), run(fc(), hw, (2, 4)), run(fc(), hw, (1, 4))
@@ -84,15 +122,17 @@ def test_non_compliant_or_undeclared_or_attention_runs_dense():
 def test_prefers_smallest_ratio_then_smallest_m():
     layer = fc(k=16)
     mask = nm_mask(synthetic_weights(layer, 0), 1, 4)
-    assert chosen_pattern(layer, mask, ("2:4", "1:4", "4:8")) == (1, 4)
+    assert chosen_pattern(layer, mask, ("2:4", "1:4", "4:8", "row:4")) == Pattern(1, 4)
     mask = nm_mask(synthetic_weights(layer, 0), 1, 2)
-    assert chosen_pattern(layer, mask, ("4:8", "2:4")) == (2, 4)
+    assert chosen_pattern(layer, mask, ("4:8", "2:4", "row:4")) == Pattern(2, 4)
+    assert chosen_pattern(layer, mask, ("4:8", "row:4")) == Pattern(2, 4, row_wise=True)
+    assert chosen_pattern(layer, mask, ("row:8", "row:4")) == Pattern(2, 4, row_wise=True)
 
 
 # --- SCALE-Sim 3.0.0 -------------------------------------------------------------------------------------------
 
-def references():
-    return sorted(REFERENCE.glob("scalesim_sparse_*.csv"))
+def references(mode=""):
+    return sorted(p for p in REFERENCE.glob("scalesim_sparse_*.csv") if ("_rowwise_" in p.stem) == bool(mode))
 
 
 def read_reference(path):
@@ -124,3 +164,36 @@ def test_agrees_with_scalesim_layer_wise(path):
         assert masks[layer.name].size == float(row["original_filter_storage_words"])
         assert stats["metadata_bits"] / 32 == float(row["metadata_storage_words"]), row["layer"]
         assert stats["stored"] + stats["metadata_bits"] / 32 == float(row["new_storage_words"]), row["layer"]
+
+
+@pytest.mark.parametrize("path", references("rowwise"), ids=lambda p: p.stem)
+def test_agrees_with_scalesim_row_wise(path):
+    """SCALE-Sim 3.0.0 with OptimizedMapping (BlockSize M): compute cycles within 2% on every layer; filter
+    SRAM reads (the slots loaded) and storage equal: K_c = ceil(K / 2M) * M slots per filter, ceil(log2 M)
+    metadata bits each, in 32-bit words. Its SRAM IFMAP reads count every entry of its skewed demand
+    matrices, the skew's empty entries included: (T + rows - 1) x rows x M per fold, checked here by hand;
+    accelsim counts the reads of real inputs, K x M/2 per streamed row and column fold."""
+    meta, rows = read_reference(path)
+    assert meta["scalesim_version"] == "3.0.0" and meta["sparsity"].startswith("row-wise")
+    from accelsim.workloads.files import load_workload
+    model = load_workload(REFERENCE / ("alexnet.csv" if "alexnet" in path.stem else "mobilenet_v1_224.csv"))
+    m = int(rows[0]["m"])
+    rows_pe, cols_pe = (int(x) for x in meta["array"].split("x"))
+    hw = nm_hw(pe_array__rows=rows_pe, pe_array__cols=cols_pe, nm_patterns=[f"row:{m}"], mapping="scalesim")
+    masks = {layer.name: row_wise(layer, m) for layer in model.layers}
+    result = acs.simulate(model, hw, masks=Masks(masks)).layers.set_index("layer")
+    assert len(rows) == len(model.layers)
+    for row in rows:
+        ours, layer = result.loc[row["layer"]], model.layer(row["layer"])
+        (gemm,) = lower(layer)
+        k_c, bits = row_wise_k(gemm.K, m), int(np.ceil(np.log2(m)))
+        assert (ours["nm_n"], ours["nm_m"], ours["nm_row_wise"]) == (m // 2, m, 1), row["layer"]
+        assert ours["busy_cycles_per_pe"] == pytest.approx(float(row["compute_cycles"]), rel=0.02), row["layer"]
+        folds = -(-k_c // rows_pe) * -(-gemm.M // cols_pe) * gemm.repeats
+        assert float(row["sram_ifmap_reads"]) == folds * (gemm.E + rows_pe - 1) * rows_pe * m, row["layer"]
+        assert ours["ifmap_read_bytes"] == -(-gemm.M // cols_pe) * gemm.repeats * gemm.E * gemm.K * m / 2
+        assert ours["filter_read_bytes"] == float(row["sram_filter_reads"]) == k_c * layer.weight_shape[0]
+        assert masks[layer.name].size == float(row["original_filter_storage_words"])
+        slots = k_c * layer.weight_shape[0]
+        assert slots * bits / 32 == float(row["metadata_storage_words"]), row["layer"]
+        assert slots + slots * bits / 32 == float(row["new_storage_words"]), row["layer"]

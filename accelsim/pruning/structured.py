@@ -138,6 +138,15 @@ def nm_mask(weights: ArrayLike, n: int, m: int) -> np.ndarray:
     return from_reduction_rows(keep, magnitudes.shape)
 
 
+def row_wise_mask(shape: tuple[int, ...], m: int, seed: int) -> np.ndarray:
+    """SCALE-Sim 3.0.0's row-wise N:M weights (``OptimizedMapping``; ``operand_matrix.create_filter_matrix``):
+    each row of the reduction matrix its own N drawn uniformly from [1, m/2] (``seed``), the first N of every
+    group of ``m`` kept. For cross-checks: the positions, not the magnitudes, decide what is kept."""
+    width = reduction_rows(np.ones(shape, dtype=bool)).shape[1]
+    n = np.random.default_rng(seed).integers(1, m // 2 + 1, size=shape[0])
+    return from_reduction_rows((np.arange(width) % m)[None, :] < n[:, None], shape)
+
+
 def nm_complies(mask: ArrayLike, n: int, m: int) -> bool:
     """Whether every group of ``m`` along the reduction of ``mask`` keeps at most ``n`` weights."""
     groups = nm_groups(reduction_rows(np.asarray(mask, dtype=bool)), m, fill=False)

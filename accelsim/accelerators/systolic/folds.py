@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from accelsim.accelerators.systolic.tiles import Occupancy, accumulation_ends, live_folds
 from accelsim.compile.gemm import Gemm, embedding_rows, lower
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
@@ -108,9 +109,13 @@ def _fold_grid(gemm: Gemm, dataflow: str, mapping: Mapping):
     return used_r, used_c, row_idx, col_idx, tile_idx, tile_t, rf, cf
 
 
-def _fetch_mask(keys: np.ndarray, resident: bool) -> np.ndarray:
-    """Folds that fetch their operand slice: the key changed since the previous fold, and (when the whole
-    operand stays on chip) the key was never fetched before."""
+def _fetch_mask(keys: np.ndarray, resident: bool, live: np.ndarray) -> np.ndarray:
+    """Folds that fetch their operand slice: the fold runs (``live``), the key changed since the previous fold
+    that ran, and (when the whole operand stays on chip) the key was never fetched before."""
+    if not live.all():
+        fetch = np.zeros(len(keys), dtype=bool)
+        fetch[live] = _fetch_mask(keys[live], resident, live[live])
+        return fetch
     changed = np.ones(len(keys), dtype=bool)
     changed[1:] = keys[1:] != keys[:-1]
     if resident:
@@ -125,11 +130,13 @@ class Streams:
     """How the array streams its operands, beyond the dense defaults (an N:M array changes both):
     ``ifmap_read_factor`` multiplies the input-buffer reads (each input word is read that many times);
     ``weight_dram_bits`` is the bits one stored weight occupies in DRAM and in its buffer (value plus its
-    metadata; None: ``weight_bits``)."""
+    metadata; None: ``weight_bits``); ``occupancy``: the non-zero weights of the layer's one GEMM, whose
+    all-zero tiles the array skips (ws only, :mod:`.tiles`; None: every fold runs)."""
 
     dataflow: str = "ws"
     ifmap_read_factor: float = 1.0
     weight_dram_bits: int | None = None
+    occupancy: Occupancy | None = None
 
 
 def held_psum_bytes(gemm: Gemm, hw: HardwareConfig, dataflow: str, mapping: Mapping) -> float:
@@ -156,7 +163,8 @@ def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], stre
     ab, pb = hw.data_widths.activation_bits, hw.data_widths.psum_bits
     wb = streams.weight_dram_bits or hw.data_widths.weight_bits
     used_r, used_c, row_idx, col_idx, tile_idx, tile_t, rf, cf = _fold_grid(gemm, df, mapping)
-    cycles = fold_cycles(df, mapping.rows, mapping.cols, tile_t).astype(np.int64)
+    live = live_folds(streams.occupancy, mapping.rows, mapping.cols, row_idx, col_idx)
+    cycles = fold_cycles(df, mapping.rows, mapping.cols, tile_t).astype(np.int64) * live
     t = fold_dims(gemm, df)[2]
     if df == "ws":      # weights stationary (K rows x M cols); inputs E x K streamed
         w_el, w_key = used_r * used_c, row_idx * cf + col_idx
@@ -175,19 +183,24 @@ def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], stre
         out_slice = used_r * used_c
     half = {name: b.size_bytes / 2 for name, b in buffers.items()}
     in_bytes, w_bytes = operand_bytes(gemm, hw, streams)
-    i_fetch = _fetch_mask(i_key, mapping.keep_inputs and in_bytes <= half["in"])
-    w_fetch = _fetch_mask(w_key, mapping.keep_weights and w_bytes <= half["w"])
+    i_fetch = _fetch_mask(i_key, mapping.keep_inputs and in_bytes <= half["in"], live)
+    w_fetch = _fetch_mask(w_key, mapping.keep_weights and w_bytes <= half["w"], live)
+    i_reads, w_reads = i_reads * live, w_reads * live
     load = bits_to_bytes(i_fetch * i_el * ab) + bits_to_bytes(w_fetch * w_el * wb)
-    # Outputs: ws/is accumulate over the rf row folds of a column fold; os finishes each fold's outputs.
+    # Outputs: ws/is accumulate over the rf row folds of a column fold (those that run); os finishes each
+    # fold's outputs.
     accumulating = df != "os" and rf > 1
-    last_row = (row_idx == rf - 1) if df != "os" else np.ones(len(row_idx), dtype=bool)
+    ran, first, last_row = accumulation_ends(live, tile_idx * cf + col_idx, row_idx, rf)
+    if df == "os":
+        last_row = np.ones(len(row_idx), dtype=bool)
+    out_slice = out_slice * ran
     spill = accumulating and (mapping.spill or held_psum_bytes(gemm, hw, df, mapping) > half["out"])
     store = bits_to_bytes(last_row * out_slice * ab)
-    psum_reads = (row_idx > 0) * out_slice if accumulating else np.zeros_like(out_slice)
+    psum_reads = (~first & live) * out_slice if accumulating else np.zeros_like(out_slice)
     reloaded = np.zeros_like(out_slice)
     if spill:
         store = store + bits_to_bytes((~last_row) * out_slice * pb)
-        reloaded = (row_idx > 0) * out_slice
+        reloaded = (~first & live) * out_slice
         load = load + bits_to_bytes(reloaded * pb)
     sram = {("in", "read_words"): _words(i_reads.sum() * streams.ifmap_read_factor, ab, buffers["in"]),
             ("in", "write_words"): _words((i_fetch * i_el).sum(), ab, buffers["in"]),
@@ -321,6 +334,21 @@ def fold_stream(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams, m
             spilled)
 
 
+def live_work(gemms: tuple[Gemm, ...], streams: Streams, mapping: Mapping) -> dict[str, int]:
+    """What the folds of ``gemms`` on ``mapping`` do, all repeats: ``folds`` (each reads its tile's non-empty
+    bit when ``streams.occupancy`` is set), ``skipped`` (all-zero tiles), ``macs`` of the folds that run, and
+    ``weights`` loaded into the array (the tiles that run, once each: the first stream tile's)."""
+    work = {"folds": 0, "skipped": 0, "macs": 0, "weights": 0}
+    for g in gemms:
+        used_r, used_c, row_idx, col_idx, tile_idx, tile_t, _, _ = _fold_grid(g, streams.dataflow, mapping)
+        live = live_folds(streams.occupancy, mapping.rows, mapping.cols, row_idx, col_idx)
+        work["folds"] += g.repeats * len(live)
+        work["skipped"] += g.repeats * int(np.count_nonzero(~live))
+        work["macs"] += g.repeats * int((live * used_r * used_c * tile_t).sum())
+        work["weights"] += g.repeats * int((live * (tile_idx == 0) * used_r * used_c).sum())
+    return work
+
+
 def build_program(layer: Layer, gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams, mapping: Mapping,
                   *, useful_macs: int, counts: Counts = Counts(), details: dict | None = None) -> Program:
     """``gemms`` (``layer``'s lowering, or a machine's own version of it) on the array of ``hw`` streamed as
@@ -338,7 +366,7 @@ def build_program(layer: Layer, gemms: tuple[Gemm, ...], hw: HardwareConfig, str
                                       (names["out"], "read_words"): out_words}))
     load, cyc, store, words, sram, spilled = fold_stream(gemms, hw, streams, mapping)
     load, cyc, store, words = chunk_steps(load, cyc, store, words, mapping.step_bytes)
-    macs = sum(g.macs for g in gemms)
+    macs = sum(g.macs for g in gemms) if streams.occupancy is None else live_work(gemms, streams, mapping)["macs"]
     return Program(layer.name, load_bytes=load, pe_cycles=cyc[:, None], store_bytes=store, barrier=True,
                    useful_macs=useful_macs, counts=sram + counts + Counts.of(mac={"op": macs}),
                    sram_words=sram_demand(words, buffers), details={**mapping.details(spilled), **(details or {})})

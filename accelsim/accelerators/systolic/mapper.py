@@ -32,6 +32,7 @@ from accelsim.accelerators.systolic.folds import (
     MAX_STEPS, Mapping, Streams, build_program, buffers_of, check_systolic, chunk_steps, fold_cycles,
     fold_dims, fold_stream, half_step_bytes, held_psum_bytes, operand_bytes, scalesim_mapping, sram_demand,
     stationary_tile_fits)
+from accelsim.accelerators.systolic.tiles import tile_live
 from accelsim.compile.gemm import Gemm, lower
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
@@ -66,13 +67,15 @@ def _array_parts(total: int, extent: int) -> list[int]:
     return sorted(parts, reverse=True)
 
 
-def _compute_cycles(gemms: tuple[Gemm, ...], dataflow: str, rows: int, cols: int, tiles: int) -> int:
-    """Cycles of every fold (closed form of :func:`fold_cycles` summed over folds and stream tiles)."""
-    total = 0
+def _compute_cycles(gemms: tuple[Gemm, ...], streams: Streams, rows: int, cols: int, tiles: int) -> int:
+    """Cycles of every fold that runs (closed form of :func:`fold_cycles` summed over folds and stream
+    tiles; all-zero tiles skipped)."""
+    total, dataflow = 0, streams.dataflow
     for g in gemms:
         sr, sc, t = fold_dims(g, dataflow)
         nt = min(tiles, t) if dataflow != "os" else 1
-        folds = ceil_div(sr, rows) * ceil_div(sc, cols)
+        folds = ceil_div(sr, rows) * ceil_div(sc, cols) if streams.occupancy is None else \
+            int(np.count_nonzero(tile_live(streams.occupancy, rows, cols)))
         total += g.repeats * folds * (nt * fold_cycles(dataflow, rows, cols, 0) + t)
     return total
 
@@ -157,7 +160,7 @@ def choose_mapping(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams
     order = itertools.count()
     heap: list = []
     for rank, (base, memory, steps) in enumerate(candidates(gemms, hw, streams)):
-        bound = _compute_cycles(gemms, streams.dataflow, base.rows, base.cols, base.stream_tiles)
+        bound = _compute_cycles(gemms, streams, base.rows, base.cols, base.stream_tiles)
         heapq.heappush(heap, (bound, next(order), "structure", ((rank,), base, memory, steps)))
     best, best_key = None, None
     while heap and (best_key is None or heap[0][0] <= best_key[0]):
@@ -200,12 +203,16 @@ def compile_gemms(layer: Layer, gemms: tuple[Gemm, ...], hw: HardwareConfig, str
     """``gemms`` (``layer``'s lowering, or a machine's own version of it) on the array of ``hw``, mapped as
     its ``mapping`` key says (SCALE-Sim's fixed mapping, or the searched one)."""
     check_systolic(layer, hw, streams.dataflow)
+    return build_program(layer, gemms, hw, streams, mapping_for(layer, gemms, hw, streams), useful_macs=useful_macs,
+                         counts=counts, details=details)
+
+
+def mapping_for(layer: Layer, gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams) -> Mapping:
+    """The mapping ``layer`` runs with: SCALE-Sim's fixed one (``mapping: scalesim``, and Embedding lookups)
+    or the searched one."""
     if hw.mapping == "scalesim" or isinstance(layer, Embedding):
-        mapping = scalesim_mapping(hw)
-    else:
-        mapping = choose_mapping(gemms, hw, streams)
-    return build_program(layer, gemms, hw, streams, mapping, useful_macs=useful_macs, counts=counts,
-                         details=details)
+        return scalesim_mapping(hw)
+    return choose_mapping(gemms, hw, streams)
 
 
 def compile_systolic(layer: Layer, hw: HardwareConfig) -> Program:
