@@ -109,10 +109,10 @@ def _fold_grid(gemm: Gemm, dataflow: str, mapping: Mapping):
     return used_r, used_c, row_idx, col_idx, tile_idx, tile_t, rf, cf
 
 
-def _fetch_mask(keys: np.ndarray, resident: bool, live: np.ndarray) -> np.ndarray:
-    """Folds that fetch their operand slice: the fold runs (``live``), the key changed since the previous fold
-    that ran, and (when the whole operand stays on chip) the key was never fetched before."""
-    if not live.all():
+def _fetch_mask(keys: np.ndarray, resident: bool, live: np.ndarray | None = None) -> np.ndarray:
+    """Folds that fetch their operand slice: the fold runs (``live``; None: all do), the key changed since the
+    previous fold that ran, and (when the whole operand stays on chip) the key was never fetched before."""
+    if live is not None and not live.all():
         fetch = np.zeros(len(keys), dtype=bool)
         fetch[live] = _fetch_mask(keys[live], resident, live[live])
         return fetch
@@ -163,8 +163,9 @@ def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], stre
     ab, pb = hw.data_widths.activation_bits, hw.data_widths.psum_bits
     wb = streams.weight_dram_bits or hw.data_widths.weight_bits
     used_r, used_c, row_idx, col_idx, tile_idx, tile_t, rf, cf = _fold_grid(gemm, df, mapping)
-    live = live_folds(streams.occupancy, mapping.rows, mapping.cols, row_idx, col_idx)
-    cycles = fold_cycles(df, mapping.rows, mapping.cols, tile_t).astype(np.int64) * live
+    live = None if streams.occupancy is None else live_folds(streams.occupancy, mapping.rows, mapping.cols,
+                                                               row_idx, col_idx)
+    cycles = fold_cycles(df, mapping.rows, mapping.cols, tile_t).astype(np.int64)
     t = fold_dims(gemm, df)[2]
     if df == "ws":      # weights stationary (K rows x M cols); inputs E x K streamed
         w_el, w_key = used_r * used_c, row_idx * cf + col_idx
@@ -185,22 +186,21 @@ def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], stre
     in_bytes, w_bytes = operand_bytes(gemm, hw, streams)
     i_fetch = _fetch_mask(i_key, mapping.keep_inputs and in_bytes <= half["in"], live)
     w_fetch = _fetch_mask(w_key, mapping.keep_weights and w_bytes <= half["w"], live)
-    i_reads, w_reads = i_reads * live, w_reads * live
     load = bits_to_bytes(i_fetch * i_el * ab) + bits_to_bytes(w_fetch * w_el * wb)
-    # Outputs: ws/is accumulate over the rf row folds of a column fold (those that run); os finishes each
-    # fold's outputs.
+    # Outputs: ws/is accumulate over the rf row folds of a column fold; os finishes each fold's outputs.
     accumulating = df != "os" and rf > 1
-    ran, first, last_row = accumulation_ends(live, tile_idx * cf + col_idx, row_idx, rf)
-    if df == "os":
-        last_row = np.ones(len(row_idx), dtype=bool)
-    out_slice = out_slice * ran
+    first, last_row = row_idx == 0, (row_idx == rf - 1) if df != "os" else np.ones(len(row_idx), dtype=bool)
+    if live is not None:    # all-zero tiles (:mod:`.tiles`): their folds only write a column's outputs once
+        cycles, i_reads, w_reads = cycles * live, i_reads * live, w_reads * live
+        ran, first, last_row = accumulation_ends(live, tile_idx * cf + col_idx, row_idx, rf)
+        out_slice, first = out_slice * ran, first | ~live
     spill = accumulating and (mapping.spill or held_psum_bytes(gemm, hw, df, mapping) > half["out"])
     store = bits_to_bytes(last_row * out_slice * ab)
-    psum_reads = (~first & live) * out_slice if accumulating else np.zeros_like(out_slice)
+    psum_reads = ~first * out_slice if accumulating else np.zeros_like(out_slice)
     reloaded = np.zeros_like(out_slice)
     if spill:
         store = store + bits_to_bytes((~last_row) * out_slice * pb)
-        reloaded = (~first & live) * out_slice
+        reloaded = ~first * out_slice
         load = load + bits_to_bytes(reloaded * pb)
     sram = {("in", "read_words"): _words(i_reads.sum() * streams.ifmap_read_factor, ab, buffers["in"]),
             ("in", "write_words"): _words((i_fetch * i_el).sum(), ab, buffers["in"]),
