@@ -178,14 +178,16 @@ def compulsory_bytes(engine: str, hw, layer, weights, acts) -> tuple[float, floa
     once and every output once on a dense machine; the non-zero weights and inputs' values on SCNN (its
     output size is a density assumption, so no write bound); the non-zero weights' codebook index and
     zero-run count on EIE when weights are not preloaded (its small vectors stay on chip); the non-zero
-    weights, every input and every output on the N:M array; on Eyeriss v2 the non-zero weights' values, every
+    weights, every input (none when it skips all-zero weight tiles: a slice of inputs whose tiles are all
+    empty is never read) and every output on the N:M array; on Eyeriss v2 the non-zero weights' values, every
     input and every output once (activations cross DRAM uncompressed)."""
     widths = hw.data_widths
     if engine in ("systolic", "dcnn", "eyeriss_v1"):
         return (layer.weight_count * widths.weight_bits / 8 + input_elements(layer) * widths.activation_bits / 8,
                 output_elements(layer) * widths.activation_bits / 8)
     if engine in ("nm_systolic", "eyeriss_v2"):   # non-zero weights' data, every input, every output
-        return (np.count_nonzero(weights) * widths.weight_bits / 8 + input_elements(layer) * widths.activation_bits / 8,
+        inputs = 0 if getattr(hw, "skip_empty_tiles", False) else input_elements(layer)
+        return (np.count_nonzero(weights) * widths.weight_bits / 8 + inputs * widths.activation_bits / 8,
                 output_elements(layer) * widths.activation_bits / 8)
     if engine == "scnn":
         x = acts if not isinstance(layer, LSTM) else acts[:, :layer.input_size]

@@ -36,7 +36,8 @@ SPEC = AcceleratorSpec(
               "runs dense"),
         Param("skip_empty_tiles", Bool(),
               "true: a fold whose weight tile (the fold's rows x cols of the weight matrix as the array holds "
-              "it) is all zeros is skipped, its non-empty bit read before the weight load", default=False),
+              "it) is all zeros is skipped, its non-empty bit read before the weight load", typical=(False, True),
+              default=False),
         MAPPING,
     ),
     required_holds=frozenset({"weights", "input_activations", "output_activations"}),
