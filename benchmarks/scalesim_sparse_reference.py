@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"source": "SCALE-Sim (python -m scalesim.scale), via benchmarks/scalesim_sparse_reference.py",
             "scalesim_version": versions["scalesim"], "numpy_version": versions["numpy"],
             "python_version": versions["python"], "topology_file": args.topology.name, "network": args.network,
-            "dataflow": "ws", "array": f"{rows}x{cols}", "sparsity": (f"row-wise, BlockSize {m}: each filter its own N in [1, {n}] (seed 40)" if args.rowwise
+            "dataflow": "ws", "array": f"{rows}x{cols}",
+            "sparsity": (f"row-wise, BlockSize {m}: each filter its own N in [1, {n}] (seed 40)" if args.rowwise
                          else f"layer-wise {n}:{m} on every layer"),
             **run, "config_text": config.read_text(),
             "notes": "one row per topology row; DP* rows sum SCALE-Sim's C single-channel layers; "
