@@ -31,6 +31,15 @@ def test_conv_pads_strides_bias(tmp_path):
     np.testing.assert_array_equal(result.weights["conv"], w)
 
 
+def test_conv_with_a_stride_per_axis(tmp_path):
+    """Strides (2, 1), a text-line model's: out = (floor((16 + 2 - 3) / 2) + 1, floor((20 + 2 - 3) / 1) + 1)
+    = (8, 20); MACs = 8 * 20 * 6 * 3 * 3 * 3 = 25,920."""
+    proto, _ = conv([1, 3, 16, 20], [6, 3, 3, 3], pads=[1, 1, 1, 1], strides=[2, 1])
+    (layer,) = imported(tmp_path, proto).model.layers
+    assert (layer.stride_h, layer.stride_w, layer.out_h, layer.out_w) == (2, 1, 8, 20)
+    assert layer.stride == (2, 1) and layer.macs == 25_920
+
+
 def test_asymmetric_pads_and_auto_pad(tmp_path):
     proto, _ = conv([1, 2, 8, 8], [3, 2, 3, 3], pads=[0, 1, 2, 0])        # ONNX pads: top, left, bottom, right
     (layer,) = imported(tmp_path, proto).model.layers

@@ -47,9 +47,9 @@ def test_the_model_is_trained_it_tells_upright_from_turned_text():
     assert labels == turned.astype(int).tolist()
 
 
-def _conv_macs() -> list[tuple[int, bool]]:
-    """(MACs from the ONNX graph's inferred shapes: output elements x input channels per group x kernel, whether
-    its strides are equal on both axes) of every Conv node in graph order."""
+def _conv_macs() -> list[tuple[int, tuple[int, int]]]:
+    """(MACs from the ONNX graph's inferred shapes: output elements x input channels per group x kernel, its
+    strides (rows, columns)) of every Conv node in graph order."""
     import onnx
     model = onnx.load(real.model_file())
     for dim, size in zip(model.graph.input[0].type.tensor_type.shape.dim, real.SHAPE):
@@ -64,15 +64,15 @@ def _conv_macs() -> list[tuple[int, bool]]:
         if node.op_type == "Conv":
             k, c_per_group, kh, kw = weights[node.input[1]]
             strides = next((list(a.ints) for a in node.attribute if a.name == "strides"), [1, 1])
-            found.append((int(np.prod(shapes[node.output[0]])) * c_per_group * kh * kw, strides[0] == strides[1]))
+            found.append((int(np.prod(shapes[node.output[0]])) * c_per_group * kh * kw, tuple(strides)))
     return found
 
 
-def test_simulated_layers_have_the_graphs_macs_and_unmapped_convs_are_the_uneven_strides(study):
+def test_every_convolution_is_simulated_with_the_graphs_macs_and_strides(study):
     layers = study["bundle"].workload.model.layers
     graph = _conv_macs()
-    assert [layer.macs for layer in layers] == [macs for macs, even in graph if even]
-    assert sum(not even for _, even in graph) == 4     # strides (2, 1): reported unmapped, not simulated
+    assert [(layer.macs, (layer.stride_h, layer.stride_w)) for layer in layers] == graph
+    assert sum(strides == (2, 1) for _, strides in graph) == 4
 
 
 def test_first_layers_measured_density_is_the_samples_non_zeros(study):
@@ -104,8 +104,8 @@ def _useful_products(layer, weights: np.ndarray, acts: np.ndarray) -> int:
     total = 0
     for r in range(layer.kernel_h):
         for s in range(layer.kernel_w):
-            window = padded[:, r:r + layer.stride * (layer.out_h - 1) + 1:layer.stride,
-                            s:s + layer.stride * (layer.out_w - 1) + 1:layer.stride]
+            window = padded[:, r:r + layer.stride_h * (layer.out_h - 1) + 1:layer.stride_h,
+                            s:s + layer.stride_w * (layer.out_w - 1) + 1:layer.stride_w]
             reads = window.sum(axis=(1, 2))                                          # per input channel
             for g in range(layer.groups):
                 w = weights[g * per_group_k:(g + 1) * per_group_k, :, r, s].astype(np.int64)

@@ -74,7 +74,7 @@ def small_layer(draw, engine: str):
         return LSTM("lstm", input_size=draw(st.integers(1, 12)), hidden_size=draw(st.integers(1, 10)),
                     steps=draw(st.integers(1, 3)), bidirectional=draw(st.booleans()))
     groups = draw(st.sampled_from([1, 1, 2, 3]))
-    kh, kw, stride = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    kh, kw, stride = draw(st.integers(1, 3)), draw(st.integers(1, 3)), (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     padding = tuple(draw(st.integers(0, k - 1)) for k in (kh, kh, kw, kw))
     return Conv2D("conv", in_channels=groups * draw(st.integers(1, 3)), out_channels=groups * draw(st.integers(1, 4)),
                   groups=groups, kernel_h=kh, kernel_w=kw, in_h=draw(st.integers(kh, 9)),
@@ -126,9 +126,9 @@ def nonzero_pairs(layer, weights: np.ndarray, acts: np.ndarray) -> int:
     top, _, left, _ = layer.padding
     padded = np.zeros((layer.in_channels, layer.padded_h, layer.padded_w), np.int64)
     padded[:, top:top + layer.in_h, left:left + layer.in_w] = a
-    s, oh, ow = layer.stride, layer.out_h, layer.out_w
+    sh, sw, oh, ow = layer.stride_h, layer.stride_w, layer.out_h, layer.out_w
     # meets[c, r, q]: non-zero inputs of channel c that kernel position (r, q) reaches over all outputs
-    meets = np.array([[padded[:, r:r + s * (oh - 1) + 1:s, q:q + s * (ow - 1) + 1:s].sum(axis=(1, 2))
+    meets = np.array([[padded[:, r:r + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw].sum(axis=(1, 2))
                        for q in range(layer.kernel_w)] for r in range(layer.kernel_h)]).transpose(2, 0, 1)
     per_group_in = layer.in_channels // layer.groups
     per_group_out = layer.out_channels // layer.groups

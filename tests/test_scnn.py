@@ -40,7 +40,7 @@ def direct_products(layer, weights, acts):
     pt, _, pl, _ = layer.padding
     padded = np.zeros((layer.in_channels, layer.padded_h, layer.padded_w), bool)
     padded[:, pt:pt + layer.in_h, pl:pl + layer.in_w] = acts
-    s, k_per_group = layer.stride, layer.out_channels // layer.groups
+    sh, sw, k_per_group = layer.stride_h, layer.stride_w, layer.out_channels // layer.groups
     total = 0
     for k in range(layer.out_channels):
         for c_local in range(layer.in_channels_per_group):
@@ -48,7 +48,7 @@ def direct_products(layer, weights, acts):
             for r in range(layer.kernel_h):
                 for q in range(layer.kernel_w):
                     if weights[k, c_local, r, q]:
-                        window = padded[c, r:r + s * (layer.out_h - 1) + 1:s, q:q + s * (layer.out_w - 1) + 1:s]
+                        window = padded[c, r:r + sh * (layer.out_h - 1) + 1:sh, q:q + sw * (layer.out_w - 1) + 1:sw]
                         total += int(window.sum())
     return total
 
@@ -63,6 +63,9 @@ CONVS = [
            padding=(2, 2, 1, 1)),
     Conv2D("pointwise", in_channels=64, out_channels=128, in_h=7, in_w=7),
     Conv2D("stride2_1x1", in_channels=16, out_channels=24, in_h=10, in_w=10, stride=2),
+    Conv2D("stride2x1", in_channels=6, out_channels=10, kernel_h=3, kernel_w=3, in_h=16, in_w=13, stride=(2, 1),
+           padding=(1, 1, 1, 1)),
+    Conv2D("stride1x3", in_channels=4, out_channels=8, kernel_h=1, kernel_w=5, in_h=5, in_w=31, stride=(1, 3)),
     Conv2D("big_kernel", in_channels=3, out_channels=8, kernel_h=7, kernel_w=7, in_h=40, in_w=30, stride=2,
            padding=(3, 3, 3, 3)),
 ]
@@ -129,7 +132,7 @@ def test_without_queues_each_step_lasts_its_busiest_bank():
     fed and the operand reads, as computing every step directly does; so does the walk that computes each
     kind of step once (vectors equal up to a shift of every bank). Random codes, 3 keys, weights in 2
     Program steps, activations on 2 PEs."""
-    table = bank_table(cartesian.Window(3, 3, 1, 18, 18, 16, 16, 64, 4), 4, 32)
+    table = bank_table(cartesian.Window(3, 3, 1, 1, 18, 18, 16, 16, 64, 4), 4, 32)
     rng = np.random.default_rng(5)
     w = cartesian.Chunks(rng.integers(0, 3, 30), rng.integers(0, table.weight_discard + 1, (30, 4)).astype(np.int32),
                          rng.integers(1, 5, 30), rng.random(30) < 0.3)

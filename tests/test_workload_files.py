@@ -84,6 +84,23 @@ layers:
     assert a.at_inference is False and a.prunable is False
 
 
+def test_stride_per_axis_and_same_padding_per_axis(tmp_path):
+    """``stride: [2, 1]`` with SAME padding on a 9 x 7 input, 3 x 3 kernel: rows ceil(9 / 2) = 5 outputs, total
+    padding (5 - 1) * 2 + 3 - 9 = 2, i.e. (1, 1); columns ceil(7 / 1) = 7, total 6 + 3 - 7 = 2, i.e. (1, 1);
+    ``stride: [3, 3]`` is the one integer 3."""
+    path = write(tmp_path, "s.yml", """
+name: s
+layers:
+  - {name: c, type: conv2d, in_channels: 2, out_channels: 4, kernel_h: 3, kernel_w: 3, in_h: 9, in_w: 7,
+     stride: [2, 1], padding: same}
+  - {name: d, type: conv2d, in_channels: 4, out_channels: 4, kernel_h: 1, kernel_w: 1, in_h: 5, in_w: 7,
+     stride: [3, 3]}
+""")
+    c, d = load_workload(path).layers
+    assert (c.stride, c.padding, c.out_h, c.out_w) == ((2, 1), (1, 1, 1, 1), 5, 7)
+    assert d.stride == 3 and (d.out_h, d.out_w) == (2, 3)
+
+
 # --- SCALE-Sim topologies ----------------------------------------------------------------------------------
 
 def scalesim_report(name):

@@ -168,9 +168,11 @@ class _WorkloadChecker(Checker):
             values.setdefault("out_channels", values["in_channels"])
             values.setdefault("groups", values["in_channels"])
         if values.get("padding") == "same":
-            stride = values.get("stride", 1)
-            values["padding"] = (same_padding(values["in_h"], values["kernel_h"], stride)
-                                 + same_padding(values["in_w"], values["kernel_w"], stride))
+            rows, cols = values.get("stride", 1), values.get("stride", 1)
+            if isinstance(rows, tuple):
+                rows, cols = rows
+            values["padding"] = (same_padding(values["in_h"], values["kernel_h"], rows)
+                                 + same_padding(values["in_w"], values["kernel_w"], cols))
         try:
             return LAYER_TYPES[kind](name, **values), given
         except WorkloadError as exc:   # cross-field checks of layers.py (groups, kernel vs input, depthwise)

@@ -36,7 +36,7 @@ MAX_NAME_CHARS = 1000
 #: The unit of each integer field of the layer classes.
 UNITS = {
     "in_channels": "channels", "out_channels": "channels", "kernel_h": "pixels", "kernel_w": "pixels",
-    "in_h": "pixels", "in_w": "pixels", "stride": "pixels", "groups": "groups", "in_features": "features",
+    "in_h": "pixels", "in_w": "pixels", "groups": "groups", "in_features": "features",
     "out_features": "features", "steps": "time steps", "input_size": "features", "hidden_size": "units",
     "vocab_size": "tokens", "dim": "features", "units": "units", "query_size": "features",
     "memory_size": "features", "memory_length": "time steps",
@@ -65,10 +65,34 @@ class Padding:
         raise InvalidValue("bad padding")
 
 
+@dataclasses.dataclass(frozen=True)
+class Stride:
+    """One stride for both axes, or [rows, columns] when they differ (integers >= 1, pixels)."""
+
+    def describe(self) -> tuple[str, str, str]:
+        """(type, unit, accepted values) for a reference table."""
+        return "stride", "pixels", "n | [rows, columns]"
+
+    @property
+    def expected(self) -> str:
+        return "an integer >= 1, or [rows, columns] (integers >= 1)"
+
+    def convert(self, value: object) -> int | tuple[int, int]:
+        def whole(v: object) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+        if whole(value):
+            return value  # type: ignore[return-value]
+        if isinstance(value, list) and len(value) == 2 and all(whole(v) for v in value):
+            return tuple(value)  # type: ignore[return-value]
+        raise InvalidValue("bad stride")
+
+
 def _key_spec(kind: str, field: dataclasses.Field) -> tuple[str, type, dataclasses.Field]:
     """The declaration of the YAML key of ``field`` of layer type ``kind``."""
     if field.name == "padding":
         spec, help = Padding(), "padding"
+    elif field.name == "stride":
+        spec, help = Stride(), "stride (rows and columns, or [rows, columns])"
     elif field.type in ("bool", bool):
         spec, help = Bool(), field.name.replace("_", " ")
     else:

@@ -103,6 +103,8 @@ class Conv2D(Layer):
     """2-D convolution, NCHW, batch 1.
 
     ``padding`` is ``(top, bottom, left, right)`` in pixels; use :func:`same_padding` for TF ``SAME``.
+    ``stride`` is one stride for both axes, or ``(rows, columns)`` when they differ (kept as one integer when
+    they do not: ``stride=(2, 2)`` is ``stride=2``); :attr:`stride_h` and :attr:`stride_w` give each axis's.
     ``groups`` splits input and output channels into independent groups (``groups == in_channels`` is a
     depthwise convolution).
     """
@@ -113,15 +115,22 @@ class Conv2D(Layer):
     kernel_w: int = 1
     in_h: int = 1
     in_w: int = 1
-    stride: int = 1
+    stride: int | tuple[int, int] = 1
     padding: tuple[int, int, int, int] = (0, 0, 0, 0)
     groups: int = 1
     bias: bool = False
 
     def __post_init__(self) -> None:
+        if isinstance(self.stride, (tuple, list)):
+            if len(self.stride) != 2:
+                raise WorkloadError("bad stride", key=f"{self.name}.stride",
+                                    expected="one integer or (rows, columns)", got=self.stride)
+            rows, cols = self.stride
+            _positive(self.name, **{"stride[0]": rows, "stride[1]": cols})
+            object.__setattr__(self, "stride", rows if rows == cols else (rows, cols))
         _positive(self.name, in_channels=self.in_channels, out_channels=self.out_channels,
                   kernel_h=self.kernel_h, kernel_w=self.kernel_w, in_h=self.in_h, in_w=self.in_w,
-                  stride=self.stride, groups=self.groups)
+                  stride=self.stride_h, groups=self.groups)
         if self.in_channels % self.groups or self.out_channels % self.groups:
             raise WorkloadError("channels not divisible by groups", key=f"{self.name}.groups",
                                 expected=f"a divisor of {self.in_channels} and {self.out_channels}",
@@ -145,12 +154,22 @@ class Conv2D(Layer):
         return self.in_w + self.padding[2] + self.padding[3]
 
     @property
+    def stride_h(self) -> int:
+        """The stride between output rows, in input pixels."""
+        return self.stride[0] if isinstance(self.stride, tuple) else self.stride
+
+    @property
+    def stride_w(self) -> int:
+        """The stride between output columns, in input pixels."""
+        return self.stride[1] if isinstance(self.stride, tuple) else self.stride
+
+    @property
     def out_h(self) -> int:
-        return (self.padded_h - self.kernel_h) // self.stride + 1
+        return (self.padded_h - self.kernel_h) // self.stride_h + 1
 
     @property
     def out_w(self) -> int:
-        return (self.padded_w - self.kernel_w) // self.stride + 1
+        return (self.padded_w - self.kernel_w) // self.stride_w + 1
 
     @property
     def in_channels_per_group(self) -> int:

@@ -123,8 +123,8 @@ def _as_items(blocked: np.ndarray) -> np.ndarray:
 
 def window(v: ConvView, c0: int) -> np.ndarray:
     """Non-zero iacts each pass' items read: (G, 1, C blocks, R, E*F, C0*S)."""
-    st = v.stride
-    rows = [[v.acts[:, :, r:r + st * (v.e - 1) + 1:st, s:s + st * (v.f - 1) + 1:st] for s in range(v.s)]
+    sh, sw = v.stride_h, v.stride_w
+    rows = [[v.acts[:, :, r:r + sh * (v.e - 1) + 1:sh, s:s + sw * (v.f - 1) + 1:sw] for s in range(v.s)]
             for r in range(v.r)]
     a = np.array(rows, bool).transpose(2, 3, 0, 1, 4, 5)              # (G, C, R, S, E, F)
     a = channel_blocks(a, c0, 1)                                              # (G, CB, C0, R, S, E, F)

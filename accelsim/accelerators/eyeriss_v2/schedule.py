@@ -120,7 +120,7 @@ def _iact_bits(v: ConvView, b: Blocks, rows: int, arr: Array) -> np.ndarray:
     """Bits of the iacts each (group, row chunk) x (C block, filter row) stream carries, (G*NY, CB*R)."""
     row_nnz = channel_blocks(v.acts.sum(axis=-1), b.c0, 1).sum(axis=2)       # (G, CB, padded H)
     channels = channel_blocks(np.ones((v.groups, v.c), int), b.c0, 1).sum(axis=2)
-    idx = np.arange(v.e)[None, :] * v.stride + np.arange(v.r)[:, None]  # (R, E)
+    idx = np.arange(v.e)[None, :] * v.stride_h + np.arange(v.r)[:, None]  # (R, E)
     nnz = _chunks(row_nnz[:, :, idx], rows)                            # (G, CB, R, NY)
     dense = _chunks(np.ones(v.e), rows)[None, None, None, :] * channels[:, :, None, None] \
         * v.acts.shape[-1] * arr.act_bits
@@ -206,7 +206,7 @@ def _dram(v: ConvView, b: Blocks, arr: Array, rows: int, m_key, row_key, w_bits,
     if input_bytes <= arr.glb_iact_bytes:
         iacts[0, 0] = input_bytes
     else:
-        in_rows = min(v.acts.shape[2], (rows - 1) * v.stride + v.r)
+        in_rows = min(v.acts.shape[2], (rows - 1) * v.stride_h + v.r)
         slab = bits_to_bytes(v.c * in_rows * v.acts.shape[3] * arr.act_bits)
         iacts[:, 0] = _distinct(row_key.reshape(tr, -1)).sum(axis=1) * slab
     active = bits_to_bytes(tile_psums.sum(axis=1) * arr.psum_bits)                  # (TR,)

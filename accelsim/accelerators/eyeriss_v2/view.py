@@ -16,8 +16,8 @@ from accelsim.workloads.layers import LSTM, Conv2D, Layer, Linear
 
 @dataclass(frozen=True)
 class ConvView:
-    """``groups`` groups of ``m`` output x ``c`` input channels, an ``r`` x ``s`` kernel at ``stride``, an
-    ``e`` x ``f`` output. ``weights``: non-zero mask (groups, m, c, r, s); ``acts``: non-zero mask of the
+    """``groups`` groups of ``m`` output x ``c`` input channels, an ``r`` x ``s`` kernel at ``stride_h`` rows
+    and ``stride_w`` columns, an ``e`` x ``f`` output. ``weights``: non-zero mask (groups, m, c, r, s); ``acts``: non-zero mask of the
     padded input (groups, c, padded height, padded width), padding False (a zero never enters the CSC
     stream); ``input_elements``: the unpadded input activations (what crosses DRAM)."""
 
@@ -27,7 +27,8 @@ class ConvView:
     c: int
     r: int
     s: int
-    stride: int
+    stride_h: int
+    stride_w: int
     e: int
     f: int
     weights: np.ndarray
@@ -54,14 +55,14 @@ def view(layer: Layer, masks=None, activations=None) -> ConvView:
         padded[:, top:top + layer.in_h, left:left + layer.in_w] = acts
         g = layer.groups
         return ConvView(layer.name, g, layer.out_channels // g, layer.in_channels_per_group, layer.kernel_h,
-                        layer.kernel_w, layer.stride, layer.out_h, layer.out_w,
+                        layer.kernel_w, layer.stride_h, layer.stride_w, layer.out_h, layer.out_w,
                         weights.reshape(g, layer.out_channels // g, *weights.shape[1:]),
                         padded.reshape(g, layer.in_channels_per_group, *padded.shape[1:]),
                         acts.size)
     if isinstance(layer, (Linear, LSTM)):
         out_features, in_features = layer.weight_shape
         acts = np.ones((layer.steps, in_features), bool) if activations is None else np.asarray(activations, bool)
-        return ConvView(layer.name, 1, out_features, in_features, 1, 1, 1, 1, layer.steps,
+        return ConvView(layer.name, 1, out_features, in_features, 1, 1, 1, 1, 1, layer.steps,
                         weights.reshape(1, out_features, in_features, 1, 1),
                         acts.T.reshape(1, in_features, 1, layer.steps), acts.size)
     raise TypeError(f"Eyeriss v2 has no mapping for {type(layer).__name__}")

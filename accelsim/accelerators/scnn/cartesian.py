@@ -84,7 +84,8 @@ class BankTable:
     n_y: int
     k_codes: int                # output channels are coded k mod k_codes
     interior: tuple[int, int, int, int]     # x and y: first interior class, classes of the interior (x then y)
-    stride: int
+    stride_w: int
+    stride_h: int
     weight_discard: int
     act_discard: int
     discard: int                # the bank value meaning "reaches no bank"
@@ -113,8 +114,8 @@ class BankTable:
         inside = (~real | ((xc >= x_lo) & (xc < x_lo + x_span) & (yc >= y_lo) & (yc < y_lo + y_span))).all(axis=1)
         first = np.where(real.any(axis=1), real.argmax(axis=1), 0)
         rows = np.arange(codes.shape[0])
-        dx = (xc[rows, first] - x_lo) // self.stride * self.stride
-        dy = (yc[rows, first] - y_lo) // self.stride * self.stride
+        dx = (xc[rows, first] - x_lo) // self.stride_w * self.stride_w
+        dy = (yc[rows, first] - y_lo) // self.stride_h * self.stride_h
         x_mod, y_mod = max(x_span, 1), max(y_span, 1)
         shifted = (x_lo + (xc - x_lo - dx[:, None]) % x_mod) * self.n_y + y_lo + (yc - y_lo - dy[:, None]) % y_mod
         return np.where(real & inside[:, None], shifted, codes).astype(codes.dtype)
@@ -140,13 +141,14 @@ def _coordinate_classes(padded: int, kernel: int, out: int, stride: int,
 
 @dataclass(frozen=True)
 class Window:
-    """The geometry a bank table depends on: a kernel sliding with ``stride`` over a padded plane onto an
-    output plane of ``channels`` output channels, the planar tile ``row`` outputs wide in one stride phase
-    (a fully connected layer is a 1x1 kernel over a row of input vectors)."""
+    """The geometry a bank table depends on: a kernel sliding with ``stride_w`` x ``stride_h`` over a padded
+    plane onto an output plane of ``channels`` output channels, the planar tile ``row`` outputs wide in one
+    stride phase (a fully connected layer is a 1x1 kernel over a row of input vectors)."""
 
     kernel_w: int
     kernel_h: int
-    stride: int
+    stride_w: int
+    stride_h: int
     padded_w: int
     padded_h: int
     out_w: int
@@ -157,23 +159,23 @@ class Window:
     @classmethod
     def of(cls, layer: Conv2D, tile_w: int) -> "Window":
         """``layer`` on planar tiles ``tile_w`` input pixels wide."""
-        return cls(layer.kernel_w, layer.kernel_h, layer.stride, layer.padded_w, layer.padded_h, layer.out_w,
-                   layer.out_h, layer.out_channels, -(-tile_w // layer.stride))
+        return cls(layer.kernel_w, layer.kernel_h, layer.stride_w, layer.stride_h, layer.padded_w, layer.padded_h,
+                   layer.out_w, layer.out_h, layer.out_channels, -(-tile_w // layer.stride_w))
 
     @classmethod
     def row_of(cls, positions: int, channels: int) -> "Window":
         """A 1x1 kernel over ``positions`` input vectors side by side, ``channels`` outputs each."""
-        return cls(1, 1, 1, positions, 1, positions, 1, channels, positions)
+        return cls(1, 1, 1, 1, positions, 1, positions, 1, channels, positions)
 
 
 def bank_table(window: Window, f: int, banks: int) -> BankTable:
     """The bank (:func:`.machine.bank_of`) of every (weight code, activation code) product of ``window`` on
     ``banks`` banks with ``f`` weights per step."""
-    kernel_w, kernel_h, stride = window.kernel_w, window.kernel_h, window.stride
+    kernel_w, kernel_h, sw, sh = window.kernel_w, window.kernel_h, window.stride_w, window.stride_h
     out_w, out_h = window.out_w, window.out_h
     period = bank_period(f, banks)
-    x_class, x_rep = _coordinate_classes(window.padded_w, kernel_w, out_w, stride, period)
-    y_class, y_rep = _coordinate_classes(window.padded_h, kernel_h, out_h, stride, period)
+    x_class, x_rep = _coordinate_classes(window.padded_w, kernel_w, out_w, sw, period)
+    y_class, y_rep = _coordinate_classes(window.padded_h, kernel_h, out_h, sh, period)
     k_codes = min(banks, window.channels)
     k = np.arange(k_codes)[:, None, None, None, None]
     ry = np.arange(kernel_h)[None, :, None, None, None]
@@ -181,19 +183,20 @@ def bank_table(window: Window, f: int, banks: int) -> BankTable:
     vx = x_rep[None, None, None, :, None]
     vy = y_rep[None, None, None, None, :]
     dx, dy = vx - rx, vy - ry
-    ox, oy = dx // stride, dy // stride
-    valid = ((vx >= 0) & (vy >= 0) & (dx % stride == 0) & (dy % stride == 0)
+    ox, oy = dx // sw, dy // sh
+    valid = ((vx >= 0) & (vy >= 0) & (dx % sw == 0) & (dy % sh == 0)
              & (ox >= 0) & (ox < out_w) & (oy >= 0) & (oy < out_h))
     bank = np.where(valid, bank_of(k, ox, oy, f, window.row, banks), banks)
     n_w, n_x, n_y = k_codes * kernel_h * kernel_w, x_rep.size, y_rep.size
     # one byte per entry while the bank ids and the discard value `banks` fit in it (A = 32 in SCNN)
     table = np.full((n_w + 1, n_x * n_y + 1), banks, dtype=np.min_scalar_type(banks))
     table[:n_w, :n_x * n_y] = bank.reshape(n_w, n_x * n_y)
-    span = period * stride          # interior classes, when the plane has every residue inside
-    whole_x = x_rep.size > kernel_w - 1 + span and (x_rep[kernel_w - 1:kernel_w - 1 + span] >= 0).all()
-    whole_y = y_rep.size > kernel_h - 1 + span and (y_rep[kernel_h - 1:kernel_h - 1 + span] >= 0).all()
-    interior = (kernel_w - 1, span if whole_x and whole_y else 0, kernel_h - 1, span if whole_x and whole_y else 0)
-    return BankTable(table.ravel(), n_x * n_y + 1, x_class, y_class, n_y, k_codes, interior, stride, n_w,
+    span_x, span_y = period * sw, period * sh   # interior classes, when the plane has every residue inside
+    whole_x = x_rep.size > kernel_w - 1 + span_x and (x_rep[kernel_w - 1:kernel_w - 1 + span_x] >= 0).all()
+    whole_y = y_rep.size > kernel_h - 1 + span_y and (y_rep[kernel_h - 1:kernel_h - 1 + span_y] >= 0).all()
+    whole = whole_x and whole_y
+    interior = (kernel_w - 1, span_x if whole else 0, kernel_h - 1, span_y if whole else 0)
+    return BankTable(table.ravel(), n_x * n_y + 1, x_class, y_class, n_y, k_codes, interior, sw, sh, n_w,
                      n_x * n_y, banks)
 
 

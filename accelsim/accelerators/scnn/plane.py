@@ -69,7 +69,8 @@ class Plane:
     x factor))``); a tile's products land on the outputs whose windows overlap it; the outputs whose window
     centre lies in the tile are its own, the others (output halos) are sent to the neighbouring tiles."""
 
-    stride: int
+    stride_w: int
+    stride_h: int
     kernel_w: int
     kernel_h: int
     pad_left: int
@@ -89,11 +90,11 @@ class Plane:
 
     @property
     def x(self) -> Axis:
-        return _axis(self.in_w, self.tile_w, self.pad_left, self.kernel_w, self.stride, self.out_w)
+        return _axis(self.in_w, self.tile_w, self.pad_left, self.kernel_w, self.stride_w, self.out_w)
 
     @property
     def y(self) -> Axis:
-        return _axis(self.in_h, self.tile_h, self.pad_top, self.kernel_h, self.stride, self.out_h)
+        return _axis(self.in_h, self.tile_h, self.pad_top, self.kernel_h, self.stride_h, self.out_h)
 
     @property
     def tiles_x(self) -> int:
@@ -191,7 +192,7 @@ def plan_plane(layer: Conv2D, m: Machine, input_bits: Callable[[Plane], np.ndarr
     while True:
         tile_w = ceil_div(layer.in_w, m.cols * factor)
         tile_h = ceil_div(layer.in_h, m.rows * factor)
-        plane = Plane(stride=layer.stride, kernel_w=layer.kernel_w, kernel_h=layer.kernel_h,
+        plane = Plane(stride_w=layer.stride_w, stride_h=layer.stride_h, kernel_w=layer.kernel_w, kernel_h=layer.kernel_h,
                       pad_left=layer.padding[2], pad_top=layer.padding[0], in_w=layer.in_w, in_h=layer.in_h,
                       out_w=layer.out_w, out_h=layer.out_h, factor=factor, tile_w=tile_w, tile_h=tile_h, kc=1,
                       out_channels=layer.out_channels, resident=True, in_channels=layer.in_channels, blocks=1)

@@ -54,7 +54,7 @@ class SparseConv:
         table = bank_table(Window.of(layer, plane.tile_w), m.f, m.banks)
         acts = self._activation_side(plane, table, tile_pe, tile_pass)
         weights, fits, weight_bits = self._weight_side(plane, table)
-        n_phases = plane.stride * plane.stride
+        n_phases = plane.stride_w * plane.stride_h
         tally = cartesian(weights, acts, fits, table, m, (layer.in_channels * n_phases, plane.steps))
         return sparse_work(tally, weight_bits)
 
@@ -98,35 +98,37 @@ class SparseConv:
         on the tile's PE, in the tile's pass."""
         layer, m = self.layer, self.m
         index, streams, _, _ = self._tiled(plane)
-        s, cin = plane.stride, layer.in_channels
+        sw, sh, cin = plane.stride_w, plane.stride_h, layer.in_channels
+        phases = sw * sh
         sid, pos, real, _ = stream_entries(streams, m.index_bits)
         pixel = index[sid // cin, pos]
         big_x = pixel % layer.in_w + plane.pad_left
         big_y = pixel // layer.in_w + plane.pad_top
-        phase = (big_x % s) * s + big_y % s
+        phase = (big_x % sw) * sh + big_y % sh
         code = np.where(real, table.x_class[big_x] * table.n_y + table.y_class[big_y], table.act_discard)
-        a = chunk(sid * s * s + phase, code, m.i, table.act_discard, presorted=s == 1)
-        a_sid, a_phase = a.key // (s * s), a.key % (s * s)
+        a = chunk(sid * phases + phase, code, m.i, table.act_discard, presorted=phases == 1)
+        a_sid, a_phase = a.key // phases, a.key % phases
         a_tile, a_c = a_sid // cin, a_sid % cin
-        return Side(a, key=a_c * s * s + a_phase, pe=tile_pe[a_tile],
+        return Side(a, key=a_c * phases + a_phase, pe=tile_pe[a_tile],
                     step=tile_pass[a_tile] * plane.groups * plane.blocks)
 
     def _weight_side(self, plane: Plane, table: BankTable) -> tuple[Side, np.ndarray, np.ndarray]:
         """F-vectors of every (c, g, stride phase) weight stream (any PE, the step of the group and c's block,
         of any pass); whether each fits the weight FIFO; and each (group, block)'s DRAM bits."""
         layer, m = self.layer, self.m
-        s, kw = plane.stride, layer.kernel_w
+        sw, sh, kw = plane.stride_w, plane.stride_h, layer.kernel_w
+        phases = sw * sh
         streams, w_c, w_g, w_k0, w_len = _conv_weight_streams(layer, self.weights, plane.kc)
         sid, pos, real, stored = stream_entries(streams, m.index_bits)
         k = w_k0[sid] + pos % w_len[sid]
         kernel_pos = pos // w_len[sid]
         ry, rx = kernel_pos // kw, kernel_pos % kw
-        phase = (rx % s) * s + ry % s
+        phase = (rx % sw) * sh + ry % sh
         code = np.where(real, table.weight_code(k, ry * kw + rx, layer.kernel_h * kw), table.weight_discard)
-        w = chunk(sid * s * s + phase, code, m.f, table.weight_discard, presorted=s == 1)
-        w_sid, w_phase = w.key // (s * s), w.key % (s * s)
+        w = chunk(sid * phases + phase, code, m.f, table.weight_discard, presorted=phases == 1)
+        w_sid, w_phase = w.key // phases, w.key % phases
         w_step = w_g * plane.blocks + plane.block_of(w_c)
-        side = Side(w, key=w_c[w_sid] * s * s + w_phase, pe=np.zeros(w.key.size, np.int64), step=w_step[w_sid])
+        side = Side(w, key=w_c[w_sid] * phases + w_phase, pe=np.zeros(w.key.size, np.int64), step=w_step[w_sid])
         weight_bits = np.bincount(w_step, weights=stored * m.weight_entry_bits,
                                   minlength=plane.groups * plane.blocks).reshape(plane.groups, plane.blocks)
         return side, (stored <= m.fifo_entries)[w_sid], weight_bits

@@ -1,7 +1,7 @@
 """ONNX convolutions -> accelsim Conv2D / DepthwiseConv2D with their real weights (layer 2).
 
 Conv, ConvInteger and QLinearConv, 1-D (as a height-1 2-D convolution) or 2-D, batch 1, with groups,
-explicit or automatic padding, one stride for both axes, and dilations. A dilated k x k kernel is mapped to
+explicit or automatic padding, a stride per axis, and dilations. A dilated k x k kernel is mapped to
 an undilated k x k kernel over the same output positions: the padding shrinks by (d - 1)(k - 1) per axis (and
 where the padding is too small, the input: its last rows or columns), so the output size, the weights and the
 MACs are exact, but which input pixel meets which weight is not (the
@@ -53,14 +53,12 @@ def map_conv(node, context: GraphContext, name: str) -> list[Mapped]:
 
 
 def _geometry(attrs: dict, in_hw, kernel_hw, out_hw, one_d: bool) -> dict:
-    """``stride`` and ``padding`` (top, bottom, left, right) of the undilated equivalent."""
+    """``stride`` (rows, columns) and ``padding`` (top, bottom, left, right) of the undilated equivalent."""
     rank = 1 if one_d else 2
     strides = list(attrs.get("strides", [1] * rank))
     dilations = list(attrs.get("dilations", [1] * rank))
     if one_d:
-        strides, dilations = [strides[0]] + strides, [1] + dilations
-    if strides[0] != strides[1]:
-        raise Unmappable(f"strides {strides} differ per axis (accelsim's convolutions have one stride)")
+        strides, dilations = [1] + strides, [1] + dilations
     pads = _pads(attrs, in_hw, kernel_hw, out_hw, strides, dilations, one_d)
     sizes = list(in_hw)
     for axis in (0, 1):   # dilation: the same outputs from an undilated kernel over less padding, then less input
@@ -69,7 +67,7 @@ def _geometry(attrs: dict, in_hw, kernel_hw, out_hw, one_d: bool) -> dict:
         before = min(shrink - after, pads[axis][0])
         pads[axis] = (pads[axis][0] - before, pads[axis][1] - after)
         sizes[axis] -= shrink - after - before
-    return {"stride": int(strides[0]), "padding": (*pads[0], *pads[1]), "in_h": sizes[0], "in_w": sizes[1]}
+    return {"stride": (int(strides[0]), int(strides[1])), "padding": (*pads[0], *pads[1]), "in_h": sizes[0], "in_w": sizes[1]}
 
 
 def _pads(attrs, in_hw, kernel_hw, out_hw, strides, dilations, one_d) -> list[tuple[int, int]]:
