@@ -100,7 +100,7 @@ def _queued_runs(w_codes, a_codes, w_entries, a_entries, w_first, a_first, table
 def _kind_runs(w_rows, a_rows, table, n_act, banks, pes, n_seq, w_step, w_pe, w_fits, key_w, w_run, a_step, a_pe,
                key_a, a_run):
     """Depth 0: per (weight run, activation run) pair, the steps added up by kind (see :func:`_histograms`
-    for ``w_run`` and ``a_run``); each (weight kind, activation kind) computed once from its rows."""
+    for ``w_run`` and ``a_run``); each (weight kind, activation kind) met computed once from its rows."""
     w_kstart, w_kind, w_kcount, w_n, w_se, w_sf = w_run
     a_kstart, a_kind, a_kcount, a_n, a_se, a_sf = a_run
     cycles = np.zeros(n_seq, np.int64)
@@ -117,12 +117,17 @@ def _kind_runs(w_rows, a_rows, table, n_act, banks, pes, n_seq, w_step, w_pe, w_
                     for j in range(a_kstart[ra], a_kstart[ra + 1]):
                         kind = w_kind[i] * n_ak + a_kind[j]
                         if kind_cycles[kind] < 0:
-                            counts[:] = 0
+                            busiest, useful = 1, 0
                             for wc in w_rows[w_kind[i]]:
                                 for ac in a_rows[a_kind[j]]:
-                                    counts[table[wc * n_act + ac]] += 1
-                            kind_cycles[kind] = max(counts[:banks].max(), 1)
-                            kind_useful[kind] = counts[:banks].sum()
+                                    bank = table[wc * n_act + ac]
+                                    if bank < banks:
+                                        counts[bank] += 1
+                                        busiest, useful = max(busiest, counts[bank]), useful + 1
+                            for wc in w_rows[w_kind[i]]:
+                                for ac in a_rows[a_kind[j]]:
+                                    counts[table[wc * n_act + ac]] = 0
+                            kind_cycles[kind], kind_useful[kind] = busiest, useful
                         alike = w_kcount[i] * a_kcount[j]
                         cycles[s] += alike * kind_cycles[kind]
                         totals[0] += alike * kind_useful[kind]
@@ -131,6 +136,40 @@ def _kind_runs(w_rows, a_rows, table, n_act, banks, pes, n_seq, w_step, w_pe, w_
                 totals[3] += w_se[rw] * (a_n[ra] if w_fits[rw] else a_sf[ra])
                 totals[4] += a_se[ra] * (w_sf[rw] if w_fits[rw] else w_n[rw])
     return cycles, totals
+
+
+def _distinct_rows(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each row of the 2-D integer array ``lines`` among its distinct rows, and the first row of
+    each: rows hashed to one int64 (a fixed random linear form, wrapping), the hash checked against the
+    rows (sorting whole rows instead when two distinct rows share one)."""
+    lines = np.ascontiguousarray(lines, dtype=np.int64)
+    form = np.random.default_rng(0).integers(1, 1 << 62, lines.shape[1])
+    _, first, inverse = np.unique(lines @ form, return_index=True, return_inverse=True)
+    if not np.array_equal(lines[first][inverse], lines):
+        _, first, inverse = np.unique(lines, axis=0, return_index=True, return_inverse=True)
+    return inverse.reshape(-1), first
+
+
+def _canonical(kind: np.ndarray, rows: np.ndarray, code_class: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kinds of vectors (``kind`` per vector, code ``rows`` per kind) merged by sorted rows of classes:
+    (new kind per vector, class rows of the new kinds)."""
+    classes = np.sort(code_class[rows], axis=1)
+    of_kind, first = _distinct_rows(classes)
+    return of_kind[kind], classes[first]
+
+
+def merged_kinds(kinds, table: np.ndarray, n_act: int):
+    """``kinds`` (((weight kind per vector, code rows of each weight kind), (the same for activations)), as
+    :func:`queued_cartesian` takes them) merged by classes: (weight kind per vector, class rows of
+    the weight kinds, the same for activations, the bank table of classes (flat, weight class major), and
+    the number of activation classes)."""
+    grid = table.reshape(-1, n_act)
+    w_class, w_first = _distinct_rows(grid)
+    a_class, a_first = _distinct_rows(grid.T)
+    w_kind, w_rows = _canonical(*kinds[0], w_class)
+    a_kind, a_rows = _canonical(*kinds[1], a_class)
+    return (w_kind, w_rows, a_kind, a_rows, np.ascontiguousarray(grid[np.ix_(w_first, a_first)]).ravel(),
+            a_first.size)
 
 
 def _histograms(vectors: np.ndarray, start: np.ndarray, kind: np.ndarray, entries: np.ndarray, first: np.ndarray):
@@ -175,17 +214,18 @@ def queued_cartesian(w: Chunks, a: Chunks, table: np.ndarray, n_act: int, banks:
 
     ``kinds`` (used at depth 0 only): ((weight kind per vector, code rows of each weight kind), (the same for
     activations)), vectors of one kind giving every step the same cycles and useful products. A step's
-    cycles then depend on its kinds alone, so each pair of runs adds up its steps by kind, each (weight
-    kind, activation kind) computed once (up to :data:`KINDS` pairs; beyond, every step is walked)."""
+    cycles then depend on its kinds alone, so kinds are merged further (:func:`merged_kinds`), each pair of
+    runs adds up its steps by kind, and each (weight kind, activation kind) met is computed once (up to
+    :data:`KINDS` pairs; beyond, every step is walked)."""
     w_vectors, w_start, w_step, w_pe, w_lead, key_w = _runs(*w_side, n_keys)
     a_vectors, a_start, a_step, a_pe, _, key_a = _runs(*a_side, n_keys)
     fits = w_fits[w_lead]
-    if not depth and kinds is not None and kinds[0][1].shape[0] * kinds[1][1].shape[0] <= KINDS:
-        (w_kind, w_rows), (a_kind, a_rows) = kinds
-        return _kind_runs(np.ascontiguousarray(w_rows), np.ascontiguousarray(a_rows), table, n_act, banks, pes,
-                          n_steps * pes, w_step, w_pe, fits, key_w,
-                          _histograms(w_vectors, w_start, w_kind, w.entries, w.first), a_step, a_pe, key_a,
-                          _histograms(a_vectors, a_start, a_kind, a.entries, a.first))
+    if not depth and kinds is not None:
+        w_kind, w_rows, a_kind, a_rows, classes, n_classes = merged_kinds(kinds, table, n_act)
+        if w_rows.shape[0] * a_rows.shape[0] <= KINDS:
+            return _kind_runs(w_rows, a_rows, classes, n_classes, banks, pes, n_steps * pes, w_step, w_pe, fits,
+                              key_w, _histograms(w_vectors, w_start, w_kind, w.entries, w.first), a_step, a_pe,
+                              key_a, _histograms(a_vectors, a_start, a_kind, a.entries, a.first))
     return _queued_runs(np.ascontiguousarray(w.codes), np.ascontiguousarray(a.codes), w.entries, a.entries,
                         w.first, a.first, table, n_act, banks, pes, n_steps * pes, depth, w_vectors, w_start,
                         w_step, w_pe, fits, key_w, a_vectors, a_start, a_step, a_pe, key_a)
