@@ -246,12 +246,15 @@ def busiest_bank(banks: np.ndarray, discard: int) -> np.ndarray:
 class Side:
     """One operand of the Cartesian product: its vectors and, per vector, the key it pairs on (a weight
     vector meets every activation vector of the same key), and its share of the step's PE and Program step
-    (a step runs on PE ``w.pe + a.pe`` in Program step ``w.step + a.step``)."""
+    (a step runs on PE ``w.pe + a.pe`` in Program step ``w.step + a.step``). ``kinds``: each vector's kind
+    and the code rows of the kinds, as :func:`cartesian` computes them without bank queues, when known
+    (an operand met again by another mapping)."""
 
     chunks: Chunks
     key: np.ndarray
     pe: np.ndarray
     step: np.ndarray
+    kinds: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _row_ids(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -268,6 +271,13 @@ def _row_ids(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes[first], ids.reshape(-1)
 
 
+def step_kinds(shifted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kinds of an operand's vectors from their shifted code rows (:meth:`BankTable.shifted_weights`,
+    :meth:`BankTable.shifted_activations`): each vector's kind and the code rows of the kinds."""
+    rows, kind = _row_ids(shifted)
+    return kind, rows
+
+
 def cartesian(w: Side, a: Side, w_fits: np.ndarray, table: BankTable, m: Machine,
               shape: tuple[int, int]) -> Tally:
     """Run every step (weight vector x activation vector of the same key), each PE's steps of a Program step
@@ -278,8 +288,8 @@ def cartesian(w: Side, a: Side, w_fits: np.ndarray, table: BankTable, m: Machine
     n_keys, n_steps = shape
     kinds = None
     if not m.bank_queue:                # a step's cycles then depend on its kind only
-        kinds = (_row_ids(table.shifted_weights(w.chunks.codes))[::-1],
-                 _row_ids(table.shifted_activations(a.chunks.codes))[::-1])
+        kinds = (w.kinds or step_kinds(table.shifted_weights(w.chunks.codes)),
+                 a.kinds or step_kinds(table.shifted_activations(a.chunks.codes)))
     cycles, totals = queued_cartesian(w.chunks, a.chunks, table.table, table.n_act, table.discard,
                                       (w.key, w.step, w.pe), w_fits, (a.key, a.step, a.pe), n_keys, m.n_pes,
                                       n_steps, m.bank_queue, kinds)

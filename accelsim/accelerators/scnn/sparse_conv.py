@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from accelsim.accelerators.scnn.cartesian import BankTable, Side, Tally, Window, bank_table, cartesian, chunk, stream_entries
+from accelsim.accelerators.scnn.cartesian import (BankTable, Chunks, Side, Tally, Window, bank_table, cartesian, chunk,
+                                                  step_kinds, stream_entries)
 from accelsim.accelerators.scnn.machine import Machine
 from accelsim.accelerators.scnn.plane import Plane
 from accelsim.accelerators.scnn.products import Work
@@ -31,7 +32,8 @@ class SparseConv:
     def __init__(self, layer: Conv2D, m: Machine, weights: np.ndarray, acts: np.ndarray) -> None:
         self.layer, self.m, self.weights, self.acts = layer, m, weights, acts
         self._tiles: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._pairs: np.ndarray | None = None
+        self._activations: dict[int, tuple[BankTable, Chunks, np.ndarray, np.ndarray, tuple | None]] = {}
+        self._per_k: np.ndarray | None = None
 
     def _tiled(self, plane: Plane) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The tiles' pixel index (:meth:`Plane.pixel_index`), the (tile, channel) activation streams, each
@@ -51,8 +53,7 @@ class SparseConv:
 
     def work(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
         layer, m = self.layer, self.m
-        table = bank_table(Window.of(layer, plane.tile_w), m.f, m.banks)
-        acts = self._activation_side(plane, table, tile_pe, tile_pass)
+        table, acts = self._activation_side(plane, tile_pe, tile_pass)
         weights, fits, weight_bits = self._weight_side(plane, table)
         n_phases = plane.stride_w * plane.stride_h
         tally = cartesian(weights, acts, fits, table, m, (layer.in_channels * n_phases, plane.steps))
@@ -65,9 +66,7 @@ class SparseConv:
         layer, m = self.layer, self.m
         stored = self._tiled(plane)[3]                                               # (tiles, C)
         vectors_a = np.ceil(stored / m.i)
-        cumulative = self._channel_nonzeros()                                        # (K + 1, C)
-        starts = np.arange(0, layer.out_channels + plane.kc, plane.kc).clip(max=layer.out_channels)
-        per_group = cumulative[starts[1:]] - cumulative[starts[:-1]]                 # (groups, C)
+        per_group = self._group_nonzeros(plane.kc)                                   # (groups, C)
         vectors_w = np.ceil(per_group / m.f)
         block = plane.block_of(np.arange(layer.in_channels))
         cycles = np.zeros((plane.passes, plane.groups, plane.blocks, m.n_pes))
@@ -80,37 +79,49 @@ class SparseConv:
         return Work(pe_cycles=cycles.reshape(plane.steps, m.n_pes), useful=0, fragmentation=0, weight_reads=0,
                     activation_reads=0, weight_bits=bits)
 
-    def _channel_nonzeros(self) -> np.ndarray:
-        """(K + 1, C): non-zero weights of the output channels before k reading each input channel (a
-        cumulative sum over k, float64)."""
-        if self._pairs is None:
-            layer = self.layer
-            k_total, cg = layer.out_channels, layer.in_channels_per_group
-            per_k = self.weights.reshape(k_total, cg, -1).sum(axis=2)
-            pairs = np.zeros((k_total, layer.in_channels), dtype=np.int64)
-            first = (np.arange(k_total) // (k_total // layer.groups)) * cg
-            pairs[np.arange(k_total)[:, None], first[:, None] + np.arange(cg)[None, :]] = per_k
-            self._pairs = np.concatenate([np.zeros((1, layer.in_channels)), np.cumsum(pairs, axis=0)])
-        return self._pairs
+    def _group_nonzeros(self, kc: int) -> np.ndarray:
+        """(groups, C): non-zero weights of each group of ``kc`` output channels reading each input channel.
+        Summed over the segments of k that lie in one group and one convolution group (whose channels are
+        the convolution group's)."""
+        layer = self.layer
+        k_total, cg = layer.out_channels, layer.in_channels_per_group
+        kpg = k_total // layer.groups
+        if self._per_k is None:
+            self._per_k = self.weights.reshape(k_total, cg, -1).sum(axis=2)          # (K, cg)
+        bounds = np.union1d(np.arange(0, k_total, kc), np.arange(0, k_total, kpg))
+        per_group = np.zeros((-(-k_total // kc), layer.in_channels))
+        per_group[(bounds // kc)[:, None], (bounds // kpg * cg)[:, None] + np.arange(cg)] = \
+            np.add.reduceat(self._per_k, bounds, axis=0)
+        return per_group
 
-    def _activation_side(self, plane: Plane, table: BankTable, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Side:
-        """I-vectors of every (tile, channel, stride phase): they meet the weights of their channel and phase
-        on the tile's PE, in the tile's pass."""
-        layer, m = self.layer, self.m
-        index, streams, _, _ = self._tiled(plane)
-        sw, sh, cin = plane.stride_w, plane.stride_h, layer.in_channels
-        phases = sw * sh
-        sid, pos, real, _ = stream_entries(streams, m.index_bits)
-        pixel = index[sid // cin, pos]
-        big_x = pixel % layer.in_w + plane.pad_left
-        big_y = pixel // layer.in_w + plane.pad_top
-        phase = (big_x % sw) * sh + big_y % sh
-        code = np.where(real, table.x_class[big_x] * table.n_y + table.y_class[big_y], table.act_discard)
-        a = chunk(sid * phases + phase, code, m.i, table.act_discard, presorted=phases == 1)
-        a_sid, a_phase = a.key // phases, a.key % phases
-        a_tile, a_c = a_sid // cin, a_sid % cin
-        return Side(a, key=a_c * phases + a_phase, pe=tile_pe[a_tile],
-                    step=tile_pass[a_tile] * plane.groups * plane.blocks)
+    def _activation_side(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> tuple[BankTable, Side]:
+        """The tiling's bank table and the I-vectors of every (tile, channel, stride phase): they meet the
+        weights of their channel and phase on the tile's PE, in the tile's pass."""
+        table, a, key, tile, kinds = self._activation_vectors(plane)
+        return table, Side(a, key=key, pe=tile_pe[tile], step=tile_pass[tile] * plane.groups * plane.blocks,
+                           kinds=kinds)
+
+    def _activation_vectors(self, plane: Plane) -> tuple[BankTable, Chunks, np.ndarray, np.ndarray, tuple | None]:
+        """The tiling's bank table, the I-vectors, each one's key (channel, stride phase) and tile, and (without
+        bank queues) their kinds: computed once per tiling (the mappings the mapper compiles differ in their
+        groups only)."""
+        if plane.factor not in self._activations:
+            layer, m = self.layer, self.m
+            table = bank_table(Window.of(layer, plane.tile_w), m.f, m.banks)
+            index, streams, _, _ = self._tiled(plane)
+            sw, sh, cin = plane.stride_w, plane.stride_h, layer.in_channels
+            phases = sw * sh
+            sid, pos, real, _ = stream_entries(streams, m.index_bits)
+            pixel = index[sid // cin, pos]
+            big_x = pixel % layer.in_w + plane.pad_left
+            big_y = pixel // layer.in_w + plane.pad_top
+            phase = (big_x % sw) * sh + big_y % sh
+            code = np.where(real, table.x_class[big_x] * table.n_y + table.y_class[big_y], table.act_discard)
+            a = chunk(sid * phases + phase, code, m.i, table.act_discard, presorted=phases == 1)
+            a_sid, a_phase = a.key // phases, a.key % phases
+            kinds = None if m.bank_queue else step_kinds(table.shifted_activations(a.codes))
+            self._activations[plane.factor] = table, a, (a_sid % cin) * phases + a_phase, a_sid // cin, kinds
+        return self._activations[plane.factor]
 
     def _weight_side(self, plane: Plane, table: BankTable) -> tuple[Side, np.ndarray, np.ndarray]:
         """F-vectors of every (c, g, stride phase) weight stream (any PE, the step of the group and c's block,
