@@ -97,6 +97,27 @@ def _queued_runs(w_codes, a_codes, w_entries, a_entries, w_first, a_first, table
 
 
 @njit(cache=True)
+def _busiest(w_rows, wk, a_rows, ak, table, n_act, banks, counts):
+    """(cycles, useful products) of a step of weight kind ``wk`` (code row ``w_rows[wk]``) and activation kind
+    ``ak``: the products its busiest bank receives (at least 1), and the products reaching a bank. ``counts``
+    (per bank, zeros) is left zero; rows are read by index (no array views: 2x faster)."""
+    busiest, useful = 1, 0
+    for p in range(w_rows.shape[1]):
+        row = w_rows[wk, p] * n_act
+        for q in range(a_rows.shape[1]):
+            bank = table[row + a_rows[ak, q]]
+            if bank < banks:
+                counts[bank] += 1
+                useful += 1
+                busiest = max(busiest, counts[bank])
+    for p in range(w_rows.shape[1]):
+        row = w_rows[wk, p] * n_act
+        for q in range(a_rows.shape[1]):
+            counts[table[row + a_rows[ak, q]]] = 0
+    return busiest, useful
+
+
+@njit(cache=True)
 def _kind_runs(w_rows, a_rows, table, n_act, banks, pes, n_seq, w_step, w_pe, w_fits, key_w, w_run, a_step, a_pe,
                key_a, a_run):
     """Depth 0: per (weight run, activation run) pair, the steps added up by kind (see :func:`_histograms`
@@ -117,17 +138,8 @@ def _kind_runs(w_rows, a_rows, table, n_act, banks, pes, n_seq, w_step, w_pe, w_
                     for j in range(a_kstart[ra], a_kstart[ra + 1]):
                         kind = w_kind[i] * n_ak + a_kind[j]
                         if kind_cycles[kind] < 0:
-                            busiest, useful = 1, 0
-                            for wc in w_rows[w_kind[i]]:
-                                for ac in a_rows[a_kind[j]]:
-                                    bank = table[wc * n_act + ac]
-                                    if bank < banks:
-                                        counts[bank] += 1
-                                        busiest, useful = max(busiest, counts[bank]), useful + 1
-                            for wc in w_rows[w_kind[i]]:
-                                for ac in a_rows[a_kind[j]]:
-                                    counts[table[wc * n_act + ac]] = 0
-                            kind_cycles[kind], kind_useful[kind] = busiest, useful
+                            kind_cycles[kind], kind_useful[kind] = _busiest(w_rows, w_kind[i], a_rows, a_kind[j],
+                                                                            table, n_act, banks, counts)
                         alike = w_kcount[i] * a_kcount[j]
                         cycles[s] += alike * kind_cycles[kind]
                         totals[0] += alike * kind_useful[kind]

@@ -65,9 +65,9 @@ class SparseConv:
         weights' placeholders and the split into stride phases ignored); weight bits of the non-zeros."""
         layer, m = self.layer, self.m
         stored = self._tiled(plane)[3]                                               # (tiles, C)
-        vectors_a = np.ceil(stored / m.i)
+        vectors_a = -(-stored // m.i)           # integers: numpy's own matrix product, no BLAS threads
         per_group = self._group_nonzeros(plane.kc)                                   # (groups, C)
-        vectors_w = np.ceil(per_group / m.f)
+        vectors_w = -(-per_group // m.f)
         block = plane.block_of(np.arange(layer.in_channels))
         cycles = np.zeros((plane.passes, plane.groups, plane.blocks, m.n_pes))
         bits = np.zeros((plane.groups, plane.blocks))
@@ -89,7 +89,7 @@ class SparseConv:
         if self._per_k is None:
             self._per_k = self.weights.reshape(k_total, cg, -1).sum(axis=2)          # (K, cg)
         bounds = np.union1d(np.arange(0, k_total, kc), np.arange(0, k_total, kpg))
-        per_group = np.zeros((-(-k_total // kc), layer.in_channels))
+        per_group = np.zeros((-(-k_total // kc), layer.in_channels), np.int64)
         per_group[(bounds // kc)[:, None], (bounds // kpg * cg)[:, None] + np.arange(cg)] = \
             np.add.reduceat(self._per_k, bounds, axis=0)
         return per_group
