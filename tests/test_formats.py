@@ -13,6 +13,7 @@ import accelsim.formats
 from accelsim.errors import InputError
 from accelsim.formats import (FORMATS, Bitmask, Compressed, Dense, RunLength, TileStats, csrc_paper_bits,
                               get_format)
+from accelsim.formats.runlength import stream_entries
 from accelsim.units import bits_to_bytes, bytes_to_mb
 
 FAST = settings(max_examples=100, deadline=None)
@@ -221,6 +222,25 @@ def test_runlength_matches_sequential_reference(mask, b):
     encoded = RunLength(index_bits=b).encode(values)
     assert (encoded.values.tolist(), encoded.zero_runs.tolist()) == reference_runlength(values, b)
     assert encoded.zero_runs.max(initial=0) <= 2**b - 1
+
+
+@FAST
+@given(data=st.data(), length=st.integers(1, 300), n_streams=st.integers(1, 5), b=index_bits)
+def test_stream_entries_place_every_stored_entry(data, length, n_streams, b):
+    """Each stored entry's stream and position, walked from the sequential reference: an entry stands one
+    position after its zero run (a padding entry at the position of the zero it replaces)."""
+    streams = np.array([data.draw(masks_1d(length)) for _ in range(n_streams)])
+    expected = ([], [], [])
+    for sid, row in enumerate(streams):
+        stored, zero_runs = reference_runlength(values_for(row), b)
+        position = -1
+        for value, run in zip(stored, zero_runs):
+            position += run + 1
+            for column, item in zip(expected, (sid, position, value != 0)):
+                column.append(item)
+    got_stream, got_position, got_real, stored_per_stream = stream_entries(streams, b)
+    assert (got_stream.tolist(), got_position.tolist(), got_real.tolist()) == expected
+    assert stored_per_stream.tolist() == [expected[0].count(sid) for sid in range(n_streams)]
 
 
 @FAST

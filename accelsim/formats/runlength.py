@@ -51,6 +51,8 @@ def _layout(masks: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray,
     first = (end - nnz)[nnz > 0]  # each non-empty stream's first entry: count from the stream's start
     gaps[first] = positions[first] - np.flatnonzero(nnz) * length
     padding = gaps >> index_bits
+    if not padding.any():   # no run needs padding (dense or mildly sparse streams): one pass less
+        return positions, gaps, padding, nnz
     padding_so_far = np.zeros(padding.size + 1, np.int64)
     np.cumsum(padding, out=padding_so_far[1:])
     return positions, gaps, padding, nnz + padding_so_far[end] - padding_so_far[end - nnz]
@@ -76,6 +78,36 @@ def encode_streams(values: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.
     zero_runs = np.full(n_stored, (1 << index_bits) - 1, np.int64)
     zero_runs[slots] = gaps - (padding << index_bits)
     return stored_values, zero_runs, stored_per_stream
+
+
+def stream_entries(masks: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every stored entry of the zero-run streams of boolean ``masks`` (n_streams, length), padding
+    included, in storage order: its stream and its position in the stream (int64), whether it is a
+    non-zero (bool); and each stream's stored entries (int64, shape (n_streams,)).
+
+    A padding entry stands ``2**index_bits`` positions after the entry before it, so the ``k``-th padding
+    entry before a non-zero with ``g`` zeros before it (previous entry at ``q = position - g - 1``) is at
+    ``q + k * 2**index_bits``.
+    """
+    length = masks.shape[1]
+    positions, gaps, padding, stored_per_stream = _layout(masks, index_bits)
+    stream, position = np.divmod(positions, length)
+    n_padding = int(padding.sum())
+    if n_padding == 0:
+        return stream, position, np.ones(positions.size, bool), stored_per_stream
+    padding_through = np.cumsum(padding)
+    slots = np.arange(positions.size) + padding_through          # each non-zero's place among the entries
+    owner = np.repeat(np.arange(positions.size), padding)         # the non-zero each padding entry precedes
+    nth = np.arange(n_padding) - (padding_through - padding)[owner] + 1     # k = 1 .. its non-zero's padding
+    all_stream = np.empty(positions.size + n_padding, np.int64)
+    all_position = np.empty_like(all_stream)
+    real = np.zeros(all_stream.size, bool)
+    real[slots] = True
+    all_stream[slots], all_position[slots] = stream, position
+    pad_slots = slots[owner] - padding[owner] + nth - 1
+    all_stream[pad_slots] = stream[owner]
+    all_position[pad_slots] = position[owner] - gaps[owner] - 1 + (nth << index_bits)
+    return all_stream, all_position, real, stored_per_stream
 
 
 def decode_streams(stored_values: np.ndarray, zero_runs: np.ndarray, pointers: np.ndarray,

@@ -12,23 +12,7 @@ import numpy as np
 
 from accelsim.accelerators.scnn.machine import Machine, bank_of, bank_period
 from accelsim.accelerators.scnn.queues import queued_cartesian
-from accelsim.formats.runlength import encode_streams
 from accelsim.workloads.layers import Conv2D
-
-
-def stream_entries(streams: np.ndarray, index_bits: int):
-    """Stored entries of the run-length streams (rows of boolean ``streams``), padding included:
-    (stream id, position in the stream, is a real non-zero) per entry, and stored entries per stream."""
-    values, zero_runs, stored = encode_streams(streams.view(np.uint8), index_bits)
-    if values.size == 0:
-        empty = np.zeros(0, np.int64)
-        return empty, empty, np.zeros(0, bool), stored
-    ends = np.cumsum(zero_runs + 1)
-    first = np.cumsum(stored) - stored
-    base = np.where(first > 0, ends[np.maximum(first - 1, 0)], 0)
-    sid = np.repeat(np.arange(stored.size), stored)
-    position = ends - 1 - base[sid]
-    return sid, position, values.astype(bool), stored
 
 
 @dataclass(frozen=True)
@@ -56,17 +40,16 @@ def chunk(key: np.ndarray, codes: np.ndarray, lanes: int, discard: int, presorte
                       np.zeros(0, bool))
     start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     sizes = np.diff(np.r_[start, n])
-    group = np.repeat(np.arange(start.size), sizes)
-    rank = np.arange(n) - start[group]
     per_key = -(-sizes // lanes)
-    base = np.cumsum(per_key) - per_key
-    vector = base[group] + rank // lanes
-    total = int(per_key.sum())
-    out = np.full((total, lanes), discard, dtype=np.int32)
-    out[vector, rank % lanes] = codes
+    base = np.cumsum(per_key) - per_key                     # each key's first vector
+    total = int(base[-1] + per_key[-1])
+    out = np.full(total * lanes, discard, dtype=np.int32)
+    out[np.arange(n) + np.repeat(base * lanes - start, sizes)] = codes     # entry i of a key: its first vector's slot + i
+    entries = np.full(total, lanes, np.int64)
+    entries[base + per_key - 1] = sizes - (per_key - 1) * lanes           # a key's last vector holds the rest
     first = np.zeros(total, bool)
     first[base] = True
-    return Chunks(np.repeat(key[start], per_key), out, np.bincount(vector, minlength=total), first)
+    return Chunks(np.repeat(key[start], per_key), out.reshape(total, lanes), entries, first)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from accelsim.accelerators.scnn.cartesian import (BankTable, Side, Tally, Window, bank_table, busiest_bank,
-                                                  cartesian, chunk, stream_entries)
+                                                  cartesian, chunk)
 from accelsim.accelerators.scnn.fc import FcPlan
 from accelsim.accelerators.scnn.machine import Machine
 from accelsim.accelerators.scnn.products import Work
 from accelsim.accelerators.scnn.sparse_conv import SparseConv, sparse_work
 from accelsim.formats import RunLength
+from accelsim.formats.runlength import stream_entries
 from accelsim.workloads.layers import Conv2D
 
 
@@ -52,7 +53,7 @@ class Cartesian:
         computed once per weight vector and summed per input vector with a matrix product over the
         activation mask. A weight vector's streams depend only on its input channel's column of the mask, so
         they are computed once per distinct column (a dense layer has one) and shared by equal columns."""
-        k_in, p, n_groups = weights.shape[1], m.n_pes, plan.groups
+        p, n_groups = m.n_pes, plan.groups
         table = bank_table(Window.row_of(1, plan.out_features), m.f, m.banks)
         columns, column_of = distinct_columns(weights)
         w, w_c, w_pe, w_g, w_stored = _fc_weight_chunks(weights[:, columns], plan, m, table)

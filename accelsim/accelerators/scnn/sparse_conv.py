@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from accelsim.accelerators.scnn.cartesian import (BankTable, Chunks, Side, Tally, Window, bank_table, cartesian, chunk,
-                                                  step_kinds, stream_entries)
+                                                  step_kinds)
 from accelsim.accelerators.scnn.machine import Machine
 from accelsim.accelerators.scnn.plane import Plane
 from accelsim.accelerators.scnn.products import Work
 from accelsim.formats import RunLength
+from accelsim.formats.runlength import stream_entries
 from accelsim.units import ceil_div
 from accelsim.workloads.layers import Conv2D
 
