@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import accelsim as acs
-from accelsim.accelerators.scnn import cartesian
+from accelsim.accelerators.scnn import cartesian, sparse
 from accelsim.accelerators.scnn.cartesian import bank_table, busiest_bank
 from accelsim.accelerators.scnn.queues import queued_cartesian
 from accelsim.accelerators.scnn.engine import compile_scnn
@@ -92,6 +92,24 @@ def test_useful_products_of_fc_and_lstm_equal_the_matrix_products():
     w, a = random_mask(lstm.weight_shape, 0.3, 5), random_mask((5, 70), 0.6, 6)
     # both directions multiply the same [x_t, h_t] mask by their own 4H rows
     assert compile_scnn(lstm, SCNN, w, a).useful_macs == int((a.astype(int) @ w.T.astype(int)).sum())
+
+
+def test_fc_with_equal_columns_equals_its_column_by_column_product(monkeypatch):
+    """An FC layer's weight vectors are built once per distinct column of its mask (input channels whose
+    columns are equal have equal streams): every output equals the product built for each column on its
+    own (the sharing turned off), on a mask with dense, empty and repeated random columns."""
+    fc = Linear("fc", in_features=96, out_features=150, steps=4)
+    w = random_mask(fc.weight_shape, 0.3, 7)
+    w[:, :20] = True                     # dense columns
+    w[:, 20:40] = False                  # channels pruned whole
+    w[:, 40:60] = w[:, [60]]             # a random column repeated
+    a = random_mask((4, 96), 0.5, 8)
+    shared = compile_scnn(fc, SCNN, w, a)
+    monkeypatch.setattr(sparse, "distinct_columns", lambda mask: (np.arange(mask.shape[1]), np.arange(mask.shape[1])))
+    alone = compile_scnn(fc, SCNN, w, a)
+    np.testing.assert_array_equal(shared.pe_cycles, alone.pe_cycles)
+    assert shared.counts == alone.counts and shared.useful_macs == alone.useful_macs
+    assert shared.details == alone.details
 
 
 def test_dense_operands_give_the_dense_mac_count_on_both_engines():

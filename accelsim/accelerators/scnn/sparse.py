@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from accelsim.accelerators.scnn.cartesian import (BankTable, Side, Tally, Window, bank_table, busiest_bank,
-                                                  cartesian, chunk)
+from accelsim.accelerators.scnn.cartesian import (BankTable, Chunks, Side, Tally, Window, bank_table, busiest_bank,
+                                                  cartesian, chunk, step_kinds)
 from accelsim.accelerators.scnn.fc import FcPlan
 from accelsim.accelerators.scnn.machine import Machine
 from accelsim.accelerators.scnn.products import Work
@@ -37,9 +37,14 @@ class Cartesian:
         order = np.lexsort((t, c))
         t, c = t[order], c[order]
         a = chunk(c, table.x_class[t] * table.n_y + table.y_class[0], m.i, table.act_discard, presorted=True)
-        w, w_c, w_pe, w_g, w_stored = _fc_weight_chunks(weights, plan, m, table)
+        columns, column_of = distinct_columns(weights)
+        distinct, stored = _fc_weight_chunks(weights[:, columns], plan, m, table)
+        kinds = None if m.bank_queue else step_kinds(table.shifted_weights(distinct.codes))
+        w, w_stored, w_kinds = _every_column(distinct, stored, kinds, column_of, m.n_pes * plan.groups)
+        w_c, w_pe, w_g = _stream_parts(w.key, m.n_pes, plan.groups)
         none = np.zeros(a.key.size, np.int64)
-        tally = cartesian(Side(w, w_c, w_pe, w_g * plan.blocks + plan.block_of(w_c)), Side(a, a.key, none, none),
+        tally = cartesian(Side(w, w_c, w_pe, w_g * plan.blocks + plan.block_of(w_c), kinds=w_kinds),
+                          Side(a, a.key, none, none),
                           (w_stored <= m.fifo_entries)[w.key], table, m, (plan.in_features, plan.groups * plan.blocks))
         sid = np.arange(w_stored.size)
         stream_c, stream_g = sid // (m.n_pes * plan.groups), sid % plan.groups
@@ -56,7 +61,8 @@ class Cartesian:
         p, n_groups = m.n_pes, plan.groups
         table = bank_table(Window.row_of(1, plan.out_features), m.f, m.banks)
         columns, column_of = distinct_columns(weights)
-        w, w_c, w_pe, w_g, w_stored = _fc_weight_chunks(weights[:, columns], plan, m, table)
+        w, w_stored = _fc_weight_chunks(weights[:, columns], plan, m, table)
+        w_c, w_pe, w_g = _stream_parts(w.key, p, n_groups)
         cycles = busiest_bank(table.table[w.codes * table.n_act + table.x_class[0] * table.n_y + table.y_class[0]],
                               table.discard)
         per_upg = np.zeros((columns.size, p, n_groups))
@@ -106,11 +112,33 @@ def _fc_weight_streams(mask: np.ndarray, plan: FcPlan, n_pes: int) -> np.ndarray
     return full.reshape(k_in * n_pes * plan.groups, plan.kc)
 
 
-def _fc_weight_chunks(weights: np.ndarray, plan: FcPlan, m: Machine, table: BankTable):
-    """F-vectors of the (c, PE, group) weight streams of an FC layer: chunks, each chunk's c, PE and group,
+def _fc_weight_chunks(weights: np.ndarray, plan: FcPlan, m: Machine, table: BankTable) -> tuple[Chunks, np.ndarray]:
+    """F-vectors of the (c, PE, group) weight streams of an FC layer, keyed by stream (:func:`_stream_parts`),
     and each stream's stored entries."""
     p, n_groups = m.n_pes, plan.groups
     wsid, wpos, wreal, w_stored = stream_entries(_fc_weight_streams(weights, plan, p), m.index_bits)
     k = ((wsid // n_groups) % p) * plan.per_pe + (wsid % n_groups) * plan.kc + wpos
-    w = chunk(wsid, np.where(wreal, table.weight_code(k, 0, 1), table.weight_discard), m.f, table.weight_discard, presorted=True)
-    return w, w.key // (p * n_groups), (w.key // n_groups) % p, w.key % n_groups, w_stored
+    codes = np.where(wreal, table.weight_code(k, 0, 1), table.weight_discard)
+    return chunk(wsid, codes, m.f, table.weight_discard, presorted=True), w_stored
+
+
+def _stream_parts(key: np.ndarray, n_pes: int, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The input channel, PE and group of each (c, PE, group) stream key."""
+    return key // (n_pes * n_groups), (key // n_groups) % n_pes, key % n_groups
+
+
+def _every_column(w: Chunks, w_stored: np.ndarray, kinds: tuple | None, column_of: np.ndarray,
+                  per_column: int) -> tuple[Chunks, np.ndarray, tuple | None]:
+    """The weight vectors, stored entries and vector kinds (:func:`.cartesian.step_kinds`, or None) of every
+    input channel, from those of the distinct columns (:func:`distinct_columns`; equal columns give equal
+    streams): channel c takes its distinct column's vectors, keyed by its own streams, in channel order."""
+    if column_of.size == 0 or (column_of == np.arange(column_of.size)).all():
+        return w, w_stored, kinds
+    counts = np.bincount(w.key // per_column, minlength=w_stored.size // per_column)
+    sizes = counts[column_of]
+    take = np.arange(int(sizes.sum())) + np.repeat((np.cumsum(counts) - counts)[column_of] - (np.cumsum(sizes) - sizes),
+                                                   sizes)
+    key = np.repeat(np.arange(column_of.size), sizes) * per_column + w.key[take] % per_column
+    return (Chunks(key, w.codes[take], w.entries[take], w.first[take]),
+            w_stored.reshape(-1, per_column)[column_of].reshape(-1),
+            None if kinds is None else (kinds[0][take], kinds[1]))
