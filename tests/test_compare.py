@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from accelsim.errors import InputError
+from accelsim.pruning.structured import parse_structure
 from accelsim.reference import paper_table
 from accelsim.study import compare
 
@@ -47,6 +48,16 @@ def test_headline_pairs_each_small_dense_with_the_nearest_large_sparse(mobilenet
     assert (head["more_accurate"] == "large-sparse").all()      # paper Table 6
     # a dense machine multiplies the large model's zeros at full price
     assert (head["faster"] == "small-dense").all()
+
+
+def test_equal_costs_are_a_tie(tmp_path):
+    """A dense machine ignores the large model's zeros, so PTB medium pruned 2:4 runs exactly as PTB medium
+    dense: neither is faster nor cheaper (a tie), while the smaller PTB small is faster on any machine."""
+    table = compare.compare("ptb", [DENSE_EDGE], tmp_path, jobs=1, structure=parse_structure("2:4"))
+    head = compare.headline(table).set_index("small_dense")
+    assert head.loc["ptb_lstm_medium", "faster"] == head.loc["ptb_lstm_medium", "less_energy"] == "tie"
+    assert head.loc["ptb_lstm_small", "faster"] == "small-dense"
+    assert compare.winner(1.0, 2.0) == "large-sparse" and compare.winner(2.0, 1.0) == "small-dense"
 
 
 def test_compare_resumes_and_is_deterministic(mobilenet, tmp_path):

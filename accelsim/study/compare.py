@@ -154,7 +154,7 @@ def headline(table: pd.DataFrame) -> pd.DataFrame:
     ``small_dense_`` / ``large_sparse_``) and which wins on each count."""
     rows = []
     for hardware, d, s in pairs(table):
-        better = (lambda a, b: a > b) if d["higher_is_better"] else (lambda a, b: a < b)
+        sign = -1 if d["higher_is_better"] else 1       # accuracy compared as a cost: lower wins
         structure = "" if s.get("structure", "unstructured") == "unstructured" else f" {s['structure']}"
         rows.append({
             "hardware": hardware, "small_dense": d["model"],
@@ -166,10 +166,18 @@ def headline(table: pd.DataFrame) -> pd.DataFrame:
             "large_sparse_latency_ms": seconds_to_ms(s["latency_s"]),
             "small_dense_energy_uj": pj_to_uj(d["energy_pj"]), "large_sparse_energy_uj": pj_to_uj(s["energy_pj"]),
             "more_accurate": "unknown" if pd.isna(s["accuracy"]) or pd.isna(d["accuracy"])
-            else "large-sparse" if better(s["accuracy"], d["accuracy"]) else "small-dense",
-            "faster": "large-sparse" if s["latency_s"] < d["latency_s"] else "small-dense",
-            "less_energy": "large-sparse" if s["energy_pj"] < d["energy_pj"] else "small-dense"})
+            else winner(sign * s["accuracy"], sign * d["accuracy"]),
+            "faster": winner(s["latency_s"], d["latency_s"]),
+            "less_energy": winner(s["energy_pj"], d["energy_pj"])})
     return pd.DataFrame(rows)
+
+
+def winner(large_sparse_cost: float, small_dense_cost: float) -> str:
+    """Which side costs less: "large-sparse", "small-dense", or "tie" when equal (a dense machine that ignores
+    the large model's zeros runs it exactly as the same model dense)."""
+    if large_sparse_cost == small_dense_cost:
+        return "tie"
+    return "large-sparse" if large_sparse_cost < small_dense_cost else "small-dense"
 
 
 def compare_imported(folders: Sequence[Path], accuracies: Sequence[float], hw_files: Sequence[Path], out: Path, *,
