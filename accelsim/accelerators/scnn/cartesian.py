@@ -44,7 +44,7 @@ def chunk(key: np.ndarray, codes: np.ndarray, lanes: int, discard: int, presorte
     base = np.cumsum(per_key) - per_key                     # each key's first vector
     total = int(base[-1] + per_key[-1])
     out = np.full(total * lanes, discard, dtype=np.int32)
-    out[np.arange(n) + np.repeat(base * lanes - start, sizes)] = codes     # entry i of a key: its first vector's slot + i
+    out[np.arange(n) + np.repeat(base * lanes - start, sizes)] = codes     # entry i of a key: first slot + i
     entries = np.full(total, lanes, np.int64)
     entries[base + per_key - 1] = sizes - (per_key - 1) * lanes           # a key's last vector holds the rest
     first = np.zeros(total, bool)
