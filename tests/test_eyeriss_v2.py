@@ -132,13 +132,13 @@ def test_weights_are_read_only_once_the_round_before_has_ended():
     the first reads its weight bytes (``late_load_bytes``) only after the step before has ended, and the PEs
     wait for them. By hand, with no DRAM latency and B bytes per cycle, the PEs then wait for DRAM at least
     the first step's read, load_0 / B, plus every later step's weights, late_s / B (read a step ahead, they
-    would overlap the passes: 1,392 cycles of waiting instead of 2,328 here)."""
+    would overlap the passes)."""
     from accelsim.units import gbps_to_bytes_per_cycle
     layer = Conv2D("c", in_channels=96, out_channels=192, in_h=14, in_w=14)
     hw = hw_variant("eyeriss_v2", {"dram.bandwidth_gb_per_s": 3.2, "dram.latency_cycles": 0})
     engine = engine_for(hw)
     program = engine.compile(layer)
-    assert program.n_steps > 2 and (program.late_load_bytes[1:] > 0).all()
+    assert program.n_steps >= 2 and (program.late_load_bytes[1:] > 0).all()
     assert (program.late_load_bytes <= program.load_bytes).all()
     run = engine.execute(program)
     dram_wait = run.stall_memory_cycles - program.memory_idle_pe_cycles / program.n_pes

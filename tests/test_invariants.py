@@ -299,19 +299,14 @@ def doubled(engine: str, changes: dict, path: str) -> dict:
         {**changes, path: value * 2}
 
 
-#: Known exceptions, each an open part of issue 16: the planar (SCNN, DCNN), EIE and Eyeriss mappers do not yet
-#: choose how many PEs a layer uses, so a bigger array splits a small layer further (more halo drain between
-#: planar tiles, more column pointers to load, more rounds of per-PE weight loads) and can take a few cycles more;
-#: Eyeriss's mapper takes the largest weight block a scratch pad holds, which is not always the fastest.
+#: Known exceptions, each an open part of issue 16: the planar (SCNN, DCNN) mappers do not yet choose how many
+#: PEs a layer uses, so a bigger array splits a small layer further (more halo drain between planar tiles) and
+#: can take a few cycles more.
 PE_COUNT_NOT_SEARCHED = pytest.mark.xfail(reason="issue 16: the mapper does not choose the PEs a layer uses",
                                           strict=False)
-GREEDY_BLOCKS = pytest.mark.xfail(reason="issue 16: Eyeriss's mapper takes the largest weight block that fits, "
-                                  "not the fastest", strict=False)
-KNOWN_EXCEPTIONS = {**{(engine, path): PE_COUNT_NOT_SEARCHED
-                       for engine in ("scnn", "dcnn", "eie", "eyeriss_v2", "eyeriss_v1")
-                       for path in ("pe_array.rows", "pe_array.cols")},
-                    **{(engine, f"pe.{pad}_spad_entries"): GREEDY_BLOCKS
-                       for engine in ("eyeriss_v2", "eyeriss_v1") for pad in ("iact", "weight", "psum")}}
+KNOWN_EXCEPTIONS = {(engine, path): PE_COUNT_NOT_SEARCHED
+                    for engine in ("scnn", "dcnn", "eie")
+                    for path in ("pe_array.rows", "pe_array.cols")}
 RESOURCE_CASES = [pytest.param(engine, path, marks=KNOWN_EXCEPTIONS.get((engine, path), ()))
                   for engine in ENGINES for path in _resources(engine)]
 

@@ -56,6 +56,9 @@ DETAILS = (
     Detail("m0", "output channels", "M0: output channels of a PE's weight block (psum scratch pad)"),
     Detail("c0", "input channels", "C0: input channels of a PE's weight block (iact window C0 x S)"),
     Detail("tile_rows", "output rows", "output rows of the tile a PE column owns"),
+    Detail("clusters_used", "clusters", "PE clusters the layer's mapping uses (the others idle)"),
+    Detail("input_resident", "flag", "1: the input is loaded into the GLB once and kept; 0: each tile round "
+           "loads its rows again"),
     Detail("iact_sharing", "PEs", "PEs per distinct iact stream (1: unicast; PEs per cluster row: broadcast)"),
     Detail("weight_sharing", "PEs", "PEs per distinct weight stream (1: unicast)"),
     Detail("noc_bound_cycles", "cycles", "cycles the PEs waited on NoC delivery beyond their own passes (per PE)"),

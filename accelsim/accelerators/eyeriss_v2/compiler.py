@@ -1,9 +1,11 @@
 """Compiling a layer for Eyeriss v2 (or its dense baseline) into a :class:`Program` (layer 5).
 
-The mapper (:mod:`.mapper`) picks each PE's weight block and computes every pass' cycles on the real
-masks; the schedule (:mod:`.schedule`) places passes on the PE array in rounds and adds what the NoC, the
-GLB and DRAM must deliver. A round is one program step: its DRAM bytes load before it starts (double
-buffered against the previous round), every PE works its round, all meet at a barrier.
+The search (:mod:`.search`) chooses each layer's mapping among the weight blocks the PE offers
+(:mod:`.mapper`, which computes every pass' cycles on the real masks) and the schedules that place passes on
+the PE array in rounds with what the NoC, the GLB and DRAM must deliver (:mod:`.schedule`), each candidate
+simulated on the kernel as the final program is. Rounds are grouped into program steps: a step's DRAM bytes
+load before it starts (double buffered against the previous step), every PE works its rounds, all meet at a
+barrier; the GLB's banks serve each step's reads and writes (``Program.sram_words``).
 """
 from __future__ import annotations
 
@@ -11,13 +13,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from accelsim.accelerators.eyeriss_v2.mapper import Blocks, Pe, blocks
-from accelsim.accelerators.eyeriss_v2.schedule import Array, Schedule, choose_rows, spill_bytes
+from accelsim.accelerators.eyeriss_v2.mapper import Blocks, Pe
+from accelsim.accelerators.eyeriss_v2.schedule import Array, Schedule
+from accelsim.accelerators.eyeriss_v2.search import search
 from accelsim.accelerators.eyeriss_v2.view import ConvView, view
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
+from accelsim.energy.table import EnergyTable
 from accelsim.errors import ConfigError
 from accelsim.hardware.schema import HardwareConfig
+from accelsim.sim.engine import Engine
 from accelsim.workloads.layers import Layer
 
 
@@ -47,7 +52,6 @@ def array_of(hw: HardwareConfig, sparse: bool) -> Array:
                  weight_port_bits=hw.noc_weight_port_bits, psum_port_bits=hw.noc_psum_port_bits,
                  weight_bits=widths.weight_bits, act_bits=widths.activation_bits, psum_bits=widths.psum_bits,
                  count_bits=widths.count_bits,
-                 weight_address_bits=max(1, (hw.pe.weight_spad_entries // 2 - 1).bit_length()),
                  glb_iact_bytes=iact.size_bytes * (hw.pe_count if iact.level == "pe" else 1),
                  glb_psum_bytes=psum.size_bytes * (hw.pe_count if psum.level == "pe" else 1), sparse=sparse)
 
@@ -85,34 +89,53 @@ def _counts(hw: HardwareConfig, v: ConvView, b: Blocks, s: Schedule, pe: Pe) -> 
 MAX_STEPS = 16
 
 
-def _steps(s: Schedule) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Rounds grouped into program steps (per-PE cycles, load, store and late-load bytes): the first round
-    alone (its load cannot overlap anything), the rest in at most ``MAX_STEPS`` groups of consecutive rounds.
-    Every PE meets the others at each round's barrier, so a step lasts the sum of its rounds' slowest PE: the
-    array advances in lockstep, and one program column stands for all its PEs (the engine spreads the time).
-    A step's weights are its late load: they are read once the step before has ended (the Program's
-    ``late_load_bytes``), since only the pads, busy with the current block, could hold them."""
+def _program(name: str, hw: HardwareConfig, s: Schedule, **more) -> Program:
+    """Schedule ``s`` as a program: its rounds grouped into steps, the first round alone (its load cannot
+    overlap anything), the rest in at most ``MAX_STEPS`` groups of consecutive rounds. Every PE meets the
+    others at each round's barrier, so a step lasts the sum of its rounds' slowest PE: the array advances in
+    lockstep, and one program column stands for all its PEs (the engine spreads the time). A step's weights
+    are its late load: they are read once the step before has ended (the Program's ``late_load_bytes``),
+    since only the pads, busy with the current block, could hold them. The GLB's words per step: the iacts
+    its iact banks send to the routers, the partial sums its psum banks take and give back (what it writes
+    from and to DRAM is paced by the DRAM channel)."""
     rounds = s.cycles.shape[0]
     size = max(1, -(-(rounds - 1) // MAX_STEPS))
     step = np.concatenate([[0], 1 + np.arange(rounds - 1) // size]).astype(np.int64)
     n = int(step[-1]) + 1
-    slowest = np.bincount(step, weights=s.cycles.max(axis=1), minlength=n)
-    return (slowest[:, None], np.bincount(step, weights=s.load_bytes, minlength=n),
-            np.bincount(step, weights=s.store_bytes, minlength=n),
-            np.bincount(step, weights=s.weight_load_bytes, minlength=n))
+
+    def per_step(per_round) -> np.ndarray:
+        return np.bincount(step, weights=per_round, minlength=n)
+    iact, psum = _glb(hw, "input_activations"), _glb(hw, "output_activations")
+    psum_bits = hw.data_widths.psum_bits
+    words = {(iact.name, "read_words"): per_step(s.iact_round_bits / iact.width_bits)[:, None],
+             (psum.name, "write_words"): per_step(s.psum_round_writes * psum_bits / psum.width_bits)[:, None],
+             (psum.name, "read_words"): per_step(s.psum_round_reads * psum_bits / psum.width_bits)[:, None]}
+    return Program(name, load_bytes=per_step(s.load_bytes), pe_cycles=per_step(s.cycles.max(axis=1))[:, None],
+                   store_bytes=per_step(s.store_bytes), late_load_bytes=per_step(s.weight_load_bytes),
+                   barrier=True, sram_words=words, **more)
 
 
-def _mapping(v: ConvView, pe: Pe, arr: Array) -> tuple[Blocks, Schedule]:
-    """The weight block and schedule of ``v``: the largest block that fits (:func:`.mapper.blocks`) with at
-    most the output channels ``M0`` that let one-row tiles keep their partial sums in the GLB (the fewest
-    spilled if none does)."""
-    bound = pe.psum_entries
-    if not pe.fixed_m0:
-        options = range(min(bound, v.m), 0, -1)
-        spills = [spill_bytes(v, m0, 1, arr) for m0 in options]
-        bound = options[spills.index(min(spills))]
-    b = blocks(v, replace(pe, psum_entries=bound))
-    return b, choose_rows(v, b, arr)
+def _simulator(hw: HardwareConfig, name: str):
+    """(cycles, DRAM bytes read, written) of a schedule as the kernel simulates its program on ``hw``."""
+    kernel = Engine(hw)
+
+    def simulate(s: Schedule, arr: Array) -> tuple[int, float, float]:
+        run = kernel.execute(_program(name, hw, s, counts=Counts(), useful_macs=0))
+        return run.cycles, run.dram_read_bytes, run.dram_write_bytes
+    return simulate
+
+
+def _pricer(hw: HardwareConfig, v: ConvView, pe: Pe):
+    """Dynamic energy (pJ) of a candidate: its on-chip counts and DRAM bytes priced by the machine's table
+    (built on the first tie)."""
+    table: list[EnergyTable] = []
+
+    def price(b: Blocks, s: Schedule, arr: Array, read: float, written: float) -> float:
+        if not table:
+            table.append(EnergyTable.from_config(hw))
+        counts = _counts(hw, v, b, s, pe)[0] + Counts.of(dram={"read_bytes": read, "write_bytes": written})
+        return sum(count * table[0].pj(*action) for action, count in counts.items())
+    return price
 
 
 def compile_layer(layer: Layer, hw: HardwareConfig, masks=None, activations=None, *, sparse: bool) -> Program:
@@ -120,16 +143,15 @@ def compile_layer(layer: Layer, hw: HardwareConfig, masks=None, activations=None
     pe = pe_of(hw, sparse)
     arr = array_of(hw, sparse)
     v = view(layer, masks if sparse else None, activations if sparse else None)
-    b, s = _mapping(v, pe, arr)
+    b, s, used = search(v, pe, arr, _simulator(hw, layer.name), _pricer(hw, v, pe), hw.dram.bytes_per_cycle)
     counts, useful = _counts(hw, v, b, s, pe)
-    # per-PE averages of whole-cycle totals, each one division, so that noc_bound <= idle holds exactly
+    # per-PE averages over the whole array (PEs outside the sub-array used are idle), each one division,
+    # so that noc_bound <= idle holds exactly
     noc_bound = float((s.cycles - s.compute).sum()) / arr.n_pes
-    details = {"m0": b.m0, "c0": b.c0, "tile_rows": s.rows, "iact_sharing": s.iact_sharing,
+    details = {"m0": b.m0, "c0": b.c0, "tile_rows": s.rows, "clusters_used": used.clusters,
+               "input_resident": int(s.resident), "iact_sharing": s.iact_sharing,
                "weight_sharing": s.weight_sharing, "noc_bound_cycles": noc_bound}
-    cycles, loads, stores, late = _steps(s)
-    return Program(layer.name, load_bytes=loads, pe_cycles=cycles, store_bytes=stores, late_load_bytes=late,
-                   barrier=True, counts=counts, useful_macs=useful,
-                   fragmentation_slots=int(counts.get(("mac", "gated"))),
-                   idle_pe_cycles=(float(cycles.sum()) * arr.n_pes - float(s.compute.sum())) / arr.n_pes,
-                   memory_idle_pe_cycles=noc_bound,
-                   details=details)
+    program = _program(layer.name, hw, s, counts=counts, useful_macs=useful)
+    return replace(program, fragmentation_slots=int(counts.get(("mac", "gated"))),
+                   idle_pe_cycles=(float(program.pe_cycles.sum()) * arr.n_pes - float(s.compute.sum())) / arr.n_pes,
+                   memory_idle_pe_cycles=noc_bound, details=details)

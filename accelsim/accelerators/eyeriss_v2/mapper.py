@@ -4,9 +4,9 @@ input channels x ``S`` filter columns) and the cycles of every pass it runs (lay
 Row-stationary-plus (Chen et al., JETCAS 2019, Sec. II and IV-A): a PE keeps ``M0`` partial sums (the psum
 scratch pad bounds ``M0``), a window of ``C0 x S`` input activations (the iact scratch pad bounds it,
 nominally) and the block's weights in CSC, which must fit the weight scratch pad *compressed* ("sparsity-aware
-weight mapping": Table III lists blocks of up to 480 nominal weights in the 192-entry pad). The mapper takes
-the largest block (most weights per pass: fewer passes, fewer partial sums) that fits, preferring more output
-channels, unless the machine fixes ``mapping_m0`` / ``mapping_c0``.
+weight mapping": Table III lists blocks of up to 480 nominal weights in the 192-entry pad). This module
+offers the blocks a PE may hold (:func:`m0_options`, :func:`c0_options`, :func:`fits`) and models the passes
+of one; :mod:`.search` chooses among them (``mapping_m0`` / ``mapping_c0`` fix one side).
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def pad_to(array: np.ndarray, axis: int, size: int) -> np.ndarray:
     return out
 
 
-def _columns(v: ConvView, m0: int, count_bits: int) -> tuple[np.ndarray, np.ndarray]:
+def columns(v: ConvView, m0: int, count_bits: int) -> tuple[np.ndarray, np.ndarray]:
     """(entries, non-zeros) of each weight column of ``m0`` output channels: (G, M blocks, C, R, S)."""
     mb = ceil_div(v.m, m0)
     w = pad_to(v.weights, 1, mb * m0).reshape(v.groups, mb, m0, v.c, v.r, v.s)
@@ -89,30 +89,53 @@ def check_window(name: str, kernel_w: int, pe: Pe) -> None:
                           expected=f">= {kernel_w} entries", got=limit)
 
 
-def choose_block(v: ConvView, pe: Pe) -> tuple[int, int, np.ndarray, np.ndarray]:
-    """(M0, C0, entries, non-zeros) of the largest block that fits the scratch pads (items last)."""
-    check_window(v.name, v.s, pe)
-    m_top = min(pe.psum_entries, v.m)
-    c_top = min(v.c, pe.iact_entries // v.s)
-    m_options = [pe.fixed_m0] if pe.fixed_m0 else sorted({m_top, ceil_div(m_top * 3, 4), ceil_div(m_top, 2),
-                                                          ceil_div(m_top, 4), ceil_div(m_top, 8), 1}, reverse=True)
-    c_options = [pe.fixed_c0] if pe.fixed_c0 else range(c_top, 0, -1)
-    pairs = sorted(((m, c) for m in m_options for c in c_options), key=lambda mc: (-mc[0] * mc[1], -mc[0]))
-    columns: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for m0, c0 in pairs:
-        if m0 not in columns:
-            columns[m0] = _columns(v, m0, pe.count_bits) if pe.sparse else (None, None)
-        entries, nonzeros = columns[m0]
-        if not pe.sparse:
-            if m0 * c0 * v.s <= pe.weight_entries:
-                return m0, c0, None, None
-            continue
-        blocked = channel_blocks(entries, c0, 2)                               # (G, MB, CB, C0, R, S)
-        if blocked.sum(axis=(3, 5)).max(initial=0) <= pe.weight_entries:
-            return m0, c0, blocked, channel_blocks(nonzeros, c0, 2)
-    raise ConfigError(f"layer {v.name}: no weight block fits the weight scratch pad (the smallest, "
-                      f"M0={pairs[-1][0]} C0={pairs[-1][1]}, does not)", key="pe.weight_spad_entries",
-                      expected="a column of compressed weights within it", got=pe.weight_entries)
+def halvings(extent: int, most: int) -> list[int]:
+    """Block sizes for ``extent`` (output or input channels) when a block holds at most ``most``: for each
+    ``most / 2**k`` (rounded down, at least 1), the smallest size that cuts ``extent`` into as many blocks
+    (``ceil(extent / ceil(extent / size))``: no block emptier than it must be), largest first. Doubling
+    ``most`` adds one value and keeps every other, so a larger pad offers every block a smaller one does."""
+    sizes = {min(extent, most >> k) for k in range(most.bit_length())} - {0}
+    return sorted({ceil_div(extent, ceil_div(extent, size)) for size in sizes}, reverse=True)
+
+
+def m0_options(v: ConvView, pe: Pe) -> list[int]:
+    """The ``M0`` the mapper may choose: ``mapping_m0`` if fixed, else :func:`halvings` of the psum pad."""
+    return [pe.fixed_m0] if pe.fixed_m0 else halvings(v.m, pe.psum_entries)
+
+
+def c0_options(v: ConvView, pe: Pe) -> list[int]:
+    """The ``C0`` the mapper may choose: ``mapping_c0`` if fixed, else :func:`halvings` of the channels a
+    window of ``S`` filter columns leaves in the iact pad."""
+    return [pe.fixed_c0] if pe.fixed_c0 else halvings(v.c, pe.iact_entries // v.s)
+
+
+def block_entries(v: ConvView, c0: int, entries: np.ndarray) -> np.ndarray:
+    """Compressed entries of each weight block, (G, M blocks, C blocks, R), from :func:`columns`' entries."""
+    return channel_blocks(entries, c0, 2).sum(axis=(3, 5))
+
+
+def address_bits(per_block: np.ndarray) -> int:
+    """Bits of a column address in the weight pad's address vector, as the NoC carries it: enough for the
+    largest block of the layer (``per_block``: :func:`block_entries`), two entries per pad word (the paper's
+    7-bit addresses for its 96 words). ASSUMPTION: the paper gives the address pad's width, not what crosses
+    the NoC; a block never needs more, and a larger pad then costs no extra bits for the same blocks."""
+    return max(1, (ceil_div(int(np.max(per_block, initial=0)), 2) - 1).bit_length())
+
+
+def fits(v: ConvView, pe: Pe, m0: int, c0: int, per_block: np.ndarray | None) -> bool:
+    """Whether blocks of ``m0 x c0`` fit the weight pad: compressed (``per_block``: :func:`block_entries`) on a
+    sparse PE, all ``m0 x c0 x S`` weights on a dense one. A larger pad fits every block a smaller one does."""
+    if not pe.sparse:
+        return m0 * c0 * v.s <= pe.weight_entries
+    return int(per_block.max(initial=0)) <= pe.weight_entries
+
+
+def no_fit(v: ConvView, pe: Pe) -> ConfigError:
+    """The error of a layer none of whose candidate blocks fits the weight pad."""
+    m0, c0 = m0_options(v, pe)[-1], c0_options(v, pe)[-1]
+    return ConfigError(f"layer {v.name}: no weight block fits the weight scratch pad (the smallest, "
+                       f"M0={m0} C0={c0}, does not)", key="pe.weight_spad_entries",
+                       expected="a column of compressed weights within it", got=pe.weight_entries)
 
 
 def _as_items(blocked: np.ndarray) -> np.ndarray:
@@ -133,17 +156,18 @@ def window(v: ConvView, c0: int) -> np.ndarray:
     return a[:, None]
 
 
-def blocks(v: ConvView, pe: Pe) -> Blocks:
-    """The layer's blocks and the cycles of each pass on ``pe`` (a dense PE multiplies every pair)."""
-    m0, c0, entries, nonzeros = choose_block(v, pe)
-    present = window(v, c0)
+def blocks(v: ConvView, pe: Pe, m0: int, c0: int, cols: tuple[np.ndarray, np.ndarray],
+           present: np.ndarray) -> Blocks:
+    """The layer's ``m0 x c0`` blocks and the cycles of each pass on ``pe`` (a dense PE multiplies every pair).
+    ``cols``: :func:`columns` of ``m0``; ``present``: :func:`window` of ``c0``."""
+    entries, nonzeros = cols
     g, _, cb = present.shape[:3]
     mb = ceil_div(v.m, m0)
+    nonzeros = _as_items(channel_blocks(nonzeros, c0, 2))
     if pe.sparse:
-        entries, nonzeros = _as_items(entries), _as_items(nonzeros)
+        entries = _as_items(channel_blocks(entries, c0, 2))
         cycles = pass_cycles(entries[:, :, :, :, None, :], present, pe.simd)
     else:
-        nonzeros = _as_items(channel_blocks(_columns(v, m0, pe.count_bits)[1], c0, 2))
         m_real = np.minimum(m0, v.m - m0 * np.arange(mb))[:, None]
         c_real = np.minimum(c0, v.c - c0 * np.arange(cb))[None, :]
         entries = np.broadcast_to((m_real + 0 * c_real)[None, :, :, None, None], nonzeros.shape)

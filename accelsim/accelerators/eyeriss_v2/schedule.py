@@ -15,7 +15,9 @@ iact router the distinct CSC data (12-bit count-data pairs, or 8-bit words when 
 its PE row's tiles, a psum router its column's ``psum_bits`` partial sums. Weights are not stored in the GLB
 (Sec. IV): they come from DRAM through the weight routers into the weight scratch pad, which holds one
 block, so a round starts with its weight load (as long as the weight routers take); then the PE's passes run, overlapped with its iact and psum traffic (the PE's I/O FIFOs), as long
-as the longest of the three. ``rows`` is chosen per layer by estimating every candidate's rounds.
+as the longest of the three. The GLB serves each round's iact reads and partial-sum writes and reads through
+its banks and ports (``*_round_*``: the kernel stalls a step its banks cannot serve, ``accelsim.sim.sram``).
+``rows``, the clusters a layer uses and whether its input stays in the GLB are chosen by :mod:`.search`.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from accelsim.accelerators.eyeriss_v2.mapper import Blocks, channel_blocks, pad_to
+from accelsim.accelerators.eyeriss_v2.mapper import Blocks, address_bits, channel_blocks, pad_to
 from accelsim.accelerators.eyeriss_v2.view import ConvView
 from accelsim.units import bits_to_bytes, bytes_to_bits, ceil_div
 
@@ -43,7 +45,6 @@ class Array:
     act_bits: int
     psum_bits: int
     count_bits: int
-    weight_address_bits: int
     glb_iact_bytes: int
     glb_psum_bytes: int
     sparse: bool
@@ -62,7 +63,9 @@ class Schedule:
     """Per round (rows) and PE (columns, ``column * lanes + lane``): ``compute`` and ``round`` cycles (the
     latter with the NoC deliveries); per round the DRAM ``load_bytes`` / ``store_bytes`` and the part of the
     loads that are weights (``weight_load_bytes``: no buffer holds them ahead of their round); NoC and GLB
-    totals in bits or elements; the rows per tile and how many PEs share an iact / weight stream."""
+    totals in bits or elements; per round the iact bits the GLB reads (``iact_round_bits``) and the partial
+    sums it writes and reads back (``psum_round_writes``, ``psum_round_reads``); the rows per tile, whether
+    the input stays in the GLB and how many PEs share an iact / weight stream."""
 
     compute: np.ndarray
     cycles: np.ndarray
@@ -75,7 +78,11 @@ class Schedule:
     psum_reads: float
     spilled_bytes: float
     glb_iact_write_bits: float
+    iact_round_bits: np.ndarray
+    psum_round_writes: np.ndarray
+    psum_round_reads: np.ndarray
     rows: int
+    resident: bool
     iact_sharing: float
     weight_sharing: float
 
@@ -111,7 +118,7 @@ def _weight_bits(v: ConvView, b: Blocks, arr: Array) -> np.ndarray:
     m_real = np.minimum(b.m0, v.m - b.m0 * np.arange(entries.shape[1]))[None, :, None, None]
     c_real = np.minimum(b.c0, v.c - b.c0 * np.arange(entries.shape[2]))[None, None, :, None]
     dense = m_real * c_real * v.s * arr.weight_bits
-    compressed = entries * (arr.weight_bits + arr.count_bits) + (b.items + 1) * arr.weight_address_bits
+    compressed = entries * (arr.weight_bits + arr.count_bits) + (b.items + 1) * address_bits(entries)
     bits = np.minimum(compressed, dense) if arr.sparse else np.broadcast_to(dense, entries.shape)
     return bits.reshape(bits.shape[0] * bits.shape[1], -1)
 
@@ -139,10 +146,10 @@ def _tile_psums(v: ConvView, m0: int, rows: int, arr: Array) -> np.ndarray:
     return np.where(tile < n_tiles, rows_real * m_real * v.f, 0).reshape(-1, arr.n_columns)
 
 
-def spill_bytes(v: ConvView, m0: int, rows: int, arr: Array) -> float:
-    """Partial-sum bytes per reduction round beyond the GLB's psum banks, summed over tile rounds."""
-    active = bits_to_bytes(_tile_psums(v, m0, rows, arr).sum(axis=1) * arr.psum_bits)
-    return float(np.maximum(active - arr.glb_psum_bytes, 0).sum())
+def footprint(v: ConvView, m0: int, rows: int, arr: Array) -> float:
+    """Bytes of partial sums the GLB must hold at once (the largest tile round's) with output tiles of ``m0``
+    channels x ``rows`` rows on ``arr``: what decides whether partial sums spill to DRAM."""
+    return float(bits_to_bytes(_tile_psums(v, m0, rows, arr).sum(axis=1).max(initial=0) * arr.psum_bits))
 
 
 def _lanes(per_cluster: np.ndarray, arr: Array) -> np.ndarray:
@@ -150,17 +157,27 @@ def _lanes(per_cluster: np.ndarray, arr: Array) -> np.ndarray:
     return np.repeat(per_cluster, arr.columns, axis=1).transpose(0, 2, 1, 3)
 
 
-def plan(v: ConvView, b: Blocks, arr: Array, rows: int) -> Schedule:
-    """The rounds of ``v`` with output tiles of ``rows`` output rows."""
-    g, mb, cb, r = b.cycles.shape[:4]
-    ny = ceil_div(v.e, rows)
-    work = _chunks(b.cycles.sum(axis=-1), rows)                         # (G, MB, CB, R, NY)
+def passes_per_round(row_work: np.ndarray, arr: Array, rows: int) -> np.ndarray:
+    """Each PE's pass cycles per round, (TR, BR, PE columns, lanes), with output tiles of ``rows`` rows;
+    ``row_work``: the passes' cycles summed per output row, (G, M blocks, C blocks, R, E)."""
+    g, mb, cb, r, e = row_work.shape
+    ny = ceil_div(e, rows)
+    work = _chunks(row_work, rows)                                      # (G, MB, CB, R, NY)
     work = work.transpose(0, 1, 4, 2, 3).reshape(g * mb * ny, cb * r)   # (tiles, reduction blocks)
     n_tiles, n_blocks = work.shape
     tr, br = ceil_div(n_tiles, arr.n_columns), ceil_div(n_blocks, arr.lanes)
     work = pad_to(pad_to(work, 0, tr * arr.n_columns), 1, br * arr.lanes)
-    compute = work.reshape(tr, arr.n_columns, br, arr.lanes).transpose(0, 2, 1, 3)   # (TR, BR, cols, lanes)
+    return work.reshape(tr, arr.n_columns, br, arr.lanes).transpose(0, 2, 1, 3)
 
+
+def plan(v: ConvView, b: Blocks, arr: Array, rows: int, compute: np.ndarray) -> list[Schedule]:
+    """The rounds of ``v`` with output tiles of ``rows`` output rows, whose passes take ``compute``
+    (:func:`passes_per_round`): one schedule per way the input may cross DRAM (:func:`_input_loads`:
+    streamed, and resident in the GLB's iact banks if it fits there)."""
+    mb = b.cycles.shape[1]
+    ny = ceil_div(v.e, rows)
+    tr, br = compute.shape[:2]
+    n_tiles = v.groups * mb * ny
     tile = np.arange(tr * arr.n_columns)
     valid = tile < n_tiles
     m_key = np.where(valid, tile // ny, -1).reshape(tr, arr.clusters, arr.columns)
@@ -173,66 +190,77 @@ def plan(v: ConvView, b: Blocks, arr: Array, rows: int) -> Schedule:
 
     tile_psums = _tile_psums(v, b.m0, rows, arr)
     psum_cycles = np.ceil(tile_psums * arr.psum_bits / arr.psum_port_bits)
-    loads, stores, psum_reads, spilled, weight_bytes = _dram(v, b, arr, rows, m_key, row_key, w_bits,
-                                                             tile_psums, br)
+    spill_loads, stores, spilled, weight_bytes = _dram(v, b, arr, m_key, w_bits, tile_psums, br)
     weight_load = _lanes(np.ceil(w_router / arr.weight_port_bits), arr)
     streams = np.maximum(compute, _lanes(np.ceil(i_router / arr.iact_port_bits), arr))
     cycles = weight_load + np.maximum(streams, psum_cycles[:, None, :, None])
 
     shape = (tr * br, arr.n_pes)
-    return Schedule(
-        compute=compute.reshape(shape), cycles=cycles.reshape(shape).astype(np.int64),
-        load_bytes=loads + weight_bytes.ravel(), store_bytes=stores, weight_load_bytes=weight_bytes.ravel(),
-        weight_bits=float(w_router.sum()),
-        iact_bits=float(i_router.sum()), psums=float(tile_psums.sum() * br), psum_reads=psum_reads,
-        spilled_bytes=spilled,
-        glb_iact_write_bits=float(bytes_to_bits(loads.sum())), rows=rows,
-        iact_sharing=float(valid.sum() / max(i_first.sum(), 1)),
-        weight_sharing=float(valid.sum() / max(w_first.sum(), 1)))
+    round_psums = np.repeat(tile_psums.sum(axis=1), br).astype(float)
+    reads_back = round_psums * (np.arange(tr * br) % br > 0)
+    out = []
+    for resident, iacts in _input_loads(v, arr, rows, row_key, mb, br):
+        loads = np.ceil((iacts + spill_loads).ravel())
+        out.append(Schedule(
+            compute=compute.reshape(shape), cycles=cycles.reshape(shape).astype(np.int64),
+            load_bytes=loads + weight_bytes.ravel(), store_bytes=stores, weight_load_bytes=weight_bytes.ravel(),
+            weight_bits=float(w_router.sum()),
+            iact_bits=float(i_router.sum()), psums=float(round_psums.sum()), psum_reads=float(reads_back.sum()),
+            spilled_bytes=spilled,
+            glb_iact_write_bits=float(bytes_to_bits(loads.sum())),
+            iact_round_bits=i_router.sum(axis=(1, 3)).ravel(), psum_round_writes=round_psums,
+            psum_round_reads=reads_back, rows=rows, resident=resident,
+            iact_sharing=float(valid.sum() / max(i_first.sum(), 1)),
+            weight_sharing=float(valid.sum() / max(w_first.sum(), 1))))
+    return out
 
 
-def _dram(v: ConvView, b: Blocks, arr: Array, rows: int, m_key, row_key, w_bits, tile_psums, br: int):
-    """DRAM bytes per round (loads: the input once if it fits the GLB's iact banks, else each tile round's
-    rows again; the partial sums beyond what the GLB's psum banks hold, out and back per reduction round;
-    stores: the outputs, ``act_bits`` uncompressed, after a tile round's last reduction), and the weight bytes
-    each round reads (its distinct weight blocks), (TR, BR)."""
+def _input_loads(v: ConvView, arr: Array, rows: int, row_key: np.ndarray, mb: int,
+                 br: int) -> list[tuple[bool, np.ndarray]]:
+    """Input bytes each round loads from DRAM, (TR, BR), per option (resident?, bytes): *streamed* (each tile
+    round loads the input rows of its distinct output-row chunks, ``C`` channels of the padded width, again in
+    every tile round that needs them; a row no chunk reads, with the first round: the input crosses DRAM at
+    least once) and, if the input fits the GLB's iact banks, *resident* (each input row
+    is loaded once, with the first tile round whose output rows span it; a row below every window, with the
+    first round)."""
+    tr = row_key.shape[0]
+    in_rows = min(v.acts.shape[2], (rows - 1) * v.stride_h + v.r)
+    slab = bits_to_bytes(v.c * in_rows * v.acts.shape[3] * arr.act_bits)
+    top, height = v.real_rows
+    h = np.arange(top, top + height)                                       # padded index of each input row
+    step = rows * v.stride_h
+    input_bytes = bits_to_bytes(v.input_elements * arr.act_bits)
+    streamed = np.zeros((tr, br))
+    streamed[:, 0] = _distinct(row_key.reshape(tr, -1)).sum(axis=1) * slab
+    unread = ((h % step) >= in_rows) | (h >= ceil_div(v.e, rows) * step)  # in no chunk's slab
+    streamed[0, 0] += unread.sum() * input_bytes / height
+    if input_bytes > arr.glb_iact_bytes:
+        return [(False, streamed)]
+    chunk = np.maximum(0, -(-(h - (rows - 1) * v.stride_h - v.r + 1) // step))   # the first chunk reading row h
+    ny = ceil_div(v.e, rows)
+    read = (chunk < ny) & (chunk * step <= h) & (h < (v.e - 1) * v.stride_h + v.r)
+    groups = np.arange(v.groups)[:, None]
+    first = np.where(read[None, :], (groups * mb * ny + chunk[None, :]) // arr.n_columns, 0)   # (G, rows)
+    resident = np.zeros((tr, br))
+    resident[:, 0] = np.bincount(first.ravel(), minlength=tr)[:tr] * (input_bytes / (v.groups * height))
+    return [(False, streamed), (True, resident)]
+
+
+def _dram(v: ConvView, b: Blocks, arr: Array, m_key, w_bits, tile_psums, br: int):
+    """DRAM bytes per round but the input's (:func:`_input_loads`): loads, the partial sums beyond what the
+    GLB's psum banks hold, back in every reduction round but the first; stores, those partial sums out after
+    every reduction round but the last, and the outputs, ``act_bits`` uncompressed, after a tile round's last;
+    spilled bytes in all; and the weight bytes each round reads (its distinct weight blocks), (TR, BR)."""
     tr = m_key.shape[0]
     flat = m_key.reshape(tr, -1)
     first = _distinct(flat)
     per_lane = (w_bits[np.maximum(flat, 0)] * first[..., None]).sum(axis=1)          # (TR, BR*lanes)
     weights = bits_to_bytes(per_lane.reshape(tr, br, arr.lanes).sum(-1))
-    input_bytes = bits_to_bytes(v.input_elements * arr.act_bits)
-    iacts = np.zeros((tr, br))
-    if input_bytes <= arr.glb_iact_bytes:
-        iacts[0, 0] = input_bytes
-    else:
-        in_rows = min(v.acts.shape[2], (rows - 1) * v.stride_h + v.r)
-        slab = bits_to_bytes(v.c * in_rows * v.acts.shape[3] * arr.act_bits)
-        iacts[:, 0] = _distinct(row_key.reshape(tr, -1)).sum(axis=1) * slab
     active = bits_to_bytes(tile_psums.sum(axis=1) * arr.psum_bits)                  # (TR,)
     spill = np.maximum(active - arr.glb_psum_bytes, 0.0)                            # what the GLB cannot hold
-    loads = iacts
+    loads = np.zeros((tr, br))
     loads[:, 1:] += spill[:, None]
     stores = np.zeros((tr, br))
     stores[:, :-1] += spill[:, None]
     stores[:, -1] += bits_to_bytes(tile_psums.sum(axis=1) * arr.act_bits)
-    psum_reads = float(tile_psums.sum() * (br - 1))
-    return (np.ceil(loads.ravel()), np.ceil(stores.ravel()), psum_reads, float(spill.sum() * (br - 1)),
-            np.ceil(weights))
-
-
-def choose_rows(v: ConvView, b: Blocks, arr: Array) -> Schedule:
-    """The schedule of the output-row tiling that keeps the partial sums on chip (the GLB's psum banks; the
-    least spilled if none does) and whose rounds add up to the fewest cycles; ties go to less DRAM traffic,
-    then fewer rounds. The choice does not depend on the DRAM's bandwidth."""
-    options = sorted({min(v.e, 2 ** k) for k in range(v.e.bit_length() + 1)})
-    spills = {rows: spill_bytes(v, b.m0, rows, arr) for rows in options}
-    least = min(spills.values())
-    best, best_cost = None, None
-    for rows in (r for r in options if spills[r] == least):
-        s = plan(v, b, arr, rows)
-        cost = (s.spilled_bytes, int(s.cycles.max(axis=1).sum()), float((s.load_bytes + s.store_bytes).sum()),
-                s.cycles.shape[0])
-        if best_cost is None or cost < best_cost:
-            best, best_cost = s, cost
-    return best
+    return loads, np.ceil(stores.ravel()), float(spill.sum() * (br - 1)), np.ceil(weights.ravel())

@@ -19,7 +19,8 @@ class ConvView:
     """``groups`` groups of ``m`` output x ``c`` input channels, an ``r`` x ``s`` kernel at ``stride_h`` rows
     and ``stride_w`` columns, an ``e`` x ``f`` output. ``weights``: non-zero mask (groups, m, c, r, s); ``acts``: non-zero mask of the
     padded input (groups, c, padded height, padded width), padding False (a zero never enters the CSC
-    stream); ``input_elements``: the unpadded input activations (what crosses DRAM)."""
+    stream); ``input_elements``: the unpadded input activations (what crosses DRAM); ``real_rows``: the first
+    padded row holding input and how many do."""
 
     name: str
     groups: int
@@ -34,6 +35,7 @@ class ConvView:
     weights: np.ndarray
     acts: np.ndarray
     input_elements: int
+    real_rows: tuple[int, int]
 
     @property
     def dense_macs(self) -> int:
@@ -58,11 +60,11 @@ def view(layer: Layer, masks=None, activations=None) -> ConvView:
                         layer.kernel_w, layer.stride_h, layer.stride_w, layer.out_h, layer.out_w,
                         weights.reshape(g, layer.out_channels // g, *weights.shape[1:]),
                         padded.reshape(g, layer.in_channels_per_group, *padded.shape[1:]),
-                        acts.size)
+                        acts.size, (top, layer.in_h))
     if isinstance(layer, (Linear, LSTM)):
         out_features, in_features = layer.weight_shape
         acts = np.ones((layer.steps, in_features), bool) if activations is None else np.asarray(activations, bool)
         return ConvView(layer.name, 1, out_features, in_features, 1, 1, 1, 1, 1, layer.steps,
                         weights.reshape(1, out_features, in_features, 1, 1),
-                        acts.T.reshape(1, in_features, 1, layer.steps), acts.size)
+                        acts.T.reshape(1, in_features, 1, layer.steps), acts.size, (0, 1))
     raise TypeError(f"Eyeriss v2 has no mapping for {type(layer).__name__}")

@@ -1,0 +1,178 @@
+"""Eyeriss v2's mapping search (layer 5): each layer's weight block (``M0 x C0``), the output rows of a tile,
+the PE clusters it uses and whether its input stays in the GLB, chosen for the least simulated latency (ties:
+less energy, then fewer DRAM bytes, then the earlier candidate).
+
+**Candidates.** ``M0`` in :func:`.mapper.m0_options` and ``C0`` in :func:`.mapper.c0_options` (halvings of the
+psum and iact scratch pads) whose blocks fit the weight pad (:func:`.mapper.fits`); ``rows`` in
+``{min(E, 2**k)}`` (balanced); the first ``clusters / 2**k`` clusters (a sub-array: the other PEs idle); the
+input streamed, or resident if it fits the GLB's iact banks (:func:`.schedule.plan`). Partial sums stay in the
+GLB: a candidate whose largest tile round holds more partial sums than the GLB's psum banks
+(:func:`.schedule.footprint`) is not offered, unless no candidate fits, when those of the least footprint are
+(the paper: psums go to the GLB; a latency-first search at unlimited DRAM bandwidth would otherwise spill
+them to DRAM and back for a few percent of time, at many times the energy).
+
+**Never slower by construction.** Every set above only grows when a scratch pad, the GLB, the PE array or a
+router port grows (doubling a pad keeps its halvings and adds one; a larger array keeps every sub-array of a
+smaller one; the least footprint is the same on both machines, its candidate, ``M0`` = the smallest option,
+one row, one cluster, being offered on both), and a fixed candidate's latency does not grow with the machine
+(its rounds, NoC bits and DRAM bytes are the same or fewer; the weight addresses the NoC carries are as wide
+as the layer's blocks need, not as the pad). So the exact argmin on the larger machine is at most the
+smaller machine's.
+
+**Exact, by branch and bound.** Every (``M0``, ``C0``, rows, clusters) first gets a lower bound on its latency
+(:func:`_bound`: the passes' MAC and address cycles from per-``M0`` column tallies plus the weights the routers
+must deliver, spread over the PEs that can hold work at once; and the weights DRAM must deliver once),
+without the per-pass model. They are modelled in order of that bound until it exceeds the best latency found:
+the passes of a block once (:func:`.mapper.blocks`), a tiling's rounds only if their slowest passes, and the
+kernel's simulation only if its rounds, add up to no more than the best (both bound its latency from below).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+import numpy as np
+
+from accelsim.accelerators.eyeriss_v2.mapper import (Blocks, Pe, block_entries, blocks, c0_options, check_window,
+                                                     columns, fits, m0_options, no_fit, window)
+from accelsim.accelerators.eyeriss_v2.schedule import Array, Schedule, footprint, passes_per_round, plan
+from accelsim.accelerators.eyeriss_v2.view import ConvView
+from accelsim.units import bits_to_bytes, ceil_div
+
+#: (cycles, DRAM bytes read, written) of a schedule on a (sub-)array as the kernel simulates it.
+Simulate = Callable[[Schedule, Array], tuple[int, float, float]]
+#: Dynamic energy (pJ) of blocks and their schedule on a (sub-)array, its DRAM bytes read and written given.
+Price = Callable[[Blocks, Schedule, Array, float, float], float]
+
+
+def present_counts(v: ConvView) -> np.ndarray:
+    """Output positions whose window item (channel, filter row, filter column) is a non-zero iact, (G, C, R, S)."""
+    sh, sw = v.stride_h, v.stride_w
+    out = np.empty((v.groups, v.c, v.r, v.s), np.int64)
+    for r in range(v.r):
+        for s in range(v.s):
+            out[:, :, r, s] = v.acts[:, :, r:r + sh * (v.e - 1) + 1:sh,
+                                     s:s + sw * (v.f - 1) + 1:sw].sum(axis=(-2, -1))
+    return out
+
+
+def _work(v: ConvView, pe: Pe, m0: int, entries: np.ndarray | None, present: np.ndarray | None) -> int:
+    """A lower bound on the PE cycles of all the layer's passes with ``m0`` output channels per block (any
+    ``C0``): a sparse pass takes at least one address cycle per non-zero iact and at least
+    ``ceil(entries / simd)`` MAC cycles per non-zero iact's column; a dense pass is exact."""
+    mb = ceil_div(v.m, m0)
+    m_real = np.minimum(m0, v.m - m0 * np.arange(mb))
+    if not pe.sparse:
+        return int((-(-m_real // pe.simd)).sum()) * v.groups * v.c * v.s * v.r * v.e * v.f
+    mac = int(((-(-entries // pe.simd)) * present[:, None]).sum())
+    return max(mac, mb * int(present.sum()))
+
+
+def _weight_bits(v: ConvView, pe: Pe, arr: Array, m0: int, c0: int, per_block: np.ndarray | None) -> float:
+    """Bits of all the layer's weight blocks, each once, as the routers carry them (at least their entries:
+    the smaller of CSC data and uncompressed words on a sparse PE)."""
+    mb, cb = ceil_div(v.m, m0), ceil_div(v.c, c0)
+    m_real = np.minimum(m0, v.m - m0 * np.arange(mb))[None, :, None, None]
+    c_real = np.minimum(c0, v.c - c0 * np.arange(cb))[None, None, :, None]
+    dense = np.broadcast_to(m_real * c_real * v.s * arr.weight_bits, (v.groups, mb, cb, v.r))
+    if not pe.sparse:
+        return float(dense.sum())
+    return float(np.minimum(per_block * (arr.weight_bits + arr.count_bits), dense).sum())
+
+
+def _bound(v: ConvView, arr: Array, m0: int, c0: int, rows: int, work: int, weight_bits: float,
+           bytes_per_cycle: float) -> float:
+    """A lower bound on the simulated cycles of ``m0 x c0`` blocks in tiles of ``rows`` output rows on ``arr``.
+    A PE's round lasts at least the load of its own weight block through its weight router plus its passes,
+    so the rounds add up to at least that summed over every (tile, reduction block) (each block's weights
+    once per tile of its output channels), over the most PEs that can hold one at once,
+    ``min(PE columns, tiles) x min(PE rows, reduction blocks)``; and DRAM delivers every block once."""
+    mb, cb, ny = ceil_div(v.m, m0), ceil_div(v.c, c0), ceil_div(v.e, rows)
+    active = min(arr.n_columns, v.groups * mb * ny) * min(arr.lanes, cb * v.r)
+    return max((work + ny * weight_bits / arr.weight_port_bits) / active,
+               bits_to_bytes(weight_bits) / bytes_per_cycle)
+
+
+def _row_options(e: int) -> list[int]:
+    """Output rows per tile: ``min(E, 2**k)``, each balanced to the fewest rows giving as many tiles."""
+    return sorted({ceil_div(e, ceil_div(e, min(e, 2 ** k))) for k in range(e.bit_length() + 1)}, reverse=True)
+
+
+def sub_arrays(arr: Array) -> list[Array]:
+    """``arr`` and its first ``clusters / 2**k`` clusters (at least one), largest first."""
+    return [replace(arr, clusters=n) for n in sorted({arr.clusters >> k for k in range(arr.clusters.bit_length())},
+                                                     reverse=True)]
+
+
+def fitting_m0(v: ConvView, pe: Pe, arrays: list[Array]) -> list[int]:
+    """``M0`` values that just fill a share of the GLB's psum banks: for each sub-array and each
+    ``glb / 2**k``, the most output channels whose one-row tiles' partial sums fit it (balanced as
+    :func:`.mapper.halvings`), those within the psum pad. Doubling the GLB keeps every share and adds one,
+    a larger array keeps every sub-array, a larger pad keeps every value it held: the set only grows."""
+    if pe.fixed_m0:
+        return []
+    out = set()
+    for a in arrays:
+        sizes = [footprint(v, m0, 1, a) for m0 in range(1, v.m + 1)]
+        for k in range(int(a.glb_psum_bytes).bit_length()):
+            fit = [m0 for m0, size in enumerate(sizes, 1) if size <= a.glb_psum_bytes >> k]
+            if fit:
+                out.add(ceil_div(v.m, ceil_div(v.m, fit[-1])))
+    return [m0 for m0 in out if m0 <= pe.psum_entries]
+
+
+def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
+           bytes_per_cycle: float) -> tuple[Blocks, Schedule, Array]:
+    """The blocks, schedule and (sub-)array of ``v`` with the least latency (module doc)."""
+    check_window(v.name, v.s, pe)
+    present = present_counts(v) if pe.sparse else None
+    arrays, row_options = sub_arrays(arr), _row_options(v.e)
+    options = sorted(set(m0_options(v, pe)) | set(fitting_m0(v, pe, arrays)), reverse=True)
+    cols = {m0: columns(v, m0, pe.count_bits) for m0 in options}
+    sizes = {(m0, rows, a.clusters): footprint(v, m0, rows, a) for m0 in cols for rows in row_options for a in arrays}
+    room = max(arr.glb_psum_bytes, min(sizes.values()))
+    candidates = []
+    for m0, (entries, _) in cols.items():
+        work = _work(v, pe, m0, entries, present)
+        for c0 in c0_options(v, pe):
+            per_block = block_entries(v, c0, entries) if pe.sparse else None
+            if not fits(v, pe, m0, c0, per_block):
+                continue
+            bits = _weight_bits(v, pe, arr, m0, c0, per_block)
+            for rows in row_options:
+                for a in arrays:
+                    if sizes[m0, rows, a.clusters] <= room:
+                        bound = _bound(v, a, m0, c0, rows, work, bits, bytes_per_cycle)
+                        candidates.append((bound, len(candidates), m0, c0, rows, a))
+    if not candidates:
+        raise no_fit(v, pe)
+    best, best_key = None, None
+    made: dict[tuple[int, int], tuple[Blocks, np.ndarray]] = {}
+    windows: dict[int, np.ndarray] = {}
+    for bound, rank, m0, c0, rows, a in sorted(candidates, key=lambda c: c[:2]):
+        if best_key is not None and bound > best_key[0]:
+            break
+        if (m0, c0) not in made:
+            if c0 not in windows:
+                windows[c0] = window(v, c0)
+            b = blocks(v, pe, m0, c0, cols[m0], windows[c0])
+            made[m0, c0] = b, b.cycles.sum(axis=-1)
+        b, row_work = made[m0, c0]
+        compute = passes_per_round(row_work, a, rows)
+        if best_key is not None and int(compute.max(axis=(2, 3)).sum()) > best_key[0]:
+            continue                                       # its rounds' passes alone outlast the best
+        for option, s in enumerate(plan(v, b, a, rows, compute)):
+            if best_key is not None and int(s.cycles.max(axis=1).sum()) > best_key[0]:
+                break                                      # the input options share their rounds
+            cycles, read, written = simulate(s, a)
+            if best_key is not None and cycles > best_key[0]:
+                continue
+            key = [cycles, None, read + written, (rank, option), (read, written)]
+            if best_key is not None and cycles == best_key[0]:
+                if best_key[1] is None:
+                    best_key[1] = price(*best, *best_key[4])
+                key[1] = price(b, s, a, read, written)
+                if key[:4] > best_key[:4]:
+                    continue
+            best, best_key = (b, s, a), key
+    return best
