@@ -156,6 +156,43 @@ def window(v: ConvView, c0: int) -> np.ndarray:
     return a[:, None]
 
 
+def _dense_passes(v: ConvView, pe: Pe, m0: int, c0: int) -> np.ndarray:
+    """Cycles of one pass of each (M block, C block) on a dense PE, (M blocks, C blocks)."""
+    mb, cb = ceil_div(v.m, m0), ceil_div(v.c, c0)
+    m_real = np.minimum(m0, v.m - m0 * np.arange(mb))[:, None]
+    c_real = np.minimum(c0, v.c - c0 * np.arange(cb))[None, :]
+    return dense_pass_cycles(c_real * v.s, m_real, pe.simd)
+
+
+def dense_row_work(v: ConvView, pe: Pe, m0: int, c0: int) -> np.ndarray:
+    """A dense PE's pass cycles summed per output row, (G, M blocks, C blocks, R, E), as
+    ``blocks(...).cycles.sum(-1)`` without the blocks."""
+    per_row = _dense_passes(v, pe, m0, c0) * v.f
+    return np.broadcast_to(per_row[None, :, :, None, None], (v.groups, *per_row.shape, v.r, v.e))
+
+
+def present_rows(v: ConvView) -> np.ndarray:
+    """Non-zero iacts each window item (channel, filter row, filter column) meets along each output row,
+    (G, C, R, S, E)."""
+    sh, sw = v.stride_h, v.stride_w
+    out = np.empty((v.groups, v.c, v.r, v.s, v.e), np.int64)
+    for r in range(v.r):
+        for s in range(v.s):
+            out[:, :, r, s] = v.acts[:, :, r:r + sh * (v.e - 1) + 1:sh, s:s + sw * (v.f - 1) + 1:sw].sum(axis=-1)
+    return out
+
+
+def row_floor(v: ConvView, pe: Pe, c0: int, entries: np.ndarray, rows_present: np.ndarray) -> np.ndarray:
+    """A lower bound on a sparse PE's pass cycles summed per output row (as ``blocks(...).cycles.sum(-1)``),
+    (G, M blocks, C blocks, R, E), without the per-pass model: a pass takes at least a cycle per non-zero iact
+    (the address stage) and at least ``ceil(entries / simd)`` cycles per non-zero iact's column (the MAC
+    stages). ``entries``: :func:`columns`' entries; ``rows_present``: :func:`present_rows`."""
+    mac = channel_blocks(-(-entries // pe.simd), c0, 2)                      # (G, MB, CB, C0, R, S)
+    here = channel_blocks(rows_present, c0, 1)                                # (G, CB, C0, R, S, E)
+    work = np.einsum("gmkcrs,gkcrse->gmkre", mac, here)
+    return np.maximum(work, here.sum(axis=(2, 4))[:, None])
+
+
 def blocks(v: ConvView, pe: Pe, m0: int, c0: int, cols: tuple[np.ndarray, np.ndarray],
            present: np.ndarray) -> Blocks:
     """The layer's ``m0 x c0`` blocks and the cycles of each pass on ``pe`` (a dense PE multiplies every pair).
@@ -169,8 +206,6 @@ def blocks(v: ConvView, pe: Pe, m0: int, c0: int, cols: tuple[np.ndarray, np.nda
         cycles = pass_cycles(entries[:, :, :, :, None, :], present, pe.simd)
     else:
         m_real = np.minimum(m0, v.m - m0 * np.arange(mb))[:, None]
-        c_real = np.minimum(c0, v.c - c0 * np.arange(cb))[None, :]
-        entries = np.broadcast_to((m_real + 0 * c_real)[None, :, :, None, None], nonzeros.shape)
-        per_pass = dense_pass_cycles(c_real * v.s, m_real, pe.simd)          # (MB, CB)
-        cycles = np.broadcast_to(per_pass[None, :, :, None, None], (g, mb, cb, v.r, v.e * v.f))
+        entries = np.broadcast_to(np.broadcast_to(m_real, (mb, cb))[None, :, :, None, None], nonzeros.shape)
+        cycles = np.broadcast_to(_dense_passes(v, pe, m0, c0)[None, :, :, None, None], (g, mb, cb, v.r, v.e * v.f))
     return Blocks(m0, c0, entries, nonzeros, present, cycles.reshape(g, mb, cb, v.r, v.e, v.f))

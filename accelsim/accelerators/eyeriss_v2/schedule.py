@@ -157,17 +157,25 @@ def _lanes(per_cluster: np.ndarray, arr: Array) -> np.ndarray:
     return np.repeat(per_cluster, arr.columns, axis=1).transpose(0, 2, 1, 3)
 
 
-def passes_per_round(row_work: np.ndarray, arr: Array, rows: int) -> np.ndarray:
-    """Each PE's pass cycles per round, (TR, BR, PE columns, lanes), with output tiles of ``rows`` rows;
+def tile_work(row_work: np.ndarray, rows: int) -> np.ndarray:
+    """Pass cycles per (output tile, reduction block) with output tiles of ``rows`` rows, (tiles, blocks);
     ``row_work``: the passes' cycles summed per output row, (G, M blocks, C blocks, R, E)."""
     g, mb, cb, r, e = row_work.shape
-    ny = ceil_div(e, rows)
     work = _chunks(row_work, rows)                                      # (G, MB, CB, R, NY)
-    work = work.transpose(0, 1, 4, 2, 3).reshape(g * mb * ny, cb * r)   # (tiles, reduction blocks)
+    return work.transpose(0, 1, 4, 2, 3).reshape(g * mb * work.shape[-1], cb * r)
+
+
+def passes_per_round(work: np.ndarray, arr: Array) -> np.ndarray:
+    """Each PE's pass cycles per round, (TR, BR, PE columns, lanes), of :func:`tile_work` ``work`` on ``arr``."""
     n_tiles, n_blocks = work.shape
     tr, br = ceil_div(n_tiles, arr.n_columns), ceil_div(n_blocks, arr.lanes)
     work = pad_to(pad_to(work, 0, tr * arr.n_columns), 1, br * arr.lanes)
     return work.reshape(tr, arr.n_columns, br, arr.lanes).transpose(0, 2, 1, 3)
+
+
+def round_floor(work: np.ndarray, arr: Array) -> int:
+    """The sum over rounds of each round's slowest PE's passes, of :func:`tile_work` ``work`` on ``arr``."""
+    return int(passes_per_round(work, arr).max(axis=(2, 3)).sum())
 
 
 def plan(v: ConvView, b: Blocks, arr: Array, rows: int, compute: np.ndarray) -> list[Schedule]:

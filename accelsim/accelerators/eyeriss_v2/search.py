@@ -23,8 +23,10 @@ smaller machine's.
 (:func:`_bound`: the passes' MAC and address cycles from per-``M0`` column tallies plus the weights the routers
 must deliver, spread over the PEs that can hold work at once; and the weights DRAM must deliver once),
 without the per-pass model. They are modelled in order of that bound until it exceeds the best latency found:
-the passes of a block once (:func:`.mapper.blocks`), a tiling's rounds only if their slowest passes, and the
-kernel's simulation only if its rounds, add up to no more than the best (both bound its latency from below).
+the passes of a block once (:func:`.mapper.blocks`) only if the rounds' slowest pass floors
+(:func:`.mapper.row_floor`: the address and MAC cycles per output row, without the pipeline) add up to no
+more than the best, a tiling's rounds only if their slowest passes, and the kernel's simulation only if its rounds
+do (each bounds the latency from below).
 """
 from __future__ import annotations
 
@@ -34,8 +36,10 @@ from typing import Callable
 import numpy as np
 
 from accelsim.accelerators.eyeriss_v2.mapper import (Blocks, Pe, block_entries, blocks, c0_options, check_window,
-                                                     columns, fits, m0_options, no_fit, window)
-from accelsim.accelerators.eyeriss_v2.schedule import Array, Schedule, footprint, passes_per_round, plan
+                                                     columns, dense_row_work, fits, m0_options, no_fit, present_rows,
+                                                     row_floor, window)
+from accelsim.accelerators.eyeriss_v2.schedule import (Array, Schedule, footprint, passes_per_round, plan, round_floor,
+                                                       tile_work)
 from accelsim.accelerators.eyeriss_v2.view import ConvView
 from accelsim.units import bits_to_bytes, ceil_div
 
@@ -43,17 +47,6 @@ from accelsim.units import bits_to_bytes, ceil_div
 Simulate = Callable[[Schedule, Array], tuple[int, float, float]]
 #: Dynamic energy (pJ) of blocks and their schedule on a (sub-)array, its DRAM bytes read and written given.
 Price = Callable[[Blocks, Schedule, Array, float, float], float]
-
-
-def present_counts(v: ConvView) -> np.ndarray:
-    """Output positions whose window item (channel, filter row, filter column) is a non-zero iact, (G, C, R, S)."""
-    sh, sw = v.stride_h, v.stride_w
-    out = np.empty((v.groups, v.c, v.r, v.s), np.int64)
-    for r in range(v.r):
-        for s in range(v.s):
-            out[:, :, r, s] = v.acts[:, :, r:r + sh * (v.e - 1) + 1:sh,
-                                     s:s + sw * (v.f - 1) + 1:sw].sum(axis=(-2, -1))
-    return out
 
 
 def _work(v: ConvView, pe: Pe, m0: int, entries: np.ndarray | None, present: np.ndarray | None) -> int:
@@ -105,19 +98,24 @@ def sub_arrays(arr: Array) -> list[Array]:
 
 
 def fitting_m0(v: ConvView, pe: Pe, arrays: list[Array]) -> list[int]:
-    """``M0`` values that just fill a share of the GLB's psum banks: for each sub-array and each
-    ``glb / 2**k``, the most output channels whose one-row tiles' partial sums fit it (balanced as
-    :func:`.mapper.halvings`), those within the psum pad. Doubling the GLB keeps every share and adds one,
-    a larger array keeps every sub-array, a larger pad keeps every value it held: the set only grows."""
+    """``M0`` values that fill a share of the GLB's psum banks: for each sub-array and each ``glb / 2**k``, the
+    ``M0`` (found by bisection, balanced as :func:`.mapper.halvings`) past which one-row tiles' partial sums
+    no longer fit it, those within the psum pad. Each value depends on the layer, the sub-array and the share
+    only; doubling the GLB keeps every share and adds one, a larger array keeps every sub-array, a larger pad
+    keeps every value it held: the set only grows."""
     if pe.fixed_m0:
         return []
     out = set()
     for a in arrays:
-        sizes = [footprint(v, m0, 1, a) for m0 in range(1, v.m + 1)]
         for k in range(int(a.glb_psum_bytes).bit_length()):
-            fit = [m0 for m0, size in enumerate(sizes, 1) if size <= a.glb_psum_bytes >> k]
-            if fit:
-                out.add(ceil_div(v.m, ceil_div(v.m, fit[-1])))
+            room = a.glb_psum_bytes >> k
+            if footprint(v, 1, 1, a) > room:
+                break
+            low, high = 1, v.m                      # footprint(low) fits; find the last that does
+            while low < high:
+                mid = (low + high + 1) // 2
+                low, high = (mid, high) if footprint(v, mid, 1, a) <= room else (low, mid - 1)
+            out.add(ceil_div(v.m, ceil_div(v.m, low)))
     return [m0 for m0 in out if m0 <= pe.psum_entries]
 
 
@@ -125,7 +123,8 @@ def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
            bytes_per_cycle: float) -> tuple[Blocks, Schedule, Array]:
     """The blocks, schedule and (sub-)array of ``v`` with the least latency (module doc)."""
     check_window(v.name, v.s, pe)
-    present = present_counts(v) if pe.sparse else None
+    rows_present = present_rows(v) if pe.sparse else None
+    present = rows_present.sum(axis=-1) if pe.sparse else None
     arrays, row_options = sub_arrays(arr), _row_options(v.e)
     options = sorted(set(m0_options(v, pe)) | set(fitting_m0(v, pe, arrays)), reverse=True)
     cols = {m0: columns(v, m0, pe.count_bits) for m0 in options}
@@ -147,20 +146,41 @@ def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
     if not candidates:
         raise no_fit(v, pe)
     best, best_key = None, None
-    made: dict[tuple[int, int], tuple[Blocks, np.ndarray]] = {}
+    made: dict[tuple[int, int], Blocks] = {}
+    per_rows: dict[tuple[int, int, bool], np.ndarray] = {}
+    works: dict[tuple[int, int, int, bool], np.ndarray] = {}
     windows: dict[int, np.ndarray] = {}
+
+    def work_of(m0: int, c0: int, rows: int, exact: bool) -> np.ndarray:
+        """:func:`.schedule.tile_work` of the passes (``exact``) or of their floors, once per tiling (a dense
+        PE's passes are known without the blocks)."""
+        if (m0, c0, exact) not in per_rows:
+            if c0 not in windows:
+                windows[c0] = window(v, c0)
+            if not pe.sparse:
+                per_rows[m0, c0, exact] = dense_row_work(v, pe, m0, c0)
+            elif exact:
+                if (m0, c0) not in made:
+                    made[m0, c0] = blocks(v, pe, m0, c0, cols[m0], windows[c0])
+                per_rows[m0, c0, exact] = made[m0, c0].cycles.sum(axis=-1)
+            else:
+                per_rows[m0, c0, exact] = row_floor(v, pe, c0, cols[m0][0], rows_present)
+        if (m0, c0, rows, exact) not in works:
+            works[m0, c0, rows, exact] = tile_work(per_rows[m0, c0, exact], rows)
+        return works[m0, c0, rows, exact]
+
     for bound, rank, m0, c0, rows, a in sorted(candidates, key=lambda c: c[:2]):
         if best_key is not None and bound > best_key[0]:
             break
-        if (m0, c0) not in made:
-            if c0 not in windows:
-                windows[c0] = window(v, c0)
-            b = blocks(v, pe, m0, c0, cols[m0], windows[c0])
-            made[m0, c0] = b, b.cycles.sum(axis=-1)
-        b, row_work = made[m0, c0]
-        compute = passes_per_round(row_work, a, rows)
+        if best_key is not None and pe.sparse and (m0, c0) not in made \
+                and round_floor(work_of(m0, c0, rows, False), a) > best_key[0]:
+            continue                                       # its rounds' pass floors alone outlast the best
+        compute = passes_per_round(work_of(m0, c0, rows, True), a)
         if best_key is not None and int(compute.max(axis=(2, 3)).sum()) > best_key[0]:
             continue                                       # its rounds' passes alone outlast the best
+        if (m0, c0) not in made:
+            made[m0, c0] = blocks(v, pe, m0, c0, cols[m0], windows[c0])
+        b = made[m0, c0]
         for option, s in enumerate(plan(v, b, a, rows, compute)):
             if best_key is not None and int(s.cycles.max(axis=1).sum()) > best_key[0]:
                 break                                      # the input options share their rounds
