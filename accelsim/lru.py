@@ -34,6 +34,9 @@ class Lru(Generic[T]):
     def clear(self) -> None:
         self._results.clear()
 
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._results
+
     def __len__(self) -> int:
         return len(self._results)
 

@@ -19,7 +19,7 @@ from accelsim.errors import InputError
 from accelsim.hardware import load_hardware
 from accelsim.study import compare
 from accelsim.workloads import zoo
-from accelsim.workloads.layers import Conv2D, DepthwiseConv2D
+from accelsim.workloads.layers import Conv2D, DepthwiseConv2D, Linear
 
 #: layer: (M, C, E = F, input density, weight density, ground-truth cycles) from the artifact's files.
 GROUND_TRUTH = {
@@ -144,3 +144,26 @@ def test_weights_are_read_only_once_the_round_before_has_ended():
     dram_wait = run.stall_memory_cycles - program.memory_idle_pe_cycles / program.n_pes
     by_hand = (program.load_bytes[0] + program.late_load_bytes[1:].sum()) / gbps_to_bytes_per_cycle(3.2, hw.clock_hz)
     assert dram_wait >= by_hand
+
+
+@pytest.mark.parametrize(("psum_banks", "iact_banks", "stall"), [(1, 1, 7), (2, 1, 2), (2, 2, 0)])
+def test_glb_banks_and_ports_pace_a_round(psum_banks, iact_banks, stall):
+    """The GLB serves each step's words through its banks (one word per bank and port a cycle). By hand: a
+    fully connected layer of 1 input, 4 outputs and 8 vectors on 4 clusters of one dense PE, M0 = C0 = 1: one
+    round, one output channel per PE. A PE loads its 8-bit weight through a 24-bit port (1 cycle), then its 8
+    passes of one MAC (8 cycles) overlap its iacts (64 bits, 3 cycles) and its 8 psums at 40 bits a cycle (4
+    cycles): 9 cycles. The GLB meanwhile takes 4 x 8 psums of 20 bits = 16 words of 40 bits and gives each
+    cluster's router its 64 bits of iacts, 256 bits = 10.67 words of 24 bits. So the step lasts
+    max(9, 16 / psum banks, ceil(10.67 / iact banks)) and the PEs stall the difference."""
+    hw = hw_variant("eyeriss_v1", {
+        "pe_array.rows": 1, "pe_array.cols": 4, "cluster_rows": 1, "cluster_cols": 1, "pe.simd_width": 1,
+        "mapping_m0": 1, "mapping_c0": 1, "noc_iact_port_bits": 24, "noc_weight_port_bits": 24,
+        "noc_psum_port_bits": 40, "dram": {"bandwidth_bytes_per_cycle": 1000, "latency_cycles": 0},
+        "buffers.glb_psum.banks": psum_banks, "buffers.glb_psum.size_bytes": 7680,
+        "buffers.glb_iact.banks": iact_banks, "buffers.glb_iact.size_bytes": 4608})
+    engine = engine_for(hw)
+    program = engine.compile(Linear("fc", in_features=1, out_features=4, steps=8))
+    assert program.pe_cycles.ravel().tolist() == [9] and program.details["clusters_used"] == 4
+    assert program.sram_words[("glb_psum", "write_words")].ravel().tolist() == [16]
+    assert program.sram_words[("glb_iact", "read_words")].ravel() == pytest.approx([256 / 24])
+    assert engine.execute(program).stall_sram_cycles == stall

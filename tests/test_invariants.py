@@ -305,7 +305,7 @@ def doubled(engine: str, changes: dict, path: str) -> dict:
 PE_COUNT_NOT_SEARCHED = pytest.mark.xfail(reason="issue 16: the mapper does not choose the PEs a layer uses",
                                           strict=False)
 KNOWN_EXCEPTIONS = {(engine, path): PE_COUNT_NOT_SEARCHED
-                    for engine in ("scnn", "dcnn", "eie")
+                    for engine in ("scnn", "dcnn")
                     for path in ("pe_array.rows", "pe_array.cols")}
 RESOURCE_CASES = [pytest.param(engine, path, marks=KNOWN_EXCEPTIONS.get((engine, path), ()))
                   for engine in ENGINES for path in _resources(engine)]

@@ -56,6 +56,8 @@ SPEC = AcceleratorSpec(
                "registers hold, rounded up"),
         Detail("weight_tiles", "tiles", "column tiles a pass of the weights is cut into to stream through half "
                "the weight SRAM (1 when resident; the largest over the layer's matrices)"),
+        Detail("pes_used", "PEs", "PEs the layer's rows are interleaved over (the mapper's choice; the others "
+               "idle)"),
     ),
     engine="engine:EieEngine",
     doc="docs/eie.md",

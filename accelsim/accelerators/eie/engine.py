@@ -12,7 +12,7 @@ elsewhere, or done before the slowest PE).
 from __future__ import annotations
 
 from accelsim.accelerators.eie.config import EieConfig
-from accelsim.accelerators.eie.plan import plan_eie
+from accelsim.accelerators.eie.mapper import map_layer
 from accelsim.accelerators.eie.residency import Residency, plan_residency
 from accelsim.compile.program import Program
 from accelsim.hardware.schema import HardwareConfig
@@ -29,7 +29,8 @@ class EieEngine(Engine):
 
     :meth:`plan` decides which layers of a model stay (:func:`~accelsim.accelerators.eie.residency.plan_residency`:
     in network order, each if it fits beside those before it); :meth:`compile` with that plan follows it,
-    without a plan a layer stays if it fits the SRAM alone. The engine keeps no state between layers.
+    without a plan a layer stays if it fits the SRAM alone. Each layer runs on the sub-array that is fastest
+    for it (:mod:`~accelsim.accelerators.eie.mapper`). The engine keeps no state between layers.
     """
 
     def __init__(self, hw: HardwareConfig, *, preload_weights: bool = True) -> None:
@@ -44,5 +45,4 @@ class EieEngine(Engine):
 
     def compile(self, layer: Layer, masks=None, activations=None, *, plan: Residency | None = None) -> Program:
         resident = None if plan is None else plan.is_resident(layer)
-        return plan_eie(layer, self.hw, masks, activations, preload_weights=self.preload_weights,
-                        resident=resident).program()
+        return map_layer(layer, self, masks, activations, preload_weights=self.preload_weights, resident=resident)

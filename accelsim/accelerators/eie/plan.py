@@ -21,7 +21,7 @@ layer streams in tiles (:mod:`.segments`) for every input vector.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -63,6 +63,7 @@ class EiePlan:
     passes: int
     input_batches: int
     weight_tiles: int
+    machine_pes: int
 
     def _schedules(self, depth: int):
         """Per work: its segments' schedule and (S, N) entries each PE processed in each segment (distinct
@@ -117,11 +118,12 @@ class EiePlan:
             full += int((sched.full_stall * runs).sum())
             reload_idle += int((_reload_idle(sched, segs).sum(axis=1) * runs).sum())
         pe_cycles = np.concatenate(cycles)
+        pe_cycles = np.pad(pe_cycles, ((0, 0), (0, self.machine_pes - pe_cycles.shape[1])))   # PEs left idle
         details = {"load_balance_efficiency": entries / work_total if work_total else 1.0,
                    "padding_products": self.counts.get(("mac", "padding_op")),
                    "fifo_full_cycles": full, "reload_stall_cycles": self.reload_stall_cycles,
                    "resident": int(self.resident), "passes": self.passes, "input_batches": self.input_batches,
-                   "weight_tiles": self.weight_tiles}
+                   "weight_tiles": self.weight_tiles, "pes_used": self.cfg.n_pes}
         return Program(self.layer, load_bytes=np.concatenate(loads), pe_cycles=pe_cycles,
                        store_bytes=np.concatenate(stores), barrier=True, counts=self.counts,
                        useful_macs=self.useful_macs, fragmentation_slots=self.fragmentation_slots,
@@ -157,14 +159,18 @@ def _preload_bytes(work: MatrixWork, cfg: EieConfig, resident: bool, preload_wei
 
 
 def plan_eie(layer: Layer, hw: HardwareConfig, masks=None, activations=None, *,
-             preload_weights: bool = True, resident: bool | None = None) -> EiePlan:
+             preload_weights: bool = True, resident: bool | None = None, n_pes: int | None = None) -> EiePlan:
     """Everything of :func:`compile_eie` but the FIFO schedule. ``resident``: whether the layer's weights
     stay in the PEs' SRAM, as the model's residency plan decided (:mod:`.residency`); None: the layer
-    alone on the machine, resident if it fits the empty SRAM."""
+    alone on the machine, resident if it fits the empty SRAM. ``n_pes``: the PEs the layer uses (the first
+    ``n_pes``, the others idle; default all): its rows are interleaved over them, and it stays resident only
+    if it also fits their SRAM."""
     cfg = EieConfig.from_hw(hw)
+    if n_pes is not None:
+        cfg = replace(cfg, n_pes=n_pes)
     works = lower_layer(layer, masks, activations, cfg)
-    if resident is None:
-        resident = weight_sram(works, cfg).fits(cfg)
+    fits = weight_sram(works, cfg).fits(cfg)
+    resident = fits if resident is None else resident and fits
     tiles = [column_tiles(work.matrix, cfg, resident, layer.name) for work in works]
     segments = [build_segments(work, cfg, t, streamed=not resident) for work, t in zip(works, tiles)]
     tallies: list[WorkCounts] = [work_counts(w, s, cfg) for w, s in zip(works, segments)]
@@ -177,7 +183,7 @@ def plan_eie(layer: Layer, hw: HardwareConfig, masks=None, activations=None, *,
         reload_stall_cycles=sum(_reload_stall_cycles(w, s) for w, s in zip(works, segments)),
         passes=max(w.matrix.passes for w in works),
         input_batches=max(1 if w.lookup else ceil_div(w.matrix.n_cols, cfg.vector_batch) for w in works),
-        weight_tiles=max(len(per_pass) for t in tiles for per_pass in t))
+        weight_tiles=max(len(per_pass) for t in tiles for per_pass in t), machine_pes=hw.pe_count)
 
 
 def compile_eie(layer: Layer, hw: HardwareConfig, masks=None, activations=None, *,

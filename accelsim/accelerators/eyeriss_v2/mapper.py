@@ -69,7 +69,7 @@ def columns(v: ConvView, m0: int, count_bits: int) -> tuple[np.ndarray, np.ndarr
     mb = ceil_div(v.m, m0)
     w = pad_to(v.weights, 1, mb * m0).reshape(v.groups, mb, m0, v.c, v.r, v.s)
     w = np.moveaxis(w, 2, -1)
-    return column_entries(w, count_bits), w.sum(axis=-1)
+    return column_entries(w, count_bits).astype(np.int32), w.sum(axis=-1, dtype=np.int32)
 
 
 def channel_blocks(per_channel: np.ndarray, c0: int, channel_axis: int) -> np.ndarray:

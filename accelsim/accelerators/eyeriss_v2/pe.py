@@ -25,11 +25,14 @@ def column_entries(nonzero: np.ndarray, count_bits: int) -> np.ndarray:
     """Stored CSC entries of each column (last axis: the column's ``M0`` weights): the non-zeros plus the
     placeholder zeros a run of more than ``2**count_bits - 1`` zeros before a non-zero needs."""
     nz = np.asarray(nonzero, bool)
-    idx = np.arange(nz.shape[-1])
-    last = np.maximum.accumulate(np.where(nz, idx, -1), axis=-1)
-    previous = np.concatenate([np.full(nz.shape[:-1] + (1,), -1), last[..., :-1]], axis=-1)
-    gaps = np.where(nz, idx - previous - 1, 0)
-    return nz.sum(axis=-1) + (gaps >> count_bits).sum(axis=-1)
+    if nz.shape[-1] <= 2 ** count_bits:            # no run of zeros can outgrow the count: no placeholder
+        return nz.sum(axis=-1, dtype=np.int32)
+    dtype = np.int16 if nz.shape[-1] < np.iinfo(np.int16).max else np.int64
+    idx = np.arange(nz.shape[-1], dtype=dtype)
+    last = np.maximum.accumulate(np.where(nz, idx, dtype(-1)), axis=-1)
+    previous = np.concatenate([np.full(nz.shape[:-1] + (1,), -1, dtype), last[..., :-1]], axis=-1)
+    gaps = np.where(nz, idx - previous - 1, 0).astype(dtype)
+    return nz.sum(axis=-1, dtype=np.int32) + (gaps >> count_bits).sum(axis=-1, dtype=np.int32)
 
 
 def pass_cycles(entries: np.ndarray, present: np.ndarray, simd: int) -> np.ndarray:

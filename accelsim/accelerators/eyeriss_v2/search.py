@@ -41,6 +41,7 @@ from accelsim.accelerators.eyeriss_v2.mapper import (Blocks, Pe, block_entries, 
 from accelsim.accelerators.eyeriss_v2.schedule import (Array, Schedule, footprint, passes_per_round, plan, round_floor,
                                                        tile_work)
 from accelsim.accelerators.eyeriss_v2.view import ConvView
+from accelsim.lru import Lru
 from accelsim.units import bits_to_bytes, ceil_div
 
 #: (cycles, DRAM bytes read, written) of a schedule on a (sub-)array as the kernel simulates it.
@@ -127,11 +128,15 @@ def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
     present = rows_present.sum(axis=-1) if pe.sparse else None
     arrays, row_options = sub_arrays(arr), _row_options(v.e)
     options = sorted(set(m0_options(v, pe)) | set(fitting_m0(v, pe, arrays)), reverse=True)
-    cols = {m0: columns(v, m0, pe.count_bits) for m0 in options}
-    sizes = {(m0, rows, a.clusters): footprint(v, m0, rows, a) for m0 in cols for rows in row_options for a in arrays}
+    sizes = {(m0, rows, a.clusters): footprint(v, m0, rows, a) for m0 in options for rows in row_options
+             for a in arrays}
     room = max(arr.glb_psum_bytes, min(sizes.values()))
+    # a layer's columns and blocks can take hundreds of MB (a large fully connected layer with small blocks):
+    # a few are kept at a time, the rest recomputed when needed
+    cols, made = Lru(2), Lru(2)
     candidates = []
-    for m0, (entries, _) in cols.items():
+    for m0 in options:
+        entries = cols.get(m0, lambda: columns(v, m0, pe.count_bits))[0]
         work = _work(v, pe, m0, entries, present)
         for c0 in c0_options(v, pe):
             per_block = block_entries(v, c0, entries) if pe.sparse else None
@@ -146,28 +151,25 @@ def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
     if not candidates:
         raise no_fit(v, pe)
     best, best_key = None, None
-    made: dict[tuple[int, int], Blocks] = {}
-    per_rows: dict[tuple[int, int, bool], np.ndarray] = {}
-    works: dict[tuple[int, int, int, bool], np.ndarray] = {}
-    windows: dict[int, np.ndarray] = {}
+    per_rows, works, windows = Lru(2), Lru(4), Lru(2)
+
+    def blocks_of(m0: int, c0: int) -> Blocks:
+        return made.get((m0, c0), lambda: blocks(v, pe, m0, c0, cols.get(m0, lambda: columns(v, m0, pe.count_bits)),
+                                                 windows.get(c0, lambda: window(v, c0))))
+
+    def row_work(m0: int, c0: int, exact: bool) -> np.ndarray:
+        """The passes' cycles (``exact``) or their floors summed per output row (a dense PE's are known
+        without the blocks)."""
+        if not pe.sparse:
+            return dense_row_work(v, pe, m0, c0)
+        if exact:
+            return blocks_of(m0, c0).cycles.sum(axis=-1)
+        return row_floor(v, pe, c0, cols.get(m0, lambda: columns(v, m0, pe.count_bits))[0], rows_present)
 
     def work_of(m0: int, c0: int, rows: int, exact: bool) -> np.ndarray:
-        """:func:`.schedule.tile_work` of the passes (``exact``) or of their floors, once per tiling (a dense
-        PE's passes are known without the blocks)."""
-        if (m0, c0, exact) not in per_rows:
-            if c0 not in windows:
-                windows[c0] = window(v, c0)
-            if not pe.sparse:
-                per_rows[m0, c0, exact] = dense_row_work(v, pe, m0, c0)
-            elif exact:
-                if (m0, c0) not in made:
-                    made[m0, c0] = blocks(v, pe, m0, c0, cols[m0], windows[c0])
-                per_rows[m0, c0, exact] = made[m0, c0].cycles.sum(axis=-1)
-            else:
-                per_rows[m0, c0, exact] = row_floor(v, pe, c0, cols[m0][0], rows_present)
-        if (m0, c0, rows, exact) not in works:
-            works[m0, c0, rows, exact] = tile_work(per_rows[m0, c0, exact], rows)
-        return works[m0, c0, rows, exact]
+        """:func:`.schedule.tile_work` of :func:`row_work`."""
+        return works.get((m0, c0, rows, exact), lambda: tile_work(
+            per_rows.get((m0, c0, exact), lambda: row_work(m0, c0, exact)), rows))
 
     for bound, rank, m0, c0, rows, a in sorted(candidates, key=lambda c: c[:2]):
         if best_key is not None and bound > best_key[0]:
@@ -178,9 +180,7 @@ def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
         compute = passes_per_round(work_of(m0, c0, rows, True), a)
         if best_key is not None and int(compute.max(axis=(2, 3)).sum()) > best_key[0]:
             continue                                       # its rounds' passes alone outlast the best
-        if (m0, c0) not in made:
-            made[m0, c0] = blocks(v, pe, m0, c0, cols[m0], windows[c0])
-        b = made[m0, c0]
+        b = blocks_of(m0, c0)
         for option, s in enumerate(plan(v, b, a, rows, compute)):
             if best_key is not None and int(s.cycles.max(axis=1).sum()) > best_key[0]:
                 break                                      # the input options share their rounds
