@@ -21,7 +21,8 @@ smaller machine's.
 
 **Exact, by branch and bound.** Every (``M0``, ``C0``, rows, clusters) first gets a lower bound on its latency
 (:func:`_bound`: the passes' MAC and address cycles from per-``M0`` column tallies plus the weights the routers
-must deliver, spread over the PEs that can hold work at once; and the weights DRAM must deliver once),
+must deliver, spread over the PEs that can hold work at once; plus the weights DRAM must deliver once, which
+no round overlaps: a step's weights are read after the step before has ended, ``Program.late_load_bytes``),
 without the per-pass model. They are modelled in order of that bound until it exceeds the best latency found:
 the passes of a block once (:func:`.mapper.blocks`) only if the rounds' slowest pass floors
 (:func:`.mapper.row_floor`: the address and MAC cycles per output row, without the pipeline) add up to no
@@ -35,9 +36,9 @@ from typing import Callable
 
 import numpy as np
 
-from accelsim.accelerators.eyeriss_v2.mapper import (Blocks, Pe, block_entries, blocks, c0_options, check_window,
-                                                     columns, dense_row_work, fits, m0_options, no_fit, present_rows,
-                                                     row_floor, window)
+from accelsim.accelerators.eyeriss_v2.mapper import (Blocks, Pe, address_bits, block_entries, blocks, c0_options,
+                                                     check_window, columns, dense_row_work, fits, m0_options, no_fit,
+                                                     present_rows, row_floor, window)
 from accelsim.accelerators.eyeriss_v2.schedule import (Array, Schedule, footprint, passes_per_round, plan, round_floor,
                                                        tile_work)
 from accelsim.accelerators.eyeriss_v2.view import ConvView
@@ -63,28 +64,27 @@ def _work(v: ConvView, pe: Pe, m0: int, entries: np.ndarray | None, present: np.
 
 
 def _weight_bits(v: ConvView, pe: Pe, arr: Array, m0: int, c0: int, per_block: np.ndarray | None) -> float:
-    """Bits of all the layer's weight blocks, each once, as the routers carry them (at least their entries:
-    the smaller of CSC data and uncompressed words on a sparse PE)."""
+    """Bits of all the layer's weight blocks, each once, as the routers carry them (the smaller of CSC pairs
+    with their column addresses and uncompressed words on a sparse PE, as :func:`.schedule.plan` sends them)."""
     mb, cb = ceil_div(v.m, m0), ceil_div(v.c, c0)
-    m_real = np.minimum(m0, v.m - m0 * np.arange(mb))[None, :, None, None]
-    c_real = np.minimum(c0, v.c - c0 * np.arange(cb))[None, None, :, None]
-    dense = np.broadcast_to(m_real * c_real * v.s * arr.weight_bits, (v.groups, mb, cb, v.r))
+    m_real = np.minimum(m0, v.m - m0 * np.arange(mb))
+    c_real = np.minimum(c0, v.c - c0 * np.arange(cb))
     if not pe.sparse:
-        return float(dense.sum())
-    return float(np.minimum(per_block * (arr.weight_bits + arr.count_bits), dense).sum())
+        return float(m_real.sum() * c_real.sum() * v.s * v.r * v.groups * arr.weight_bits)
+    dense = (m_real[:, None] * c_real[None, :] * (v.s * arr.weight_bits))[None, :, :, None]
+    compressed = per_block * (arr.weight_bits + arr.count_bits) + (c0 * v.s + 1) * address_bits(per_block)
+    return float(np.minimum(compressed, dense).sum())
 
 
-def _bound(v: ConvView, arr: Array, m0: int, c0: int, rows: int, work: int, weight_bits: float,
-           bytes_per_cycle: float) -> float:
-    """A lower bound on the simulated cycles of ``m0 x c0`` blocks in tiles of ``rows`` output rows on ``arr``.
-    A PE's round lasts at least the load of its own weight block through its weight router plus its passes,
-    so the rounds add up to at least that summed over every (tile, reduction block) (each block's weights
-    once per tile of its output channels), over the most PEs that can hold one at once,
-    ``min(PE columns, tiles) x min(PE rows, reduction blocks)``; and DRAM delivers every block once."""
+def _bound(v: ConvView, arr: Array, m0: int, c0: int, rows: int, work: int, weight_bits: float) -> float:
+    """A lower bound on the cycles the rounds of ``m0 x c0`` blocks in tiles of ``rows`` output rows take on
+    ``arr``. A PE's round lasts at least the load of its own weight block through its weight router plus its
+    passes, so the rounds add up to at least that summed over every (tile, reduction block) (each block's
+    weights once per tile of its output channels), over the most PEs that can hold one at once,
+    ``min(PE columns, tiles) x min(PE rows, reduction blocks)``."""
     mb, cb, ny = ceil_div(v.m, m0), ceil_div(v.c, c0), ceil_div(v.e, rows)
     active = min(arr.n_columns, v.groups * mb * ny) * min(arr.lanes, cb * v.r)
-    return max((work + ny * weight_bits / arr.weight_port_bits) / active,
-               bits_to_bytes(weight_bits) / bytes_per_cycle)
+    return (work + ny * weight_bits / arr.weight_port_bits) / active
 
 
 def _row_options(e: int) -> list[int]:
@@ -96,6 +96,14 @@ def sub_arrays(arr: Array) -> list[Array]:
     """``arr`` and its first ``clusters / 2**k`` clusters (at least one), largest first."""
     return [replace(arr, clusters=n) for n in sorted({arr.clusters >> k for k in range(arr.clusters.bit_length())},
                                                      reverse=True)]
+
+
+def _distinct_arrays(arrays: list[Array], tiles: int) -> list[Array]:
+    """The sub-arrays (largest first) that give ``tiles`` output tiles distinct schedules: all those too small
+    to hold every tile in one round, and the smallest that does (a larger one runs the same rounds with more
+    clusters idle)."""
+    holding = [a for a in arrays if a.n_columns >= tiles]
+    return [a for a in arrays if a.n_columns < tiles] + holding[-1:]
 
 
 def fitting_m0(v: ConvView, pe: Pe, arrays: list[Array]) -> list[int]:
@@ -144,10 +152,11 @@ def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
                 continue
             bits = _weight_bits(v, pe, arr, m0, c0, per_block)
             for rows in row_options:
-                for a in arrays:
+                for a in _distinct_arrays(arrays, v.groups * ceil_div(v.m, m0) * ceil_div(v.e, rows)):
                     if sizes[m0, rows, a.clusters] <= room:
-                        bound = _bound(v, a, m0, c0, rows, work, bits, bytes_per_cycle)
-                        candidates.append((bound, len(candidates), m0, c0, rows, a))
+                        late = bits_to_bytes(bits) / bytes_per_cycle
+                        candidates.append((_bound(v, a, m0, c0, rows, work, bits) + late, len(candidates), m0, c0,
+                                           rows, a, late))
     if not candidates:
         raise no_fit(v, pe)
     best, best_key = None, None
@@ -171,18 +180,18 @@ def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
         return works.get((m0, c0, rows, exact), lambda: tile_work(
             per_rows.get((m0, c0, exact), lambda: row_work(m0, c0, exact)), rows))
 
-    for bound, rank, m0, c0, rows, a in sorted(candidates, key=lambda c: c[:2]):
+    for bound, rank, m0, c0, rows, a, late in sorted(candidates, key=lambda c: c[:2]):
         if best_key is not None and bound > best_key[0]:
             break
         if best_key is not None and pe.sparse and (m0, c0) not in made \
-                and round_floor(work_of(m0, c0, rows, False), a) > best_key[0]:
+                and round_floor(work_of(m0, c0, rows, False), a) + late > best_key[0]:
             continue                                       # its rounds' pass floors alone outlast the best
         compute = passes_per_round(work_of(m0, c0, rows, True), a)
-        if best_key is not None and int(compute.max(axis=(2, 3)).sum()) > best_key[0]:
+        if best_key is not None and int(compute.max(axis=(2, 3)).sum()) + late > best_key[0]:
             continue                                       # its rounds' passes alone outlast the best
         b = blocks_of(m0, c0)
         for option, s in enumerate(plan(v, b, a, rows, compute)):
-            if best_key is not None and int(s.cycles.max(axis=1).sum()) > best_key[0]:
+            if best_key is not None and int(s.cycles.max(axis=1).sum()) + late > best_key[0]:
                 break                                      # the input options share their rounds
             cycles, read, written = simulate(s, a)
             if best_key is not None and cycles > best_key[0]:
