@@ -135,8 +135,8 @@ def markdown(doubling: list[dict], cliffs: list[dict]) -> str:
              "total cycles before and after doubling each key its accelerator declares as a resource "
              "(`accelsim/accelerators/spec.py`, `COMMON_RESOURCES` and `Param.resource`), whole model, seed 0. "
              "`tests/test_invariants.py` checks the same property on random small layers and machines. A row "
-             "marked SLOWER is open work (its reason is in that test's `KNOWN_EXCEPTIONS`: the mappers that do not "
-             "yet choose the PEs a layer uses, Eyeriss's greedy weight blocks) or a mapper choice to revisit "
+             "marked SLOWER is open work (its reason is in that test's `KNOWN_EXCEPTIONS`: the planar mappers that "
+             "do not yet choose the PEs a layer uses) or a mapper choice to revisit "
              "(SCNN/DCNN's Kc among a few candidates).", "",
              "| machine | model @ sparsity | key | value | cycles | doubled | ratio |", "|---|---|---|---|---|---|---|"]
     for r in doubling:
