@@ -263,6 +263,10 @@ test_energy_is_counts_times_yaml_figures, test_energy_is_counts_times_yaml_figur
     check_energy_is_counts_times_yaml_figures
 
 
+#: Engines whose mapping is always chosen by simulated latency (Eyeriss's blocks and tiles, EIE's PEs used).
+LATENCY_MAPPED = ("eie", "eyeriss_v2", "eyeriss_v1")
+
+
 @budgets(data=st.data(), factor=st.sampled_from([1.5, 2, 4, 16, 1000]))
 def check_more_bandwidth_is_never_slower(engine, data, factor):
     changes, layer, weights, acts = data.draw(case(engine))
@@ -278,7 +282,8 @@ def check_more_bandwidth_is_never_slower(engine, data, factor):
     fast = run(engine, faster, layer, weights, acts)[3]
     assert fast.cycles <= slow.cycles
     assert fast.useful_macs == slow.useful_macs
-    if changes.get("mapping") != "search":   # a searched mapping may trade DRAM bytes for time
+    if changes.get("mapping") != "search" and engine not in LATENCY_MAPPED:
+        # (a mapping searched by latency may trade DRAM bytes for time)
         assert (fast.dram_read_bytes, fast.dram_write_bytes) == (slow.dram_read_bytes, slow.dram_write_bytes)
 
 

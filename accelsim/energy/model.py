@@ -33,11 +33,6 @@ class Energy:
         return self.total_dynamic_pj + self.total_static_pj
 
 
-def dynamic_pj(counts: Counts, table: EnergyTable) -> float:
-    """Dynamic energy of ``counts`` with the figures of ``table``, in pJ (what mappers break latency ties by)."""
-    return sum(count * table.pj(component, action) for (component, action), count in counts.items())
-
-
 def energy(counts: Counts, table: EnergyTable, cycles: int, clock_hz: float) -> Energy:
     """Energy of ``counts`` over ``cycles`` at ``clock_hz`` with the figures of ``table``."""
     dynamic: dict[str, float] = {}

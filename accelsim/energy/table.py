@@ -96,6 +96,10 @@ class EnergyTable:
         """Energy of one unit of (component, action), in pJ."""
         return self.entry(component, action).value
 
+    def dynamic_pj(self, counts: Mapping[tuple[str, str], float]) -> float:
+        """Dynamic energy of ``counts`` ((component, action) -> units), in pJ: what mappers break latency ties by."""
+        return sum(count * self.pj(component, action) for (component, action), count in counts.items())
+
     def static_mw(self, component: str) -> float:
         """Static power of ``component`` (all its instances), in mW; MissingEnergyEntry if there is none."""
         try:

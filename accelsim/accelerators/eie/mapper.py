@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from accelsim.accelerators.eie.plan import plan_eie
 from accelsim.compile.program import Program
-from accelsim.energy.model import dynamic_pj
 from accelsim.energy.table import EnergyTable
 from accelsim.sim.engine import Engine
 from accelsim.workloads.layers import Layer
@@ -42,8 +41,8 @@ def map_layer(layer: Layer, engine: Engine, masks=None, activations=None, *, pre
         key = [run.cycles, None, run.dram_read_bytes + run.dram_write_bytes, rank, run.counts]
         if best_key is not None and run.cycles == best_key[0]:
             table = table or EnergyTable.from_config(engine.hw)
-            best_key[1] = dynamic_pj(best_key[4], table) if best_key[1] is None else best_key[1]
-            key[1] = dynamic_pj(run.counts, table)
+            best_key[1] = table.dynamic_pj(best_key[4]) if best_key[1] is None else best_key[1]
+            key[1] = table.dynamic_pj(run.counts)
             if key[:4] > best_key[:4]:
                 continue
         best, best_key = program, key

@@ -19,7 +19,6 @@ from accelsim.accelerators.eyeriss_v2.search import search
 from accelsim.accelerators.eyeriss_v2.view import ConvView, view
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
-from accelsim.energy.model import dynamic_pj
 from accelsim.energy.table import EnergyTable
 from accelsim.errors import ConfigError
 from accelsim.hardware.schema import HardwareConfig
@@ -134,8 +133,8 @@ def _pricer(hw: HardwareConfig, v: ConvView, pe: Pe):
     def price(b: Blocks, s: Schedule, arr: Array, read: float, written: float) -> float:
         if not table:
             table.append(EnergyTable.from_config(hw))
-        return dynamic_pj(_counts(hw, v, b, s, pe)[0] + Counts.of(dram={"read_bytes": read, "write_bytes": written}),
-                          table[0])
+        return table[0].dynamic_pj(_counts(hw, v, b, s, pe)[0]
+                                   + Counts.of(dram={"read_bytes": read, "write_bytes": written}))
     return price
 
 
