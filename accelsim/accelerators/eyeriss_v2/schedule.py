@@ -112,14 +112,14 @@ def _per_cluster(first: np.ndarray, keys: np.ndarray, bits: np.ndarray, arr: Arr
     return per.reshape(*per.shape[:2], -1, arr.lanes)
 
 
-def _weight_bits(v: ConvView, b: Blocks, arr: Array) -> np.ndarray:
-    """Bits of each weight block, (G*MB, CB*R): CSC pairs and addresses, or uncompressed if smaller."""
-    entries = b.entries.sum(-1)                                        # (G, MB, CB, R)
-    m_real = np.minimum(b.m0, v.m - b.m0 * np.arange(entries.shape[1]))[None, :, None, None]
-    c_real = np.minimum(b.c0, v.c - b.c0 * np.arange(entries.shape[2]))[None, None, :, None]
+def block_bits(v: ConvView, m0: int, c0: int, per_block: np.ndarray, arr: Array) -> np.ndarray:
+    """Bits of each weight block, (G*MB, CB*R): CSC pairs and addresses, or uncompressed if smaller (always on a
+    dense PE); ``per_block``: the blocks' CSC entries, (G, MB, CB, R)."""
+    m_real = np.minimum(m0, v.m - m0 * np.arange(per_block.shape[1]))[None, :, None, None]
+    c_real = np.minimum(c0, v.c - c0 * np.arange(per_block.shape[2]))[None, None, :, None]
     dense = m_real * c_real * v.s * arr.weight_bits
-    compressed = entries * (arr.weight_bits + arr.count_bits) + (b.items + 1) * address_bits(entries)
-    bits = np.minimum(compressed, dense) if arr.sparse else np.broadcast_to(dense, entries.shape)
+    compressed = per_block * (arr.weight_bits + arr.count_bits) + (c0 * v.s + 1) * address_bits(per_block)
+    bits = np.minimum(compressed, dense) if arr.sparse else np.broadcast_to(dense, per_block.shape)
     return bits.reshape(bits.shape[0] * bits.shape[1], -1)
 
 
@@ -191,7 +191,7 @@ def plan(v: ConvView, b: Blocks, arr: Array, rows: int, compute: np.ndarray) -> 
     m_key = np.where(valid, tile // ny, -1).reshape(tr, arr.clusters, arr.columns)
     row_key = np.where(valid, (tile // (mb * ny)) * ny + tile % ny, -1).reshape(tr, arr.clusters, arr.columns)
     w_first, i_first = _distinct(m_key), _distinct(row_key)
-    w_bits = pad_to(_weight_bits(v, b, arr), 1, br * arr.lanes)
+    w_bits = pad_to(block_bits(v, b.m0, b.c0, b.entries.sum(-1), arr), 1, br * arr.lanes)
     i_bits = pad_to(_iact_bits(v, b, rows, arr), 1, br * arr.lanes)
     w_router = _per_cluster(w_first, m_key, w_bits, arr)                # (TR, NC, BR, lanes)
     i_router = _per_cluster(i_first, row_key, i_bits, arr)

@@ -36,11 +36,11 @@ from typing import Callable
 
 import numpy as np
 
-from accelsim.accelerators.eyeriss_v2.mapper import (Blocks, Pe, address_bits, block_entries, blocks, c0_options,
+from accelsim.accelerators.eyeriss_v2.mapper import (Blocks, Pe, block_entries, blocks, c0_options,
                                                      check_window, columns, dense_row_work, fits, m0_options, no_fit,
                                                      present_rows, row_floor, window)
-from accelsim.accelerators.eyeriss_v2.schedule import (Array, Schedule, footprint, passes_per_round, plan, round_floor,
-                                                       tile_work)
+from accelsim.accelerators.eyeriss_v2.schedule import (Array, Schedule, block_bits, footprint, passes_per_round, plan,
+                                                       round_floor, tile_work)
 from accelsim.accelerators.eyeriss_v2.view import ConvView
 from accelsim.lru import Lru
 from accelsim.units import bits_to_bytes, ceil_div
@@ -61,19 +61,6 @@ def _work(v: ConvView, pe: Pe, m0: int, entries: np.ndarray | None, present: np.
         return int((-(-m_real // pe.simd)).sum()) * v.groups * v.c * v.s * v.r * v.e * v.f
     mac = int(((-(-entries // pe.simd)) * present[:, None]).sum())
     return max(mac, mb * int(present.sum()))
-
-
-def _weight_bits(v: ConvView, pe: Pe, arr: Array, m0: int, c0: int, per_block: np.ndarray | None) -> float:
-    """Bits of all the layer's weight blocks, each once, as the routers carry them (the smaller of CSC pairs
-    with their column addresses and uncompressed words on a sparse PE, as :func:`.schedule.plan` sends them)."""
-    mb, cb = ceil_div(v.m, m0), ceil_div(v.c, c0)
-    m_real = np.minimum(m0, v.m - m0 * np.arange(mb))
-    c_real = np.minimum(c0, v.c - c0 * np.arange(cb))
-    if not pe.sparse:
-        return float(m_real.sum() * c_real.sum() * v.s * v.r * v.groups * arr.weight_bits)
-    dense = (m_real[:, None] * c_real[None, :] * (v.s * arr.weight_bits))[None, :, :, None]
-    compressed = per_block * (arr.weight_bits + arr.count_bits) + (c0 * v.s + 1) * address_bits(per_block)
-    return float(np.minimum(compressed, dense).sum())
 
 
 def _bound(v: ConvView, arr: Array, m0: int, c0: int, rows: int, work: int, weight_bits: float) -> float:
@@ -147,10 +134,10 @@ def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
         entries = cols.get(m0, lambda: columns(v, m0, pe.count_bits))[0]
         work = _work(v, pe, m0, entries, present)
         for c0 in c0_options(v, pe):
-            per_block = block_entries(v, c0, entries) if pe.sparse else None
-            if not fits(v, pe, m0, c0, per_block):
+            per_block = block_entries(v, c0, entries)
+            if not fits(v, pe, m0, c0, per_block if pe.sparse else None):
                 continue
-            bits = _weight_bits(v, pe, arr, m0, c0, per_block)
+            bits = float(block_bits(v, m0, c0, per_block, arr).sum())
             for rows in row_options:
                 for a in _distinct_arrays(arrays, v.groups * ceil_div(v.m, m0) * ceil_div(v.e, rows)):
                     if sizes[m0, rows, a.clusters] <= room:
