@@ -109,21 +109,16 @@ def c0_options(v: ConvView, pe: Pe) -> list[int]:
     return [pe.fixed_c0] if pe.fixed_c0 else halvings(v.c, pe.iact_entries // v.s)
 
 
-def block_entries(v: ConvView, c0: int, entries: np.ndarray) -> np.ndarray:
-    """Compressed entries of each weight block, (G, M blocks, C blocks, R), from :func:`columns`' entries."""
-    return channel_blocks(entries, c0, 2).sum(axis=(3, 5))
-
-
 def address_bits(per_block: np.ndarray) -> int:
     """Bits of a column address in the weight pad's address vector, as the NoC carries it: enough for the
-    largest block of the layer (``per_block``: :func:`block_entries`), two entries per pad word (the paper's
-    7-bit addresses for its 96 words). ASSUMPTION: the paper gives the address pad's width, not what crosses
+    largest block of the layer (``per_block``: the blocks' CSC entries, (G, MB, CB, R)), two entries per pad
+    word (the paper's 7-bit addresses for its 96 words). ASSUMPTION: the paper gives the address pad's width, not what crosses
     the NoC; a block never needs more, and a larger pad then costs no extra bits for the same blocks."""
     return max(1, (ceil_div(int(np.max(per_block, initial=0)), 2) - 1).bit_length())
 
 
 def fits(v: ConvView, pe: Pe, m0: int, c0: int, per_block: np.ndarray | None) -> bool:
-    """Whether blocks of ``m0 x c0`` fit the weight pad: compressed (``per_block``: :func:`block_entries`) on a
+    """Whether blocks of ``m0 x c0`` fit the weight pad: compressed (``per_block``: the blocks' CSC entries) on a
     sparse PE, all ``m0 x c0 x S`` weights on a dense one. A larger pad fits every block a smaller one does."""
     if not pe.sparse:
         return m0 * c0 * v.s <= pe.weight_entries
@@ -156,7 +151,7 @@ def window(v: ConvView, c0: int) -> np.ndarray:
     return a[:, None]
 
 
-def _dense_passes(v: ConvView, pe: Pe, m0: int, c0: int) -> np.ndarray:
+def dense_passes(v: ConvView, pe: Pe, m0: int, c0: int) -> np.ndarray:
     """Cycles of one pass of each (M block, C block) on a dense PE, (M blocks, C blocks)."""
     mb, cb = ceil_div(v.m, m0), ceil_div(v.c, c0)
     m_real = np.minimum(m0, v.m - m0 * np.arange(mb))[:, None]
@@ -164,11 +159,15 @@ def _dense_passes(v: ConvView, pe: Pe, m0: int, c0: int) -> np.ndarray:
     return dense_pass_cycles(c_real * v.s, m_real, pe.simd)
 
 
-def dense_row_work(v: ConvView, pe: Pe, m0: int, c0: int) -> np.ndarray:
-    """A dense PE's pass cycles summed per output row, (G, M blocks, C blocks, R, E), as
-    ``blocks(...).cycles.sum(-1)`` without the blocks."""
-    per_row = _dense_passes(v, pe, m0, c0) * v.f
-    return np.broadcast_to(per_row[None, :, :, None, None], (v.groups, *per_row.shape, v.r, v.e))
+def dense_tile_work(v: ConvView, pe: Pe, m0: int, c0: int, rows: int) -> np.ndarray:
+    """A dense PE's pass cycles per (output tile, reduction block) with output tiles of ``rows`` rows,
+    (tiles, blocks), as :func:`.schedule.tile_work` of the blocks' cycles, without the blocks: a tile's
+    passes of one block are its rows x ``F`` times the block's pass."""
+    ny = ceil_div(v.e, rows)
+    rows_real = np.minimum(rows, v.e - rows * np.arange(ny))
+    per_pass = np.repeat(dense_passes(v, pe, m0, c0), v.r, axis=1)             # (MB, CB*R)
+    work = per_pass[:, None, :] * (rows_real * v.f)[None, :, None]            # (MB, NY, CB*R)
+    return np.tile(work.reshape(-1, work.shape[-1]), (v.groups, 1))
 
 
 def present_rows(v: ConvView) -> np.ndarray:
@@ -180,17 +179,6 @@ def present_rows(v: ConvView) -> np.ndarray:
         for s in range(v.s):
             out[:, :, r, s] = v.acts[:, :, r:r + sh * (v.e - 1) + 1:sh, s:s + sw * (v.f - 1) + 1:sw].sum(axis=-1)
     return out
-
-
-def row_floor(v: ConvView, pe: Pe, c0: int, entries: np.ndarray, rows_present: np.ndarray) -> np.ndarray:
-    """A lower bound on a sparse PE's pass cycles summed per output row (as ``blocks(...).cycles.sum(-1)``),
-    (G, M blocks, C blocks, R, E), without the per-pass model: a pass takes at least a cycle per non-zero iact
-    (the address stage) and at least ``ceil(entries / simd)`` cycles per non-zero iact's column (the MAC
-    stages). ``entries``: :func:`columns`' entries; ``rows_present``: :func:`present_rows`."""
-    mac = channel_blocks(-(-entries // pe.simd), c0, 2)                      # (G, MB, CB, C0, R, S)
-    here = channel_blocks(rows_present, c0, 1)                                # (G, CB, C0, R, S, E)
-    work = np.einsum("gmkcrs,gkcrse->gmkre", mac, here)
-    return np.maximum(work, here.sum(axis=(2, 4))[:, None])
 
 
 def blocks(v: ConvView, pe: Pe, m0: int, c0: int, cols: tuple[np.ndarray, np.ndarray],
@@ -207,5 +195,5 @@ def blocks(v: ConvView, pe: Pe, m0: int, c0: int, cols: tuple[np.ndarray, np.nda
     else:
         m_real = np.minimum(m0, v.m - m0 * np.arange(mb))[:, None]
         entries = np.broadcast_to(np.broadcast_to(m_real, (mb, cb))[None, :, :, None, None], nonzeros.shape)
-        cycles = np.broadcast_to(_dense_passes(v, pe, m0, c0)[None, :, :, None, None], (g, mb, cb, v.r, v.e * v.f))
+        cycles = np.broadcast_to(dense_passes(v, pe, m0, c0)[None, :, :, None, None], (g, mb, cb, v.r, v.e * v.f))
     return Blocks(m0, c0, entries, nonzeros, present, cycles.reshape(g, mb, cb, v.r, v.e, v.f))

@@ -21,7 +21,7 @@ its banks and ports (``*_round_*``: the kernel stalls a step its banks cannot se
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -123,10 +123,10 @@ def block_bits(v: ConvView, m0: int, c0: int, per_block: np.ndarray, arr: Array)
     return bits.reshape(bits.shape[0] * bits.shape[1], -1)
 
 
-def _iact_bits(v: ConvView, b: Blocks, rows: int, arr: Array) -> np.ndarray:
+def iact_bits(v: ConvView, c0: int, rows: int, arr: Array) -> np.ndarray:
     """Bits of the iacts each (group, row chunk) x (C block, filter row) stream carries, (G*NY, CB*R)."""
-    row_nnz = channel_blocks(v.acts.sum(axis=-1), b.c0, 1).sum(axis=2)       # (G, CB, padded H)
-    channels = channel_blocks(np.ones((v.groups, v.c), int), b.c0, 1).sum(axis=2)
+    row_nnz = channel_blocks(v.acts.sum(axis=-1), c0, 1).sum(axis=2)       # (G, CB, padded H)
+    channels = channel_blocks(np.ones((v.groups, v.c), int), c0, 1).sum(axis=2)
     idx = np.arange(v.e)[None, :] * v.stride_h + np.arange(v.r)[:, None]  # (R, E)
     nnz = _chunks(row_nnz[:, :, idx], rows)                            # (G, CB, R, NY)
     dense = _chunks(np.ones(v.e), rows)[None, None, None, :] * channels[:, :, None, None] \
@@ -136,25 +136,34 @@ def _iact_bits(v: ConvView, b: Blocks, rows: int, arr: Array) -> np.ndarray:
     return bits.transpose(0, 3, 1, 2).reshape(g * ny, cb * r)
 
 
+def tile_psums(v: ConvView, m0: int, rows: int) -> np.ndarray:
+    """Partial sums of each output tile of ``m0`` channels x ``rows`` output rows, in tile order (group, M
+    block, row chunk), (tiles,)."""
+    ny = ceil_div(v.e, rows)
+    rows_real = np.minimum(rows, v.e - rows * np.arange(ny))
+    m_real = np.minimum(m0, v.m - m0 * np.arange(ceil_div(v.m, m0)))
+    return np.tile(np.outer(m_real, rows_real).ravel() * v.f, v.groups).astype(np.int64)
+
+
+def per_round(per_tile: np.ndarray, n_columns: int) -> np.ndarray:
+    """(tile rounds, PE columns) of a per-tile array (tile order), zeros where a round has no tile."""
+    return pad_to(per_tile, 0, ceil_div(per_tile.size, n_columns) * n_columns).reshape(-1, n_columns)
+
+
 def _tile_psums(v: ConvView, m0: int, rows: int, arr: Array) -> np.ndarray:
     """Partial sums of each output tile, by tile round and column, (TR, columns)."""
-    mb, ny = ceil_div(v.m, m0), ceil_div(v.e, rows)
-    n_tiles = v.groups * mb * ny
-    tile = np.arange(ceil_div(n_tiles, arr.n_columns) * arr.n_columns)
-    rows_real = np.minimum(rows, v.e - rows * (tile % ny))
-    m_real = np.minimum(m0, v.m - m0 * ((tile // ny) % mb))
-    return np.where(tile < n_tiles, rows_real * m_real * v.f, 0).reshape(-1, arr.n_columns)
-
-
-def footprint(v: ConvView, m0: int, rows: int, arr: Array) -> float:
-    """Bytes of partial sums the GLB must hold at once (the largest tile round's) with output tiles of ``m0``
-    channels x ``rows`` rows on ``arr``: what decides whether partial sums spill to DRAM."""
-    return float(bits_to_bytes(_tile_psums(v, m0, rows, arr).sum(axis=1).max(initial=0) * arr.psum_bits))
+    return per_round(tile_psums(v, m0, rows), arr.n_columns)
 
 
 def _lanes(per_cluster: np.ndarray, arr: Array) -> np.ndarray:
     """(TR, clusters, BR, lanes) -> (TR, BR, columns, lanes): a cluster's router figure for each PE."""
     return np.repeat(per_cluster, arr.columns, axis=1).transpose(0, 2, 1, 3)
+
+
+def sub_arrays(arr: Array) -> list[Array]:
+    """``arr`` and its first ``clusters / 2**k`` clusters (at least one), largest first."""
+    return [replace(arr, clusters=n) for n in sorted({arr.clusters >> k for k in range(arr.clusters.bit_length())},
+                                                     reverse=True)]
 
 
 def tile_work(row_work: np.ndarray, rows: int) -> np.ndarray:
@@ -173,35 +182,49 @@ def passes_per_round(work: np.ndarray, arr: Array) -> np.ndarray:
     return work.reshape(tr, arr.n_columns, br, arr.lanes).transpose(0, 2, 1, 3)
 
 
-def round_floor(work: np.ndarray, arr: Array) -> int:
-    """The sum over rounds of each round's slowest PE's passes, of :func:`tile_work` ``work`` on ``arr``."""
-    return int(passes_per_round(work, arr).max(axis=(2, 3)).sum())
+def _rounds(v: ConvView, m0: int, arr: Array, rows: int, compute: np.ndarray, w_bits: np.ndarray,
+            i_bits: np.ndarray):
+    """Per round: the tiles' weight and row keys (TR, clusters, columns), the weight blocks' bits (padded to the
+    rounds), the bits each weight and iact router delivers, the tiles' partial sums and every PE's cycles (TR,
+    BR, columns, lanes) with passes of ``compute`` cycles; ``w_bits``: :func:`block_bits`, ``i_bits``:
+    :func:`iact_bits`."""
+    mb = w_bits.shape[0] // v.groups
+    ny = ceil_div(v.e, rows)
+    tr, br = compute.shape[:2]
+    tile = np.arange(tr * arr.n_columns)
+    valid = tile < v.groups * mb * ny
+    m_key = np.where(valid, tile // ny, -1).reshape(tr, arr.clusters, arr.columns)
+    row_key = np.where(valid, (tile // (mb * ny)) * ny + tile % ny, -1).reshape(tr, arr.clusters, arr.columns)
+    w_bits = pad_to(w_bits, 1, br * arr.lanes)
+    i_bits = pad_to(i_bits, 1, br * arr.lanes)
+    w_router = _per_cluster(_distinct(m_key), m_key, w_bits, arr)      # (TR, NC, BR, lanes)
+    i_router = _per_cluster(_distinct(row_key), row_key, i_bits, arr)
+    tile_psums = _tile_psums(v, m0, rows, arr)
+    psum_cycles = np.ceil(tile_psums * arr.psum_bits / arr.psum_port_bits)
+    weight_load = _lanes(np.ceil(w_router / arr.weight_port_bits), arr)
+    streams = np.maximum(compute, _lanes(np.ceil(i_router / arr.iact_port_bits), arr))
+    cycles = weight_load + np.maximum(streams, psum_cycles[:, None, :, None])
+    return m_key, row_key, w_bits, w_router, i_router, tile_psums, cycles
+
+
+def round_cycles(v: ConvView, m0: int, arr: Array, rows: int, compute: np.ndarray, w_bits: np.ndarray,
+                 i_bits: np.ndarray) -> int:
+    """The rounds' slowest PE summed over rounds, as :func:`plan`'s schedules have them, with passes of
+    ``compute`` cycles (:func:`passes_per_round`; a floor of them gives a lower bound); ``w_bits``:
+    :func:`block_bits`, ``i_bits``: :func:`iact_bits`."""
+    return int(_rounds(v, m0, arr, rows, compute, w_bits, i_bits)[-1].max(axis=(2, 3)).sum())
 
 
 def plan(v: ConvView, b: Blocks, arr: Array, rows: int, compute: np.ndarray) -> list[Schedule]:
     """The rounds of ``v`` with output tiles of ``rows`` output rows, whose passes take ``compute``
     (:func:`passes_per_round`): one schedule per way the input may cross DRAM (:func:`_input_loads`:
     streamed, and resident in the GLB's iact banks if it fits there)."""
-    mb = b.cycles.shape[1]
-    ny = ceil_div(v.e, rows)
-    tr, br = compute.shape[:2]
-    n_tiles = v.groups * mb * ny
-    tile = np.arange(tr * arr.n_columns)
-    valid = tile < n_tiles
-    m_key = np.where(valid, tile // ny, -1).reshape(tr, arr.clusters, arr.columns)
-    row_key = np.where(valid, (tile // (mb * ny)) * ny + tile % ny, -1).reshape(tr, arr.clusters, arr.columns)
+    mb, tr, br = b.cycles.shape[1], compute.shape[0], compute.shape[1]
+    m_key, row_key, w_bits, w_router, i_router, tile_psums, cycles = _rounds(
+        v, b.m0, arr, rows, compute, block_bits(v, b.m0, b.c0, b.entries.sum(-1), arr), iact_bits(v, b.c0, rows, arr))
+    valid = m_key >= 0
     w_first, i_first = _distinct(m_key), _distinct(row_key)
-    w_bits = pad_to(block_bits(v, b.m0, b.c0, b.entries.sum(-1), arr), 1, br * arr.lanes)
-    i_bits = pad_to(_iact_bits(v, b, rows, arr), 1, br * arr.lanes)
-    w_router = _per_cluster(w_first, m_key, w_bits, arr)                # (TR, NC, BR, lanes)
-    i_router = _per_cluster(i_first, row_key, i_bits, arr)
-
-    tile_psums = _tile_psums(v, b.m0, rows, arr)
-    psum_cycles = np.ceil(tile_psums * arr.psum_bits / arr.psum_port_bits)
     spill_loads, stores, spilled, weight_bytes = _dram(v, b, arr, m_key, w_bits, tile_psums, br)
-    weight_load = _lanes(np.ceil(w_router / arr.weight_port_bits), arr)
-    streams = np.maximum(compute, _lanes(np.ceil(i_router / arr.iact_port_bits), arr))
-    cycles = weight_load + np.maximum(streams, psum_cycles[:, None, :, None])
 
     shape = (tr * br, arr.n_pes)
     round_psums = np.repeat(tile_psums.sum(axis=1), br).astype(float)

@@ -7,7 +7,7 @@ psum and iact scratch pads) whose blocks fit the weight pad (:func:`.mapper.fits
 ``{min(E, 2**k)}`` (balanced); the first ``clusters / 2**k`` clusters (a sub-array: the other PEs idle); the
 input streamed, or resident if it fits the GLB's iact banks (:func:`.schedule.plan`). Partial sums stay in the
 GLB: a candidate whose largest tile round holds more partial sums than the GLB's psum banks
-(:func:`.schedule.footprint`) is not offered, unless no candidate fits, when those of the least footprint are
+(:meth:`.bounds.Tallies.psum_rounds`) is not offered, unless no candidate fits, when those of the least footprint are
 (the paper: psums go to the GLB; a latency-first search at unlimited DRAM bandwidth would otherwise spill
 them to DRAM and back for a few percent of time, at many times the energy).
 
@@ -19,28 +19,28 @@ one row, one cluster, being offered on both), and a fixed candidate's latency do
 as the layer's blocks need, not as the pad). So the exact argmin on the larger machine is at most the
 smaller machine's.
 
-**Exact, by branch and bound.** Every (``M0``, ``C0``, rows, clusters) first gets a lower bound on its latency
-(:func:`_bound`: the passes' MAC and address cycles from per-``M0`` column tallies plus the weights the routers
-must deliver, spread over the PEs that can hold work at once; plus the weights DRAM must deliver once, which
-no round overlaps: a step's weights are read after the step before has ended, ``Program.late_load_bytes``),
-without the per-pass model. They are modelled in order of that bound until it exceeds the best latency found:
-the passes of a block once (:func:`.mapper.blocks`) only if the rounds' slowest pass floors
-(:func:`.mapper.row_floor`: the address and MAC cycles per output row, without the pipeline) add up to no
-more than the best, a tiling's rounds only if their slowest passes, and the kernel's simulation only if its rounds
-do (each bounds the latency from below).
+**Exact, by branch and bound.** Every (``M0``, ``C0``, rows, clusters) first gets a closed-form lower bound
+on its latency (:meth:`.bounds.Tallies.coarse`, counting each weight at least once at ``weight_bits``); a
+candidate is refined each time its bound is the lowest left: with its blocks' real entries (whether they fit
+the weight pad, their bits) and a bound per tile round (:meth:`.bounds.Tallies.per_tile`), then its rounds
+with every pass at its floor (:func:`.schedule.round_cycles`), then modelled: its passes
+(:func:`.mapper.blocks`, kept for the next candidate of the same block), its rounds' slowest passes (a bound
+again), its schedules and the kernel's simulation. The search stops when the lowest bound left exceeds the
+best latency found, so every candidate as fast as the best is simulated and the result is the exact argmin
+(ties broken as above; a candidate's rank is its place in the order of the lists above).
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import heapq
 from typing import Callable
 
 import numpy as np
 
-from accelsim.accelerators.eyeriss_v2.mapper import (Blocks, Pe, block_entries, blocks, c0_options,
-                                                     check_window, columns, dense_row_work, fits, m0_options, no_fit,
-                                                     present_rows, row_floor, window)
-from accelsim.accelerators.eyeriss_v2.schedule import (Array, Schedule, block_bits, footprint, passes_per_round, plan,
-                                                       round_floor, tile_work)
+from accelsim.accelerators.eyeriss_v2.bounds import Tallies
+from accelsim.accelerators.eyeriss_v2.mapper import (Blocks, Pe, blocks, c0_options, check_window,
+                                                     fits, m0_options, no_fit)
+from accelsim.accelerators.eyeriss_v2.schedule import (Array, Schedule, block_bits, iact_bits, passes_per_round, plan,
+                                                       round_cycles, sub_arrays, tile_work)
 from accelsim.accelerators.eyeriss_v2.view import ConvView
 from accelsim.lru import Lru
 from accelsim.units import bits_to_bytes, ceil_div
@@ -51,38 +51,9 @@ Simulate = Callable[[Schedule, Array], tuple[int, float, float]]
 Price = Callable[[Blocks, Schedule, Array, float, float], float]
 
 
-def _work(v: ConvView, pe: Pe, m0: int, entries: np.ndarray | None, present: np.ndarray | None) -> int:
-    """A lower bound on the PE cycles of all the layer's passes with ``m0`` output channels per block (any
-    ``C0``): a sparse pass takes at least one address cycle per non-zero iact and at least
-    ``ceil(entries / simd)`` MAC cycles per non-zero iact's column; a dense pass is exact."""
-    mb = ceil_div(v.m, m0)
-    m_real = np.minimum(m0, v.m - m0 * np.arange(mb))
-    if not pe.sparse:
-        return int((-(-m_real // pe.simd)).sum()) * v.groups * v.c * v.s * v.r * v.e * v.f
-    mac = int(((-(-entries // pe.simd)) * present[:, None]).sum())
-    return max(mac, mb * int(present.sum()))
-
-
-def _bound(v: ConvView, arr: Array, m0: int, c0: int, rows: int, work: int, weight_bits: float) -> float:
-    """A lower bound on the cycles the rounds of ``m0 x c0`` blocks in tiles of ``rows`` output rows take on
-    ``arr``. A PE's round lasts at least the load of its own weight block through its weight router plus its
-    passes, so the rounds add up to at least that summed over every (tile, reduction block) (each block's
-    weights once per tile of its output channels), over the most PEs that can hold one at once,
-    ``min(PE columns, tiles) x min(PE rows, reduction blocks)``."""
-    mb, cb, ny = ceil_div(v.m, m0), ceil_div(v.c, c0), ceil_div(v.e, rows)
-    active = min(arr.n_columns, v.groups * mb * ny) * min(arr.lanes, cb * v.r)
-    return (work + ny * weight_bits / arr.weight_port_bits) / active
-
-
 def _row_options(e: int) -> list[int]:
     """Output rows per tile: ``min(E, 2**k)``, each balanced to the fewest rows giving as many tiles."""
     return sorted({ceil_div(e, ceil_div(e, min(e, 2 ** k))) for k in range(e.bit_length() + 1)}, reverse=True)
-
-
-def sub_arrays(arr: Array) -> list[Array]:
-    """``arr`` and its first ``clusters / 2**k`` clusters (at least one), largest first."""
-    return [replace(arr, clusters=n) for n in sorted({arr.clusters >> k for k in range(arr.clusters.bit_length())},
-                                                     reverse=True)]
 
 
 def _distinct_arrays(arrays: list[Array], tiles: int) -> list[Array]:
@@ -93,7 +64,7 @@ def _distinct_arrays(arrays: list[Array], tiles: int) -> list[Array]:
     return [a for a in arrays if a.n_columns < tiles] + holding[-1:]
 
 
-def fitting_m0(v: ConvView, pe: Pe, arrays: list[Array]) -> list[int]:
+def fitting_m0(v: ConvView, pe: Pe, arrays: list[Array], tallies: Tallies) -> list[int]:
     """``M0`` values that fill a share of the GLB's psum banks: for each sub-array and each ``glb / 2**k``, the
     ``M0`` (found by bisection, balanced as :func:`.mapper.halvings`) past which one-row tiles' partial sums
     no longer fit it, those within the psum pad. Each value depends on the layer, the sub-array and the share
@@ -101,16 +72,19 @@ def fitting_m0(v: ConvView, pe: Pe, arrays: list[Array]) -> list[int]:
     keeps every value it held: the set only grows."""
     if pe.fixed_m0:
         return []
+
+    def footprint(m0: int, a: Array) -> float:
+        return tallies.psum_rounds(m0, 1, a)[0]
     out = set()
     for a in arrays:
         for k in range(int(a.glb_psum_bytes).bit_length()):
             room = a.glb_psum_bytes >> k
-            if footprint(v, 1, 1, a) > room:
+            if footprint(1, a) > room:
                 break
             low, high = 1, v.m                      # footprint(low) fits; find the last that does
             while low < high:
                 mid = (low + high + 1) // 2
-                low, high = (mid, high) if footprint(v, mid, 1, a) <= room else (low, mid - 1)
+                low, high = (mid, high) if footprint(mid, a) <= room else (low, mid - 1)
             out.add(ceil_div(v.m, ceil_div(v.m, low)))
     return [m0 for m0 in out if m0 <= pe.psum_entries]
 
@@ -119,61 +93,72 @@ def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
            bytes_per_cycle: float) -> tuple[Blocks, Schedule, Array]:
     """The blocks, schedule and (sub-)array of ``v`` with the least latency (module doc)."""
     check_window(v.name, v.s, pe)
-    rows_present = present_rows(v) if pe.sparse else None
-    present = rows_present.sum(axis=-1) if pe.sparse else None
+    # a layer's blocks can take hundreds of MB (a large fully connected layer with small blocks): a few are
+    # kept at a time, the rest recomputed when needed
+    made, works, iact = Lru(2), Lru(4), Lru(4)
+    tallies = Tallies(v, pe, arr)
     arrays, row_options = sub_arrays(arr), _row_options(v.e)
-    options = sorted(set(m0_options(v, pe)) | set(fitting_m0(v, pe, arrays)), reverse=True)
-    sizes = {(m0, rows, a.clusters): footprint(v, m0, rows, a) for m0 in options for rows in row_options
-             for a in arrays}
+    options = sorted(set(m0_options(v, pe)) | set(fitting_m0(v, pe, arrays, tallies)), reverse=True)
+    sizes = {(m0, rows, a.clusters): tallies.psum_rounds(m0, rows, a)[0] for m0 in options
+             for rows in row_options for a in arrays}
     room = max(arr.glb_psum_bytes, min(sizes.values()))
-    # a layer's columns and blocks can take hundreds of MB (a large fully connected layer with small blocks):
-    # a few are kept at a time, the rest recomputed when needed
-    cols, made = Lru(2), Lru(2)
-    candidates = []
-    for m0 in options:
-        entries = cols.get(m0, lambda: columns(v, m0, pe.count_bits))[0]
-        work = _work(v, pe, m0, entries, present)
-        for c0 in c0_options(v, pe):
-            per_block = block_entries(v, c0, entries)
-            if not fits(v, pe, m0, c0, per_block if pe.sparse else None):
-                continue
-            bits = float(block_bits(v, m0, c0, per_block, arr).sum())
-            for rows in row_options:
-                for a in _distinct_arrays(arrays, v.groups * ceil_div(v.m, m0) * ceil_div(v.e, rows)):
+    # each candidate's bound first counts every weight at least once at ``weight_bits`` (a block's bits, CSC or
+    # not, are at least that); its blocks' entries (whether they fit the weight pad) and bits when it is first
+    # the lowest; a candidate's rank (its place in the order the module doc lists) breaks ties
+    least_bits = float(v.weights.sum(dtype=np.int64)) * arr.weight_bits
+    least_late = bits_to_bytes(least_bits) / bytes_per_cycle
+    candidates, heap = {}, []
+    for i, m0 in enumerate(options):
+        for j, c0 in enumerate(c0_options(v, pe)):
+            work = tallies.totals(m0, c0)
+            for k, rows in enumerate(row_options):
+                for n, a in enumerate(_distinct_arrays(arrays, v.groups * ceil_div(v.m, m0) * ceil_div(v.e, rows))):
                     if sizes[m0, rows, a.clusters] <= room:
-                        late = bits_to_bytes(bits) / bytes_per_cycle
-                        candidates.append((_bound(v, a, m0, c0, rows, work, bits) + late, len(candidates), m0, c0,
-                                           rows, a, late))
-    if not candidates:
-        raise no_fit(v, pe)
-    best, best_key = None, None
-    per_rows, works, windows = Lru(2), Lru(4), Lru(2)
+                        rank = (i, j, k, n)
+                        heap.append((tallies.coarse(m0, c0, rows, a, work, least_bits) + least_late, rank, 0))
+                        candidates[rank] = (m0, c0, rows, a)
+    heapq.heapify(heap)
+    weights = {}
+
+    def weights_of(m0: int, c0: int):
+        """(fits the pad, every block's bits, each (group, M block)'s blocks' bits, their DRAM cycles)."""
+        if (m0, c0) not in weights:
+            per_block = tallies.block_entries(m0, c0)
+            block_set = block_bits(v, m0, c0, per_block, arr)
+            weights[m0, c0] = (fits(v, pe, m0, c0, per_block if pe.sparse else None), float(block_set.sum()),
+                               block_set.sum(axis=1), bits_to_bytes(float(block_set.sum())) / bytes_per_cycle)
+        return weights[m0, c0]
 
     def blocks_of(m0: int, c0: int) -> Blocks:
-        return made.get((m0, c0), lambda: blocks(v, pe, m0, c0, cols.get(m0, lambda: columns(v, m0, pe.count_bits)),
-                                                 windows.get(c0, lambda: window(v, c0))))
+        return made.get((m0, c0), lambda: blocks(v, pe, m0, c0, tallies.columns(m0), tallies.window(c0)))
 
-    def row_work(m0: int, c0: int, exact: bool) -> np.ndarray:
-        """The passes' cycles (``exact``) or their floors summed per output row (a dense PE's are known
-        without the blocks)."""
+    def work_of(m0: int, c0: int, rows: int) -> np.ndarray:
+        """:func:`.schedule.tile_work` of the passes' cycles (a dense PE's known without the blocks)."""
         if not pe.sparse:
-            return dense_row_work(v, pe, m0, c0)
-        if exact:
-            return blocks_of(m0, c0).cycles.sum(axis=-1)
-        return row_floor(v, pe, c0, cols.get(m0, lambda: columns(v, m0, pe.count_bits))[0], rows_present)
+            return tallies.tile_floor(m0, c0, rows)
+        return works.get((m0, c0, rows), lambda: tile_work(blocks_of(m0, c0).cycles.sum(axis=-1), rows))
 
-    def work_of(m0: int, c0: int, rows: int, exact: bool) -> np.ndarray:
-        """:func:`.schedule.tile_work` of :func:`row_work`."""
-        return works.get((m0, c0, rows, exact), lambda: tile_work(
-            per_rows.get((m0, c0, exact), lambda: row_work(m0, c0, exact)), rows))
-
-    for bound, rank, m0, c0, rows, a, late in sorted(candidates, key=lambda c: c[:2]):
+    best, best_key = None, None
+    while heap:
+        bound, rank, level = heapq.heappop(heap)
         if best_key is not None and bound > best_key[0]:
             break
-        if best_key is not None and pe.sparse and (m0, c0) not in made \
-                and round_floor(work_of(m0, c0, rows, False), a) + late > best_key[0]:
-            continue                                       # its rounds' pass floors alone outlast the best
-        compute = passes_per_round(work_of(m0, c0, rows, True), a)
+        m0, c0, rows, a = candidates[rank]
+        fit, bits, set_bits, late = weights_of(m0, c0)
+        if not fit:
+            continue
+        if level == 0:
+            finer = max(tallies.coarse(m0, c0, rows, a, tallies.totals(m0, c0), bits),
+                        tallies.per_tile(m0, c0, rows, a, set_bits))
+            heapq.heappush(heap, (max(bound, finer + late), rank, 1))
+            continue
+        if level == 1:
+            floor = passes_per_round(tallies.tile_floor(m0, c0, rows), a)
+            w_bits = block_bits(v, m0, c0, tallies.block_entries(m0, c0), arr)
+            i_bits = iact.get((c0, rows), lambda: iact_bits(v, c0, rows, arr))
+            heapq.heappush(heap, (max(bound, round_cycles(v, m0, a, rows, floor, w_bits, i_bits) + late), rank, 2))
+            continue
+        compute = passes_per_round(work_of(m0, c0, rows), a)
         if best_key is not None and int(compute.max(axis=(2, 3)).sum()) + late > best_key[0]:
             continue                                       # its rounds' passes alone outlast the best
         b = blocks_of(m0, c0)
@@ -191,4 +176,6 @@ def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
                 if key[:4] > best_key[:4]:
                     continue
             best, best_key = (b, s, a), key
+    if best is None:
+        raise no_fit(v, pe)
     return best
