@@ -7,15 +7,22 @@ dynamic energy, then fewer DRAM bytes, then more PEs). A larger array offers eve
 does, each run as on the smaller machine, so more PEs are never slower. ASSUMPTION: a sub-array's broadcast
 is taken from the root of its own subtree of the leading-non-zero-detection tree (a bypass per level), so its
 fill latency is that of its own tree (``EieConfig.pipeline_cycles``); the paper describes one array only.
-The candidates are tried from the most PEs down, and stop once ``useful MACs / PEs`` (a PE multiplies at
-most one entry a cycle) exceeds the best latency found.
+The candidates are tried from the most PEs down; a sub-array is planned only if a lower bound on its
+latency (:func:`floor`, from the whole array's plan: the non-zeros a layer's input columns hold do not
+depend on how the rows are interleaved) does not exceed the best latency found, so the choice is the one
+planning every sub-array would make.
 """
 from __future__ import annotations
 
-from accelsim.accelerators.eie.plan import plan_eie
+from dataclasses import replace
+
+import numpy as np
+
+from accelsim.accelerators.eie.plan import EiePlan, plan_eie
 from accelsim.compile.program import Program
 from accelsim.energy.table import EnergyTable
 from accelsim.sim.engine import Engine
+from accelsim.units import ceil_div
 from accelsim.workloads.layers import Layer
 
 
@@ -24,16 +31,35 @@ def sub_arrays(n_pes: int) -> list[int]:
     return sorted({n_pes >> k for k in range(n_pes.bit_length())}, reverse=True)
 
 
+def floor(plan: EiePlan, n_pes: int) -> float:
+    """A lower bound on the cycles of ``plan``'s layer on the first ``n_pes`` PEs (any plan of the layer gives
+    the same). Per matrix and pass, each broadcast column costs every PE at least ``column_cycles`` (its
+    pointer reads) and its entries there (at least its non-zeros), one a cycle, so the PEs' busy cycles of a
+    column over all passes are at least ``max(passes x n_pes x column_cycles, non-zeros)``; a step lasts its
+    slowest PE (at least the mean) plus the pipeline's fill, paid once per pass of every input vector with a
+    non-zero. Passes: ``ceil(ceil(rows / n_pes) / rf_activations)`` (:mod:`.storage`)."""
+    cfg = replace(plan.cfg, n_pes=n_pes)
+    total = 0.0
+    for work in plan.works:
+        passes = max(1, ceil_div(ceil_div(work.matrix.n_rows, n_pes), cfg.rf_activations))
+        column = np.maximum(work.matrix.nnz.sum(axis=(0, 2), dtype=np.int64), passes * n_pes * cfg.column_cycles)
+        runs = np.bincount(work.order, minlength=len(work.vectors))
+        busy = float((work.vectors @ column.astype(np.float64)) @ runs)
+        total += int(runs[work.vectors.any(axis=1)].sum()) * passes * cfg.pipeline_cycles + busy / n_pes
+    return total
+
+
 def map_layer(layer: Layer, engine: Engine, masks=None, activations=None, *, preload_weights: bool = True,
               resident: bool | None = None) -> Program:
     """The program of ``layer`` on the sub-array of ``engine``'s machine that runs it fastest (module doc);
     ``resident`` as in :func:`.plan.plan_eie`."""
-    best, best_key, table = None, None, None
+    best, best_key, table, whole = None, None, None, None
     for rank, n_pes in enumerate(sub_arrays(engine.hw.pe_count)):
+        if best_key is not None and floor(whole, n_pes) > best_key[0]:
+            continue
         plan = plan_eie(layer, engine.hw, masks, activations, preload_weights=preload_weights, resident=resident,
                         n_pes=n_pes)
-        if best_key is not None and plan.useful_macs > best_key[0] * n_pes:
-            break
+        whole = whole or plan
         program = plan.program()
         run = engine.execute(program)
         if best_key is not None and run.cycles > best_key[0]:
