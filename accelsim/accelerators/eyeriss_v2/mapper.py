@@ -68,8 +68,10 @@ def columns(v: ConvView, m0: int, count_bits: int) -> tuple[np.ndarray, np.ndarr
     """(entries, non-zeros) of each weight column of ``m0`` output channels: (G, M blocks, C, R, S)."""
     mb = ceil_div(v.m, m0)
     w = pad_to(v.weights, 1, mb * m0).reshape(v.groups, mb, m0, v.c, v.r, v.s)
-    w = np.moveaxis(w, 2, -1)
-    return column_entries(w, count_bits).astype(np.int32), w.sum(axis=-1, dtype=np.int32)
+    nonzeros = w.sum(axis=2, dtype=np.int32)
+    if m0 <= 2 ** count_bits:                      # no run of zeros can outgrow the count: no placeholder
+        return nonzeros, nonzeros
+    return column_entries(np.moveaxis(w, 2, -1), count_bits).astype(np.int32), nonzeros
 
 
 def channel_blocks(per_channel: np.ndarray, c0: int, channel_axis: int) -> np.ndarray:
