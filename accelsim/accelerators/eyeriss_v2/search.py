@@ -89,6 +89,21 @@ def fitting_m0(v: ConvView, pe: Pe, arrays: list[Array], tallies: Tallies) -> li
     return [m0 for m0 in out if m0 <= pe.psum_entries]
 
 
+def candidates(v: ConvView, pe: Pe, arr: Array, tallies: Tallies) -> list[tuple[tuple, int, int, int, Array]]:
+    """Every candidate (rank, ``M0``, ``C0``, rows, sub-array) the module doc lists but the weight pad's fit,
+    in rank order (the rank: indices into the lists of ``M0``, ``C0``, rows and sub-arrays)."""
+    arrays, row_options = sub_arrays(arr), _row_options(v.e)
+    options = sorted(set(m0_options(v, pe)) | set(fitting_m0(v, pe, arrays, tallies)), reverse=True)
+    sizes = {(m0, rows, a.clusters): tallies.psum_rounds(m0, rows, a)[0] for m0 in options
+             for rows in row_options for a in arrays}
+    room = max(arr.glb_psum_bytes, min(sizes.values()))
+    return [((i, j, k, n), m0, c0, rows, a)
+            for i, m0 in enumerate(options) for j, c0 in enumerate(c0_options(v, pe))
+            for k, rows in enumerate(row_options)
+            for n, a in enumerate(_distinct_arrays(arrays, v.groups * ceil_div(v.m, m0) * ceil_div(v.e, rows)))
+            if sizes[m0, rows, a.clusters] <= room]
+
+
 def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
            bytes_per_cycle: float) -> tuple[Blocks, Schedule, Array]:
     """The blocks, schedule and (sub-)array of ``v`` with the least latency (module doc)."""
@@ -97,26 +112,15 @@ def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
     # kept at a time, the rest recomputed when needed
     made, works, iact = Lru(2), Lru(4), Lru(4)
     tallies = Tallies(v, pe, arr)
-    arrays, row_options = sub_arrays(arr), _row_options(v.e)
-    options = sorted(set(m0_options(v, pe)) | set(fitting_m0(v, pe, arrays, tallies)), reverse=True)
-    sizes = {(m0, rows, a.clusters): tallies.psum_rounds(m0, rows, a)[0] for m0 in options
-             for rows in row_options for a in arrays}
-    room = max(arr.glb_psum_bytes, min(sizes.values()))
     # each candidate's bound first counts every weight at least once at ``weight_bits`` (a block's bits, CSC or
     # not, are at least that); its blocks' entries (whether they fit the weight pad) and bits when it is first
-    # the lowest; a candidate's rank (its place in the order the module doc lists) breaks ties
+    # the lowest
     least_bits = float(v.weights.sum(dtype=np.int64)) * arr.weight_bits
     least_late = bits_to_bytes(least_bits) / bytes_per_cycle
-    candidates, heap = {}, []
-    for i, m0 in enumerate(options):
-        for j, c0 in enumerate(c0_options(v, pe)):
-            work = tallies.totals(m0, c0)
-            for k, rows in enumerate(row_options):
-                for n, a in enumerate(_distinct_arrays(arrays, v.groups * ceil_div(v.m, m0) * ceil_div(v.e, rows))):
-                    if sizes[m0, rows, a.clusters] <= room:
-                        rank = (i, j, k, n)
-                        heap.append((tallies.coarse(m0, c0, rows, a, work, least_bits) + least_late, rank, 0))
-                        candidates[rank] = (m0, c0, rows, a)
+    found, heap = {}, []
+    for rank, m0, c0, rows, a in candidates(v, pe, arr, tallies):
+        heap.append((tallies.coarse(m0, c0, rows, a, tallies.totals(m0, c0), least_bits) + least_late, rank, 0))
+        found[rank] = (m0, c0, rows, a)
     heapq.heapify(heap)
     weights = {}
 
@@ -143,7 +147,7 @@ def search(v: ConvView, pe: Pe, arr: Array, simulate: Simulate, price: Price,
         bound, rank, level = heapq.heappop(heap)
         if best_key is not None and bound > best_key[0]:
             break
-        m0, c0, rows, a = candidates[rank]
+        m0, c0, rows, a = found[rank]
         fit, bits, set_bits, late = weights_of(m0, c0)
         if not fit:
             continue
