@@ -89,12 +89,13 @@ CARTESIAN = Cartesian()
 
 
 def distinct_columns(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The first index of each distinct column of a boolean (M x K) ``mask``, in increasing order, and for
-    every column the position of its distinct column among them."""
+    """The first index of each distinct column of a boolean (M x K) ``mask`` (M >= 1: layers have outputs), in
+    increasing order, and for every column the position of its distinct column among them."""
     if mask.shape[1] == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    packed = np.packbits(mask, axis=0).T
-    _, first, inverse = np.unique(np.ascontiguousarray(packed), axis=0, return_index=True, return_inverse=True)
+    packed = np.packbits(np.ascontiguousarray(mask.T), axis=1)                # a row of bytes per column
+    as_values = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()     # a column's bits as one value
+    _, first, inverse = np.unique(as_values, return_index=True, return_inverse=True)
     order = np.argsort(first)
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
