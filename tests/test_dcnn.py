@@ -95,7 +95,7 @@ def test_every_zoo_layer_type_runs_and_conserves_macs():
     assert result.total["energy_pj"] > 0
 
 
-def test_dcnn_and_scnn_share_the_organisation():
+def test_dcnn_and_scnn_share_the_organisation(largest_groups):
     """Same multipliers, SRAM and tiling: a dense 3x3 layer whose tiles fill whole vectors takes the same
     compute cycles on both."""
     assert DCNN.total_multipliers == SCNN.total_multipliers == 1024

@@ -27,12 +27,13 @@ def test_dense_pointwise_layer_on_scnn_fills_every_multiplier(largest_groups):
     activations on chip."""
     program = compile_scnn(Conv2D("p", in_channels=1, out_channels=8, in_h=16, in_w=16), SCNN)
     assert program.details == {
-        "busy_multiplier_utilization": 1.0, "barrier_idle_fraction": 0.0, "halo_stall_cycles": 0.0, "kc": 8,
+        "busy_multiplier_utilization": 1.0, "barrier_idle_fraction": 0.0, "halo_stall_cycles": 0.0,
+        "pe_rows": 8, "pe_cols": 8, "kc": 8,
         "groups": 1, "passes": 1, "input_blocks": 1, "tile_w_pixels": 2, "tile_h_pixels": 2, "resident_inputs": 1,
         "wasted_products": 0, "inputs_on_chip": 0, "outputs_on_chip": 0}
 
 
-def test_one_pixel_per_pe_feeds_one_activation_lane():
+def test_one_pixel_per_pe_feeds_one_activation_lane(largest_groups):
     """1 -> 4 channels on 8x8: one pixel per PE, one step of 4 weights x 1 activation: 4 of 16 multipliers."""
     program = compile_scnn(Conv2D("p", in_channels=1, out_channels=4, in_h=8, in_w=8), SCNN)
     assert program.details["busy_multiplier_utilization"] == 4 / 16

@@ -180,7 +180,7 @@ def test_without_queues_each_step_lasts_its_busiest_bank():
     assert remembered[0].tolist() == cycles.tolist() and remembered[1].tolist() == totals.tolist()
 
 
-def test_hand_traced_pointwise_layer_one_pixel_per_pe():
+def test_hand_traced_pointwise_layer_one_pixel_per_pe(largest_groups):
     """1x1 convolution, 1 input channel, 4 output channels on an 8x8 plane: one pixel per PE, 4 weights = one
     F-vector, 1 activation: one step of 4 products per PE (4 distinct banks), 12 idle multiplier slots."""
     layer = Conv2D("hand", in_channels=1, out_channels=4, in_h=8, in_w=8)

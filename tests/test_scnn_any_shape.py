@@ -36,7 +36,7 @@ def test_dense_layer_runs_in_work_over_f_times_i_cycles(largest_groups, f, i):
 
 
 @pytest.mark.parametrize("f, i, banks", [(4, 4, 8), (5, 2, 4), (8, 8, 16)])
-def test_fewer_banks_than_products_serialise_evenly(f, i, banks):
+def test_fewer_banks_than_products_serialise_evenly(largest_groups, f, i, banks):
     """With A < F x I banks a dense step's F x I products must take at least ceil(F I / A) cycles; the bank
     function spreads them evenly, so a 1x1 dense layer (tile 2 x 4 = 8 pixels, I | 8 or one partial
     vector) takes ceil(F I / A) cycles per step: C = 1 channel, K = F, ceil(8 / I) activation vectors."""
@@ -77,9 +77,9 @@ def test_weights_streamed_through_the_fifo_overlap_compute(engine, bandwidth):
 @pytest.mark.parametrize("engine", ["scnn", "dcnn"])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_mapper_is_never_slower_than_the_largest_groups(engine, seed, monkeypatch):
-    """The mapper simulates the largest groups first and keeps another group size only if its simulation is
-    faster (docs/scnn.md, "Mapper"): on DRAM-bound pointwise layers (outputs written per group) its choice
-    is never slower than the largest groups, and the chosen Kc is reported."""
+    """The mapper simulates the largest groups on the whole array and keeps another candidate only if its
+    simulation is faster (docs/scnn.md, "Mapper"): on DRAM-bound pointwise layers (outputs written per group)
+    its choice is never slower than the largest groups, and the chosen PE grid and Kc are reported."""
     from accelsim.accelerators.scnn import mapper
     from accelsim.accelerators.scnn.plane import group_size
     rng = np.random.default_rng(seed)
@@ -90,7 +90,12 @@ def test_mapper_is_never_slower_than_the_largest_groups(engine, seed, monkeypatc
     acts = rng.random((layer.in_channels, 14, 14)) < 0.5
     engine_ = engine_for(hw)
     chosen = engine_.execute(engine_.compile(layer, masks=weights, activations=acts))
-    monkeypatch.setattr(mapper, "kc_candidates", lambda channels, most, f: [group_size(channels, most, f)])
+    monkeypatch.setattr(mapper, "kc_candidates",
+                        lambda channels, most, f, levels=None: [group_size(channels, most, f)])
+    monkeypatch.setattr(mapper, "grids", lambda rows, cols: [(rows, cols)])
+    monkeypatch.setattr(mapper, "capacities", lambda capacity: [capacity])
     largest = engine_.execute(engine_.compile(layer, masks=weights, activations=acts))
     assert chosen.cycles <= largest.cycles
-    assert chosen.details["kc"] <= largest.details["kc"]
+    assert (largest.details["pe_rows"], largest.details["pe_cols"]) == (4, 4)
+    if (chosen.details["pe_rows"], chosen.details["pe_cols"]) == (4, 4):
+        assert chosen.details["kc"] <= largest.details["kc"]

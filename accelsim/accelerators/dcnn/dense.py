@@ -71,8 +71,10 @@ def _channel_pairs(layer: Conv2D, plane: Plane) -> np.ndarray:
     lo = np.maximum(g * plane.kc, j[None, :] * kpg)
     hi = np.minimum(np.minimum((g + 1) * plane.kc, layer.out_channels), (j[None, :] + 1) * kpg)
     per_channel = np.maximum(hi - lo, 0)                                      # (groups, C)
-    blocks = plane.block_of(np.arange(layer.in_channels))
-    return np.stack([np.bincount(blocks, weights=row, minlength=plane.blocks) for row in per_channel]).astype(np.int64)
+    # blocks are runs of consecutive channels, the last ones possibly empty (the zero column past the end)
+    starts = np.searchsorted(plane.block_of(np.arange(layer.in_channels)), np.arange(plane.blocks))
+    padded = np.hstack([per_channel, np.zeros((per_channel.shape[0], 1), per_channel.dtype)])
+    return np.add.reduceat(padded, starts, axis=1).astype(np.int64)
 
 
 def _groups_per_channel(layer: Conv2D, kc: int) -> np.ndarray:

@@ -17,6 +17,8 @@ from accelsim.accelerators.scnn.products import ConvProducts, Products, Work
 from accelsim.accelerators.scnn.steps import Steps, operand_counts, program
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
+from accelsim.errors import ConfigError
+from accelsim.units import ceil_div
 from accelsim.workloads.layers import Conv2D
 
 
@@ -28,17 +30,50 @@ def output_density(acts: np.ndarray) -> float:
 def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndarray, acts: np.ndarray,
                  chain: Chain | None = None) -> Program:
     """``layer`` on the planar tiling from its weight mask and input-activation mask (C, H, W), with the
-    group size the mapper chooses (:mod:`.mapper`) or the machine fixes (``output_group_channels``);
-    ``chain``: the inference it belongs to, whose activations may stay on chip (:func:`on_chip`)."""
-    conv = products.conv(layer, m, weights, acts)
+    PE grid and group size the mapper chooses (:mod:`.mapper`; the group size fixed by the machine's
+    ``output_group_channels`` if set); ``chain``: the inference it belongs to, whose activations may stay on
+    chip (:func:`on_chip`)."""
     density = float(weights.mean()) if weights.size else 1.0
-    base = plan_plane(layer, m, conv.input_bits, density)
-    most = m.accumulator_capacity // footprint(base)
-    sizes = ([min(m.fixed_kc, most, layer.out_channels)] if m.fixed_kc
-             else mapper.kc_candidates(layer.out_channels, most, m.f))
-    planes = [with_kc(base, kc, m, layer, density) for kc in sizes]
-    return mapper.choose(planes, lambda plane: _program(layer, m, conv, plane, acts, conv.estimate, chain),
+    small = layer.macs <= mapper.EXHAUSTIVE_MACS
+    if small or m.index_bits == 0:
+        shapes = mapper.grids(m.rows, m.cols) if small else [(m.rows, m.cols)]
+        options = [_grid(layer, m.grid(rows, cols), products.conv(layer, m.grid(rows, cols), weights, acts),
+                         density, None) for rows, cols in shapes]
+        return mapper.search(options, lambda grid, plane: _program(layer, grid.m, grid.conv, plane, acts,
+                                                                    grid.conv.work, chain), m)
+    grid = _grid(layer, m, products.conv(layer, m, weights, acts), density, mapper.HALVINGS + 1)
+    conv = grid.conv
+    return mapper.choose(grid.planes, lambda plane: _program(layer, m, conv, plane, acts, conv.estimate, chain),
                          lambda plane: _program(layer, m, conv, plane, acts, conv.work, chain), m)
+
+
+def _grid(layer: Conv2D, m: Machine, conv: ConvProducts, density: float, levels: int | None) -> mapper.Grid:
+    """The candidates of ``layer`` on the PE grid of ``m``: the tilings :func:`.plane.plan_plane` gives for
+    the accumulator capacity and its first ``levels`` halvings (None: all while one output channel fits),
+    each with the group sizes of :func:`.mapper.kc_candidates` under the machine's capacity (the machine's
+    fixed size if it has one). A machine with twice the accumulator thus has every tiling and group size of
+    the smaller one. On a dense machine they are bounded below by the busiest PE's MACs at full multiplier
+    use (a PE owns at least its share of the outputs, each costing every input channel and kernel position
+    of its group)."""
+    planes = []
+    for capacity in mapper.capacities(m.accumulator_capacity)[:levels]:
+        try:
+            base = plan_plane(layer, m, conv.input_bits, density, capacity)
+        except ConfigError:
+            if not planes:      # not even the machine's own capacity holds the layer
+                raise
+            break
+        if any((p.factor, p.resident) == (base.factor, base.resident) for p in planes):
+            continue
+        most = m.accumulator_capacity // footprint(base)
+        sizes = ([min(m.fixed_kc, most, layer.out_channels)] if m.fixed_kc
+                 else mapper.kc_candidates(layer.out_channels, most, m.f, levels))
+        planes += [with_kc(base, kc, m, layer, density) for kc in sizes]
+    bound = 0.0
+    if m.index_bits == 0:
+        per_output = layer.macs // (layer.out_h * layer.out_w)
+        bound = float(ceil_div(layer.out_h * layer.out_w, m.n_pes) * per_output / m.lanes)
+    return mapper.Grid(m, planes, bound, conv)
 
 
 def on_chip(layer: Conv2D, m: Machine, plane: Plane, chain: Chain | None) -> tuple[bool, bool, bool]:
@@ -73,7 +108,7 @@ def _program(layer: Conv2D, m: Machine, conv: ConvProducts, plane: Plane, acts: 
     halo_psums = int(halo.psums.sum())
     counts = (operand_counts(m, work, float(reload.sum()), float(out_bits.sum()), float(stored.sum()))
               + Counts({("accumulator", "update"): halo_psums, ("halo", "transfer"): halo_psums}))
-    mapping = {"kc": plane.kc, "groups": plane.groups, "passes": plane.passes, "input_blocks": plane.blocks,
+    mapping = {"pe_rows": m.rows, "pe_cols": m.cols, "kc": plane.kc, "groups": plane.groups, "passes": plane.passes, "input_blocks": plane.blocks,
                "tile_w_pixels": plane.tile_w, "tile_h_pixels": plane.tile_h, "resident_inputs": int(plane.resident),
                "halo_stall_cycles": halo_stall / m.n_pes, "inputs_on_chip": int(inputs_on_chip),
                "outputs_on_chip": int(outputs_on_chip)}

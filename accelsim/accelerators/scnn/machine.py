@@ -3,10 +3,11 @@ config, where a planar tile runs, and the accumulator-bank function (``docs/scnn
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from accelsim.energy.table import EnergyTable
 from accelsim.errors import ConfigError
 from accelsim.hardware.schema import Buffer, Dram, HardwareConfig
 
@@ -33,6 +34,11 @@ class Machine:
     bank_queue: int = 0         # products each accumulator bank can queue (0: a step waits for its busiest bank)
     activations_on_chip: bool = False   # a layer's outputs may stay in the OARAMs as the next layer's inputs
     fixed_kc: int | None = None         # output channels of every convolution's groups (None: the mapper's choice)
+    energy: object = field(default=None, compare=False, repr=False)   # EnergyTable: the mapper's energy tie-break
+
+    def grid(self, rows: int, cols: int) -> "Machine":
+        """This machine cut to a ``rows`` x ``cols`` sub-array of its PEs (the mapper's candidates)."""
+        return replace(self, rows=rows, cols=cols)
 
     @property
     def n_pes(self) -> int:
@@ -80,7 +86,8 @@ def machine(hw: HardwareConfig, sparse: bool) -> Machine:
                    activation_bits=hw.data_widths.activation_bits, psum_bits=hw.data_widths.psum_bits,
                    index_bits=hw.data_widths.index_bits if sparse else 0,
                    dram=hw.dram, bank_queue=(pe.bank_queue_entries or 0) if sparse else 0,
-                   activations_on_chip=bool(hw.activations_on_chip), fixed_kc=hw.output_group_channels or None)
+                   activations_on_chip=bool(hw.activations_on_chip), fixed_kc=hw.output_group_channels or None,
+                   energy=EnergyTable.from_config(hw))
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,24 @@
-"""SCNN's and DCNN's mapper (layer 5; ``docs/scnn.md``, "Mapper"): each convolution's output-channel group
-size Kc, chosen to minimise latency (ties: DRAM bytes, then the larger group) among the group sizes the
-machine allows.
+"""SCNN's and DCNN's mapper (layer 5; ``docs/scnn.md``, "Mapper"): each convolution's PE grid (the sub-array
+of the machine's PEs it uses) and output-channel group size Kc, chosen to minimise the simulated latency
+(ties: dynamic energy, then DRAM bytes, then the earlier candidate).
 
-Candidates are the group size this machine's accumulators give and those machines with 1/2 and 1/4 of its
-accumulator capacity, or with F/2 weight lanes, would use (:func:`kc_candidates`): a machine with twice the
-accumulator entries, banks or multipliers keeps the smaller one's largest-group mapping among its
-candidates. The largest groups are compiled exactly and simulated; the others are estimated analytically
-(:func:`pipeline_cycles` of their conflict-free steps, corrected by the exact one) and the best of them is
-compiled and simulated if it promises to be faster (:func:`choose`)."""
+Candidates: every PE grid of ``rows >> i`` x ``cols >> j`` PEs (:func:`grids`; the PEs outside it idle) with
+the group sizes of :func:`kc_candidates`. A machine with twice the rows, columns, accumulator banks or
+entries has every candidate of the smaller one among its own, and runs it in no more cycles (the same
+program; with more banks no bank receives more products and the halo drain is no longer): so wherever the
+best candidate is found exactly, the bigger machine is never slower, by construction.
+
+It is found exactly (:func:`search`) where the exact model is cheap: always on DCNN (dense: the exact
+program is closed form), and on SCNN for layers of at most :data:`EXHAUSTIVE_MACS` dense MACs: branch and
+bound, the candidates compiled and simulated in order of a valid lower bound on their cycles until the bound
+exceeds the best simulated. On larger SCNN layers the Cartesian product's exact compile costs tens of
+milliseconds per candidate, so the full grid's group sizes of at most :data:`HALVINGS` halvings are
+pre-screened analytically and at most :data:`EXACT_CANDIDATES` are simulated (:func:`choose`): never slower
+than the largest groups, but monotonicity there is measured (``docs/resource_doubling.md``), not proven."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -19,21 +26,126 @@ import numpy as np
 from accelsim.accelerators.scnn.machine import Machine
 from accelsim.accelerators.scnn.plane import Plane, group_size
 from accelsim.compile.program import Program
-from accelsim.sim.engine import Engine
+from accelsim.sim.engine import Engine, LayerRun
 
-#: Most candidates compiled exactly and simulated, the best by the analytical estimate first.
+#: Most candidates of a large SCNN layer compiled exactly and simulated, the best by the estimate first.
 EXACT_CANDIDATES = 2
-#: Accumulator halvings whose group sizes are candidates.
+#: Accumulator halvings whose group sizes a large SCNN layer's pre-screen considers.
 HALVINGS = 2
+#: SCNN layers of at most this many dense MACs are mapped by the exact search over every candidate: a bound
+#: on simulation time (each candidate's Cartesian product compiled), not a hardware quantity.
+EXHAUSTIVE_MACS = 1 << 16
 
 
-def kc_candidates(channels: int, most: int, f: int) -> list[int]:
+def halvings(n: int) -> list[int]:
+    """``n``, ``n // 2``, ``n // 4`` ... down to 1: a machine with twice ``n`` has all of them after its own."""
+    out = [n]
+    while out[-1] > 1:
+        out.append(out[-1] // 2)
+    return out
+
+
+def grids(rows: int, cols: int) -> list[tuple[int, int]]:
+    """PE grids (rows, columns) a convolution may use: every pair of halvings, the whole array first."""
+    return [(r, c) for r in halvings(rows) for c in halvings(cols)]
+
+
+def capacities(capacity: int) -> list[int]:
+    """Accumulator capacities (partial sums) whose tilings a convolution may use: the machine's and every
+    halving, the ones a smaller machine would plan for."""
+    return halvings(capacity)
+
+
+def kc_candidates(channels: int, most: int, f: int, levels: int | None = None) -> list[int]:
     """Group sizes of :func:`.plane.group_size` for at most ``most >> j`` channels per group (a machine with
-    1/2^j of the accumulator capacity: ``(capacity >> j) // footprint == most >> j``), j <= :data:`HALVINGS`,
-    and F or F/2 weight lanes; largest first."""
-    sizes = {group_size(channels, most >> j, lanes)
-             for j in range(HALVINGS + 1) if most >> j >= 1 for lanes in {f, max(f // 2, 1)}}
+    1/2^j of the accumulator capacity: ``(capacity >> j) // footprint == most >> j``), for every j (the
+    first ``levels``; None: all), with F or F/2 weight lanes; largest first. With every j, a machine with
+    twice the accumulator banks or entries has every size of the smaller one: ``most`` doubles (at least),
+    and ``(2 most) >> (j + 1) == most >> j``."""
+    sizes = {group_size(channels, most_j, lanes)
+             for most_j in halvings(most)[:levels] for lanes in halvings(f)[:2]}
     return sorted(sizes, reverse=True)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One PE grid's candidates: ``m`` the machine cut to the grid, ``planes`` its tilings with each group
+    size (largest first), ``bound`` a lower bound on the cycles of any of them (0: none known), ``conv`` the
+    strategy's view of the layer on the grid (what the caller's compile needs)."""
+
+    m: Machine
+    planes: Sequence[Plane]
+    bound: float = 0.0
+    conv: object = None
+
+
+class Kernel:
+    """The kernel a mapper simulates candidates on: the machine's DRAM channel and buffers, and the
+    dynamic energy of a run's counts (the machine's energy table; 0 without one)."""
+
+    def __init__(self, m: Machine) -> None:
+        buffers = {m.iaram.name: m.iaram, m.oaram.name: m.oaram}
+        self.engine = Engine(SimpleNamespace(dram=m.dram, buffer=buffers.__getitem__))
+        self.table = m.energy
+
+    def key(self, run: LayerRun, order: tuple) -> tuple:
+        """(cycles, dynamic pJ, DRAM bytes, ``order``): the mapper's preference, least first."""
+        pj = sum(count * self.table.pj(*action) for action, count in run.counts.items()) if self.table else 0.0
+        return run.cycles, pj, run.dram_read_bytes + run.dram_write_bytes, order
+
+
+def padded(program: Program, n_pes: int) -> Program:
+    """``program`` on a machine of ``n_pes`` PEs, the PEs past its own idle (no work, no operands)."""
+    extra = n_pes - program.n_pes
+    if extra == 0:
+        return program
+    idle = np.zeros((program.n_steps, extra), dtype=program.pe_cycles.dtype)
+    words = {key: np.hstack([value, np.zeros((program.n_steps, extra))]) if value.shape[1] > 1 else value
+             for key, value in program.sram_words.items()}
+    return replace(program, pe_cycles=np.hstack([program.pe_cycles, idle]), sram_words=words)
+
+
+def lower_bound(program: Program, m: Machine) -> float:
+    """A lower bound on the kernel's cycles for ``program`` (``n`` steps), the largest of: between two
+    barriers every PE works through its steps (the slowest sets the segment's length); the DRAM channel
+    carries its requests in order, a latency after the first, and the last step's load is asked for after
+    every other load and the writes of the steps up to n - 3 (the double buffer frees its half when step
+    n - 3 ends): the last step starts only once all of those have crossed, computes for its slowest PE's
+    cycles and then writes its results (a latency and their bytes more)."""
+    cycles = np.asarray(program.pe_cycles)
+    ends = np.array(program.barrier)
+    ends[-1] = True
+    starts = np.r_[0, np.flatnonzero(ends[:-1]) + 1]
+    compute = float(np.add.reduceat(cycles, starts, axis=0).max(axis=1).sum()) if cycles.size else 0.0
+    bandwidth, latency = m.dram.bytes_per_cycle, m.dram.latency_cycles
+    ahead = float(program.load_bytes.sum() + program.store_bytes[:-2].sum())
+    last = float(program.store_bytes[-1])
+    tail = ((ahead / bandwidth + latency if ahead else 0.0) + float(cycles[-1].max())
+            + (last / bandwidth + latency if last else 0.0))
+    n_bytes = float(program.load_bytes.sum() + program.store_bytes.sum())
+    memory = n_bytes / bandwidth + latency if n_bytes else 0.0
+    return max(compute, memory, tail)
+
+
+def search(options: Sequence[Grid], exact: Callable[[Grid, Plane], Program], m: Machine) -> Program:
+    """The best candidate of ``options`` (the whole grid first), found exactly: grids in order of their
+    bound, each grid's candidates compiled with ``exact`` and simulated in order of :func:`lower_bound`
+    while the bound does not exceed the best simulated cycles (a tie may still win on energy)."""
+    kernel = Kernel(m)
+    best, best_key = None, None
+    for gi in sorted(range(len(options)), key=lambda i: (options[i].bound, i)):
+        grid = options[gi]
+        if best_key is not None and grid.bound > best_key[0]:
+            break
+        programs = [padded(exact(grid, plane), m.n_pes) for plane in grid.planes]
+        bounds = [lower_bound(program, m) for program in programs]
+        for pi in sorted(range(len(programs)), key=lambda i: (bounds[i], i)):
+            if best_key is not None and bounds[pi] > best_key[0]:
+                break
+            key = kernel.key(kernel.engine.execute(programs[pi]), (gi, pi))
+            if best_key is None or key < best_key:
+                best, best_key = programs[pi], key
+    return best
 
 
 def pipeline_cycles(program: Program, m: Machine) -> float:
@@ -70,22 +182,21 @@ def pipeline_cycles(program: Program, m: Machine) -> float:
 
 def choose(planes: Sequence[Plane], estimate: Callable[[Plane], Program], exact: Callable[[Plane], Program],
            m: Machine) -> Program:
-    """The exact Program of the best of ``planes`` (the first has the largest groups). The first is compiled
-    with ``exact`` and simulated; the others are estimated (:func:`pipeline_cycles` of ``estimate(plane)``)
-    with their PE cycles scaled by the ratio of the exact to the estimated PE cycles of the first (the
-    estimate leaves out bank conflicts and placeholders, which scale alike), and while the best estimate
-    beats the best simulated cycles so far it is compiled and simulated too, rescaling the rest, at most
-    :data:`EXACT_CANDIDATES` in all. The fewest simulated cycles win, then the fewest DRAM bytes, then the
-    larger group: never slower than the largest groups."""
-    kernel = Engine(SimpleNamespace(dram=m.dram))
+    """The pre-screened choice among ``planes`` (one grid's; the first has the largest groups). The first is
+    compiled with ``exact`` and simulated; the others are estimated (:func:`pipeline_cycles` of
+    ``estimate(plane)``) with their PE cycles scaled by the ratio of the exact to the estimated PE cycles of
+    the first (the estimate leaves out bank conflicts and placeholders, which scale alike), and while the
+    best estimate beats the best simulated cycles so far it is compiled and simulated too, rescaling the
+    rest, at most :data:`EXACT_CANDIDATES` in all. The least :meth:`Kernel.key` wins: never slower than the
+    largest groups."""
+    kernel = Kernel(m)
     guesses = {i: estimate(plane) for i, plane in enumerate(planes)} if len(planes) > 1 else {}
     index, best, best_key, exact_total, guess_total = 0, None, None, 0, 0
     for _ in range(min(EXACT_CANDIDATES, len(planes))):
         program = exact(planes[index])
         if len(planes) == 1:
             return program
-        run = kernel.execute(program)
-        key = (run.cycles, run.dram_read_bytes + run.dram_write_bytes, -planes[index].kc)
+        key = kernel.key(kernel.engine.execute(program), (index,))
         if best_key is None or key < best_key:
             best, best_key = program, key
         exact_total += int(program.pe_cycles.sum())
@@ -94,7 +205,7 @@ def choose(planes: Sequence[Plane], estimate: Callable[[Plane], Program], exact:
             break
         scale = exact_total / guess_total if guess_total else 1.0
         corrected = {i: pipeline_cycles(_scaled(guess, scale), m) for i, guess in guesses.items()}
-        index = min(corrected, key=lambda i: (corrected[i], -planes[i].kc))
+        index = min(corrected, key=lambda i: (corrected[i], i))
         if corrected[index] >= best_key[0]:
             break
     return best

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -49,8 +50,10 @@ class Axis:
         return np.maximum(0, self.p_hi - np.maximum(self.o_hi, self.p_lo))
 
 
+@lru_cache(maxsize=4096)
 def _axis(n_in: int, tile: int, pad: int, kernel: int, stride: int, n_out: int) -> Axis:
-    """Tiles of ``tile`` input pixels along an axis. Output o's window covers padded inputs
+    """Tiles of ``tile`` input pixels along an axis (computed once per distinct axis: the mapper's candidates
+    share their tilings). Output o's window covers padded inputs
     [o*stride, o*stride + kernel); its home tile holds its window's centre pixel (clipped to the image)."""
     t = np.arange(ceil_div(n_in, tile))
     x_lo = t * tile
@@ -179,14 +182,15 @@ class Plane:
         return np.stack(areas, axis=1), np.stack(to, axis=1)
 
 
-def plan_plane(layer: Conv2D, m: Machine, input_bits: Callable[[Plane], np.ndarray], weight_density: float = 1.0) -> Plane:
+def plan_plane(layer: Conv2D, m: Machine, input_bits: Callable[[Plane], np.ndarray], weight_density: float = 1.0,
+               capacity: int | None = None) -> Plane:
     """The planar tiling of ``layer``: the fewest passes such that a tile's partial sums (one output channel,
-    halos included) fit one accumulator buffer and its inputs (``input_bits(plane)`` per tile) fit the IARAM;
-    groups of :func:`group_size` output channels.
+    halos included) fit one accumulator buffer (``capacity`` partial sums; default the machine's) and its
+    inputs (``input_bits(plane)`` per tile) fit the IARAM; groups of :func:`group_size` output channels.
     If even 1x1 tiles' inputs do not fit, inputs are re-streamed from DRAM for every group
     (``resident=False``). A group's weights (about ``weight_density`` of its dense entries) stream in
     :func:`.stream.stream_blocks` input-channel blocks."""
-    capacity = m.accumulator_capacity
+    capacity = m.accumulator_capacity if capacity is None else capacity
     iaram_bits = bytes_to_bits(m.iaram.size_bytes)
     factor = 1
     while True:
