@@ -105,7 +105,7 @@ def largest_groups(monkeypatch):
     (Kc of ``plane.group_size``): for hand traces that assume it."""
     from accelsim.accelerators.scnn import mapper
     from accelsim.accelerators.scnn.plane import group_size
-    monkeypatch.setattr(mapper, "kc_candidates", lambda channels, most, f, levels=None: [group_size(channels, most, f)])
+    monkeypatch.setattr(mapper, "kc_candidates", lambda channels, most, f: [group_size(channels, most, f)])
     monkeypatch.setattr(mapper, "grids", lambda rows, cols: [(rows, cols)])
     monkeypatch.setattr(mapper, "capacities", lambda capacity: [capacity])
 

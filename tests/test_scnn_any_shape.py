@@ -91,7 +91,7 @@ def test_mapper_is_never_slower_than_the_largest_groups(engine, seed, monkeypatc
     engine_ = engine_for(hw)
     chosen = engine_.execute(engine_.compile(layer, masks=weights, activations=acts))
     monkeypatch.setattr(mapper, "kc_candidates",
-                        lambda channels, most, f, levels=None: [group_size(channels, most, f)])
+                        lambda channels, most, f: [group_size(channels, most, f)])
     monkeypatch.setattr(mapper, "grids", lambda rows, cols: [(rows, cols)])
     monkeypatch.setattr(mapper, "capacities", lambda capacity: [capacity])
     largest = engine_.execute(engine_.compile(layer, masks=weights, activations=acts))

@@ -42,19 +42,20 @@ class DenseConv:
         outer otherwise (each activation once per weight vector)."""
         layer, m = self.layer, self.m
         rs = layer.kernel_h * layer.kernel_w
-        pairs = _channel_pairs(layer, plane)                                          # (groups, blocks)
+        per_channel = _channel_pairs(layer, plane)                                    # (groups, C)
+        pairs = _per_block(per_channel, plane)                                        # (groups, blocks)
         work = plane.owned_outputs()[:, None, None] * pairs[None] * rs                # (tiles, groups, blocks)
         cycles, idle = _cycles(work, m)
-        steps_per_pass = plane.groups * plane.blocks
-        compute = np.zeros((plane.passes * steps_per_pass, m.n_pes), dtype=np.int64)
-        rows = tile_pass[:, None] * steps_per_pass + np.arange(steps_per_pass)[None, :]
-        np.add.at(compute, (rows, np.broadcast_to(tile_pe[:, None], rows.shape)), cycles.reshape(len(tile_pe), -1))
-        if plane.kc * rs <= m.fifo_entries:
+        if plane.kc * rs <= m.fifo_entries:     # activation outer: each activation once per (channel, group)
             reads = (layer.macs / m.i, layer.in_h * layer.in_w * _groups_per_channel(layer, plane.kc).sum())
-        else:
+            step_reads = plane.tile_pixels()[:, None, None] * _per_block((per_channel > 0).astype(np.int64), plane)[None]
+        else:                                   # weight outer: each activation once per weight vector
             reads = (layer.weight_count * int((plane.tile_pixels() > 0).sum()), layer.macs / m.f)
-        return Work(pe_cycles=compute, useful=layer.macs, fragmentation=idle, weight_reads=reads[0],
-                    activation_reads=reads[1], weight_bits=pairs * rs * m.weight_bits)
+            step_reads = work / m.f
+        return Work(pe_cycles=_by_pe(cycles, plane, m, tile_pe, tile_pass).astype(np.int64), useful=layer.macs,
+                    fragmentation=idle, weight_reads=reads[0], activation_reads=reads[1],
+                    weight_bits=pairs * rs * m.weight_bits,
+                    iaram_reads=_by_pe(step_reads, plane, m, tile_pe, tile_pass))
 
 
     def estimate(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
@@ -62,19 +63,31 @@ class DenseConv:
         return self.work(plane, tile_pe, tile_pass)
 
 
+def _by_pe(per_tile: np.ndarray, plane: Plane, m: Machine, tile_pe: np.ndarray, tile_pass: np.ndarray) -> np.ndarray:
+    """(steps, PEs) from (tiles, groups, blocks): each tile's figures at its PE, in its pass's steps."""
+    steps_per_pass = plane.groups * plane.blocks
+    out = np.zeros((plane.passes * steps_per_pass, m.n_pes))
+    rows = tile_pass[:, None] * steps_per_pass + np.arange(steps_per_pass)[None, :]
+    np.add.at(out, (rows, np.broadcast_to(tile_pe[:, None], rows.shape)), per_tile.reshape(len(tile_pe), -1))
+    return out
+
+
+def _per_block(per_channel: np.ndarray, plane: Plane) -> np.ndarray:
+    """(groups, blocks) sums of a (groups, input channels) array over each block's channels (blocks are runs
+    of consecutive channels, the last ones possibly empty: the zero column past the end)."""
+    starts = np.searchsorted(plane.block_of(np.arange(per_channel.shape[1])), np.arange(plane.blocks))
+    padded = np.hstack([per_channel, np.zeros((per_channel.shape[0], 1), per_channel.dtype)])
+    return np.add.reduceat(padded, starts, axis=1).astype(np.int64)
+
+
 def _channel_pairs(layer: Conv2D, plane: Plane) -> np.ndarray:
-    """(groups, blocks): (output channel of the group, input channel of the block) pairs that meet, i.e. the
-    output channels of each group that read each input channel, summed over the block's channels."""
+    """(groups, C): the output channels of each group that read each input channel."""
     kpg = layer.out_channels // layer.groups
     j = np.arange(layer.in_channels) // layer.in_channels_per_group          # c's convolution group
     g = np.arange(plane.groups)[:, None]
     lo = np.maximum(g * plane.kc, j[None, :] * kpg)
     hi = np.minimum(np.minimum((g + 1) * plane.kc, layer.out_channels), (j[None, :] + 1) * kpg)
-    per_channel = np.maximum(hi - lo, 0)                                      # (groups, C)
-    # blocks are runs of consecutive channels, the last ones possibly empty (the zero column past the end)
-    starts = np.searchsorted(plane.block_of(np.arange(layer.in_channels)), np.arange(plane.blocks))
-    padded = np.hstack([per_channel, np.zeros((per_channel.shape[0], 1), per_channel.dtype)])
-    return np.add.reduceat(padded, starts, axis=1).astype(np.int64)
+    return np.maximum(hi - lo, 0)
 
 
 def _groups_per_channel(layer: Conv2D, kc: int) -> np.ndarray:

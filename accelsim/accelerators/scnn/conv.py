@@ -6,6 +6,7 @@ activation density (assumed: the next layer's mask is unknown), and halos spille
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -41,33 +42,37 @@ def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndar
                          density, None) for rows, cols in shapes]
         return mapper.search(options, lambda grid, plane: _program(layer, grid.m, grid.conv, plane, acts,
                                                                     grid.conv.work, chain), m)
-    grid = _grid(layer, m, products.conv(layer, m, weights, acts), density, mapper.HALVINGS + 1)
+    grid = _grid(layer, m, products.conv(layer, m, weights, acts), density, mapper.MAX_GROUPS)
     conv = grid.conv
     return mapper.choose(grid.planes, lambda plane: _program(layer, m, conv, plane, acts, conv.estimate, chain),
                          lambda plane: _program(layer, m, conv, plane, acts, conv.work, chain), m)
 
 
-def _grid(layer: Conv2D, m: Machine, conv: ConvProducts, density: float, levels: int | None) -> mapper.Grid:
+def _grid(layer: Conv2D, m: Machine, conv: ConvProducts, density: float, max_groups: int | None) -> mapper.Grid:
     """The candidates of ``layer`` on the PE grid of ``m``: the tilings :func:`.plane.plan_plane` gives for
-    the accumulator capacity and its first ``levels`` halvings (None: all while one output channel fits),
-    each with the group sizes of :func:`.mapper.kc_candidates` under the machine's capacity (the machine's
-    fixed size if it has one). A machine with twice the accumulator thus has every tiling and group size of
-    the smaller one. On a dense machine they are bounded below by the busiest PE's MACs at full multiplier
-    use (a PE owns at least its share of the outputs, each costing every input channel and kernel position
-    of its group)."""
-    planes = []
-    for capacity in mapper.capacities(m.accumulator_capacity)[:levels]:
+    the accumulator capacity and every halving (while one output channel fits), each with the group sizes of
+    :func:`.mapper.kc_candidates` under the machine's capacity (the machine's fixed size if it has one): a
+    machine with twice the accumulator thus has every tiling and group size of the smaller one. With
+    ``max_groups``, only sizes that cut the layer into at most that many groups (the largest groups always),
+    and no tiling of a capacity that allows none. On a dense machine they are bounded below by the busiest
+    PE's MACs at full multiplier use (a PE owns at least its share of the outputs, each costing every input
+    channel and kernel position of its group)."""
+    channels, planes = layer.out_channels, []
+    for capacity in mapper.capacities(m.accumulator_capacity):
         try:
             base = plan_plane(layer, m, conv.input_bits, density, capacity)
         except ConfigError:
             if not planes:      # not even the machine's own capacity holds the layer
                 raise
             break
+        if planes and max_groups and ceil_div(channels, capacity // footprint(base)) > max_groups:
+            break
         if any((p.factor, p.resident) == (base.factor, base.resident) for p in planes):
             continue
         most = m.accumulator_capacity // footprint(base)
-        sizes = ([min(m.fixed_kc, most, layer.out_channels)] if m.fixed_kc
-                 else mapper.kc_candidates(layer.out_channels, most, m.f, levels))
+        sizes = ([min(m.fixed_kc, most, channels)] if m.fixed_kc else mapper.kc_candidates(channels, most, m.f))
+        if max_groups:
+            sizes = [kc for kc in sizes if ceil_div(channels, kc) <= max_groups] or sizes[:1]
         planes += [with_kc(base, kc, m, layer, density) for kc in sizes]
     bound = 0.0
     if m.index_bits == 0:
@@ -108,11 +113,32 @@ def _program(layer: Conv2D, m: Machine, conv: ConvProducts, plane: Plane, acts: 
     halo_psums = int(halo.psums.sum())
     counts = (operand_counts(m, work, float(reload.sum()), float(out_bits.sum()), float(stored.sum()))
               + Counts({("accumulator", "update"): halo_psums, ("halo", "transfer"): halo_psums}))
-    mapping = {"pe_rows": m.rows, "pe_cols": m.cols, "kc": plane.kc, "groups": plane.groups, "passes": plane.passes, "input_blocks": plane.blocks,
-               "tile_w_pixels": plane.tile_w, "tile_h_pixels": plane.tile_h, "resident_inputs": int(plane.resident),
+    mapping = {"pe_rows": m.rows, "pe_cols": m.cols, "kc": plane.kc, "groups": plane.groups,
+               "passes": plane.passes, "input_blocks": plane.blocks, "tile_w_pixels": plane.tile_w,
+               "tile_h_pixels": plane.tile_h, "resident_inputs": int(plane.resident),
                "halo_stall_cycles": halo_stall / m.n_pes, "inputs_on_chip": int(inputs_on_chip),
                "outputs_on_chip": int(outputs_on_chip)}
-    return program(layer.name, m, work, steps, counts, mapping)
+    return replace(program(layer.name, m, work, steps, counts, mapping),
+                   sram_words=_sram_words(plane, m, work, tile_pe, tile_pass, output_density(acts)))
+
+
+def _sram_words(plane: Plane, m: Machine, work: Work, tile_pe: np.ndarray, tile_pass: np.ndarray,
+                density: float) -> dict[tuple[str, str], np.ndarray]:
+    """Words each PE reads from its IARAM and writes into its OARAM per step (the kernel stretches a step
+    its buffers cannot serve; :func:`accelsim.sim.sram.sram_step_cycles`): the activation entries the
+    products read (``work.iaram_reads``, if the strategy reports them), and a group's outputs, written with
+    its last block (the tile's owned outputs x the group's channels, stored at ``density``). Fills from
+    DRAM and write-backs to it are paced by the DRAM channel, not counted here."""
+    words = {}
+    if work.iaram_reads is not None:
+        words[(m.iaram.name, "read_words")] = work.iaram_reads * m.activation_entry_bits / m.iaram.width_bits
+    owned = np.zeros((plane.passes, m.n_pes))
+    np.add.at(owned, (tile_pass, tile_pe), plane.owned_outputs())
+    writes = np.zeros((plane.passes, plane.groups, plane.blocks, m.n_pes))
+    writes[:, :, -1, :] = (owned[:, None, :] * plane.group_sizes()[None, :, None] * density
+                           * m.activation_entry_bits / m.oaram.width_bits)
+    words[(m.oaram.name, "write_words")] = writes.reshape(plane.steps, m.n_pes)
+    return words
 
 
 def _output_bits(plane: Plane, m: Machine, tile_pass: np.ndarray, density: float) -> np.ndarray:

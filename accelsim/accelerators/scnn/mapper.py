@@ -30,8 +30,9 @@ from accelsim.sim.engine import Engine, LayerRun
 
 #: Most candidates of a large SCNN layer compiled exactly and simulated, the best by the estimate first.
 EXACT_CANDIDATES = 2
-#: Accumulator halvings whose group sizes a large SCNN layer's pre-screen considers.
-HALVINGS = 2
+#: Most output-channel groups of a large SCNN layer's candidates (the largest groups always one): a bound on
+#: the pre-screen's time (its estimates cost in proportion to the steps), not a hardware quantity.
+MAX_GROUPS = 16
 #: SCNN layers of at most this many dense MACs are mapped by the exact search over every candidate: a bound
 #: on simulation time (each candidate's Cartesian product compiled), not a hardware quantity.
 EXHAUSTIVE_MACS = 1 << 16
@@ -56,14 +57,12 @@ def capacities(capacity: int) -> list[int]:
     return halvings(capacity)
 
 
-def kc_candidates(channels: int, most: int, f: int, levels: int | None = None) -> list[int]:
+def kc_candidates(channels: int, most: int, f: int) -> list[int]:
     """Group sizes of :func:`.plane.group_size` for at most ``most >> j`` channels per group (a machine with
-    1/2^j of the accumulator capacity: ``(capacity >> j) // footprint == most >> j``), for every j (the
-    first ``levels``; None: all), with F or F/2 weight lanes; largest first. With every j, a machine with
-    twice the accumulator banks or entries has every size of the smaller one: ``most`` doubles (at least),
-    and ``(2 most) >> (j + 1) == most >> j``."""
-    sizes = {group_size(channels, most_j, lanes)
-             for most_j in halvings(most)[:levels] for lanes in halvings(f)[:2]}
+    1/2^j of the accumulator capacity: ``(capacity >> j) // footprint == most >> j``), for every j, with F
+    or F/2 weight lanes; largest first. A machine with twice the accumulator banks or entries has every
+    size of the smaller one: ``most`` doubles (at least), and ``(2 most) >> (j + 1) == most >> j``."""
+    sizes = {group_size(channels, most_j, lanes) for most_j in halvings(most) for lanes in halvings(f)[:2]}
     return sorted(sizes, reverse=True)
 
 
@@ -100,7 +99,7 @@ def padded(program: Program, n_pes: int) -> Program:
     if extra == 0:
         return program
     idle = np.zeros((program.n_steps, extra), dtype=program.pe_cycles.dtype)
-    words = {key: np.hstack([value, np.zeros((program.n_steps, extra))]) if value.shape[1] > 1 else value
+    words = {key: np.hstack([value, np.zeros((program.n_steps, extra))])        # the PEs' own buffers
              for key, value in program.sram_words.items()}
     return replace(program, pe_cycles=np.hstack([program.pe_cycles, idle]), sram_words=words)
 

@@ -30,7 +30,8 @@ class Work:
     products that reach an accumulator (``mac.op``). ``fragmentation``: multiplier slots of those cycles no
     product occupied. ``weight_reads`` / ``activation_reads``: weight-FIFO and IARAM entries read.
     ``weight_bits``: DRAM bits of the weights, per (group, input block) (conv, FC) or per group (serial FC).
-    ``counts`` and ``details``: the strategy's own actions and declared details."""
+    ``counts`` and ``details``: the strategy's own actions and declared details. ``iaram_reads``: the
+    activation entries each PE reads from its IARAM in each Program step, (steps, PEs) (None: not reported)."""
 
     pe_cycles: np.ndarray
     useful: int
@@ -41,6 +42,7 @@ class Work:
     conflicts: int = 0
     counts: Mapping[tuple[str, str], float] = field(default_factory=dict)
     details: Mapping[str, float] = field(default_factory=dict)
+    iaram_reads: np.ndarray | None = None
 
 
 class ConvProducts(Protocol):

@@ -16,7 +16,7 @@ from accelsim.units import ceil_div
 from accelsim.workloads.layers import Conv2D
 
 
-def sparse_work(tally: Tally, weight_bits: np.ndarray) -> Work:
+def sparse_work(tally: Tally, weight_bits: np.ndarray, iaram_reads: np.ndarray | None = None) -> Work:
     """SCNN's work from a tally of its Cartesian products: every product fed has its output coordinate
     computed (``index.decode``), the useful ones go through the crossbar to a bank (``crossbar.transfer``);
     the rest are wasted (a placeholder entry, or an output outside the plane)."""
@@ -24,7 +24,7 @@ def sparse_work(tally: Tally, weight_bits: np.ndarray) -> Work:
                 weight_reads=tally.weight_reads, activation_reads=tally.activation_reads, weight_bits=weight_bits,
                 conflicts=tally.conflicts,
                 counts={("crossbar", "transfer"): tally.useful, ("index", "decode"): tally.fed},
-                details={"wasted_products": tally.fed - tally.useful})
+                details={"wasted_products": tally.fed - tally.useful}, iaram_reads=iaram_reads)
 
 
 class SparseConv:
@@ -54,11 +54,11 @@ class SparseConv:
 
     def work(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
         layer, m = self.layer, self.m
-        table, acts = self._activation_side(plane, tile_pe, tile_pass)
+        table, acts, a_pass = self._activation_side(plane, tile_pe, tile_pass)
         weights, fits, weight_bits = self._weight_side(plane, table)
-        n_phases = plane.stride_w * plane.stride_h
-        tally = cartesian(weights, acts, fits, table, m, (layer.in_channels * n_phases, plane.steps))
-        return sparse_work(tally, weight_bits)
+        n_keys = layer.in_channels * plane.stride_w * plane.stride_h
+        tally = cartesian(weights, acts, fits, table, m, (n_keys, plane.steps))
+        return sparse_work(tally, weight_bits, _iaram_reads(plane, m.n_pes, n_keys, weights, fits, acts, a_pass))
 
     def estimate(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> Work:
         """Conflict-free steps: per PE, input channel c and group g, ceil(non-zero weights of (c, g) / F)
@@ -95,12 +95,14 @@ class SparseConv:
             np.add.reduceat(self._per_k, bounds, axis=0)
         return per_group
 
-    def _activation_side(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray) -> tuple[BankTable, Side]:
-        """The tiling's bank table and the I-vectors of every (tile, channel, stride phase): they meet the
-        weights of their channel and phase on the tile's PE, in the tile's pass."""
+    def _activation_side(self, plane: Plane, tile_pe: np.ndarray,
+                         tile_pass: np.ndarray) -> tuple[BankTable, Side, np.ndarray]:
+        """The tiling's bank table, the I-vectors of every (tile, channel, stride phase) and each one's pass:
+        they meet the weights of their channel and phase on the tile's PE, in the tile's pass."""
         table, a, key, tile, kinds = self._activation_vectors(plane)
-        return table, Side(a, key=key, pe=tile_pe[tile], step=tile_pass[tile] * plane.groups * plane.blocks,
-                           kinds=kinds)
+        a_pass = tile_pass[tile]
+        return table, Side(a, key=key, pe=tile_pe[tile], step=a_pass * plane.groups * plane.blocks,
+                           kinds=kinds), a_pass
 
     def _activation_vectors(self, plane: Plane) -> tuple[BankTable, Chunks, np.ndarray, np.ndarray, tuple | None]:
         """The tiling's bank table, the I-vectors, each one's key (channel, stride phase) and tile, and (without
@@ -144,6 +146,24 @@ class SparseConv:
         weight_bits = np.bincount(w_step, weights=stored * m.weight_entry_bits,
                                   minlength=plane.groups * plane.blocks).reshape(plane.groups, plane.blocks)
         return side, (stored <= m.fifo_entries)[w_sid], weight_bits
+
+
+def _iaram_reads(plane: Plane, n_pes: int, n_keys: int, weights: Side, fits: np.ndarray, acts: Side,
+                 a_pass: np.ndarray) -> np.ndarray:
+    """(steps, PEs): activation entries each PE reads from its IARAM in each (pass, group, block) step, in
+    the loop order of :func:`.cartesian.cartesian`: an activation vector is read once for the weight run of
+    its key (channel, phase) in the step when the run fits the weight FIFO (activation vector outer), once
+    per weight vector of the run otherwise."""
+    per_pass = plane.groups * plane.blocks
+    cell = weights.key * per_pass + weights.step
+    vectors = np.bincount(cell, minlength=n_keys * per_pass)
+    fit = np.zeros(n_keys * per_pass, bool)
+    fit[cell] = fits
+    per_entry = np.where(fit, vectors > 0, vectors).reshape(n_keys, per_pass).astype(np.float64)
+    entries = np.bincount((a_pass * n_pes + acts.pe) * n_keys + acts.key, weights=acts.chunks.entries,
+                          minlength=plane.passes * n_pes * n_keys).reshape(plane.passes * n_pes, n_keys)
+    reads = (entries @ per_entry).reshape(plane.passes, n_pes, per_pass)
+    return reads.transpose(0, 2, 1).reshape(plane.steps, n_pes)
 
 
 def _conv_weight_streams(layer: Conv2D, mask: np.ndarray, kc: int):
