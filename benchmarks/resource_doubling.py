@@ -135,9 +135,8 @@ def markdown(doubling: list[dict], cliffs: list[dict]) -> str:
              "total cycles before and after doubling each key its accelerator declares as a resource "
              "(`accelsim/accelerators/spec.py`, `COMMON_RESOURCES` and `Param.resource`), whole model, seed 0. "
              "`tests/test_invariants.py` checks the same property on random small layers and machines. A row "
-             "marked SLOWER is open work (its reason is in that test's `KNOWN_EXCEPTIONS`: the planar mappers that "
-             "do not yet choose the PEs a layer uses) or a mapper choice to revisit "
-             "(SCNN/DCNN's Kc among a few candidates).", "",
+             "marked SLOWER is a mapper choice to revisit (that test knows no exception: every mapper chooses the "
+             "PEs a layer uses).", "",
              "| machine | model @ sparsity | key | value | cycles | doubled | ratio |", "|---|---|---|---|---|---|---|"]
     for r in doubling:
         lines.append(f"| {r['machine']} | {r['model']} @ {r['sparsity']:g} | `{r['key']}` | {r['value']} | "

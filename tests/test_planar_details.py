@@ -76,8 +76,8 @@ def test_fully_connected_details_on_both_engines():
     activation lane of 4 (utilisation 1/4, paper: ~25% of peak); DCNN fills its multipliers: 16 x 128
     channels per block = 128 cycles (utilisation 1). Every PE has the same work: no barrier idle."""
     layer = Linear("fc", in_features=2048, out_features=1024)
-    mapping = {"kc": 16, "groups": 1, "outputs_per_pe": 16, "input_blocks": 16, "resident_inputs": 1,
-               "barrier_idle_fraction": 0.0}
+    mapping = {"pe_rows": 8, "pe_cols": 8, "kc": 16, "groups": 1, "outputs_per_pe": 16, "input_blocks": 16,
+               "resident_inputs": 1, "barrier_idle_fraction": 0.0}
     sparse, dense = compile_scnn(layer, SCNN), compile_dcnn(layer, DCNN)
     assert sparse.details == {**mapping, "busy_multiplier_utilization": 0.25, "wasted_products": 0}
     assert dense.details == {**mapping, "busy_multiplier_utilization": 1.0}
@@ -97,7 +97,8 @@ def test_both_directions_of_an_lstm_report_one_mapping():
     per PE (kc 1, one group); per time step a PE multiplies 32 channels x one weight x one activation: 32
     steps of 1 product in 16 slots: utilisation 1/16, the same for both directions together."""
     program = compile_scnn(LSTM("r", input_size=16, hidden_size=16, steps=4, bidirectional=True), SCNN)
-    assert program.details == {"kc": 1, "groups": 1, "outputs_per_pe": 1, "wasted_products": 0,
+    assert program.details == {"pe_rows": 8, "pe_cols": 8, "kc": 1, "groups": 1, "outputs_per_pe": 1,
+                               "wasted_products": 0,
                                "busy_multiplier_utilization": 1 / 16, "barrier_idle_fraction": 0.0}
 
 

@@ -26,8 +26,8 @@ def test_dcnn_step_waits_for_its_input_buffer(largest_groups, banks, ports, step
     16-bit word each (IARAM 16 bits wide). Multipliers: 16 x 4 x 3 = 192 MACs / 16 = 12 cycles. The IARAM
     delivers banks x read ports words a cycle. The OARAM (one bank, one write port of 64-bit words) takes
     the 16 x 4 outputs of 16 bits, 16 words, in the same step: the step lasts
-    max(12, ceil(48 / (banks x ports)), 16) cycles. DRAM: the 12 x 2 + 48 x 2 = 120 bytes loaded in 1 cycle, the 128 bytes written in 1 more:
-    cycles = 1 + step + 1."""
+    max(12, ceil(48 / (banks x ports)), 16) cycles. DRAM: the 12 x 2 + 48 x 2 = 120 bytes loaded in 1 cycle,
+    the 128 bytes written in 1 more: cycles = 1 + step + 1."""
     hw = one_pe("dcnn", **{"buffers.iaram.width_bits": 16, "buffers.iaram.banks": banks,
                            "buffers.iaram.read_ports": ports, "buffers.iaram.size_bytes": 1024})
     layer = Conv2D("pw", in_channels=3, out_channels=4, in_h=4, in_w=4)

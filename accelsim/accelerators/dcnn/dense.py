@@ -48,7 +48,8 @@ class DenseConv:
         cycles, idle = _cycles(work, m)
         if plane.kc * rs <= m.fifo_entries:     # activation outer: each activation once per (channel, group)
             reads = (layer.macs / m.i, layer.in_h * layer.in_w * _groups_per_channel(layer, plane.kc).sum())
-            step_reads = plane.tile_pixels()[:, None, None] * _per_block((per_channel > 0).astype(np.int64), plane)[None]
+            feeds = _per_block((per_channel > 0).astype(np.int64), plane)          # channels feeding (g, b)
+            step_reads = plane.tile_pixels()[:, None, None] * feeds[None]
         else:                                   # weight outer: each activation once per weight vector
             reads = (layer.weight_count * int((plane.tile_pixels() > 0).sum()), layer.macs / m.f)
             step_reads = work / m.f

@@ -59,10 +59,10 @@ PLANAR_DETAILS = (
            "PE time idle at the group barriers with memory free: PEs run to the next barrier (or the layer's end) "
            "and wait for the slowest; PE-cycles waited / (PEs x the barrier-to-barrier spans)"),
     Detail("halo_stall_cycles", "cycles",
-           "cycles per PE (mean over PEs) the output-halo drain adds to busy time where it does not overlap the "
-           "next group's products (convolutions)"),
-    Detail("pe_rows", "PEs", "rows of the PE grid the layer uses (the mapper's choice for a convolution: a sub-array "
-           "of the machine's, the other PEs idle)"),
+           "cycles per PE (mean over the PEs of the layer's grid) the output-halo drain adds to busy time where it "
+           "does not overlap the next group's products (convolutions)"),
+    Detail("pe_rows", "PEs", "rows of the PE grid the layer uses (a convolution's is the mapper's choice, a "
+           "sub-array of the machine's, the other PEs idle; other layers use the whole array)"),
     Detail("pe_cols", "PEs", "columns of the PE grid the layer uses"),
     Detail("kc", "output channels", "Kc: output channels per group; a group's partial sums fill one accumulator buffer"),
     Detail("groups", "groups", "output-channel groups (per pass, per input vector of a serial layer)"),

@@ -88,8 +88,8 @@ def compile_fc(name: str, m: Machine, products: Products, weights: np.ndarray, a
     barrier[:, -1] = True
     counts = operand_counts(m, work, float(reload.sum()) * m.n_pes, float(out_bits.sum()))
     steps = Steps(work.pe_cycles, work.weight_bits + reload, out_bits, barrier.ravel())
-    mapping = {"kc": plan.kc, "groups": plan.groups, "outputs_per_pe": plan.per_pe, "input_blocks": plan.blocks,
-               "resident_inputs": int(plan.resident)}
+    mapping = {"pe_rows": m.rows, "pe_cols": m.cols, "kc": plan.kc, "groups": plan.groups,
+               "outputs_per_pe": plan.per_pe, "input_blocks": plan.blocks, "resident_inputs": int(plan.resident)}
     return program(name, m, work, steps, counts, mapping)
 
 
@@ -109,5 +109,6 @@ def compile_serial_fc(name: str, m: Machine, products: Products, weights: np.nda
     store_bits = np.zeros((vectors, plan.groups))
     store_bits[:, -1] = out_elements * m.activation_bits
     counts = operand_counts(m, work, float(row_bits.sum()) * m.n_pes, float(store_bits.sum()))
-    mapping = {"kc": plan.kc, "groups": plan.groups, "outputs_per_pe": plan.per_pe}
+    mapping = {"pe_rows": m.rows, "pe_cols": m.cols, "kc": plan.kc, "groups": plan.groups,
+               "outputs_per_pe": plan.per_pe}
     return program(name, m, work, Steps(work.pe_cycles, load_bits, store_bits, True), counts, mapping)

@@ -1,20 +1,22 @@
 """SCNN's and DCNN's mapper (layer 5; ``docs/scnn.md``, "Mapper"): each convolution's PE grid (the sub-array
-of the machine's PEs it uses) and output-channel group size Kc, chosen to minimise the simulated latency
-(ties: dynamic energy, then DRAM bytes, then the earlier candidate).
+of the machine's PEs it uses), tiling and output-channel group size Kc, chosen to minimise the simulated
+latency (ties: dynamic energy, then DRAM bytes, then the earlier candidate).
 
-Candidates: every PE grid of ``rows >> i`` x ``cols >> j`` PEs (:func:`grids`; the PEs outside it idle) with
-the group sizes of :func:`kc_candidates`. A machine with twice the rows, columns, accumulator banks or
-entries has every candidate of the smaller one among its own, and runs it in no more cycles (the same
-program; with more banks no bank receives more products and the halo drain is no longer): so wherever the
-best candidate is found exactly, the bigger machine is never slower, by construction.
+Candidates: PE grids of ``rows >> i`` x ``cols >> j`` PEs (:func:`grids`; the PEs outside it idle), the
+tilings planned for the accumulator capacity and each of its halvings (:func:`capacities`), and the group
+sizes of every halving of the largest that fits (:func:`kc_candidates`). A machine with twice the rows,
+columns, accumulator banks or entries has every candidate of the smaller one among its own, and runs it in
+no more cycles (the same program; with more banks no bank receives more products and no halo drains
+longer): so where the best candidate is found exactly, the bigger machine is never slower, by construction.
 
-It is found exactly (:func:`search`) where the exact model is cheap: always on DCNN (dense: the exact
-program is closed form), and on SCNN for layers of at most :data:`EXHAUSTIVE_MACS` dense MACs: branch and
-bound, the candidates compiled and simulated in order of a valid lower bound on their cycles until the bound
-exceeds the best simulated. On larger SCNN layers the Cartesian product's exact compile costs tens of
-milliseconds per candidate, so the full grid's group sizes of at most :data:`HALVINGS` halvings are
-pre-screened analytically and at most :data:`EXACT_CANDIDATES` are simulated (:func:`choose`): never slower
-than the largest groups, but monotonicity there is measured (``docs/resource_doubling.md``), not proven."""
+It is found exactly (:func:`search`: branch and bound, candidates compiled and simulated in order of a valid
+lower bound until the bound exceeds the best simulated cycles) over every grid for layers of at most
+:data:`EXHAUSTIVE_MACS` dense MACs, and over the whole array's tilings and group sizes for every DCNN layer
+(dense: its exact program is closed form). Larger SCNN layers use the whole array: the Cartesian product's
+exact compile costs tens of milliseconds, so their candidates (at most :data:`MAX_GROUPS` groups) are
+pre-screened analytically and at most :data:`EXACT_CANDIDATES` are simulated (:func:`choose`); the choice is
+never slower than the largest groups, and monotonicity there is measured (``docs/resource_doubling.md``),
+not proven."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
