@@ -307,6 +307,17 @@ def doubled(engine: str, changes: dict, path: str) -> dict:
 
 RESOURCE_CASES = [pytest.param(engine, path)
                   for engine in ENGINES for path in _resources(engine)]
+#: Open work the slow budget finds: SCNN's and DCNN's fully connected layers (``scnn/fc.py``, a Linear on
+#: a 1 x 1 PE array) take the whole array and the largest group that fits, not a searched mapping (their
+#: convolutions are searched), so twice the PEs or accumulator can cost a few cycles (e.g. Linear 1 -> 6,
+#: 3 vectors, dcnn: accumulator banks 1 -> 2, 223 -> 234 cycles).
+FC_NOT_SEARCHED = pytest.mark.xfail(reason="issue 16: SCNN's and DCNN's fully connected mapping is not searched",
+                                    strict=False)
+SLOW_EXCEPTIONS = {**KNOWN_EXCEPTIONS,
+                   **{(engine, path): FC_NOT_SEARCHED for engine in ("scnn", "dcnn")
+                      for path in ("pe_array.rows", "pe_array.cols", "pe.accumulator_banks", "pe.accumulator_entries")}}
+RESOURCE_CASES_SLOW = [pytest.param(engine, path, marks=SLOW_EXCEPTIONS.get((engine, path), ()))
+                       for engine in ENGINES for path in _resources(engine)]
 
 
 def check_more_of_a_resource_is_never_slower(engine, path, data):
@@ -330,7 +341,7 @@ def check_more_of_a_resource_is_never_slower(engine, path, data):
 test_more_of_a_resource_is_never_slower = pytest.mark.parametrize(("engine", "path"), RESOURCE_CASES)(
     RESOURCE_FAST(given(data=st.data())(check_more_of_a_resource_is_never_slower)))
 test_more_of_a_resource_is_never_slower_slow = pytest.mark.slow(pytest.mark.parametrize(
-    ("engine", "path"), RESOURCE_CASES)(SLOW(given(data=st.data())(check_more_of_a_resource_is_never_slower))))
+    ("engine", "path"), RESOURCE_CASES_SLOW)(SLOW(given(data=st.data())(check_more_of_a_resource_is_never_slower))))
 
 
 @budgets(data=st.data())
