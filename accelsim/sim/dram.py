@@ -92,8 +92,12 @@ class DramChannel:
         n, latency, d = self.outstanding_requests, self.latency_cycles, self.request_bytes / self.bytes_per_cycle
         k = -(-n_bytes // self.request_bytes)
         d_last = (n_bytes - (k - 1) * self.request_bytes) / self.bytes_per_cycle
-        gap = max(0.0, latency - (n - 1) * d)
         recent = self._recent                                       # c_{-N} .. c_{-1}
+        if k == 1:                                                  # no full request: the last one alone
+            last = max(t + latency, recent[0] + latency, recent[-1]) + d_last
+            self._recent = recent[1:] + [last]
+            return last
+        gap = max(0.0, latency - (n - 1) * d)
         reach = [recent[n - r] + r * d for r in range(1, n + 1)]    # h_r + r d, r = 1 .. N
         prefix = list(itertools.accumulate(reach, max))             # prefix[r-1] = max over 1 .. r
         suffix = list(itertools.accumulate(reversed(reach), max))[::-1]   # suffix[r-1] = max over r .. N

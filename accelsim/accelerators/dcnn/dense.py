@@ -42,13 +42,11 @@ class DenseConv:
         outer otherwise (each activation once per weight vector)."""
         layer, m = self.layer, self.m
         rs = layer.kernel_h * layer.kernel_w
-        per_channel = _channel_pairs(layer, plane)                                    # (groups, C)
-        pairs = _per_block(per_channel, plane)                                        # (groups, blocks)
+        pairs, feeds = _block_pairs(layer, plane)                                     # (groups, blocks)
         work = plane.owned_outputs()[:, None, None] * pairs[None] * rs                # (tiles, groups, blocks)
         cycles, idle = _cycles(work, m)
         if plane.kc * rs <= m.fifo_entries:     # activation outer: each activation once per (channel, group)
             reads = (layer.macs / m.i, layer.in_h * layer.in_w * _groups_per_channel(layer, plane.kc).sum())
-            feeds = _per_block((per_channel > 0).astype(np.int64), plane)          # channels feeding (g, b)
             step_reads = plane.tile_pixels()[:, None, None] * feeds[None]
         else:                                   # weight outer: each activation once per weight vector
             reads = (layer.weight_count * int((plane.tile_pixels() > 0).sum()), layer.macs / m.f)
@@ -63,32 +61,62 @@ class DenseConv:
         """Dense work is cheap to compute exactly."""
         return self.work(plane, tile_pe, tile_pass)
 
+    def step_bound(self, plane: Plane, tile_pe: np.ndarray, tile_pass: np.ndarray, density: float) -> float:
+        """A lower bound on the sum over barrier segments (a pass's group) of the slowest PE's step cycles
+        (:meth:`work`'s, stretched by the IARAM and OARAM, :func:`accelsim.sim.sram.sram_step_cycles`),
+        from the busiest PE of each pass: the largest of its multiplier cycles (its owned outputs x every
+        output channel x the channels and kernel positions each reads, over F x I), its IARAM reads (its
+        pixels x the input channels feeding each group when a group's weights fit the FIFO, its MACs / F
+        otherwise) and its OARAM writes (its outputs of every channel at ``density``), each in words over
+        the buffer's words per cycle; the rounding up of each step left out."""
+        layer, m = self.layer, self.m
+        cell = tile_pass * m.n_pes + tile_pe
+        size = plane.passes * m.n_pes
+
+        def busiest(per_tile: np.ndarray) -> float:
+            return float(np.bincount(cell, weights=per_tile, minlength=size).reshape(plane.passes, -1).max(axis=1).sum())
+
+        owned, rs, cg = busiest(plane.owned_outputs()), layer.kernel_h * layer.kernel_w, layer.in_channels_per_group
+        macs = owned * layer.out_channels * cg * rs
+        if plane.kc * rs <= m.fifo_entries:
+            reads = busiest(plane.tile_pixels()) * _groups_per_channel(layer, plane.kc).sum()
+        else:
+            reads = macs / m.f
+        iaram, oaram = m.iaram, m.oaram
+        words = (reads * m.activation_entry_bits / iaram.width_bits / (iaram.banks * iaram.read_ports),
+                 owned * layer.out_channels * density * m.activation_entry_bits / oaram.width_bits
+                 / (oaram.banks * oaram.write_ports))
+        return max(macs / m.lanes, *(w - plane.steps * 1e-9 for w in words))
+
 
 def _by_pe(per_tile: np.ndarray, plane: Plane, m: Machine, tile_pe: np.ndarray, tile_pass: np.ndarray) -> np.ndarray:
     """(steps, PEs) from (tiles, groups, blocks): each tile's figures at its PE, in its pass's steps."""
     steps_per_pass = plane.groups * plane.blocks
-    out = np.zeros((plane.passes * steps_per_pass, m.n_pes))
     rows = tile_pass[:, None] * steps_per_pass + np.arange(steps_per_pass)[None, :]
-    np.add.at(out, (rows, np.broadcast_to(tile_pe[:, None], rows.shape)), per_tile.reshape(len(tile_pe), -1))
-    return out
+    cells = (rows * m.n_pes + tile_pe[:, None]).ravel()
+    return np.bincount(cells, weights=per_tile.reshape(-1), minlength=plane.steps * m.n_pes).reshape(
+        plane.steps, m.n_pes)
 
 
-def _per_block(per_channel: np.ndarray, plane: Plane) -> np.ndarray:
-    """(groups, blocks) sums of a (groups, input channels) array over each block's channels (blocks are runs
-    of consecutive channels, the last ones possibly empty: the zero column past the end)."""
-    starts = np.searchsorted(plane.block_of(np.arange(per_channel.shape[1])), np.arange(plane.blocks))
-    padded = np.hstack([per_channel, np.zeros((per_channel.shape[0], 1), per_channel.dtype)])
-    return np.add.reduceat(padded, starts, axis=1).astype(np.int64)
-
-
-def _channel_pairs(layer: Conv2D, plane: Plane) -> np.ndarray:
-    """(groups, C): the output channels of each group that read each input channel."""
-    kpg = layer.out_channels // layer.groups
-    j = np.arange(layer.in_channels) // layer.in_channels_per_group          # c's convolution group
-    g = np.arange(plane.groups)[:, None]
-    lo = np.maximum(g * plane.kc, j[None, :] * kpg)
-    hi = np.minimum(np.minimum((g + 1) * plane.kc, layer.out_channels), (j[None, :] + 1) * kpg)
-    return np.maximum(hi - lo, 0)
+def _block_pairs(layer: Conv2D, plane: Plane) -> tuple[np.ndarray, np.ndarray]:
+    """(groups, blocks) twice: the (output channel of the group, input channel of the block) pairs that meet
+    (the group's output channels that read each of the block's input channels, summed), and the block's
+    input channels that some output channel of the group reads. In closed form from the channels before
+    each block's first: group g's channels [lo, hi) meet convolution group j's outputs [j kpg, (j + 1) kpg)
+    in ``overlap(g, j)`` channels, and input channel c belongs to convolution group c // cg; blocks are runs
+    of consecutive channels (the last ones possibly empty)."""
+    kpg, cg, k_total = layer.out_channels // layer.groups, layer.in_channels_per_group, layer.out_channels
+    lo = (np.arange(plane.groups) * plane.kc)[:, None]
+    hi = np.minimum(lo + plane.kc, k_total)
+    edges = np.r_[np.searchsorted(plane.block_of(np.arange(layer.in_channels)), np.arange(plane.blocks)),
+                  layer.in_channels][None, :]
+    j, rest = edges // cg, edges % cg                       # channels before the edge: j whole groups + rest
+    whole = np.maximum(np.minimum(hi, j * kpg) - lo, 0)     # pairs with the whole groups before j
+    at_j = np.maximum(np.minimum(hi, (j + 1) * kpg) - np.maximum(lo, j * kpg), 0)
+    met = np.maximum(np.minimum(j, (hi - 1) // kpg + 1) - lo // kpg, 0)   # whole groups before j that g meets
+    pairs = np.diff(cg * whole + rest * at_j, axis=1)
+    feeds = np.diff(cg * met + rest * (at_j > 0), axis=1)
+    return pairs.astype(np.int64), feeds.astype(np.int64)
 
 
 def _groups_per_channel(layer: Conv2D, kc: int) -> np.ndarray:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-
 import numpy as np
 
 from accelsim.accelerators.scnn.machine import Chain, Machine
@@ -34,18 +33,40 @@ def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndar
     PE grid and group size the mapper chooses (:mod:`.mapper`; the group size fixed by the machine's
     ``output_group_channels`` if set); ``chain``: the inference it belongs to, whose activations may stay on
     chip (:func:`on_chip`)."""
-    density = float(weights.mean()) if weights.size else 1.0
+    density, out_density = float(weights.mean()) if weights.size else 1.0, output_density(acts)
     small = layer.macs <= mapper.EXHAUSTIVE_MACS
     if small or m.index_bits == 0:
         shapes = mapper.grids(m.rows, m.cols) if small else [(m.rows, m.cols)]
         options = [_grid(layer, m.grid(rows, cols), products.conv(layer, m.grid(rows, cols), weights, acts),
                          density, None) for rows, cols in shapes]
-        return mapper.search(options, lambda grid, plane: _program(layer, grid.m, grid.conv, plane, acts,
-                                                                    grid.conv.work, chain), m)
+
+        def exact(grid: mapper.Grid, plane: Plane) -> Program:
+            return _program(layer, grid.m, grid.conv, plane, out_density, grid.conv.work, chain)
+
+        if m.index_bits:
+            return mapper.search(options, exact, m)
+        # dense: the masks count through their densities only (in the candidates and the outputs' bits)
+        return mapper.search(options, exact, m, lambda grid, plane: _dense_bound(layer, grid.m, grid.conv, plane,
+                                                                                out_density, chain),
+                             memo=(replace(layer, name=""), type(products), out_density, handover(layer, m, chain)))
     grid = _grid(layer, m, products.conv(layer, m, weights, acts), density, mapper.MAX_GROUPS)
     conv = grid.conv
-    return mapper.choose(grid.planes, lambda plane: _program(layer, m, conv, plane, acts, conv.estimate, chain),
-                         lambda plane: _program(layer, m, conv, plane, acts, conv.work, chain), m)
+    return mapper.choose(grid.planes, lambda plane: _program(layer, m, conv, plane, out_density, conv.estimate,
+                                                             chain),
+                         lambda plane: _program(layer, m, conv, plane, out_density, conv.work, chain), m)
+
+
+def _dense_bound(layer: Conv2D, m: Machine, conv, plane: Plane, density: float, chain: Chain | None) -> float:
+    """A lower bound on the kernel's cycles for ``plane`` on a dense machine, without compiling it: the
+    busiest PEs' steps (the strategy's ``step_bound``), and the DRAM traffic that cannot be avoided (every
+    pass's weights, the inputs and outputs that do not stay on chip, each once) after a latency."""
+    tile_pe, tile_pass = m.pe_of_tile(*plane.tile_xy(), plane.factor)
+    inputs_on_chip, outputs_on_chip, _ = on_chip(layer, m, plane, chain)
+    bits = (plane.passes * layer.weight_count * m.weight_bits
+            + float(conv.input_bits(plane).sum()) * (not inputs_on_chip)
+            + float(_output_bits(plane, m, tile_pass, density).sum()) * (not outputs_on_chip))
+    memory = bits / 8 / m.dram.bytes_per_cycle + m.dram.latency_cycles
+    return max(conv.step_bound(plane, tile_pe, tile_pass, density), memory)
 
 
 def _grid(layer: Conv2D, m: Machine, conv: ConvProducts, density: float, max_groups: int | None) -> mapper.Grid:
@@ -88,16 +109,23 @@ def on_chip(layer: Conv2D, m: Machine, plane: Plane, chain: Chain | None) -> tup
     RAMs swapping roles, when they fit the IARAMs in one pass, and otherwise spills them to DRAM and streams
     them back as usual (the spill is counted in its row, written after its first step). A layer alone (no
     chain) crosses DRAM both ways."""
-    if not m.activations_on_chip or chain is None:
-        return False, False, False
-    finds = layer.name in chain.finds
+    finds, keeps = handover(layer, m, chain)
     fits = plane.passes == 1 and plane.resident
-    return finds and fits, layer.name in chain.keeps, finds and not fits
+    return finds and fits, keeps, finds and not fits
 
 
-def _program(layer: Conv2D, m: Machine, conv: ConvProducts, plane: Plane, acts: np.ndarray,
+def handover(layer: Conv2D, m: Machine, chain: Chain | None) -> tuple[bool, bool]:
+    """(the chain says ``layer`` finds its inputs in the OARAMs, it keeps its outputs there), with
+    ``activations_on_chip``; (False, False) otherwise."""
+    if not m.activations_on_chip or chain is None:
+        return False, False
+    return layer.name in chain.finds, layer.name in chain.keeps
+
+
+def _program(layer: Conv2D, m: Machine, conv: ConvProducts, plane: Plane, density: float,
              work_of: Callable[[Plane, np.ndarray, np.ndarray], Work], chain: Chain | None) -> Program:
-    """The Program of ``layer`` on ``plane`` whose products ``work_of`` computes (exactly or estimated)."""
+    """The Program of ``layer`` on ``plane`` whose products ``work_of`` computes (exactly or estimated), its
+    outputs stored at ``density``."""
     tile_pe, tile_pass = m.pe_of_tile(*plane.tile_xy(), plane.factor)
     work = work_of(plane, tile_pe, tile_pass)
     halo = halo_exchange(plane, m, tile_pe, tile_pass)
@@ -105,7 +133,7 @@ def _program(layer: Conv2D, m: Machine, conv: ConvProducts, plane: Plane, acts: 
     inputs_on_chip, outputs_on_chip, spilled = on_chip(layer, m, plane, chain)
     pass_in_bits = np.bincount(tile_pass, weights=conv.input_bits(plane), minlength=plane.passes)
     reload = pass_in_bits[:, None] * input_groups(plane.groups, plane.resident)[None, :] * (not inputs_on_chip)
-    out_bits = _output_bits(plane, m, tile_pass, output_density(acts))
+    out_bits = _output_bits(plane, m, tile_pass, density)
     stored = _at_block(out_bits * (not outputs_on_chip), plane.blocks, -1)
     if spilled:
         stored.ravel()[0] += pass_in_bits.sum()         # the previous layer's outputs, out of the OARAMs
@@ -118,8 +146,8 @@ def _program(layer: Conv2D, m: Machine, conv: ConvProducts, plane: Plane, acts: 
                "tile_h_pixels": plane.tile_h, "resident_inputs": int(plane.resident),
                "halo_stall_cycles": halo_stall / m.n_pes, "inputs_on_chip": int(inputs_on_chip),
                "outputs_on_chip": int(outputs_on_chip)}
-    return replace(program(layer.name, m, work, steps, counts, mapping),
-                   sram_words=_sram_words(plane, m, work, tile_pe, tile_pass, output_density(acts)))
+    return program(layer.name, m, work, steps, counts, mapping,
+                   _sram_words(plane, m, work, tile_pe, tile_pass, density))
 
 
 def _sram_words(plane: Plane, m: Machine, work: Work, tile_pe: np.ndarray, tile_pass: np.ndarray,

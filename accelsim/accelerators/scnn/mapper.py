@@ -19,7 +19,9 @@ never slower than the largest groups, and monotonicity there is measured (``docs
 not proven."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import heapq
+import math
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
@@ -28,7 +30,9 @@ import numpy as np
 from accelsim.accelerators.scnn.machine import Machine
 from accelsim.accelerators.scnn.plane import Plane, group_size
 from accelsim.compile.program import Program
+from accelsim.lru import Lru
 from accelsim.sim.engine import Engine, LayerRun
+from accelsim.sim.sram import sram_step_cycles
 
 #: Most candidates of a large SCNN layer compiled exactly and simulated, the best by the estimate first.
 EXACT_CANDIDATES = 2
@@ -38,6 +42,10 @@ MAX_GROUPS = 16
 #: SCNN layers of at most this many dense MACs are mapped by the exact search over every candidate: a bound
 #: on simulation time (each candidate's Cartesian product compiled), not a hardware quantity.
 EXHAUSTIVE_MACS = 1 << 16
+#: Most choices of :func:`search` kept per process (each a pair of indices under its key).
+CHOICES = 1024
+
+_CHOICES: Lru[tuple[int, int]] = Lru(CHOICES)
 
 
 def halvings(n: int) -> list[int]:
@@ -80,13 +88,17 @@ class Grid:
     conv: object = None
 
 
+def _buffers(m: Machine) -> Callable:
+    """The machine's buffers by name (an engine's ``hw.buffer``)."""
+    return {m.iaram.name: m.iaram, m.oaram.name: m.oaram}.__getitem__
+
+
 class Kernel:
     """The kernel a mapper simulates candidates on: the machine's DRAM channel and buffers, and the
     dynamic energy of a run's counts (the machine's energy table; 0 without one)."""
 
     def __init__(self, m: Machine) -> None:
-        buffers = {m.iaram.name: m.iaram, m.oaram.name: m.oaram}
-        self.engine = Engine(SimpleNamespace(dram=m.dram, buffer=buffers.__getitem__))
+        self.engine = Engine(SimpleNamespace(dram=m.dram, buffer=_buffers(m)))
         self.table = m.energy
 
     def key(self, run: LayerRun, order: tuple) -> tuple:
@@ -106,14 +118,20 @@ def padded(program: Program, n_pes: int) -> Program:
     return replace(program, pe_cycles=np.hstack([program.pe_cycles, idle]), sram_words=words)
 
 
+def step_cycles(program: Program, m: Machine) -> np.ndarray:
+    """(steps, PEs): how long each PE's step lasts at least, for its multipliers and its buffers."""
+    return np.maximum(program.pe_cycles, sram_step_cycles(program, SimpleNamespace(buffer=_buffers(m))))
+
+
 def lower_bound(program: Program, m: Machine) -> float:
-    """A lower bound on the kernel's cycles for ``program`` (``n`` steps), the largest of: between two
-    barriers every PE works through its steps (the slowest sets the segment's length); the DRAM channel
-    carries its requests in order, a latency after the first, and the last step's load is asked for after
-    every other load and the writes of the steps up to n - 3 (the double buffer frees its half when step
-    n - 3 ends): the last step starts only once all of those have crossed, computes for its slowest PE's
-    cycles and then writes its results (a latency and their bytes more)."""
-    cycles = np.asarray(program.pe_cycles)
+    """A lower bound on the kernel's cycles for ``program`` (``n`` steps), each step lasting at least what its
+    PEs and buffers need (:func:`accelsim.sim.sram.sram_step_cycles`), the largest of: between two barriers
+    every PE works through its steps (the slowest sets the segment's length); the DRAM channel carries its
+    requests in order, a latency after the first, and the last step's load is asked for after every other
+    load and the writes of the steps up to n - 3 (the double buffer frees its half when step n - 3 ends): the
+    last step starts only once all of those have crossed, computes for its slowest PE's cycles and then
+    writes its results (a latency and their bytes more)."""
+    cycles = step_cycles(program, m)
     ends = np.array(program.barrier)
     ends[-1] = True
     starts = np.r_[0, np.flatnonzero(ends[:-1]) + 1]
@@ -128,25 +146,110 @@ def lower_bound(program: Program, m: Machine) -> float:
     return max(compute, memory, tail)
 
 
-def search(options: Sequence[Grid], exact: Callable[[Grid, Plane], Program], m: Machine) -> Program:
-    """The best candidate of ``options`` (the whole grid first), found exactly: grids in order of their
-    bound, each grid's candidates compiled with ``exact`` and simulated in order of :func:`lower_bound`
-    while the bound does not exceed the best simulated cycles (a tie may still win on energy)."""
+def buffered_bound(program: Program, cycles: np.ndarray, m: Machine) -> float:
+    """A lower bound from the double buffer and the shared DRAM channel on the kernel's cycles for ``program``
+    whose steps last ``cycles`` (steps, PEs); 0 when a step may end in the cycle the one before ended (then
+    the order of the channel's requests is the event queue's, not fixed). Otherwise (as
+    :func:`accelsim.sim.engine.timeline` replays it) steps 0 and 1 are read at cycle 0; once step s has ended
+    (its last PE done, at E_s) its write is asked for, then the late part of step s + 1's load, then step
+    s + 2's read; a transfer asked for at t crosses the channel after the transfers before it and no earlier
+    than the latency after t, so it completes no earlier than max(t + latency, channel) + bytes / bandwidth
+    (as if every request could be in flight), rounded up to a whole cycle as the channel rounds, less a
+    margin for the float sums (each of the at most 3 n transfers adds at most a few units in the last place of
+    the largest time; 8 per transfer are allowed). Step s starts on every PE once its read has arrived
+    (A_s), so E_s >= A_s + its slowest PE's cycles, and on the PE that ended step s - 1 last once that PE is
+    free, so E_s >= max(E_{s-1}, A_s) + that PE's cycles: the slowest PE's after a barrier (every PE ended
+    at E_{s-1}), the quickest working PE's otherwise. (A PE with no work in any step is never the last: it
+    ends a step when the step's read arrives or when it ended the step before, both before E_s, since some
+    PE works at least a cycle after the arrival and E_{s-1} < E_s.)"""
+    slowest = cycles.max(axis=1)
+    working = cycles[:, cycles.any(axis=0)]
+    if working.size == 0:
+        return 0.0
+    chained = np.where(np.r_[True, np.asarray(program.barrier)[:-1]], slowest, working.min(axis=1))
+    if chained.min() < 1:
+        return 0.0
+    bandwidth, latency = m.dram.bytes_per_cycle, m.dram.latency_cycles
+    loads, lates = program.load_bytes.tolist(), program.late_load_bytes.tolist()
+    stores, slowest, chained = program.store_bytes.tolist(), slowest.tolist(), chained.tolist()
+    channel, transfers = 0.0, 3 * len(loads)
+    longest = (sum(loads) + sum(stores)) / bandwidth + (latency + 1) * transfers + sum(slowest)
+    margin = 1e-9 + 8 * transfers * math.ulp(longest)
+
+    def transfer(t: float, n_bytes: float) -> float:
+        nonlocal channel
+        if n_bytes <= 0:
+            return t
+        channel = max(channel, t + latency) + n_bytes / bandwidth
+        return max(t, math.ceil(channel - margin))
+
+    arrival = [transfer(0, loads[s] - (lates[s] if s else 0)) for s in range(min(2, len(loads)))]
+    end = written = 0.0
+    for s, (first, every) in enumerate(zip(chained, slowest)):
+        end = max(max(end, arrival[s]) + first, arrival[s] + every)
+        written = max(written, transfer(end, stores[s]))
+        if s + 1 < len(loads) and lates[s + 1]:
+            arrival[s + 1] = max(arrival[s + 1], transfer(end, lates[s + 1]))
+        if s + 2 < len(loads):
+            arrival.append(transfer(end, loads[s + 2] - lates[s + 2]))
+    return max(end, written)
+
+
+def search(options: Sequence[Grid], exact: Callable[[Grid, Plane], Program], m: Machine,
+           bound: Callable[[Grid, Plane], float] | None = None, memo: Hashable | None = None) -> Program:
+    """The best candidate of ``options`` (:func:`best_candidate`). With ``memo`` (a value standing for what
+    ``exact`` compiles besides the candidate: the layer but its name, its masks, ...), the choice is kept under
+    it, the candidates and the machine's energy figures (the last :data:`CHOICES` choices of the process), so
+    an equal layer (a network's repeated blocks) compiles its choice only."""
+    if memo is None:
+        return best_candidate(options, exact, m, bound)[0]
+    energy = tuple((action, entry.value) for action, entry in m.energy.dynamic.items()) if m.energy else None
+    key = (memo, m, energy, tuple((grid.m, tuple(grid.planes), grid.bound) for grid in options))
+    searched = []
+
+    def choose_now() -> tuple[int, int]:
+        program, index = best_candidate(options, exact, m, bound)
+        searched.append(program)
+        return index
+
+    gi, pi = _CHOICES.get(key, choose_now)
+    return searched[0] if searched else padded(exact(options[gi], options[gi].planes[pi]), m.n_pes)
+
+
+def best_candidate(options: Sequence[Grid], exact: Callable[[Grid, Plane], Program], m: Machine,
+                   bound: Callable[[Grid, Plane], float] | None = None) -> tuple[Program, tuple[int, int]]:
+    """The best candidate of ``options`` (the whole grid first) and its (grid, plane) index, found exactly:
+    best-first branch and bound.
+    Each candidate starts with a valid lower bound on its cycles, its grid's (and ``bound(grid, plane)``'s,
+    computed without compiling); the candidate of least bound is taken next and goes one stage further:
+    compiled with ``exact`` (its bound then rises to :func:`lower_bound`'s of the program, if larger), then
+    bounded by :func:`buffered_bound` (a loop over its steps), then simulated; until the least bound exceeds
+    the best simulated cycles (a tie may still win on energy). Candidates left
+    have more cycles than the best, so the order of the work changes what is compiled and simulated, not
+    the choice: the least :meth:`Kernel.key` over every candidate."""
     kernel = Kernel(m)
+    heap = [(max(grid.bound, bound(grid, plane) if bound else 0.0), 0, gi, pi)
+            for gi, grid in enumerate(options) for pi, plane in enumerate(grid.planes)]
+    heapq.heapify(heap)
+    compiled: dict[tuple[int, int], Program] = {}
     best, best_key = None, None
-    for gi in sorted(range(len(options)), key=lambda i: (options[i].bound, i)):
-        grid = options[gi]
-        if best_key is not None and grid.bound > best_key[0]:
+    while heap:
+        low, stage, gi, pi = heapq.heappop(heap)
+        if best_key is not None and low > best_key[0]:
             break
-        programs = [padded(exact(grid, plane), m.n_pes) for plane in grid.planes]
-        bounds = [lower_bound(program, m) for program in programs]
-        for pi in sorted(range(len(programs)), key=lambda i: (bounds[i], i)):
-            if best_key is not None and bounds[pi] > best_key[0]:
-                break
-            key = kernel.key(kernel.engine.execute(programs[pi]), (gi, pi))
-            if best_key is None or key < best_key:
-                best, best_key = programs[pi], key
-    return best
+        if stage == 0:
+            program = compiled[gi, pi] = padded(exact(options[gi], options[gi].planes[pi]), m.n_pes)
+            heapq.heappush(heap, (max(low, lower_bound(program, m)), 1, gi, pi))
+            continue
+        program = compiled[gi, pi]
+        if stage == 1:
+            heapq.heappush(heap, (max(low, buffered_bound(program, step_cycles(program, m), m)), 2, gi, pi))
+            continue
+        del compiled[gi, pi]
+        key = kernel.key(kernel.engine.execute(program), (gi, pi))
+        if best_key is None or key < best_key:
+            best, best_key = program, key
+    return best, best_key[-1]
 
 
 def pipeline_cycles(program: Program, m: Machine) -> float:

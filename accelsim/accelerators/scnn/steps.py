@@ -49,14 +49,15 @@ def operand_counts(m: Machine, work: Work, iaram_write_bits: float, oaram_bits: 
     }) + Counts(work.counts)
 
 
-def program(name: str, m: Machine, work: Work, steps: Steps, counts: Counts,
-            mapping: Mapping[str, float]) -> Program:
-    """The Program of ``steps``; its details are the ``mapping``'s, the strategy's and the derived ones."""
+def program(name: str, m: Machine, work: Work, steps: Steps, counts: Counts, mapping: Mapping[str, float],
+            sram_words: Mapping[tuple[str, str], np.ndarray] | None = None) -> Program:
+    """The Program of ``steps``; its details are the ``mapping``'s, the strategy's and the derived ones;
+    ``sram_words``: the buffer words of its steps (:class:`Program`), if any."""
     details = {**mapping, **work.details}
     return Program(name, load_bytes=np.ceil(bits_to_bytes(steps.load_bits.ravel())), pe_cycles=steps.pe_cycles,
                    store_bytes=np.ceil(bits_to_bytes(steps.store_bits.ravel())), barrier=steps.barrier,
                    counts=counts, useful_macs=work.useful, conflict_cycles=work.conflicts,
-                   fragmentation_slots=work.fragmentation,
+                   fragmentation_slots=work.fragmentation, sram_words=sram_words or {},
                    details={**details, **derived_details(steps.pe_cycles, steps.barrier, work.useful, m.lanes)})
 
 
