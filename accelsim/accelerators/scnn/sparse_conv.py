@@ -35,6 +35,7 @@ class SparseConv:
         self._tiles: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         self._activations: dict[int, tuple[BankTable, Chunks, np.ndarray, np.ndarray, tuple | None]] = {}
         self._per_k: np.ndarray | None = None
+        self._nonzeros: dict[int, np.ndarray] = {}
 
     def _tiled(self, plane: Plane) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The tiles' pixel index (:meth:`Plane.pixel_index`), the (tile, channel) activation streams, each
@@ -83,16 +84,19 @@ class SparseConv:
     def _group_nonzeros(self, kc: int) -> np.ndarray:
         """(groups, C): non-zero weights of each group of ``kc`` output channels reading each input channel.
         Summed over the segments of k that lie in one group and one convolution group (whose channels are
-        the convolution group's)."""
+        the convolution group's). Computed once per group size (the mapper's tilings share them)."""
         layer = self.layer
         k_total, cg = layer.out_channels, layer.in_channels_per_group
         kpg = k_total // layer.groups
+        if kc in self._nonzeros:
+            return self._nonzeros[kc]
         if self._per_k is None:
             self._per_k = self.weights.reshape(k_total, cg, -1).sum(axis=2)          # (K, cg)
         bounds = np.union1d(np.arange(0, k_total, kc), np.arange(0, k_total, kpg))
         per_group = np.zeros((-(-k_total // kc), layer.in_channels), np.int64)
         per_group[(bounds // kc)[:, None], (bounds // kpg * cg)[:, None] + np.arange(cg)] = \
             np.add.reduceat(self._per_k, bounds, axis=0)
+        self._nonzeros[kc] = per_group
         return per_group
 
     def _activation_side(self, plane: Plane, tile_pe: np.ndarray,
@@ -159,11 +163,12 @@ def _iaram_reads(plane: Plane, n_pes: int, n_keys: int, weights: Side, fits: np.
     vectors = np.bincount(cell, minlength=n_keys * per_pass)
     fit = np.zeros(n_keys * per_pass, bool)
     fit[cell] = fits
-    per_entry = np.where(fit, vectors > 0, vectors).reshape(n_keys, per_pass).astype(np.float64)
+    per_entry = np.where(fit, vectors > 0, vectors).reshape(n_keys, per_pass)
     entries = np.bincount((a_pass * n_pes + acts.pe) * n_keys + acts.key, weights=acts.chunks.entries,
                           minlength=plane.passes * n_pes * n_keys).reshape(plane.passes * n_pes, n_keys)
-    reads = (entries @ per_entry).reshape(plane.passes, n_pes, per_pass)
-    return reads.transpose(0, 2, 1).reshape(plane.steps, n_pes)
+    # in integers: numpy's own matrix product (a float one runs on BLAS threads that fight for a shared core)
+    reads = (entries.astype(np.int64) @ per_entry).reshape(plane.passes, n_pes, per_pass)
+    return reads.transpose(0, 2, 1).reshape(plane.steps, n_pes).astype(np.float64)
 
 
 def _conv_weight_streams(layer: Conv2D, mask: np.ndarray, kc: int):
