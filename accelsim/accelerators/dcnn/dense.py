@@ -88,6 +88,31 @@ class DenseConv:
                  / (oaram.banks * oaram.write_ports))
         return max(macs / m.lanes, *(w - plane.steps * 1e-9 for w in words))
 
+    def slowest_steps(self, plane: Plane, tile_pass: np.ndarray, density: float) -> np.ndarray:
+        """(passes, groups, blocks): a lower bound on each step's slowest PE cycles (:meth:`work`'s, stretched
+        by the IARAM and OARAM as :func:`accelsim.sim.sram.sram_step_cycles` does): the busiest tile's of the
+        pass (a PE's steps add up its tiles'), its multipliers', IARAM reads' and (with a group's last block)
+        OARAM writes' cycles, each rounded up."""
+        layer, m = self.layer, self.m
+        rs = layer.kernel_h * layer.kernel_w
+        owned, pixels = np.zeros(plane.passes), np.zeros(plane.passes)
+        np.maximum.at(owned, tile_pass, plane.owned_outputs())
+        np.maximum.at(pixels, tile_pass, plane.tile_pixels())
+        pairs, feeds = _block_pairs(layer, plane)                                     # (groups, blocks)
+        work = owned[:, None, None] * pairs[None] * rs                                # (passes, groups, blocks)
+        if plane.kc * rs <= m.fifo_entries:
+            reads = pixels[:, None, None] * feeds[None]
+        else:
+            reads = work / m.f
+        iaram, oaram = m.iaram, m.oaram
+        writes = np.zeros(work.shape)
+        writes[..., -1] = (owned[:, None] * plane.group_sizes()[None, :] * density * m.activation_entry_bits
+                           / oaram.width_bits / (oaram.banks * oaram.write_ports))
+        need = np.maximum(np.ceil(work / m.lanes),
+                          np.ceil(reads * m.activation_entry_bits / iaram.width_bits / (iaram.banks * iaram.read_ports)
+                                  - 1e-9))
+        return np.maximum(need, np.ceil(writes - 1e-9))
+
 
 def _by_pe(per_tile: np.ndarray, plane: Plane, m: Machine, tile_pe: np.ndarray, tile_pass: np.ndarray) -> np.ndarray:
     """(steps, PEs) from (tiles, groups, blocks): each tile's figures at its PE, in its pass's steps."""

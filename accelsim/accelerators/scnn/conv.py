@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+
 import numpy as np
 
 from accelsim.accelerators.scnn.machine import Chain, Machine
@@ -18,7 +19,7 @@ from accelsim.accelerators.scnn.steps import Steps, operand_counts, program
 from accelsim.compile.program import Program
 from accelsim.counts import Counts
 from accelsim.errors import ConfigError
-from accelsim.units import ceil_div
+from accelsim.units import bits_to_bytes, ceil_div
 from accelsim.workloads.layers import Conv2D
 
 
@@ -46,8 +47,7 @@ def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndar
         if m.index_bits:
             return mapper.search(options, exact, m)
         # dense: the masks count through their densities only (in the candidates and the outputs' bits)
-        return mapper.search(options, exact, m, lambda grid, plane: _dense_bound(layer, grid.m, grid.conv, plane,
-                                                                                out_density, chain),
+        return mapper.search(options, exact, m, _dense_bounds(layer, out_density, chain),
                              memo=(replace(layer, name=""), type(products), out_density, handover(layer, m, chain)))
     grid = _grid(layer, m, products.conv(layer, m, weights, acts), density, mapper.MAX_GROUPS)
     conv = grid.conv
@@ -56,17 +56,41 @@ def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndar
                          lambda plane: _program(layer, m, conv, plane, out_density, conv.work, chain), m)
 
 
-def _dense_bound(layer: Conv2D, m: Machine, conv, plane: Plane, density: float, chain: Chain | None) -> float:
-    """A lower bound on the kernel's cycles for ``plane`` on a dense machine, without compiling it: the
-    busiest PEs' steps (the strategy's ``step_bound``), and the DRAM traffic that cannot be avoided (every
-    pass's weights, the inputs and outputs that do not stay on chip, each once) after a latency."""
-    tile_pe, tile_pass = m.pe_of_tile(*plane.tile_xy(), plane.factor)
-    inputs_on_chip, outputs_on_chip, _ = on_chip(layer, m, plane, chain)
-    bits = (plane.passes * layer.weight_count * m.weight_bits
-            + float(conv.input_bits(plane).sum()) * (not inputs_on_chip)
-            + float(_output_bits(plane, m, tile_pass, density).sum()) * (not outputs_on_chip))
-    memory = bits / 8 / m.dram.bytes_per_cycle + m.dram.latency_cycles
-    return max(conv.step_bound(plane, tile_pe, tile_pass, density), memory)
+def _dense_bounds(layer: Conv2D, density: float, chain: Chain | None) -> tuple[mapper.Bound, mapper.Bound]:
+    """Two lower bounds on the kernel's cycles for a candidate on a dense machine, computed without compiling
+    it (outputs stored at ``density``), the cheaper first. The first: the busiest PEs' steps (the strategy's
+    ``step_bound``), and the DRAM traffic that cannot be avoided (every pass's weights, the inputs and
+    outputs that do not stay on chip, each once) after a latency. The second, when every step ends in a
+    barrier (one input block; 0 otherwise): :func:`.mapper.chain_bound` over the steps' weights and inputs
+    loaded, outputs stored (halos left out) and slowest PEs (the strategy's ``slowest_steps``)."""
+
+    def traffic(m: Machine, conv, plane: Plane) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Tiles' PEs and passes, each pass's input bits and (passes, groups) output bits to or from DRAM."""
+        tile_pe, tile_pass = m.pe_of_tile(*plane.tile_xy(), plane.factor)
+        inputs_on_chip, outputs_on_chip, _ = on_chip(layer, m, plane, chain)
+        pass_in_bits = np.bincount(tile_pass, weights=conv.input_bits(plane), minlength=plane.passes)
+        out_bits = _output_bits(plane, m, tile_pass, density) * (not outputs_on_chip)        # (passes, groups)
+        return tile_pe, tile_pass, pass_in_bits * (not inputs_on_chip), out_bits
+
+    def busiest(grid: mapper.Grid, plane: Plane) -> float:
+        m = grid.m
+        tile_pe, tile_pass, in_bits, out_bits = traffic(m, grid.conv, plane)
+        bits = plane.passes * layer.weight_count * m.weight_bits + float(in_bits.sum()) + float(out_bits.sum())
+        memory = bits / 8 / m.dram.bytes_per_cycle + m.dram.latency_cycles
+        return max(grid.conv.step_bound(plane, tile_pe, tile_pass, density), memory)
+
+    def chained(grid: mapper.Grid, plane: Plane) -> float:
+        if plane.blocks > 1:
+            return 0.0
+        m = grid.m
+        _, tile_pass, in_bits, out_bits = traffic(m, grid.conv, plane)
+        slowest = grid.conv.slowest_steps(plane, tile_pass, density).ravel()
+        weights = plane.group_sizes() * layer.in_channels_per_group * layer.kernel_h * layer.kernel_w * m.weight_bits
+        loads = np.ceil(bits_to_bytes(weights[None, :] + in_bits[:, None] * input_groups(plane.groups,
+                                                                                           plane.resident)[None, :]))
+        return mapper.chain_bound(loads.ravel(), 0, np.ceil(bits_to_bytes(out_bits)).ravel(), slowest, slowest, m)
+
+    return busiest, chained
 
 
 def _grid(layer: Conv2D, m: Machine, conv: ConvProducts, density: float, max_groups: int | None) -> mapper.Grid:

@@ -167,11 +167,19 @@ def buffered_bound(program: Program, cycles: np.ndarray, m: Machine) -> float:
     if working.size == 0:
         return 0.0
     chained = np.where(np.r_[True, np.asarray(program.barrier)[:-1]], slowest, working.min(axis=1))
-    if chained.min() < 1:
+    return chain_bound(program.load_bytes, program.late_load_bytes, program.store_bytes, slowest, chained, m)
+
+
+def chain_bound(load_bytes: np.ndarray, late_bytes: np.ndarray, store_bytes: np.ndarray, slowest: np.ndarray,
+                chained: np.ndarray, m: Machine) -> float:
+    """:func:`buffered_bound`'s recurrence over steps that load, load late and store at most these bytes, each
+    lasting at least ``slowest`` cycles after its read arrives and ``chained`` after the step before (0 unless
+    every ``chained`` is at least a cycle)."""
+    if len(chained) == 0 or np.min(chained) < 1:
         return 0.0
     bandwidth, latency = m.dram.bytes_per_cycle, m.dram.latency_cycles
-    loads, lates = program.load_bytes.tolist(), program.late_load_bytes.tolist()
-    stores, slowest, chained = program.store_bytes.tolist(), slowest.tolist(), chained.tolist()
+    loads, lates = np.asarray(load_bytes).tolist(), np.broadcast_to(late_bytes, np.shape(load_bytes)).tolist()
+    stores, slowest, chained = np.asarray(store_bytes).tolist(), np.asarray(slowest).tolist(), np.asarray(chained).tolist()
     channel, transfers = 0.0, 3 * len(loads)
     longest = (sum(loads) + sum(stores)) / bandwidth + (latency + 1) * transfers + sum(slowest)
     margin = 1e-9 + 8 * transfers * math.ulp(longest)
@@ -195,20 +203,24 @@ def buffered_bound(program: Program, cycles: np.ndarray, m: Machine) -> float:
     return max(end, written)
 
 
+#: A lower bound on a candidate's cycles computed without compiling it.
+Bound = Callable[[Grid, Plane], float]
+
+
 def search(options: Sequence[Grid], exact: Callable[[Grid, Plane], Program], m: Machine,
-           bound: Callable[[Grid, Plane], float] | None = None, memo: Hashable | None = None) -> Program:
+           bounds: Sequence[Bound] = (), memo: Hashable | None = None) -> Program:
     """The best candidate of ``options`` (:func:`best_candidate`). With ``memo`` (a value standing for what
     ``exact`` compiles besides the candidate: the layer but its name, its masks, ...), the choice is kept under
     it, the candidates and the machine's energy figures (the last :data:`CHOICES` choices of the process), so
     an equal layer (a network's repeated blocks) compiles its choice only."""
     if memo is None:
-        return best_candidate(options, exact, m, bound)[0]
+        return best_candidate(options, exact, m, bounds)[0]
     energy = tuple((action, entry.value) for action, entry in m.energy.dynamic.items()) if m.energy else None
     key = (memo, m, energy, tuple((grid.m, tuple(grid.planes), grid.bound) for grid in options))
     searched = []
 
     def choose_now() -> tuple[int, int]:
-        program, index = best_candidate(options, exact, m, bound)
+        program, index = best_candidate(options, exact, m, bounds)
         searched.append(program)
         return index
 
@@ -217,35 +229,37 @@ def search(options: Sequence[Grid], exact: Callable[[Grid, Plane], Program], m: 
 
 
 def best_candidate(options: Sequence[Grid], exact: Callable[[Grid, Plane], Program], m: Machine,
-                   bound: Callable[[Grid, Plane], float] | None = None) -> tuple[Program, tuple[int, int]]:
-    """The best candidate of ``options`` (the whole grid first) and its (grid, plane) index, found exactly:
-    best-first branch and bound.
-    Each candidate starts with a valid lower bound on its cycles, its grid's (and ``bound(grid, plane)``'s,
-    computed without compiling); the candidate of least bound is taken next and goes one stage further:
-    compiled with ``exact`` (its bound then rises to :func:`lower_bound`'s of the program, if larger), then
-    bounded by :func:`buffered_bound` (a loop over its steps), then simulated; until the least bound exceeds
-    the best simulated cycles (a tie may still win on energy). Candidates left
-    have more cycles than the best, so the order of the work changes what is compiled and simulated, not
-    the choice: the least :meth:`Kernel.key` over every candidate."""
+                   bounds: Sequence[Bound] = ()) -> tuple[Program, tuple[int, int]]:
+    """The best candidate of ``options`` (the whole grid first) and its (grid, plane) index, found exactly by
+    best-first branch and bound. Each candidate starts with a valid lower bound on its cycles, its grid's
+    and the first of ``bounds``'s (each computed without compiling, cheapest first); the candidate of least
+    bound is taken next and goes one stage further: bounded by the next of ``bounds``, then compiled with
+    ``exact`` (bounded by :func:`lower_bound`), then bounded by :func:`buffered_bound` (a loop over its
+    steps), then simulated; its bound becomes the largest so far. This stops when the least bound exceeds the
+    best simulated cycles (a tie may still win on energy): the candidates left have more cycles than the
+    best, so the order of the work changes what is computed, not the choice, the least :meth:`Kernel.key`
+    over every candidate."""
     kernel = Kernel(m)
-    heap = [(max(grid.bound, bound(grid, plane) if bound else 0.0), 0, gi, pi)
+    compiled: dict[tuple[int, int], Program] = {}
+
+    def compile_now(gi: int, pi: int) -> float:
+        program = compiled[gi, pi] = padded(exact(options[gi], options[gi].planes[pi]), m.n_pes)
+        return lower_bound(program, m)
+
+    stages = [*(lambda gi, pi, bound=bound: bound(options[gi], options[gi].planes[pi]) for bound in bounds[1:]),
+              compile_now, lambda gi, pi: buffered_bound(compiled[gi, pi], step_cycles(compiled[gi, pi], m), m)]
+    heap = [(max(grid.bound, bounds[0](grid, plane) if bounds else 0.0), 0, gi, pi)
             for gi, grid in enumerate(options) for pi, plane in enumerate(grid.planes)]
     heapq.heapify(heap)
-    compiled: dict[tuple[int, int], Program] = {}
     best, best_key = None, None
     while heap:
         low, stage, gi, pi = heapq.heappop(heap)
         if best_key is not None and low > best_key[0]:
             break
-        if stage == 0:
-            program = compiled[gi, pi] = padded(exact(options[gi], options[gi].planes[pi]), m.n_pes)
-            heapq.heappush(heap, (max(low, lower_bound(program, m)), 1, gi, pi))
+        if stage < len(stages):
+            heapq.heappush(heap, (max(low, stages[stage](gi, pi)), stage + 1, gi, pi))
             continue
-        program = compiled[gi, pi]
-        if stage == 1:
-            heapq.heappush(heap, (max(low, buffered_bound(program, step_cycles(program, m), m)), 2, gi, pi))
-            continue
-        del compiled[gi, pi]
+        program = compiled.pop((gi, pi))
         key = kernel.key(kernel.engine.execute(program), (gi, pi))
         if best_key is None or key < best_key:
             best, best_key = program, key
