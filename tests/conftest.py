@@ -113,6 +113,9 @@ def largest_groups(monkeypatch):
 @pytest.fixture(autouse=True)
 def fresh_layer_memo():
     """Each test starts with an empty memo of simulated layers (``accelsim.study.memo``): a run memoised by
-    one test never answers another that patched the code the run depends on (``largest_groups``)."""
+    one test never answers another that patched the code the run depends on (``largest_groups``); the same
+    for the SCNN/DCNN mapper's kept choices."""
+    from accelsim.accelerators.scnn import mapper
     from accelsim.study import memo
     memo.clear()
+    mapper.clear()

@@ -78,11 +78,13 @@ def test_equal_layers_share_one_search(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(mapper, "best_candidate", counted)
-    mapper._CHOICES.clear()
     eng = engine_for(hw)
-    first = eng.compile(Conv2D("a", in_channels=24, out_channels=40, in_h=12, in_w=12, kernel_h=3, kernel_w=3, padding=(1, 1, 1, 1)))
-    again = eng.compile(Conv2D("b", in_channels=24, out_channels=40, in_h=12, in_w=12, kernel_h=3, kernel_w=3, padding=(1, 1, 1, 1)))
-    other = eng.compile(Conv2D("c", in_channels=24, out_channels=48, in_h=12, in_w=12, kernel_h=3, kernel_w=3, padding=(1, 1, 1, 1)))
+
+    def conv(name: str, out_channels: int) -> Conv2D:
+        return Conv2D(name, in_channels=24, out_channels=out_channels, in_h=12, in_w=12, kernel_h=3, kernel_w=3,
+                      padding=(1, 1, 1, 1))
+
+    first, again, other = eng.compile(conv("a", 40)), eng.compile(conv("b", 40)), eng.compile(conv("c", 48))
     assert len(searches) == 2                       # "b" came from the memo, "c" was searched
     assert (first.layer, again.layer) == ("a", "b")
     assert np.array_equal(first.pe_cycles, again.pe_cycles) and np.array_equal(first.load_bytes, again.load_bytes)

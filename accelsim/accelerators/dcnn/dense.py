@@ -74,7 +74,8 @@ class DenseConv:
         size = plane.passes * m.n_pes
 
         def busiest(per_tile: np.ndarray) -> float:
-            return float(np.bincount(cell, weights=per_tile, minlength=size).reshape(plane.passes, -1).max(axis=1).sum())
+            per_pe = np.bincount(cell, weights=per_tile, minlength=size).reshape(plane.passes, -1)
+            return float(per_pe.max(axis=1).sum())
 
         owned, rs, cg = busiest(plane.owned_outputs()), layer.kernel_h * layer.kernel_w, layer.in_channels_per_group
         macs = owned * layer.out_channels * cg * rs

@@ -179,7 +179,8 @@ def chain_bound(load_bytes: np.ndarray, late_bytes: np.ndarray, store_bytes: np.
         return 0.0
     bandwidth, latency = m.dram.bytes_per_cycle, m.dram.latency_cycles
     loads, lates = np.asarray(load_bytes).tolist(), np.broadcast_to(late_bytes, np.shape(load_bytes)).tolist()
-    stores, slowest, chained = np.asarray(store_bytes).tolist(), np.asarray(slowest).tolist(), np.asarray(chained).tolist()
+    stores = np.asarray(store_bytes).tolist()
+    slowest, chained = np.asarray(slowest).tolist(), np.asarray(chained).tolist()
     channel, transfers = 0.0, 3 * len(loads)
     longest = (sum(loads) + sum(stores)) / bandwidth + (latency + 1) * transfers + sum(slowest)
     margin = 1e-9 + 8 * transfers * math.ulp(longest)
@@ -226,6 +227,11 @@ def search(options: Sequence[Grid], exact: Callable[[Grid, Plane], Program], m: 
 
     gi, pi = _CHOICES.get(key, choose_now)
     return searched[0] if searched else padded(exact(options[gi], options[gi].planes[pi]), m.n_pes)
+
+
+def clear() -> None:
+    """Forget every choice :func:`search` kept."""
+    _CHOICES.clear()
 
 
 def best_candidate(options: Sequence[Grid], exact: Callable[[Grid, Plane], Program], m: Machine,
