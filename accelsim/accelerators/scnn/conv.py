@@ -76,7 +76,7 @@ def _dense_bounds(layer: Conv2D, density: float, chain: Chain | None) -> tuple[m
         m = grid.m
         tile_pe, tile_pass, in_bits, out_bits = traffic(m, grid.conv, plane)
         bits = plane.passes * layer.weight_count * m.weight_bits + float(in_bits.sum()) + float(out_bits.sum())
-        memory = bits / 8 / m.dram.bytes_per_cycle + m.dram.latency_cycles
+        memory = bits_to_bytes(bits) / m.dram.bytes_per_cycle + m.dram.latency_cycles
         return max(grid.conv.step_bound(plane, tile_pe, tile_pass, density), memory)
 
     def chained(grid: mapper.Grid, plane: Plane) -> float:

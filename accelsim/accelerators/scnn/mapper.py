@@ -42,6 +42,9 @@ MAX_GROUPS = 16
 #: SCNN layers of at most this many dense MACs are mapped by the exact search over every candidate: a bound
 #: on simulation time (each candidate's Cartesian product compiled), not a hardware quantity.
 EXHAUSTIVE_MACS = 1 << 16
+#: Units in the last place of the largest time that :func:`chain_bound` allows per transfer for the float
+#: sums of the DRAM channel and its own (each adds a few).
+ROUNDING_ULPS = 8
 #: Most choices of :func:`search` kept per process (each a pair of indices under its key).
 CHOICES = 1024
 
@@ -155,13 +158,13 @@ def buffered_bound(program: Program, cycles: np.ndarray, m: Machine) -> float:
     s + 2's read; a transfer asked for at t crosses the channel after the transfers before it and no earlier
     than the latency after t, so it completes no earlier than max(t + latency, channel) + bytes / bandwidth
     (as if every request could be in flight), rounded up to a whole cycle as the channel rounds, less a
-    margin for the float sums (each of the at most 3 n transfers adds at most a few units in the last place of
-    the largest time; 8 per transfer are allowed). Step s starts on every PE once its read has arrived
-    (A_s), so E_s >= A_s + its slowest PE's cycles, and on the PE that ended step s - 1 last once that PE is
-    free, so E_s >= max(E_{s-1}, A_s) + that PE's cycles: the slowest PE's after a barrier (every PE ended
-    at E_{s-1}), the quickest working PE's otherwise. (A PE with no work in any step is never the last: it
-    ends a step when the step's read arrives or when it ended the step before, both before E_s, since some
-    PE works at least a cycle after the arrival and E_{s-1} < E_s.)"""
+    margin for the float sums (each of the at most 3 n transfers adds at most a few units in the last place
+    of the largest time; :data:`ROUNDING_ULPS` per transfer are allowed). Step s starts on every PE once its
+    read has arrived (A_s), so E_s >= A_s + its slowest PE's cycles, and on the PE that ended step s - 1
+    last once that PE is free, so E_s >= max(E_{s-1}, A_s) + that PE's cycles: the slowest PE's after a
+    barrier (every PE ended at E_{s-1}), the quickest working PE's otherwise. (A PE with no work in any step
+    is never the last: it ends a step when the step's read arrives or when it ended the step before, both
+    before E_s, since some PE works at least a cycle after the arrival and E_{s-1} < E_s.)"""
     slowest = cycles.max(axis=1)
     working = cycles[:, cycles.any(axis=0)]
     if working.size == 0:
@@ -183,7 +186,7 @@ def chain_bound(load_bytes: np.ndarray, late_bytes: np.ndarray, store_bytes: np.
     slowest, chained = np.asarray(slowest).tolist(), np.asarray(chained).tolist()
     channel, transfers = 0.0, 3 * len(loads)
     longest = (sum(loads) + sum(stores)) / bandwidth + (latency + 1) * transfers + sum(slowest)
-    margin = 1e-9 + 8 * transfers * math.ulp(longest)
+    margin = 1e-9 + ROUNDING_ULPS * transfers * math.ulp(longest)
 
     def transfer(t: float, n_bytes: float) -> float:
         nonlocal channel
