@@ -313,9 +313,8 @@ RESOURCE_CASES = [pytest.param(engine, path)
 #: 3 vectors, dcnn: accumulator banks 1 -> 2, 223 -> 234 cycles).
 FC_NOT_SEARCHED = pytest.mark.xfail(reason="issue 16: SCNN's and DCNN's fully connected mapping is not searched",
                                     strict=False)
-SLOW_EXCEPTIONS = {**KNOWN_EXCEPTIONS,
-                   **{(engine, path): FC_NOT_SEARCHED for engine in ("scnn", "dcnn")
-                      for path in ("pe_array.rows", "pe_array.cols", "pe.accumulator_banks", "pe.accumulator_entries")}}
+SLOW_EXCEPTIONS = {(engine, path): FC_NOT_SEARCHED for engine in ("scnn", "dcnn")
+                   for path in ("pe_array.rows", "pe_array.cols", "pe.accumulator_banks", "pe.accumulator_entries")}
 RESOURCE_CASES_SLOW = [pytest.param(engine, path, marks=SLOW_EXCEPTIONS.get((engine, path), ()))
                        for engine in ENGINES for path in _resources(engine)]
 
