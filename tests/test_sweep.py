@@ -25,6 +25,23 @@ def test_grid_is_every_combination_in_stable_order():
     assert [p.key for p in points] == [p.key for p in small_grid()]
 
 
+def test_workers_get_a_models_points_together():
+    """A pool's units of work are a model's points (one width and seed: every sparsity and machine), in grid
+    order, each point once; halved while there are fewer than two per worker."""
+    points = sweep.grid("mobilenet_v1", {"width": [0.25, 0.5]}, [0.0, 0.5, 0.9],
+                        [DENSE_EDGE, ROOT / "hwconfigs" / "dcnn.yaml"], [0, 1])
+    groups = sweep.model_groups(points, jobs=2)
+    assert len(groups) == 2 * 2                         # two widths x two seeds
+    assert sorted((points.index(p) for g in groups for p in g)) == list(range(len(points)))
+    for group in groups:
+        assert len({(p.options, p.seed) for p in group}) == 1 and len(group) == 3 * 2
+        assert [points.index(p) for p in group] == sorted(points.index(p) for p in group)
+    assert sorted(map(len, sweep.model_groups(points, jobs=4))) == [3] * 8        # 4 groups of 6, halved once
+    halved = sweep.model_groups(points, jobs=8)                                     # then 6 = 3 + 3 = (2 + 1) x 2
+    assert sorted(map(len, halved)) == [1] * 8 + [2] * 8 and sum(map(len, halved)) == len(points)
+    assert [p for g in sweep.model_groups(points[:1], jobs=2) for p in g] == points[:1]
+
+
 def test_parallel_equals_serial_bit_for_bit(tmp_path):
     points = small_grid()
     sweep.run(points, tmp_path / "serial", jobs=1)

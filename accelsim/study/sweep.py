@@ -21,8 +21,8 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -163,8 +163,8 @@ def run_point(point: Point) -> tuple[pd.DataFrame, dict]:
 
 
 #: This process's synthetic weights and masks of the model it simulated last (a sweep worker runs the
-#: points of one model one after another: grid order, kept by :func:`largest_first`), so that its weights
-#: are drawn once per (model, seed) and pruned once per sparsity, whatever the number of machines. Weights
+#: points of one model one after another, in grid order: :func:`model_groups`), so that its weights are
+#: drawn once per (model, seed) and pruned once per sparsity, whatever the number of machines. Weights
 #: of models larger than :data:`CACHED_WEIGHTS_MAX` elements (4 bytes each) are not kept.
 _LAST: dict = {}
 CACHED_WEIGHTS_MAX = 1 << 27
@@ -277,19 +277,51 @@ def _execute(points: list[Point], jobs: int, scheduler: str | None):
     any progress is shown."""
     if scheduler is not None and points:
         return _execute_dask(points, _dask_client(scheduler))
-    return pool.completed(run_point, largest_first(points) if jobs > 1 else points, jobs)
+    if jobs <= 1:
+        return pool.completed(run_point, points, jobs)
+    return _each_point(pool.completed(run_group, largest_first(model_groups(points, jobs)), jobs))
 
 
-def largest_first(points: Sequence[Point]) -> list[Point]:
-    """``points`` by decreasing MACs of their model (stable), so that the longest simulations start first
-    and no worker is left alone with a large one at the end (longest-processing-time-first scheduling).
-    The order only changes when points finish, never what they compute or how they are gathered."""
-    macs = {}
+def model_groups(points: Sequence[Point], jobs: int) -> list[tuple[Point, ...]]:
+    """``points`` in groups of one model and seed (and structure), in grid order: a worker runs a group's
+    points one after another, so what they share is computed once in it (the model's synthetic weights,
+    its masks at each sparsity on every machine, the layers a dense engine or an unpruned layer runs alike
+    at every sparsity, the mapper's choices for equal layers: the per-process memos). Groups are halved
+    while there are fewer than two per worker, so that a sweep of one model still runs on every worker."""
+    by_model: dict[Point, list[Point]] = {}
     for p in points:
-        model_of = (p.family, p.options, p.workload_text)
+        by_model.setdefault(replace(p, sparsity=0.0, hw_file="", hw_text=""), []).append(p)
+    groups = [tuple(group) for group in by_model.values()]
+    while len(groups) < 2 * jobs and any(len(g) > 1 for g in groups):
+        groups = [half for g in groups for half in (g[:(len(g) + 1) // 2], g[(len(g) + 1) // 2:]) if half]
+    return groups
+
+
+def run_group(points: tuple[Point, ...]) -> list[tuple[pd.DataFrame, dict]]:
+    """:func:`run_point` of each of ``points``, in order."""
+    return [run_point(p) for p in points]
+
+
+def _each_point(groups: Iterator[tuple[tuple[Point, ...], list]]) -> Iterator[tuple[Point, tuple]]:
+    """(point, result) of each point of the groups as they finish; closing it stops the groups' pool."""
+    try:
+        for group, results in groups:
+            yield from zip(group, results)
+    finally:
+        groups.close()
+
+
+def largest_first(groups: Sequence[tuple[Point, ...]]) -> list[tuple[Point, ...]]:
+    """``groups`` by decreasing MACs of their model times their points (stable), so that the longest
+    simulations start first and no worker is left alone with a large one at the end
+    (longest-processing-time-first scheduling). The order only changes when points finish, never what
+    they compute or how they are gathered."""
+    macs = {}
+    for group in groups:
+        model_of = (group[0].family, group[0].options, group[0].workload_text)
         if model_of not in macs:
-            macs[model_of] = p.workload().model.macs
-    return sorted(points, key=lambda p: -macs[(p.family, p.options, p.workload_text)])
+            macs[model_of] = group[0].workload().model.macs
+    return sorted(groups, key=lambda g: -macs[(g[0].family, g[0].options, g[0].workload_text)] * len(g))
 
 
 #: A Dask scheduler address: an optional protocol, a host and a port (``tcp://10.0.0.5:8786``, ``host:8786``).
