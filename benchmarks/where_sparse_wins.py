@@ -14,7 +14,7 @@ Simulations go through ``accelsim.study.compare`` (points cached in ``OUT/<famil
 resumes). Writes ``OUT/where_sparse_wins.csv``, prints the summary; ``--figures`` writes
 ``docs/figures/where_sparse_wins_{energy,latency}.png``, ``--doc`` the tables of docs/where_sparse_wins.md.
 
-Run: ``python benchmarks/where_sparse_wins.py --jobs 1 --figures --doc`` (5.4 minutes from scratch, one job, on a
+Run: ``python benchmarks/where_sparse_wins.py --jobs 1 --figures --doc`` (8.5 minutes from scratch, one job, on a
 loaded 2-core machine; docs/where_sparse_wins.md gives the measured time).
 """
 from __future__ import annotations
