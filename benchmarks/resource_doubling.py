@@ -135,8 +135,9 @@ def markdown(doubling: list[dict], cliffs: list[dict]) -> str:
              "total cycles before and after doubling each key its accelerator declares as a resource "
              "(`accelsim/accelerators/spec.py`, `COMMON_RESOURCES` and `Param.resource`), whole model, seed 0. "
              "`tests/test_invariants.py` checks the same property on random small layers and machines. A row "
-             "marked SLOWER is a mapper choice to revisit (that test knows no exception: every mapper chooses the "
-             "PEs a layer uses).", "",
+             "marked SLOWER is a mapper choice to revisit (every mapper chooses the PEs a layer uses; the test's "
+             "one known exception is SCNN's F, whose doubling doubles the bank function's stride: "
+             "docs/scnn.md, \"Bank function\").", "",
              "| machine | model @ sparsity | key | value | cycles | doubled | ratio |", "|---|---|---|---|---|---|---|"]
     for r in doubling:
         lines.append(f"| {r['machine']} | {r['model']} @ {r['sparsity']:g} | `{r['key']}` | {r['value']} | "

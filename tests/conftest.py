@@ -101,12 +101,13 @@ def blobs():
 
 @pytest.fixture
 def largest_groups(monkeypatch):
-    """SCNN's and DCNN's mapper offers one mapping only, the whole PE array with the largest group that fits
-    (Kc of ``plane.group_size``): for hand traces that assume it."""
+    """SCNN's and DCNN's mapper offers one mapping only, the whole PE array (every weight lane fed) with the
+    largest group that fits (Kc of ``plane.group_size``): for hand traces that assume it."""
     from accelsim.accelerators.scnn import mapper
     from accelsim.accelerators.scnn.plane import group_size
     monkeypatch.setattr(mapper, "kc_candidates", lambda channels, most, f: [group_size(channels, most, f)])
     monkeypatch.setattr(mapper, "grids", lambda rows, cols: [(rows, cols)])
+    monkeypatch.setattr(mapper, "weight_lanes", lambda f: [f])
     monkeypatch.setattr(mapper, "capacities", lambda capacity: [capacity])
 
 

@@ -8,7 +8,8 @@ from conftest import hw_variant
 
 from accelsim.accelerators.engines import engine_for
 from accelsim.accelerators.scnn import mapper
-from accelsim.workloads.layers import Conv2D, same_padding
+from accelsim.pruning import activation_shape
+from accelsim.workloads.layers import LSTM, Conv2D, Layer, Linear, same_padding
 
 
 def _layers(rng: np.random.Generator, count: int, most_macs: int | None = None) -> list[Conv2D]:
@@ -28,6 +29,14 @@ def _layers(rng: np.random.Generator, count: int, most_macs: int | None = None) 
         if most_macs is None or layer.macs <= most_macs:
             layers.append(layer)
     return layers
+
+
+def _sequence_layers(rng: np.random.Generator) -> list[Layer]:
+    """Random small fully connected layers (several input vectors at once) and LSTMs (one after another)."""
+    return [Linear("fc", in_features=int(rng.integers(1, 40)), out_features=int(rng.integers(1, 60)),
+                   steps=int(rng.integers(1, 5))),
+            LSTM("lstm", input_size=int(rng.integers(1, 12)), hidden_size=int(rng.integers(1, 12)),
+                 steps=int(rng.integers(1, 4)))]
 
 
 @pytest.mark.parametrize("engine, changes", [
@@ -59,9 +68,9 @@ def test_bounds_never_exceed_the_simulated_cycles(engine, changes, monkeypatch):
     monkeypatch.setattr(mapper, "best_candidate", every_candidate)
     eng = engine_for(hw)
     rng = np.random.default_rng(len(changes))
-    for layer in _layers(rng, 4, mapper.EXHAUSTIVE_MACS // 4 if engine == "scnn" else None):
+    for layer in _layers(rng, 4, mapper.EXHAUSTIVE_MACS // 4 if engine == "scnn" else None) + _sequence_layers(rng):
         weights = rng.random(layer.weight_shape) < 0.4
-        acts = rng.random((layer.in_channels, layer.in_h, layer.in_w)) < 0.6
+        acts = rng.random(activation_shape(layer)) < 0.6
         eng.compile(layer, masks=weights, activations=acts)
     assert len(checked) > 10 and any(checked)       # the double-buffer bounds took part
 

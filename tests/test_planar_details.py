@@ -9,7 +9,8 @@ import pytest
 
 import accelsim as acs
 from accelsim.accelerators.dcnn.engine import compile_dcnn
-from accelsim.accelerators.scnn.engine import compile_scnn
+from accelsim.accelerators.scnn import mapper
+from accelsim.accelerators.scnn.engine import ScnnEngine, compile_scnn
 from accelsim.workloads import Model
 from accelsim.workloads.layers import LSTM, Conv2D, Embedding, Linear
 
@@ -28,7 +29,7 @@ def test_dense_pointwise_layer_on_scnn_fills_every_multiplier(largest_groups):
     program = compile_scnn(Conv2D("p", in_channels=1, out_channels=8, in_h=16, in_w=16), SCNN)
     assert program.details == {
         "busy_multiplier_utilization": 1.0, "barrier_idle_fraction": 0.0, "halo_stall_cycles": 0.0,
-        "pe_rows": 8, "pe_cols": 8, "kc": 8,
+        "pe_rows": 8, "pe_cols": 8, "weight_lanes": 4, "kc": 8,
         "groups": 1, "passes": 1, "input_blocks": 1, "tile_w_pixels": 2, "tile_h_pixels": 2, "resident_inputs": 1,
         "wasted_products": 0, "inputs_on_chip": 0, "outputs_on_chip": 0}
 
@@ -70,14 +71,16 @@ def test_edge_tiles_idle_at_the_barrier():
     assert program.details["barrier_idle_fraction"] == 15 / 64
 
 
-def test_fully_connected_details_on_both_engines():
-    """Linear 2048 -> 1024 dense: 16 outputs per PE, kc = min(16, 1024 // 1) = 16: one group; the inputs
+def test_fully_connected_details_on_both_engines(largest_groups):
+    """Linear 2048 -> 1024 dense, the whole array and the largest group (the mapper may pick smaller groups
+    of this DRAM-bound layer, a few cycles apart): 16 outputs per PE, kc = min(16, 1024 // 1) = 16: one
+    group; the inputs
     (2048 x 20 bits on SCNN, x 16 on DCNN) fit the 81,920-bit IARAM, so 16 input blocks. SCNN feeds one
     activation lane of 4 (utilisation 1/4, paper: ~25% of peak); DCNN fills its multipliers: 16 x 128
     channels per block = 128 cycles (utilisation 1). Every PE has the same work: no barrier idle."""
     layer = Linear("fc", in_features=2048, out_features=1024)
-    mapping = {"pe_rows": 8, "pe_cols": 8, "kc": 16, "groups": 1, "outputs_per_pe": 16, "input_blocks": 16,
-               "resident_inputs": 1, "barrier_idle_fraction": 0.0}
+    mapping = {"pe_rows": 8, "pe_cols": 8, "weight_lanes": 4, "kc": 16, "groups": 1, "outputs_per_pe": 16,
+               "input_blocks": 16, "resident_inputs": 1, "barrier_idle_fraction": 0.0}
     sparse, dense = compile_scnn(layer, SCNN), compile_dcnn(layer, DCNN)
     assert sparse.details == {**mapping, "busy_multiplier_utilization": 0.25, "wasted_products": 0}
     assert dense.details == {**mapping, "busy_multiplier_utilization": 1.0}
@@ -92,14 +95,35 @@ def test_uneven_fully_connected_layer_on_dcnn():
     assert program.details["busy_multiplier_utilization"] == pytest.approx(100_000 / (16 * 50 * 131), rel=1e-15)
 
 
-def test_both_directions_of_an_lstm_report_one_mapping():
-    """Bidirectional LSTM, 16 inputs + 16 hidden, dense on SCNN: each direction's 64 gate rows give 1 output
-    per PE (kc 1, one group); per time step a PE multiplies 32 channels x one weight x one activation: 32
-    steps of 1 product in 16 slots: utilisation 1/16, the same for both directions together."""
+def test_both_directions_of_an_lstm_report_one_mapping(largest_groups):
+    """Bidirectional LSTM, 16 inputs + 16 hidden, dense on SCNN's whole array: each direction's 64 gate rows
+    give 1 output per PE (kc 1, one group); per time step a PE multiplies 32 channels x one weight x one
+    activation: 32 steps of 1 product in 16 slots: utilisation 1/16, the same for both directions together."""
     program = compile_scnn(LSTM("r", input_size=16, hidden_size=16, steps=4, bidirectional=True), SCNN)
-    assert program.details == {"pe_rows": 8, "pe_cols": 8, "kc": 1, "groups": 1, "outputs_per_pe": 1,
-                               "wasted_products": 0,
+    assert program.details == {"pe_rows": 8, "pe_cols": 8, "weight_lanes": 4, "kc": 1, "groups": 1,
+                               "outputs_per_pe": 1, "wasted_products": 0,
                                "busy_multiplier_utilization": 1 / 16, "barrier_idle_fraction": 0.0}
+
+
+def test_a_small_lstm_uses_the_fewest_pes_that_fill_the_weight_lanes(monkeypatch):
+    """The same LSTM as the mapper maps it (docs/scnn.md, "Fully connected and sequence layers"): 64 PEs of 1
+    output and 16 PEs of 4 outputs both take one step per input channel (an F = 4 weight vector holds a
+    PE's 4 outputs of the channel), 32 per time step, but the 16 PEs write each input vector into 16 IARAMs,
+    not 64: as fast, less energy, so 16 PEs win the tie; 8 x 2 is the first 16-PE grid in the mapper's
+    order (columns halved before rows). Utilisation 4 / 16, no PE of the grid idle at a barrier."""
+    program = compile_scnn(LSTM("r", input_size=16, hidden_size=16, steps=4, bidirectional=True), SCNN)
+    assert program.details == {"pe_rows": 8, "pe_cols": 2, "weight_lanes": 4, "kc": 4, "groups": 1,
+                               "outputs_per_pe": 4, "wasted_products": 0,
+                               "busy_multiplier_utilization": 4 / 16, "barrier_idle_fraction": 0.0}
+    assert program.pe_cycles.shape == (2 * 4, 64) and (program.pe_cycles[:, :16] == 32).all()
+    assert not program.pe_cycles[:, 16:].any()
+    engine = ScnnEngine(SCNN)
+    monkeypatch.setattr(mapper, "grids", lambda rows, cols: [(rows, cols)])
+    monkeypatch.setattr(mapper, "weight_lanes", lambda f: [f])
+    mapper.clear()
+    whole = compile_scnn(LSTM("r", input_size=16, hidden_size=16, steps=4, bidirectional=True), SCNN)
+    assert engine.execute(whole).cycles == engine.execute(program).cycles
+    assert whole.counts[("iaram", "write_words")] == 4 * program.counts[("iaram", "write_words")]
 
 
 def test_details_reach_layers_csv_and_absent_ones_are_nan(largest_groups):

@@ -19,6 +19,14 @@ from accelsim.units import ceil_div
 from accelsim.workloads.layers import Conv2D
 
 
+def activation_outer(plane: Plane, m: Machine, rs: int) -> bool:
+    """The loop order of ``plane``'s steps: activation vectors outer (each activation read once per input
+    channel and group) when a (c, group) weight block of ``rs`` kernel positions fits the weight FIFO and
+    the mapper did not choose weight vectors outer (``plane.weights_outer``: each activation read once per
+    weight vector, fewer reads at once); weight vectors outer otherwise."""
+    return plane.kc * rs <= m.fifo_entries and not plane.weights_outer
+
+
 def _cycles(work: np.ndarray, m: Machine) -> tuple[np.ndarray, int]:
     """Cycles of each PE's ``work`` (MACs) on its F x I multipliers, and the multiplier slots left idle."""
     cycles = ceil_div(np.asarray(work, dtype=np.int64), m.lanes)
@@ -45,7 +53,7 @@ class DenseConv:
         pairs, feeds = _block_pairs(layer, plane)                                     # (groups, blocks)
         work = plane.owned_outputs()[:, None, None] * pairs[None] * rs                # (tiles, groups, blocks)
         cycles, idle = _cycles(work, m)
-        if plane.kc * rs <= m.fifo_entries:     # activation outer: each activation once per (channel, group)
+        if activation_outer(plane, m, rs):     # activation outer: each activation once per (channel, group)
             reads = (layer.macs / m.i, layer.in_h * layer.in_w * _groups_per_channel(layer, plane.kc).sum())
             step_reads = plane.tile_pixels()[:, None, None] * feeds[None]
         else:                                   # weight outer: each activation once per weight vector
@@ -79,7 +87,7 @@ class DenseConv:
 
         owned, rs, cg = busiest(plane.owned_outputs()), layer.kernel_h * layer.kernel_w, layer.in_channels_per_group
         macs = owned * layer.out_channels * cg * rs
-        if plane.kc * rs <= m.fifo_entries:
+        if activation_outer(plane, m, rs):
             reads = busiest(plane.tile_pixels()) * _groups_per_channel(layer, plane.kc).sum()
         else:
             reads = macs / m.f
@@ -101,7 +109,7 @@ class DenseConv:
         np.maximum.at(pixels, tile_pass, plane.tile_pixels())
         pairs, feeds = _block_pairs(layer, plane)                                     # (groups, blocks)
         work = owned[:, None, None] * pairs[None] * rs                                # (passes, groups, blocks)
-        if plane.kc * rs <= m.fifo_entries:
+        if activation_outer(plane, m, rs):
             reads = pixels[:, None, None] * feeds[None]
         else:
             reads = work / m.f
@@ -184,6 +192,10 @@ class Dense:
         return Work(pe_cycles=np.tile(cycles, (vectors, 1)), useful=macs, fragmentation=idle * vectors,
                     weight_reads=macs, activation_reads=float(plan.in_features * vectors * int((owned > 0).sum())),
                     weight_bits=owned.sum(axis=1) * plan.in_features * m.weight_bits)
+
+    # closed forms, as cheap as any estimate
+    fc_estimate = fc
+    serial_fc_estimate = serial_fc
 
 
 #: DCNN's strategy.

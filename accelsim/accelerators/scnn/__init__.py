@@ -61,9 +61,11 @@ PLANAR_DETAILS = (
     Detail("halo_stall_cycles", "cycles",
            "cycles per PE (mean over the PEs of the layer's grid) the output-halo drain adds to busy time where it "
            "does not overlap the next group's products (convolutions)"),
-    Detail("pe_rows", "PEs", "rows of the PE grid the layer uses (a convolution's is the mapper's choice, a "
-           "sub-array of the machine's, the other PEs idle; other layers use the whole array)"),
+    Detail("pe_rows", "PEs", "rows of the PE grid the layer uses (the mapper's choice, a sub-array of the "
+           "machine's, the other PEs idle)"),
     Detail("pe_cols", "PEs", "columns of the PE grid the layer uses"),
+    Detail("weight_lanes", "lanes", "F': the weight lanes the layer feeds, F or a halving (the mapper's choice on "
+           "SCNN, the bank function's stride; the other lanes idle)"),
     Detail("kc", "output channels", "Kc: output channels per group; a group's partial sums fill one accumulator buffer"),
     Detail("groups", "groups", "output-channel groups (per pass, per input vector of a serial layer)"),
     Detail("passes", "passes", "passes over the PE grid: tiles smaller than a PE grid's share when one does not fit "

@@ -37,9 +37,8 @@ def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndar
     density, out_density = float(weights.mean()) if weights.size else 1.0, output_density(acts)
     small = layer.macs <= mapper.EXHAUSTIVE_MACS
     if small or m.index_bits == 0:
-        shapes = mapper.grids(m.rows, m.cols) if small else [(m.rows, m.cols)]
-        options = [_grid(layer, m.grid(rows, cols), products.conv(layer, m.grid(rows, cols), weights, acts),
-                         density, None) for rows, cols in shapes]
+        options = [_grid(layer, mm, products.conv(layer, mm, weights, acts), density, None)
+                   for mm in mapper.machines(m, small)]
 
         def exact(grid: mapper.Grid, plane: Plane) -> Program:
             return _program(layer, grid.m, grid.conv, plane, out_density, grid.conv.work, chain)
@@ -99,7 +98,9 @@ def _grid(layer: Conv2D, m: Machine, conv: ConvProducts, density: float, max_gro
     :func:`.mapper.kc_candidates` under the machine's capacity (the machine's fixed size if it has one): a
     machine with twice the accumulator thus has every tiling and group size of the smaller one. With
     ``max_groups``, only sizes that cut the layer into at most that many groups (the largest groups always),
-    and no tiling of a capacity that allows none. On a dense machine they are bounded below by the busiest
+    and no tiling of a capacity that allows none. On a dense machine each group size whose (c, group) weight
+    blocks fit the FIFO comes in both loop orders (:func:`accelsim.accelerators.dcnn.dense.activation_outer`),
+    so a machine with a deeper FIFO has every candidate of the smaller one. They are bounded below by the busiest
     PE's MACs at full multiplier use (a PE owns at least its share of the outputs, each costing every input
     channel and kernel position of its group)."""
     channels, planes = layer.out_channels, []
@@ -119,6 +120,9 @@ def _grid(layer: Conv2D, m: Machine, conv: ConvProducts, density: float, max_gro
         if max_groups:
             sizes = [kc for kc in sizes if ceil_div(channels, kc) <= max_groups] or sizes[:1]
         planes += [with_kc(base, kc, m, layer, density) for kc in sizes]
+    if m.index_bits == 0:       # DCNN: either loop order where a group fits the FIFO (a bigger FIFO has both)
+        rs = layer.kernel_h * layer.kernel_w
+        planes += [replace(plane, weights_outer=True) for plane in planes if plane.kc * rs <= m.fifo_entries]
     bound = 0.0
     if m.index_bits == 0:
         per_output = layer.macs // (layer.out_h * layer.out_w)
@@ -165,7 +169,7 @@ def _program(layer: Conv2D, m: Machine, conv: ConvProducts, plane: Plane, densit
     halo_psums = int(halo.psums.sum())
     counts = (operand_counts(m, work, float(reload.sum()), float(out_bits.sum()), float(stored.sum()))
               + Counts({("accumulator", "update"): halo_psums, ("halo", "transfer"): halo_psums}))
-    mapping = {"pe_rows": m.rows, "pe_cols": m.cols, "kc": plane.kc, "groups": plane.groups,
+    mapping = {"pe_rows": m.rows, "pe_cols": m.cols, "weight_lanes": m.f, "kc": plane.kc, "groups": plane.groups,
                "passes": plane.passes, "input_blocks": plane.blocks, "tile_w_pixels": plane.tile_w,
                "tile_h_pixels": plane.tile_h, "resident_inputs": int(plane.resident),
                "halo_stall_cycles": halo_stall / m.n_pes, "inputs_on_chip": int(inputs_on_chip),

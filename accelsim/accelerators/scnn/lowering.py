@@ -13,7 +13,7 @@ from accelsim.accelerators.scnn.fc import compile_fc, compile_serial_fc, plan_fc
 from accelsim.accelerators.scnn.machine import Chain, Machine
 from accelsim.accelerators.scnn.plane import plan_plane
 from accelsim.accelerators.scnn.products import Products
-from accelsim.accelerators.scnn.steps import derived_details, merged_details
+from accelsim.accelerators.scnn.steps import concat
 from accelsim.compile.gemm import Gemm, embedding_rows, lower
 from accelsim.compile.masks import checked_mask
 from accelsim.compile.program import Program
@@ -35,7 +35,7 @@ def compile_planar(layer: Layer, m: Machine, products: Products, masks=None, act
         return attention(
             layer, m,
             lambda name, g: compile_fc(name, m, products, np.ones((g.M, g.K), bool), np.ones((g.E, g.K), bool)),
-            lambda name, g: compile_serial_fc(name, m, products, np.ones((g.M, g.K), bool),
+            lambda name, g: compile_serial_fc(name, m, products, [np.ones((g.M, g.K), bool)],
                                               np.ones((g.repeats * g.E, g.K), bool), g.M))
     weights = checked_mask(layer, "weight mask", masks, layer.weight_shape)
     if isinstance(layer, Conv2D):
@@ -50,8 +50,8 @@ def compile_planar(layer: Layer, m: Machine, products: Products, masks=None, act
     if isinstance(layer, LSTM):
         acts = checked_mask(layer, "activation mask", activations, (layer.steps, layer.input_size + layer.hidden_size))
         rows = 4 * layer.hidden_size
-        return concat(layer.name, m, [compile_serial_fc(layer.name, m, products, weights[d * rows:(d + 1) * rows],
-                                                        acts, layer.hidden_size) for d in range(layer.directions)])
+        return compile_serial_fc(layer.name, m, products, [weights[d * rows:(d + 1) * rows]
+                                                           for d in range(layer.directions)], acts, layer.hidden_size)
     raise TypeError(f"no planar mapping for {type(layer).__name__}")
 
 
@@ -76,20 +76,6 @@ def is_fc_conv(layer: Conv2D) -> bool:
     """A 1x1 convolution on a 1x1 map with no groups: a fully connected layer."""
     return (layer.in_h == layer.in_w == 1 and layer.kernel_h == layer.kernel_w == 1 and layer.groups == 1
             and not any(layer.padding))
-
-
-def concat(name: str, m: Machine, programs: list[Program]) -> Program:
-    """Programs run one after another as one layer."""
-    pe_cycles = np.concatenate([q.pe_cycles for q in programs])
-    barrier = np.concatenate([q.barrier for q in programs])
-    useful = sum(q.useful_macs for q in programs)
-    details = merged_details([q.details for q in programs])
-    return Program(name, load_bytes=np.concatenate([q.load_bytes for q in programs]), pe_cycles=pe_cycles,
-                   store_bytes=np.concatenate([q.store_bytes for q in programs]), barrier=barrier,
-                   counts=sum((q.counts for q in programs), Counts()), useful_macs=useful,
-                   conflict_cycles=sum(q.conflict_cycles for q in programs),
-                   fragmentation_slots=sum(q.fragmentation_slots for q in programs),
-                   details={**details, **derived_details(pe_cycles, barrier, useful, m.lanes)})
 
 
 def attention(layer: Attention, m: Machine, fc: Callable[[str, Gemm], Program],

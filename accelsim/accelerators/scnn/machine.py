@@ -35,10 +35,17 @@ class Machine:
     activations_on_chip: bool = False   # a layer's outputs may stay in the OARAMs as the next layer's inputs
     fixed_kc: int | None = None         # output channels of every convolution's groups (None: the mapper's choice)
     energy: object = field(default=None, compare=False, repr=False)   # EnergyTable: the mapper's energy tie-break
+    built_f: int = 0            # weight lanes built when fewer (f) are in use (0: f, all of them)
 
     def grid(self, rows: int, cols: int) -> "Machine":
         """This machine cut to a ``rows`` x ``cols`` sub-array of its PEs (the mapper's candidates)."""
         return replace(self, rows=rows, cols=cols)
+
+    def with_weight_lanes(self, f: int) -> "Machine":
+        """This machine feeding ``f`` of its weight lanes (the mapper's candidates on SCNN): weight vectors of
+        ``f`` entries, the bank function's stride ``f`` (:func:`bank_of`); the other lanes idle, counted as
+        unfed multiplier slots."""
+        return self if f == self.f else replace(self, f=f, built_f=self.built_f or self.f)
 
     @property
     def n_pes(self) -> int:
@@ -46,8 +53,8 @@ class Machine:
 
     @property
     def lanes(self) -> int:
-        """Multipliers per PE (F x I)."""
-        return self.f * self.i
+        """Multipliers per PE (F x I, every lane built)."""
+        return (self.built_f or self.f) * self.i
 
     @property
     def accumulator_capacity(self) -> int:

@@ -1,13 +1,16 @@
 """SCNN's and DCNN's mapper (layer 5; ``docs/scnn.md``, "Mapper"): each convolution's PE grid (the sub-array
 of the machine's PEs it uses), tiling and output-channel group size Kc, chosen to minimise the simulated
-latency (ties: dynamic energy, then DRAM bytes, then the earlier candidate).
+latency (ties: dynamic energy, then DRAM bytes, then the earlier candidate); fully connected and sequence
+layers' grid and group size alike (:func:`.fc.map_fc`).
 
-Candidates: PE grids of ``rows >> i`` x ``cols >> j`` PEs (:func:`grids`; the PEs outside it idle), the
-tilings planned for the accumulator capacity and each of its halvings (:func:`capacities`), and the group
-sizes of every halving of the largest that fits (:func:`kc_candidates`). A machine with twice the rows,
-columns, accumulator banks or entries has every candidate of the smaller one among its own, and runs it in
-no more cycles (the same program; with more banks no bank receives more products and no halo drains
-longer): so where the best candidate is found exactly, the bigger machine is never slower, by construction.
+Candidates: PE grids of ``rows >> i`` x ``cols >> j`` PEs (:func:`grids`; the PEs outside it idle) and, for
+SCNN's fully connected and sequence layers, the weight lanes fed (:func:`weight_lanes`; the others idle),
+the tilings planned for the accumulator capacity and each of its halvings (:func:`capacities`), and the
+group sizes of every halving of the largest that fits (:func:`kc_candidates`). A machine with twice the
+rows, columns, accumulator banks or entries (or F, but for SCNN's convolutions) has every candidate of the
+smaller one among its own, and runs it in no more cycles (the same program; with more banks no bank
+receives more products and no halo drains longer): so where the best candidate is found exactly, the
+bigger machine is never slower, by construction.
 
 It is found exactly (:func:`search`: branch and bound, candidates compiled and simulated in order of a valid
 lower bound until the bound exceeds the best simulated cycles) over every grid for layers of at most
@@ -64,6 +67,22 @@ def grids(rows: int, cols: int) -> list[tuple[int, int]]:
     return [(r, c) for r in halvings(rows) for c in halvings(cols)]
 
 
+def weight_lanes(f: int) -> list[int]:
+    """Weight lanes a layer may feed on SCNN: F and every halving (a machine with twice F has all of them)."""
+    return halvings(f)
+
+
+def machines(m: Machine, every: bool, lanes: bool = False) -> list[Machine]:
+    """The machines a layer's candidates run on, the whole machine first: with ``every``, each PE grid
+    (:func:`grids`) and, with ``lanes`` on a sparse machine, each count of :func:`weight_lanes` it feeds
+    (:meth:`.machine.Machine.with_weight_lanes`; a dense step's cycles only grow with fewer lanes);
+    otherwise the whole machine only."""
+    if not every:
+        return [m]
+    lanes = weight_lanes(m.f) if lanes and m.index_bits else [m.f]
+    return [m.grid(rows, cols).with_weight_lanes(f) for rows, cols in grids(m.rows, m.cols) for f in lanes]
+
+
 def capacities(capacity: int) -> list[int]:
     """Accumulator capacities (partial sums) whose tilings a convolution may use: the machine's and every
     halving, the ones a smaller machine would plan for."""
@@ -72,10 +91,11 @@ def capacities(capacity: int) -> list[int]:
 
 def kc_candidates(channels: int, most: int, f: int) -> list[int]:
     """Group sizes of :func:`.plane.group_size` for at most ``most >> j`` channels per group (a machine with
-    1/2^j of the accumulator capacity: ``(capacity >> j) // footprint == most >> j``), for every j, with F
-    or F/2 weight lanes; largest first. A machine with twice the accumulator banks or entries has every
-    size of the smaller one: ``most`` doubles (at least), and ``(2 most) >> (j + 1) == most >> j``."""
-    sizes = {group_size(channels, most_j, lanes) for most_j in halvings(most) for lanes in halvings(f)[:2]}
+    1/2^j of the accumulator capacity: ``(capacity >> j) // footprint == most >> j``), for every j, aligned
+    to F, F/2, ... 1 weight lanes; largest first. A machine with twice the accumulator banks or entries has
+    every size of the smaller one: ``most`` doubles (at least), and ``(2 most) >> (j + 1) == most >> j``; one
+    with twice F has every alignment of the smaller one."""
+    sizes = {group_size(channels, most_j, lanes) for most_j in halvings(most) for lanes in halvings(f)}
     return sorted(sizes, reverse=True)
 
 

@@ -90,6 +90,7 @@ class Plane:
     resident: bool              # a pass's inputs stay in the IARAM for all its groups
     in_channels: int
     blocks: int                 # input-channel blocks a group's weights stream in (Program steps per group)
+    weights_outer: bool = False  # DCNN: weight vectors outer even where a (c, group) block fits the weight FIFO
 
     @property
     def x(self) -> Axis:

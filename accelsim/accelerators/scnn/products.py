@@ -73,3 +73,9 @@ class Products(Protocol):
 
     def serial_fc(self, m: Machine, plan: FcPlan, weights: np.ndarray, acts: np.ndarray) -> Work:
         """y_t = W x_t for the input vectors one after another: (vectors x groups) Program steps."""
+
+    def fc_estimate(self, m: Machine, plan: FcPlan, weights: np.ndarray, acts: np.ndarray) -> Work:
+        """``fc``'s PE cycles and weight bits, estimated cheaply for the mapper (:mod:`.mapper`)."""
+
+    def serial_fc_estimate(self, m: Machine, plan: FcPlan, weights: np.ndarray, acts: np.ndarray) -> Work:
+        """``serial_fc``'s PE cycles and weight bits, estimated cheaply for the mapper (:mod:`.mapper`)."""

@@ -13,6 +13,7 @@ from accelsim.accelerators.scnn.products import Work
 from accelsim.accelerators.scnn.sparse_conv import SparseConv, sparse_work
 from accelsim.formats import RunLength
 from accelsim.formats.runlength import stream_entries
+from accelsim.units import ceil_div
 from accelsim.workloads.layers import Conv2D
 
 
@@ -83,6 +84,28 @@ class Cartesian:
                              minlength=n_groups)
         return sparse_work(tally, g_bits)
 
+    def fc_estimate(self, m: Machine, plan: FcPlan, weights: np.ndarray, acts: np.ndarray) -> Work:
+        """Conflict-free steps, as a convolution's estimate: per (group, input block, PE), for each input
+        channel c, ceil(the PE's non-zero weights of the group reading c / F) weight vectors x ceil(non-zero
+        activations of c / I) activation vectors (placeholders ignored); weight bits of the non-zeros."""
+        per_segment = _segment_nonzeros(weights, plan, m.n_pes)                         # (groups, PEs, K)
+        steps = -(-per_segment // m.f) * -(-acts.sum(axis=0) // m.i)
+        starts = np.arange(0, plan.in_features, ceil_div(plan.in_features, plan.blocks))
+        cycles = np.add.reduceat(steps, starts, axis=2).transpose(0, 2, 1)              # (groups, blocks, PEs)
+        bits = np.add.reduceat(per_segment.sum(axis=1), starts, axis=1) * m.weight_entry_bits
+        return Work(pe_cycles=cycles.reshape(-1, m.n_pes), useful=0, fragmentation=0, weight_reads=0,
+                    activation_reads=0, weight_bits=bits)
+
+    def serial_fc_estimate(self, m: Machine, plan: FcPlan, weights: np.ndarray, acts: np.ndarray) -> Work:
+        """Conflict-free steps: per (input vector, group, PE), ceil(the PE's non-zero weights of the group
+        reading c / F) weight vectors for each non-zero activation c of the vector; weight bits of the
+        non-zeros."""
+        per_segment = _segment_nonzeros(weights, plan, m.n_pes)                         # (groups, PEs, K)
+        vectors_w = (-(-per_segment // m.f)).reshape(-1, plan.in_features).astype(np.float64)
+        cycles = np.rint(acts.astype(np.float64) @ vectors_w.T).astype(np.int64)       # (vectors, groups x PEs)
+        return Work(pe_cycles=cycles.reshape(-1, m.n_pes), useful=0, fragmentation=0, weight_reads=0,
+                    activation_reads=0, weight_bits=per_segment.sum(axis=(1, 2)) * m.weight_entry_bits)
+
 
 #: SCNN's strategy.
 CARTESIAN = Cartesian()
@@ -100,6 +123,19 @@ def distinct_columns(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     return first[order], rank[inverse.reshape(-1)]
+
+
+def _segment_nonzeros(weights: np.ndarray, plan: FcPlan, n_pes: int) -> np.ndarray:
+    """(groups, PEs, K): the non-zero weights of each input channel among the outputs a PE owns in a group
+    (a contiguous run of the (M x K) mask's rows; runs tile the rows in order)."""
+    first = plan.segments(n_pes)
+    owns = first >= 0
+    out = np.zeros(first.shape + (plan.in_features,), np.int64)
+    order = np.argsort(first[owns], kind="stable")
+    # summed as bytes into int32 (a count is at most M): ten times faster than bool into int64
+    sums = np.add.reduceat(np.asarray(weights, bool).view(np.uint8), first[owns][order], axis=0, dtype=np.int32)
+    out[tuple(np.argwhere(owns)[order].T)] = sums
+    return out
 
 
 def _fc_weight_streams(mask: np.ndarray, plan: FcPlan, n_pes: int) -> np.ndarray:

@@ -91,3 +91,19 @@ def merged_details(parts: Sequence[Mapping[str, float]]) -> dict[str, float]:
         elif all(value == values[0] for value in values):
             merged[name] = values[0]
     return {name: merged[name] for name in sorted(merged)}
+
+
+def concat(name: str, m: Machine, programs: list[Program]) -> Program:
+    """Programs run one after another as one layer. Its derived details are those of the PEs some part's
+    grid uses (the first ``pe_rows x pe_cols`` of the array; the others idle)."""
+    pe_cycles = np.concatenate([q.pe_cycles for q in programs])
+    barrier = np.concatenate([q.barrier for q in programs])
+    useful = sum(q.useful_macs for q in programs)
+    details = merged_details([q.details for q in programs])
+    used = max(int(q.details.get("pe_rows", m.rows) * q.details.get("pe_cols", m.cols)) for q in programs)
+    return Program(name, load_bytes=np.concatenate([q.load_bytes for q in programs]), pe_cycles=pe_cycles,
+                   store_bytes=np.concatenate([q.store_bytes for q in programs]), barrier=barrier,
+                   counts=sum((q.counts for q in programs), Counts()), useful_macs=useful,
+                   conflict_cycles=sum(q.conflict_cycles for q in programs),
+                   fragmentation_slots=sum(q.fragmentation_slots for q in programs),
+                   details={**details, **derived_details(pe_cycles[:, :used], barrier, useful, m.lanes)})
