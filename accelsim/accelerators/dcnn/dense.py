@@ -13,18 +13,18 @@ import numpy as np
 
 from accelsim.accelerators.scnn.fc import FcPlan
 from accelsim.accelerators.scnn.machine import Machine
-from accelsim.accelerators.scnn.plane import Plane
+from accelsim.accelerators.scnn.plane import Plane, group_fits_fifo
 from accelsim.accelerators.scnn.products import Work
 from accelsim.units import ceil_div
 from accelsim.workloads.layers import Conv2D
 
 
-def activation_outer(plane: Plane, m: Machine, rs: int) -> bool:
+def activation_outer(plane: Plane, m: Machine) -> bool:
     """The loop order of ``plane``'s steps: activation vectors outer (each activation read once per input
-    channel and group) when a (c, group) weight block of ``rs`` kernel positions fits the weight FIFO and
-    the mapper did not choose weight vectors outer (``plane.weights_outer``: each activation read once per
-    weight vector, fewer reads at once); weight vectors outer otherwise."""
-    return plane.kc * rs <= m.fifo_entries and not plane.weights_outer
+    channel and group) when a (c, group) weight block fits the weight FIFO and the mapper did not choose
+    weight vectors outer (``plane.weights_outer``: each activation read once per weight vector, fewer reads
+    at once); weight vectors outer otherwise."""
+    return group_fits_fifo(plane, m) and not plane.weights_outer
 
 
 def _cycles(work: np.ndarray, m: Machine) -> tuple[np.ndarray, int]:
@@ -53,7 +53,7 @@ class DenseConv:
         pairs, feeds = _block_pairs(layer, plane)                                     # (groups, blocks)
         work = plane.owned_outputs()[:, None, None] * pairs[None] * rs                # (tiles, groups, blocks)
         cycles, idle = _cycles(work, m)
-        if activation_outer(plane, m, rs):     # activation outer: each activation once per (channel, group)
+        if activation_outer(plane, m):     # activation outer: each activation once per (channel, group)
             reads = (layer.macs / m.i, layer.in_h * layer.in_w * _groups_per_channel(layer, plane.kc).sum())
             step_reads = plane.tile_pixels()[:, None, None] * feeds[None]
         else:                                   # weight outer: each activation once per weight vector
@@ -87,7 +87,7 @@ class DenseConv:
 
         owned, rs, cg = busiest(plane.owned_outputs()), layer.kernel_h * layer.kernel_w, layer.in_channels_per_group
         macs = owned * layer.out_channels * cg * rs
-        if activation_outer(plane, m, rs):
+        if activation_outer(plane, m):
             reads = busiest(plane.tile_pixels()) * _groups_per_channel(layer, plane.kc).sum()
         else:
             reads = macs / m.f
@@ -109,7 +109,7 @@ class DenseConv:
         np.maximum.at(pixels, tile_pass, plane.tile_pixels())
         pairs, feeds = _block_pairs(layer, plane)                                     # (groups, blocks)
         work = owned[:, None, None] * pairs[None] * rs                                # (passes, groups, blocks)
-        if activation_outer(plane, m, rs):
+        if activation_outer(plane, m):
             reads = pixels[:, None, None] * feeds[None]
         else:
             reads = work / m.f

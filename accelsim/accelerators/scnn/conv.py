@@ -12,8 +12,8 @@ import numpy as np
 
 from accelsim.accelerators.scnn.machine import Chain, Machine
 from accelsim.accelerators.scnn import mapper
-from accelsim.accelerators.scnn.plane import (Halo, Plane, footprint, halo_exchange, input_groups, overlap_drain,
-                                              plan_plane, with_kc)
+from accelsim.accelerators.scnn.plane import (Halo, Plane, footprint, group_fits_fifo, halo_exchange, input_groups,
+                                              overlap_drain, plan_plane, with_kc)
 from accelsim.accelerators.scnn.products import ConvProducts, Products, Work
 from accelsim.accelerators.scnn.steps import Steps, operand_counts, program
 from accelsim.compile.program import Program
@@ -121,8 +121,7 @@ def _grid(layer: Conv2D, m: Machine, conv: ConvProducts, density: float, max_gro
             sizes = [kc for kc in sizes if ceil_div(channels, kc) <= max_groups] or sizes[:1]
         planes += [with_kc(base, kc, m, layer, density) for kc in sizes]
     if m.index_bits == 0:       # DCNN: either loop order where a group fits the FIFO (a bigger FIFO has both)
-        rs = layer.kernel_h * layer.kernel_w
-        planes += [replace(plane, weights_outer=True) for plane in planes if plane.kc * rs <= m.fifo_entries]
+        planes += [replace(plane, weights_outer=True) for plane in planes if group_fits_fifo(plane, m)]
     bound = 0.0
     if m.index_bits == 0:
         per_output = layer.macs // (layer.out_h * layer.out_w)

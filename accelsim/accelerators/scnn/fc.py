@@ -110,7 +110,7 @@ def map_fc(m: Machine, macs: int, plans: Callable[[Machine, int | None], list[Fc
     pre-screened on the whole array (:func:`.mapper.choose`, at most :data:`.mapper.MAX_GROUPS` groups)."""
     small = macs <= mapper.EXHAUSTIVE_MACS
     if small or m.index_bits == 0:
-        options = [mapper.Grid(mm, plans(mm, None)) for mm in mapper.machines(m, small, lanes=True)]
+        options = [mapper.Grid(mm, plans(mm, None)) for mm in mapper.machines(m, small, with_lanes=True)]
         return mapper.search(options, lambda grid, plan: exact(grid.m, plan), m,
                              memo=None if m.index_bits else memo)
     return mapper.choose(plans(m, mapper.MAX_GROUPS), estimate, lambda plan: exact(m, plan), m)

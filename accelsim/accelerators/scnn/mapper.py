@@ -72,14 +72,14 @@ def weight_lanes(f: int) -> list[int]:
     return halvings(f)
 
 
-def machines(m: Machine, every: bool, lanes: bool = False) -> list[Machine]:
+def machines(m: Machine, every: bool, with_lanes: bool = False) -> list[Machine]:
     """The machines a layer's candidates run on, the whole machine first: with ``every``, each PE grid
-    (:func:`grids`) and, with ``lanes`` on a sparse machine, each count of :func:`weight_lanes` it feeds
+    (:func:`grids`) and, ``with_lanes`` on a sparse machine, each count of :func:`weight_lanes` it feeds
     (:meth:`.machine.Machine.with_weight_lanes`; a dense step's cycles only grow with fewer lanes);
     otherwise the whole machine only."""
     if not every:
         return [m]
-    lanes = weight_lanes(m.f) if lanes and m.index_bits else [m.f]
+    lanes = weight_lanes(m.f) if with_lanes and m.index_bits else [m.f]
     return [m.grid(rows, cols).with_weight_lanes(f) for rows, cols in grids(m.rows, m.cols) for f in lanes]
 
 

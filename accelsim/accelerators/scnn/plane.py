@@ -240,6 +240,11 @@ def group_size(channels: int, most: int, f: int) -> int:
     return min(aligned, ceil_div(kc, f) * f) if aligned % f == 0 else kc
 
 
+def group_fits_fifo(plane: Plane, m: Machine) -> bool:
+    """A (c, group) weight block, ``kc`` x the kernel's positions dense entries, fits the weight FIFO."""
+    return plane.kc * plane.kernel_w * plane.kernel_h <= m.fifo_entries
+
+
 def input_groups(n_groups: int, resident: bool) -> np.ndarray:
     """Per output-channel group, 1.0 if the inputs (of a pass, or of an FC input block) come from DRAM with
     it: with the first group only when they stay in the IARAM (``resident``), with every group otherwise."""
