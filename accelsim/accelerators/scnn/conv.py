@@ -35,24 +35,19 @@ def compile_conv(layer: Conv2D, m: Machine, products: Products, weights: np.ndar
     ``output_group_channels`` if set); ``chain``: the inference it belongs to, whose activations may stay on
     chip (:func:`on_chip`)."""
     density, out_density = float(weights.mean()) if weights.size else 1.0, output_density(acts)
-    small = layer.macs <= mapper.EXHAUSTIVE_MACS
-    if small or m.index_bits == 0:
-        options = [_grid(layer, mm, products.conv(layer, mm, weights, acts), density, None)
-                   for mm in mapper.machines(m, small)]
 
-        def exact(grid: mapper.Grid, plane: Plane) -> Program:
-            return _program(layer, grid.m, grid.conv, plane, out_density, grid.conv.work, chain)
+    def grid_of(mm: Machine, max_groups: int | None) -> mapper.Grid:
+        return _grid(layer, mm, products.conv(layer, mm, weights, acts), density, max_groups)
 
-        if m.index_bits:
-            return mapper.search(options, exact, m)
-        # dense: the masks count through their densities only (in the candidates and the outputs' bits)
-        return mapper.search(options, exact, m, _dense_bounds(layer, out_density, chain),
-                             memo=(replace(layer, name=""), type(products), out_density, handover(layer, m, chain)))
-    grid = _grid(layer, m, products.conv(layer, m, weights, acts), density, mapper.MAX_GROUPS)
-    conv = grid.conv
-    return mapper.choose(grid.planes, lambda plane: _program(layer, m, conv, plane, out_density, conv.estimate,
-                                                             chain),
-                         lambda plane: _program(layer, m, conv, plane, out_density, conv.work, chain), m)
+    def exact(grid: mapper.Grid, plane: Plane) -> Program:
+        return _program(layer, grid.m, grid.conv, plane, out_density, grid.conv.work, chain)
+
+    def estimate(grid: mapper.Grid, plane: Plane) -> Program:
+        return _program(layer, grid.m, grid.conv, plane, out_density, grid.conv.estimate, chain)
+
+    # on a dense machine the masks count through their densities only (in the candidates and the outputs' bits)
+    return mapper.map_layer(m, layer.macs, grid_of, exact, estimate, bounds=_dense_bounds(layer, out_density, chain),
+                            memo=(replace(layer, name=""), type(products), out_density, handover(layer, m, chain)))
 
 
 def _dense_bounds(layer: Conv2D, density: float, chain: Chain | None) -> tuple[mapper.Bound, mapper.Bound]:

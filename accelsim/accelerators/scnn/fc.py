@@ -5,10 +5,11 @@ whole (broadcast) input vector. Several input vectors at once (a Linear layer's 
 input-channel blocks, the weight FIFO's stream (:mod:`.stream`); vectors that must run one after another
 (LSTM gates, Attention's decoder steps) are one Program step per vector and group.
 
-The PE grid and ``kc`` are the mapper's choice (:func:`map_fc`), as a convolution's are."""
+The PE grid, weight lanes and ``kc`` are the mapper's choice (:func:`.mapper.map_layer`), as a convolution's
+are."""
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,7 +72,8 @@ def plan_fc(m: Machine, out_features: int, in_features: int, positions: int, cha
     iaram_bits = bytes_to_bits(m.iaram.size_bytes)
     total = float(channel_bits.sum())
     resident = total <= iaram_bits
-    blocks = stream_blocks(m, in_features, kc * in_features * weight_density, min(m.n_pes, ceil_div(out_features, per_pe)))
+    blocks = stream_blocks(m, in_features, kc * in_features * weight_density,
+                           min(m.n_pes, ceil_div(out_features, per_pe)))
     while blocks < in_features:
         size = ceil_div(in_features, blocks)
         sums = np.add.reduceat(channel_bits, np.arange(0, in_features, size))
@@ -99,42 +101,25 @@ def fc_plans(m: Machine, out_features: int, in_features: int, positions: int, ch
     return plans
 
 
-def map_fc(m: Machine, macs: int, plans: Callable[[Machine, int | None], list[FcPlan]],
-           exact: Callable[[Machine, FcPlan], Program], estimate: Callable[[FcPlan], Program],
-           memo: Hashable) -> Program:
-    """The mapper's choice for a fully connected layer of ``macs`` dense MACs, as for a convolution
-    (:mod:`.mapper`): ``plans(grid machine, max groups)`` its candidates on a PE grid, ``exact`` a
-    candidate's Program, ``estimate`` a cheap one (on the whole array). Found exactly by branch and bound on
-    a dense machine (over the whole array; the choice kept under ``memo``, which stands for the layer) and
-    for layers of at most :data:`.mapper.EXHAUSTIVE_MACS` (over every PE grid); larger SCNN layers are
-    pre-screened on the whole array (:func:`.mapper.choose`, at most :data:`.mapper.MAX_GROUPS` groups)."""
-    small = macs <= mapper.EXHAUSTIVE_MACS
-    if small or m.index_bits == 0:
-        options = [mapper.Grid(mm, plans(mm, None)) for mm in mapper.machines(m, small, with_lanes=True)]
-        return mapper.search(options, lambda grid, plan: exact(grid.m, plan), m,
-                             memo=None if m.index_bits else memo)
-    return mapper.choose(plans(m, mapper.MAX_GROUPS), estimate, lambda plan: exact(m, plan), m)
-
-
 def compile_fc(name: str, m: Machine, products: Products, weights: np.ndarray, acts: np.ndarray) -> Program:
     """y = W x for all ``positions = acts.shape[0]`` input vectors at once (a Linear layer: a 1x1 convolution
     over a plane of ``positions`` pixels) from the (M x K) weight mask and the (positions x K) activation
-    mask, on the PE grid and group size the mapper chooses (:func:`map_fc`)."""
+    mask, on the PE grid and group size the mapper chooses (:func:`.mapper.map_layer`)."""
     m_out, k_in = weights.shape
     positions = acts.shape[0]
     channel_bits = products.stream_bits(m, np.ascontiguousarray(acts.T))
     density = float(weights.mean()) if weights.size else 1.0
 
-    def plans(grid: Machine, max_groups: int | None) -> list[FcPlan]:
-        return fc_plans(grid, m_out, k_in, positions, channel_bits, name, density, max_groups)
+    def grid_of(grid: Machine, max_groups: int | None) -> mapper.Grid:
+        return mapper.Grid(grid, fc_plans(grid, m_out, k_in, positions, channel_bits, name, density, max_groups))
 
-    def fc_program(grid: Machine, plan: FcPlan, work: Work) -> Program:
-        return _fc_program(name, grid, plan, work, channel_bits, output_density(acts))
+    def fc_program(work_of: Callable[..., Work]) -> Callable[[mapper.Grid, FcPlan], Program]:
+        return lambda grid, plan: _fc_program(name, grid.m, plan, work_of(grid.m, plan, weights, acts),
+                                              channel_bits, output_density(acts))
 
-    return map_fc(m, m_out * k_in * positions, plans,
-                  lambda grid, plan: fc_program(grid, plan, products.fc(grid, plan, weights, acts)),
-                  lambda plan: fc_program(m, plan, products.fc_estimate(m, plan, weights, acts)),
-                  memo=(type(products), "fc", weights.shape, positions))
+    return mapper.map_layer(m, m_out * k_in * positions, grid_of, fc_program(products.fc),
+                            fc_program(products.fc_estimate), with_lanes=True,
+                            memo=(type(products), "fc", weights.shape, positions))
 
 
 def _fc_program(name: str, m: Machine, plan: FcPlan, work: Work, channel_bits: np.ndarray,
@@ -160,25 +145,26 @@ def compile_serial_fc(name: str, m: Machine, products: Products, parts: Sequence
                       out_elements: int) -> Program:
     """y_t = W x_t for the input vectors (rows of ``acts``) one after another, for each (M x K) weight mask of
     ``parts`` in turn (an LSTM's directions), all on the PE grid and group size the mapper chooses for the
-    whole (:func:`map_fc`): one Program step per vector and group, each ending in a barrier, the weights
-    streamed from DRAM again for every vector (SCNN has no weight buffer beside the FIFO), the vector loaded
-    with its first group. ``out_elements``: values written back per vector (dense: gate and attention
+    whole (:func:`.mapper.map_layer`): one Program step per vector and group, each ending in a barrier, the
+    weights streamed from DRAM again for every vector (SCNN has no weight buffer beside the FIFO), the vector
+    loaded with its first group. ``out_elements``: values written back per vector (dense: gate and attention
     outputs are not ReLU'd)."""
     m_out, k_in = parts[0].shape
     row_bits = products.stream_bits(m, acts)
 
-    def plans(grid: Machine, max_groups: int | None) -> list[FcPlan]:
-        return fc_plans(grid, m_out, k_in, 1, np.zeros(k_in), name, max_groups=max_groups)
+    def grid_of(grid: Machine, max_groups: int | None) -> mapper.Grid:
+        return mapper.Grid(grid, fc_plans(grid, m_out, k_in, 1, np.zeros(k_in), name, max_groups=max_groups))
 
-    def serial_program(grid: Machine, plan: FcPlan, work_of: Callable[..., Work]) -> Program:
-        programs = [_serial_program(name, grid, plan, work_of(grid, plan, weights, acts), row_bits, out_elements)
-                    for weights in parts]
-        return programs[0] if len(programs) == 1 else concat(name, grid, programs)
+    def serial_program(work_of: Callable[..., Work]) -> Callable[[mapper.Grid, FcPlan], Program]:
+        def parts_in_turn(grid: mapper.Grid, plan: FcPlan) -> Program:
+            programs = [_serial_program(name, grid.m, plan, work_of(grid.m, plan, weights, acts), row_bits,
+                                        out_elements) for weights in parts]
+            return programs[0] if len(programs) == 1 else concat(name, grid.m, programs)
+        return parts_in_turn
 
-    return map_fc(m, m_out * k_in * acts.shape[0] * len(parts), plans,
-                  lambda grid, plan: serial_program(grid, plan, products.serial_fc),
-                  lambda plan: serial_program(m, plan, products.serial_fc_estimate),
-                  memo=(type(products), "serial", len(parts), parts[0].shape, acts.shape[0], out_elements))
+    return mapper.map_layer(m, m_out * k_in * acts.shape[0] * len(parts), grid_of, serial_program(products.serial_fc),
+                            serial_program(products.serial_fc_estimate), with_lanes=True,
+                            memo=(type(products), "serial", len(parts), parts[0].shape, acts.shape[0], out_elements))
 
 
 def _serial_program(name: str, m: Machine, plan: FcPlan, work: Work, row_bits: np.ndarray,

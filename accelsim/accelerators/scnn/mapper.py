@@ -1,7 +1,7 @@
 """SCNN's and DCNN's mapper (layer 5; ``docs/scnn.md``, "Mapper"): each convolution's PE grid (the sub-array
 of the machine's PEs it uses), tiling and output-channel group size Kc, chosen to minimise the simulated
 latency (ties: dynamic energy, then DRAM bytes, then the earlier candidate); fully connected and sequence
-layers' grid and group size alike (:func:`.fc.map_fc`).
+layers' grid and group size alike; :func:`map_layer` takes both.
 
 Candidates: PE grids of ``rows >> i`` x ``cols >> j`` PEs (:func:`grids`; the PEs outside it idle) and, for
 SCNN's fully connected and sequence layers, the weight lanes fed (:func:`weight_lanes`; the others idle),
@@ -232,6 +232,26 @@ def chain_bound(load_bytes: np.ndarray, late_bytes: np.ndarray, store_bytes: np.
 
 #: A lower bound on a candidate's cycles computed without compiling it.
 Bound = Callable[[Grid, Plane], float]
+
+
+def map_layer(m: Machine, macs: int, grid_of: Callable[[Machine, int | None], Grid],
+              exact: Callable[[Grid, Plane], Program], estimate: Callable[[Grid, Plane], Program],
+              with_lanes: bool = False, bounds: Sequence[Bound] = (), memo: Hashable | None = None) -> Program:
+    """The mapper's choice for a layer of ``macs`` dense MACs, convolution or fully connected:
+    ``grid_of(machine, max groups)`` its candidates on one of :func:`machines` (``with_lanes``: the weight
+    lanes too), ``exact`` a candidate's Program, ``estimate`` a cheap one. Found exactly (:func:`search`) over
+    every machine for layers of at most :data:`EXHAUSTIVE_MACS` and over the whole array on a dense machine,
+    where ``bounds`` prune and the choice is kept under ``memo`` (on a sparse machine the masks decide, so
+    neither applies); larger layers on a sparse machine are pre-screened on the whole array (:func:`choose`,
+    at most :data:`MAX_GROUPS` groups)."""
+    small = macs <= EXHAUSTIVE_MACS
+    if small or m.index_bits == 0:
+        options = [grid_of(mm, None) for mm in machines(m, small, with_lanes)]
+        if m.index_bits:
+            return search(options, exact, m)
+        return search(options, exact, m, bounds, memo=memo)
+    grid = grid_of(m, MAX_GROUPS)
+    return choose(grid.planes, lambda plane: estimate(grid, plane), lambda plane: exact(grid, plane), m)
 
 
 def search(options: Sequence[Grid], exact: Callable[[Grid, Plane], Program], m: Machine,
