@@ -3,16 +3,18 @@ paper): exact product identities against an independent direct convolution of th
 bank conflicts, halos, and the paper's qualitative results (density sweep vs DCNN, FC at ~25% of peak, late
 1x1 layers below 20%, imbalance from the masks). Measured numbers are in docs/scnn.md."""
 import pathlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 import accelsim as acs
 from accelsim.accelerators.scnn import cartesian, sparse
-from accelsim.accelerators.scnn.cartesian import bank_table, busiest_bank
+from accelsim.accelerators.scnn.cartesian import bank_table
 from accelsim.accelerators.scnn.queues import queued_cartesian
 from accelsim.accelerators.scnn.engine import compile_scnn
-from accelsim.accelerators.scnn.machine import bank_of
+from accelsim.accelerators.scnn.fc import plan_fc
+from accelsim.accelerators.scnn.machine import bank_of, machine
 from accelsim.accelerators.engines import engine_for
 from accelsim.errors import MaskError
 from accelsim.pruning import activation_mask
@@ -51,6 +53,11 @@ def direct_products(layer, weights, acts):
                         window = padded[c, r:r + sh * (layer.out_h - 1) + 1:sh, q:q + sw * (layer.out_w - 1) + 1:sw]
                         total += int(window.sum())
     return total
+
+
+def busiest_bank(banks, discard):
+    """Reference: the products the busiest bank of each row of ``banks`` receives (``discard``: none), at least 1."""
+    return np.array([max(np.bincount(row[row != discard], minlength=1).max(), 1) for row in banks.astype(int)])
 
 
 CONVS = [
@@ -110,6 +117,55 @@ def test_fc_with_equal_columns_equals_its_column_by_column_product(monkeypatch):
     np.testing.assert_array_equal(shared.pe_cycles, alone.pe_cycles)
     assert shared.counts == alone.counts and shared.useful_macs == alone.useful_macs
     assert shared.details == alone.details
+
+
+def one_activation_cases():
+    """(machine, plan, weights) of FC layers whose streams need padding entries (4-bit and 2-bit zero-run
+    indices at 2-5% density), have dense, empty and repeated columns, and fit or overflow the weight FIFO:
+    scnn_like and a variant of 8 weight lanes, 16 banks, a 4-entry FIFO and 2-bit indices; several group
+    sizes and PE grids."""
+    base = machine(SCNN, sparse=True)
+    variant = replace(base, f=8, banks=16, fifo_entries=4, index_bits=2)
+    for seed, (m, (out_features, in_features), density) in enumerate(
+            [(base, (300, 96), 0.3), (base, (1000, 40), 0.02), (variant, (150, 60), 0.05),
+             (variant.grid(2, 4), (333, 50), 0.4), (base.grid(4, 8), (97, 30), 0.9)]):
+        weights = random_mask((out_features, in_features), density, 20 + seed)
+        weights[:, :3] = True                      # dense columns
+        weights[:, 3:6] = False                    # channels pruned whole
+        weights[:, 6:9] = weights[:, [9]]          # a column repeated
+        for capacity in (m.accumulator_capacity, 64, 8):
+            plan = plan_fc(m, out_features, in_features, 1, np.ones(in_features), "fc", density, capacity)
+            yield m, plan, weights
+
+
+def test_a_linear_layer_at_one_position_does_the_work_of_the_general_cartesian_product():
+    """At one position without bank queues each non-zero activation meets every weight vector of its channel
+    once, so the compiled walk (``one_position_fc``) and the general Cartesian product (``cartesian_fc``:
+    vectors cut from the run-length entries, steps run through the bank model) give the same work: cycles
+    per (group, block, PE), useful products, idle slots, conflicts, operand reads and weight bits."""
+    for m, plan, weights in one_activation_cases():
+        act = random_mask((1, plan.in_features), 0.6, plan.kc)
+        fast, general = sparse.one_position_fc(m, plan, weights, act[0]), sparse.cartesian_fc(m, plan, weights, act)
+        np.testing.assert_array_equal(fast.pe_cycles, general.pe_cycles)
+        np.testing.assert_array_equal(fast.weight_bits, general.weight_bits)
+        assert (fast.useful, fast.fragmentation, fast.conflicts, fast.weight_reads, fast.activation_reads) == \
+            (general.useful, general.fragmentation, general.conflicts, general.weight_reads, general.activation_reads)
+        assert fast.counts == general.counts and fast.details == general.details
+
+
+def test_serial_vectors_each_do_the_work_of_one_position():
+    """An LSTM's input vectors run one after another (``serial_fc``): each vector's cycles per (group, PE)
+    are the general Cartesian product's at that one position summed over its input blocks, and the totals
+    add up over the vectors (activation reads as when every stream fits the weight FIFO: one per stream)."""
+    for m, plan, weights in one_activation_cases():
+        acts = random_mask((3, plan.in_features), 0.6, plan.kc)
+        serial = sparse.CARTESIAN.serial_fc(m, plan, weights, acts)
+        fitting = replace(m, fifo_entries=10**9)
+        each = [sparse.cartesian_fc(fitting, plan, weights, acts[t:t + 1]) for t in range(3)]
+        per_vector = [w.pe_cycles.reshape(plan.groups, plan.blocks, -1).sum(axis=1) for w in each]
+        np.testing.assert_array_equal(serial.pe_cycles, np.concatenate(per_vector))
+        for field in ("useful", "fragmentation", "conflicts", "weight_reads", "activation_reads"):
+            assert getattr(serial, field) == sum(getattr(w, field) for w in each), field
 
 
 def test_dense_operands_give_the_dense_mac_count_on_both_engines():

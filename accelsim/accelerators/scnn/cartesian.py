@@ -197,34 +197,6 @@ class Tally:
     activation_reads: int = 0   # IARAM activation entries read
 
 
-#: Largest number of banks (discard included) whose per-step tallies are counted in a table (one byte per
-#: bank and step); beyond, each step's banks are sorted instead.
-TALLY_BANKS = 128
-
-
-def busiest_bank(banks: np.ndarray, discard: int) -> np.ndarray:
-    """Cycles of each step (row of ``banks``, one bank per product, ``discard`` for none): the products its
-    busiest bank receives, at least 1. Up to :data:`TALLY_BANKS` banks, each step's products are tallied per
-    bank (one lane of all steps at a time); beyond, rows are sorted, so a bank's products are a run, and a
-    product's run length so far is its index minus the index where its run started."""
-    rows, width = banks.shape
-    if width == 1:
-        return np.ones(rows, dtype=np.int64)
-    if discard < TALLY_BANKS:
-        tally = np.zeros(rows * (discard + 1), dtype=np.uint8 if width < 256 else np.uint16)
-        base = np.arange(0, rows * (discard + 1), discard + 1, dtype=np.int64)
-        for lane in range(width):
-            tally[base + banks[:, lane]] += 1
-        return np.maximum(tally.reshape(rows, discard + 1)[:, :discard].max(axis=1), 1).astype(np.int64)
-    ordered = np.sort(banks, axis=1)
-    column = np.arange(width, dtype=np.int16)
-    starts = np.ones(ordered.shape, dtype=bool)
-    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    run_start = np.maximum.accumulate(np.where(starts, column, 0).astype(np.int16), axis=1)
-    run = np.where(ordered != discard, column - run_start + 1, 0)
-    return np.maximum(run.max(axis=1), 1).astype(np.int64)
-
-
 @dataclass(frozen=True)
 class Side:
     """One operand of the Cartesian product: its vectors and, per vector, the key it pairs on (a weight
