@@ -8,7 +8,7 @@ import pytest
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper  # noqa: E402
-from onnx_models import FLOAT, conv, model, tensor, weights  # noqa: E402
+from onnx_models import conv, model, tensor, weights  # noqa: E402
 
 from accelsim.errors import WorkloadError  # noqa: E402
 from accelsim.importers.onnx import import_onnx  # noqa: E402

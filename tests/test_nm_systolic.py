@@ -15,7 +15,7 @@ from accelsim.compile.gemm import lower
 from accelsim.formats import NMCompressed
 from accelsim.pruning import Masks, synthetic_weights
 from accelsim.pruning.structured import nm_mask, reduction_rows, row_wise_mask
-from accelsim.workloads import Attention, Conv2D, Linear, Model
+from accelsim.workloads import Attention, Linear
 from conftest import hw_variant
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

@@ -2,7 +2,6 @@
 masks an N:M machine cannot use, and ``compare --structure``."""
 import pathlib
 
-import numpy as np
 import pytest
 from conftest import run_cli
 

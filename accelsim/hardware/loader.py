@@ -13,7 +13,6 @@ that ConfigError, several together as :class:`ManyInputErrors` (its ``errors`` l
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 from typing import Any

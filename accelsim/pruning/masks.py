@@ -189,14 +189,14 @@ def prune(model: Model, sparsity: float, *, seed: int, method: str = "uniform",
 
 def _keep(magnitudes: np.ndarray, k: int) -> np.ndarray:
     """Flat boolean keep-mask pruning the ``k`` smallest of the flat ``magnitudes``, ties by lower index."""
-    keep = np.ones(magnitudes.size, dtype=bool)
     if k == 0:
-        return keep
-    threshold = np.partition(magnitudes, k - 1)[k - 1]   # the k-th smallest magnitude
-    below = magnitudes < threshold
-    keep[below] = False
+        return np.ones(magnitudes.size, dtype=bool)
+    partitioned = np.partition(magnitudes, k - 1)
+    threshold = partitioned[k - 1]                        # the k-th smallest magnitude
+    below = int(np.count_nonzero(partitioned[:k - 1] < threshold))   # every smaller one lies before it
+    keep = magnitudes > threshold
     ties = np.flatnonzero(magnitudes == threshold)        # ascending flat index
-    keep[ties[: k - int(np.count_nonzero(below))]] = False
+    keep[ties[k - below:]] = True                         # the first k - below ties are pruned
     return keep
 
 
@@ -207,7 +207,7 @@ def _magnitudes(weights: ArrayLike, key: str) -> np.ndarray:
         raise InputError("weights are not real numbers", key=key, expected="an int or float array",
                          got=f"dtype {array.dtype}")
     magnitudes = np.abs(array.astype(np.float64) if array.dtype.kind in "iu" else array)
-    if not np.all(np.isfinite(magnitudes)):
+    if magnitudes.size and not np.isfinite(magnitudes.max()):    # the largest is NaN or inf if any is
         raise InputError("weights are not finite", key=key, expected="finite numbers (no NaN or inf)",
                          got=f"{int(np.count_nonzero(~np.isfinite(magnitudes)))} non-finite values")
     return magnitudes

@@ -26,7 +26,7 @@ from pathlib import Path
 from accelsim.errors import WorkloadError
 from accelsim.inputfiles import open_regular
 from accelsim.workloads.accelsim_yaml import LAYER_TYPES, parse_yaml
-from accelsim.workloads.model import Workload
+from accelsim.workloads.model import Model, Workload
 from accelsim.workloads.scalesim_csv import parse_scalesim
 
 __all__ = ["MAX_FILE_BYTES", "LAYER_TYPES", "Workload", "load_workload", "parse_scalesim", "parse_workload",

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
 import numpy as np
+from numba import njit
 
 from accelsim.accelerators.scnn.machine import Machine
 from accelsim.accelerators.scnn.plane import Plane, group_size
@@ -204,29 +205,45 @@ def chain_bound(load_bytes: np.ndarray, late_bytes: np.ndarray, store_bytes: np.
     if len(chained) == 0 or np.min(chained) < 1:
         return 0.0
     bandwidth, latency = m.dram.bytes_per_cycle, m.dram.latency_cycles
-    loads, lates = np.asarray(load_bytes).tolist(), np.broadcast_to(late_bytes, np.shape(load_bytes)).tolist()
-    stores = np.asarray(store_bytes).tolist()
-    slowest, chained = np.asarray(slowest).tolist(), np.asarray(chained).tolist()
-    channel, transfers = 0.0, 3 * len(loads)
-    longest = (sum(loads) + sum(stores)) / bandwidth + (latency + 1) * transfers + sum(slowest)
+    loads, stores = np.asarray(load_bytes, np.float64), np.asarray(store_bytes, np.float64)
+    lates = np.ascontiguousarray(np.broadcast_to(np.asarray(late_bytes, np.float64), loads.shape))
+    transfers = 3 * loads.size
+    longest = ((sum(loads.tolist()) + sum(stores.tolist())) / bandwidth + (latency + 1) * transfers
+               + float(np.sum(slowest)))
     margin = 1e-9 + ROUNDING_ULPS * transfers * math.ulp(longest)
+    return _chain(loads, lates, stores, np.asarray(slowest, np.float64),
+                  np.asarray(chained, np.float64), float(bandwidth), float(latency), margin)
 
-    def transfer(t: float, n_bytes: float) -> float:
-        nonlocal channel
-        if n_bytes <= 0:
-            return t
-        channel = max(channel, t + latency) + n_bytes / bandwidth
-        return max(t, math.ceil(channel - margin))
 
-    arrival = [transfer(0, loads[s] - (lates[s] if s else 0)) for s in range(min(2, len(loads)))]
+@njit(cache=True)
+def _transfer(channel: float, t: float, n_bytes: float, bandwidth: float, latency: float,
+              margin: float) -> tuple[float, float]:
+    """(the channel's new busy-until time, when a transfer of ``n_bytes`` asked for at ``t`` completes)."""
+    if n_bytes <= 0:
+        return channel, t
+    channel = max(channel, t + latency) + n_bytes / bandwidth
+    return channel, max(t, float(math.ceil(channel - margin)))
+
+
+@njit(cache=True)
+def _chain(loads, lates, stores, slowest, chained, bandwidth, latency, margin):
+    """:func:`chain_bound`'s recurrence, compiled (DCNN's exact search bounds every candidate with it)."""
+    n = loads.size
+    arrival = np.zeros(n)
+    channel = 0.0
+    for s in range(min(2, n)):
+        channel, arrival[s] = _transfer(channel, 0.0, loads[s] - (lates[s] if s else 0.0), bandwidth, latency,
+                                        margin)
     end = written = 0.0
-    for s, (first, every) in enumerate(zip(chained, slowest)):
-        end = max(max(end, arrival[s]) + first, arrival[s] + every)
-        written = max(written, transfer(end, stores[s]))
-        if s + 1 < len(loads) and lates[s + 1]:
-            arrival[s + 1] = max(arrival[s + 1], transfer(end, lates[s + 1]))
-        if s + 2 < len(loads):
-            arrival.append(transfer(end, loads[s + 2] - lates[s + 2]))
+    for s in range(n):
+        end = max(max(end, arrival[s]) + chained[s], arrival[s] + slowest[s])
+        channel, done = _transfer(channel, end, stores[s], bandwidth, latency, margin)
+        written = max(written, done)
+        if s + 1 < n and lates[s + 1]:
+            channel, done = _transfer(channel, end, lates[s + 1], bandwidth, latency, margin)
+            arrival[s + 1] = max(arrival[s + 1], done)
+        if s + 2 < n:
+            channel, arrival[s + 2] = _transfer(channel, end, loads[s + 2] - lates[s + 2], bandwidth, latency, margin)
     return max(end, written)
 
 
