@@ -122,10 +122,10 @@ def test_fc_with_equal_columns_equals_its_column_by_column_product(monkeypatch):
 def one_activation_cases():
     """(machine, plan, weights) of FC layers whose streams need padding entries (4-bit and 2-bit zero-run
     indices at 2-5% density), have dense, empty and repeated columns, and fit or overflow the weight FIFO:
-    scnn_like and a variant of 8 weight lanes, 16 banks, a 4-entry FIFO and 2-bit indices; several group
-    sizes and PE grids."""
+    scnn_like and a variant of 8 weight lanes, 16 banks, a 16-entry FIFO and 2-bit indices (a dense column's
+    stream in a group of 16 fills it exactly); several group sizes and PE grids."""
     base = machine(SCNN, sparse=True)
-    variant = replace(base, f=8, banks=16, fifo_entries=4, index_bits=2)
+    variant = replace(base, f=8, banks=16, fifo_entries=16, index_bits=2)
     for seed, (m, (out_features, in_features), density) in enumerate(
             [(base, (300, 96), 0.3), (base, (1000, 40), 0.02), (variant, (150, 60), 0.05),
              (variant.grid(2, 4), (333, 50), 0.4), (base.grid(4, 8), (97, 30), 0.9)]):
@@ -133,7 +133,7 @@ def one_activation_cases():
         weights[:, :3] = True                      # dense columns
         weights[:, 3:6] = False                    # channels pruned whole
         weights[:, 6:9] = weights[:, [9]]          # a column repeated
-        for capacity in (m.accumulator_capacity, 64, 8):
+        for capacity in (m.accumulator_capacity, 64, 16, 8):
             plan = plan_fc(m, out_features, in_features, 1, np.ones(in_features), "fc", density, capacity)
             yield m, plan, weights
 
