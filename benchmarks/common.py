@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -40,8 +41,27 @@ def accelsim_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "accelsim.cli", *args]
 
 
+#: Steps of the reference loop whose CPU time every report carries (:func:`reference_cpu_s`).
+REFERENCE_STEPS = 10**7
+
+
+def reference_cpu_s() -> float:
+    """CPU seconds of a fixed pure-Python loop (:data:`REFERENCE_STEPS` integer additions) on this process's
+    core, best of 3: the speed of the machine when a benchmark ran. A shared machine's speed drifts by tens
+    of percent within a day, so a target is judged on a report with its reference beside it, and two
+    versions are compared on runs taken in turn."""
+    best = math.inf
+    for _ in range(3):
+        start, total = time.process_time(), 0
+        for step in range(REFERENCE_STEPS):
+            total += step
+        best = min(best, time.process_time() - start)
+    return round(best, 3)
+
+
 def report(name: str, data: dict) -> None:
-    """Print ``data`` and keep it in benchmarks/results/<name>.json."""
+    """Print ``data`` with the machine's :func:`reference_cpu_s` and keep it in benchmarks/results/<name>.json."""
+    data = {**data, "reference_cpu_s": reference_cpu_s()}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     print(json.dumps({name: data}, indent=2, sort_keys=True))
