@@ -42,6 +42,18 @@ def test_workers_get_a_models_points_together():
     assert [p for g in sweep.model_groups(points[:1], jobs=2) for p in g] == points[:1]
 
 
+def test_machines_that_use_weight_masks_get_groups_of_their_own():
+    """A model's points on machines that read weight masks (scnn_like) and on those that do not (dcnn) share
+    nothing a worker keeps (masks for the first, a dense engine's layers for the second): separate groups,
+    each in grid order."""
+    scnn = ROOT / "hwconfigs" / "scnn_like.yaml"
+    points = sweep.grid("mobilenet_v1", {"width": [0.25]}, [0.0, 0.5, 0.9], [ROOT / "hwconfigs" / "dcnn.yaml", scnn],
+                        [0])
+    groups = sweep.model_groups(points, jobs=1)
+    assert [[points.index(p) for p in g] for g in groups] == [[0, 2, 4], [1, 3, 5]]
+    assert {p.hw_file for p in groups[1]} == {scnn.name}
+
+
 def test_parallel_equals_serial_bit_for_bit(tmp_path):
     points = small_grid()
     sweep.run(points, tmp_path / "serial", jobs=1)
