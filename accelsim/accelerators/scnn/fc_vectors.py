@@ -64,9 +64,9 @@ def _walk(mask_t, n_pes, per_pe, kc, groups, f, index_bits, bank_of_k, discard):
                     if not mask_t[c, first + position]:
                         continue
                     # padding entries (no bank) for the zeros the index cannot count, then the non-zero
-                    for pad in range(((position - previous - 1) >> index_bits) + 1):
-                        is_pad = pad < (position - previous - 1) >> index_bits
-                        bank = discard if is_pad else bank_of_k[(first + position) % k_codes]
+                    pads = (position - previous - 1) >> index_bits
+                    for entry in range(pads + 1):
+                        bank = discard if entry < pads else bank_of_k[(first + position) % k_codes]
                         lane_bank[lane] = bank
                         if bank < discard:
                             counts[bank] += 1
