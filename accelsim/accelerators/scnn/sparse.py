@@ -45,8 +45,7 @@ class Cartesian:
         column of the mask, so they are computed once per distinct column (a dense layer has one) and shared
         by equal columns."""
         p, n_groups = m.n_pes, plan.groups
-        columns, column_of = distinct_columns(weights)
-        s = _one_activation_streams(weights, columns, plan, m)
+        columns, column_of, s = _one_activation_streams(weights, plan, m)
         a = acts.astype(np.float64)
         used = a.sum(axis=0)
         stored_c = s.stored.reshape(columns.size, p * n_groups)[column_of]
@@ -93,9 +92,14 @@ CARTESIAN = Cartesian()
 def distinct_columns(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The first index of each distinct column of a boolean (M x K) ``mask`` (M >= 1: layers have outputs), in
     increasing order, and for every column the position of its distinct column among them."""
-    if mask.shape[1] == 0:
+    return distinct_rows(np.ascontiguousarray(mask.T))
+
+
+def distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`distinct_columns` of a mask given transposed: the (K x M) C-ordered ``rows``."""
+    if rows.shape[0] == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    packed = np.packbits(np.ascontiguousarray(mask.T), axis=1)                # a row of bytes per column
+    packed = np.packbits(rows, axis=1)                                        # a row of bytes per column
     as_values = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()     # a column's bits as one value
     _, first, inverse = np.unique(as_values, return_index=True, return_inverse=True)
     order = np.argsort(first)
@@ -129,11 +133,17 @@ def cartesian_fc(m: Machine, plan: FcPlan, weights: np.ndarray, acts: np.ndarray
     return sparse_work(tally, w_bits)
 
 
-def _one_activation_streams(weights: np.ndarray, columns: np.ndarray, plan: FcPlan, m: Machine) -> StreamVectors:
-    """:func:`.fc_vectors.one_activation_streams` of the input channels ``columns`` of an FC layer's (M x K)
-    weight mask on ``plan``."""
-    return one_activation_streams(weights.T[columns], m.n_pes, plan.per_pe, plan.kc, m.f, m.index_bits,
-                                  bank_table(Window.row_of(1, plan.out_features), m.f, m.banks))
+def _one_activation_streams(weights: np.ndarray, plan: FcPlan,
+                            m: Machine) -> tuple[np.ndarray, np.ndarray, StreamVectors]:
+    """The distinct columns of an FC layer's (M x K) weight mask (:func:`distinct_columns`) and their streams
+    on ``plan`` (:func:`.fc_vectors.one_activation_streams`), the mask transposed once for both."""
+    by_channel = np.ascontiguousarray(weights.T)
+    columns, column_of = distinct_rows(by_channel)
+    if columns.size < by_channel.shape[0]:
+        by_channel = by_channel[columns]
+    streams = one_activation_streams(by_channel, m.n_pes, plan.per_pe, plan.kc, m.f, m.index_bits,
+                                     bank_table(Window.row_of(1, plan.out_features), m.f, m.banks))
+    return columns, column_of, streams
 
 
 def one_position_fc(m: Machine, plan: FcPlan, weights: np.ndarray, act: np.ndarray) -> Work:
@@ -143,8 +153,7 @@ def one_position_fc(m: Machine, plan: FcPlan, weights: np.ndarray, act: np.ndarr
     Operand reads follow the same loop order: a stream that fits the weight FIFO reads its activation once,
     any other once per weight vector."""
     p, n_groups = m.n_pes, plan.groups
-    columns, column_of = distinct_columns(weights)
-    s = _one_activation_streams(weights, columns, plan, m)
+    _, column_of, s = _one_activation_streams(weights, plan, m)
     live = np.flatnonzero(act)
     of_live = column_of[live]
     vectors, stored = s.vectors[of_live], s.stored[of_live]                    # (live channels, PEs, groups)
