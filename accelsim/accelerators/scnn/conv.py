@@ -163,9 +163,8 @@ def _program(layer: Conv2D, m: Machine, conv: ConvProducts, plane: Plane, densit
     halo_psums = int(halo.psums.sum())
     counts = (operand_counts(m, work, float(reload.sum()), float(out_bits.sum()), float(stored.sum()))
               + Counts({("accumulator", "update"): halo_psums, ("halo", "transfer"): halo_psums}))
-    mapping = {"pe_rows": m.rows, "pe_cols": m.cols, "weight_lanes": m.f, "kc": plane.kc, "groups": plane.groups,
-               "passes": plane.passes, "input_blocks": plane.blocks, "tile_w_pixels": plane.tile_w,
-               "tile_h_pixels": plane.tile_h, "resident_inputs": int(plane.resident),
+    mapping = {"kc": plane.kc, "groups": plane.groups, "passes": plane.passes, "input_blocks": plane.blocks,
+               "tile_w_pixels": plane.tile_w, "tile_h_pixels": plane.tile_h, "resident_inputs": int(plane.resident),
                "halo_stall_cycles": halo_stall / m.n_pes, "inputs_on_chip": int(inputs_on_chip),
                "outputs_on_chip": int(outputs_on_chip)}
     return program(layer.name, m, work, steps, counts, mapping,

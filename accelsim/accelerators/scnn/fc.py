@@ -108,14 +108,14 @@ def compile_fc(name: str, m: Machine, products: Products, weights: np.ndarray, a
     m_out, k_in = weights.shape
     positions = acts.shape[0]
     channel_bits = products.stream_bits(m, np.ascontiguousarray(acts.T))
-    density = float(weights.mean()) if weights.size else 1.0
+    density, out_density = float(weights.mean()) if weights.size else 1.0, output_density(acts)
 
     def grid_of(grid: Machine, max_groups: int | None) -> mapper.Grid:
         return mapper.Grid(grid, fc_plans(grid, m_out, k_in, positions, channel_bits, name, density, max_groups))
 
     def fc_program(work_of: Callable[..., Work]) -> Callable[[mapper.Grid, FcPlan], Program]:
         return lambda grid, plan: _fc_program(name, grid.m, plan, work_of(grid.m, plan, weights, acts),
-                                              channel_bits, output_density(acts))
+                                              channel_bits, out_density)
 
     return mapper.map_layer(m, m_out * k_in * positions, grid_of, fc_program(products.fc),
                             fc_program(products.fc_estimate), with_lanes=True,
@@ -136,8 +136,8 @@ def _fc_program(name: str, m: Machine, plan: FcPlan, work: Work, channel_bits: n
     barrier[:, -1] = True
     counts = operand_counts(m, work, float(reload.sum()) * m.n_pes, float(out_bits.sum()))
     steps = Steps(work.pe_cycles, work.weight_bits + reload, out_bits, barrier.ravel())
-    mapping = {"pe_rows": m.rows, "pe_cols": m.cols, "weight_lanes": m.f, "kc": plan.kc, "groups": plan.groups,
-               "outputs_per_pe": plan.per_pe, "input_blocks": plan.blocks, "resident_inputs": int(plan.resident)}
+    mapping = {"kc": plan.kc, "groups": plan.groups, "outputs_per_pe": plan.per_pe, "input_blocks": plan.blocks,
+               "resident_inputs": int(plan.resident)}
     return program(name, m, work, steps, counts, mapping)
 
 
@@ -177,6 +177,5 @@ def _serial_program(name: str, m: Machine, plan: FcPlan, work: Work, row_bits: n
     store_bits = np.zeros((vectors, plan.groups))
     store_bits[:, -1] = out_elements * m.activation_bits
     counts = operand_counts(m, work, float(row_bits.sum()) * m.n_pes, float(store_bits.sum()))
-    mapping = {"pe_rows": m.rows, "pe_cols": m.cols, "weight_lanes": m.f, "kc": plan.kc, "groups": plan.groups,
-               "outputs_per_pe": plan.per_pe}
+    mapping = {"kc": plan.kc, "groups": plan.groups, "outputs_per_pe": plan.per_pe}
     return program(name, m, work, Steps(work.pe_cycles, load_bits, store_bits, True), counts, mapping)

@@ -51,9 +51,10 @@ def operand_counts(m: Machine, work: Work, iaram_write_bits: float, oaram_bits: 
 
 def program(name: str, m: Machine, work: Work, steps: Steps, counts: Counts, mapping: Mapping[str, float],
             sram_words: Mapping[tuple[str, str], np.ndarray] | None = None) -> Program:
-    """The Program of ``steps``; its details are the ``mapping``'s, the strategy's and the derived ones;
-    ``sram_words``: the buffer words of its steps (:class:`Program`), if any."""
-    details = {**mapping, **work.details}
+    """The Program of ``steps``; its details are the grid and weight lanes of ``m`` (the mapper's choice), the
+    ``mapping``'s, the strategy's and the derived ones; ``sram_words``: the buffer words of its steps
+    (:class:`Program`), if any."""
+    details = {"pe_rows": m.rows, "pe_cols": m.cols, "weight_lanes": m.f, **mapping, **work.details}
     return Program(name, load_bytes=np.ceil(bits_to_bytes(steps.load_bits.ravel())), pe_cycles=steps.pe_cycles,
                    store_bytes=np.ceil(bits_to_bytes(steps.store_bits.ravel())), barrier=steps.barrier,
                    counts=counts, useful_macs=work.useful, conflict_cycles=work.conflicts,
