@@ -49,7 +49,12 @@ class Counts(Mapping[Key, float]):
     def __add__(self, other: "Counts") -> "Counts":
         if not isinstance(other, Counts):
             return NotImplemented
-        return Counts(list(self._data.items()) + list(other._data.items()))
+        data = dict(self._data)             # both already checked: positive counts under valid keys
+        for key, value in other._data.items():
+            data[key] = data.get(key, 0) + value
+        total = Counts.__new__(Counts)
+        total._data = MappingProxyType(dict(sorted(data.items())))
+        return total
 
     def __radd__(self, other: object) -> "Counts":
         if other == 0:          # lets sum() start from 0

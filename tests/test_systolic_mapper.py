@@ -73,6 +73,61 @@ def test_bigger_machine_not_slower_on_mobilenet(changes):
     assert (bigger["cycles"] <= base["cycles"]).all()
 
 
+def exhaustive_mapping(gemms, hw, streams):
+    """The searched mapping by brute force: every program of every candidate (structure, memory choice, DRAM
+    step) simulated, the least (cycles, dynamic pJ, DRAM bytes, candidate order) kept, as the mapper's module
+    doc defines its choice; and whether each structure's first memory choice moved the fewest DRAM bytes."""
+    from accelsim.accelerators.systolic import mapper
+    from accelsim.accelerators.systolic.folds import (MAX_STEPS, Mapping, buffers_of, chunk_steps, fold_stream,
+                                                      sram_demand)
+    from accelsim.compile.program import Program
+    from accelsim.energy.table import EnergyTable
+    from accelsim.sim.engine import Engine
+    engine, table = Engine(hw), EnergyTable.from_config(hw)
+    best, first_moves_least = None, True
+    for s_rank, (base, memory, steps) in enumerate(mapper.candidates(gemms, hw, streams)):
+        moved = []
+        for m_rank, choice in enumerate(memory):
+            mapping = Mapping(base.rows, base.cols, base.rows_outer, base.stream_tiles, *choice)
+            load, cycles, store, words, sram, _ = fold_stream(gemms, hw, streams, mapping)
+            moved.append(int(load.sum()) + int(store.sum()))
+            for k_rank, step in enumerate(steps):
+                chunked = chunk_steps(load, cycles, store, words, step)
+                if len(chunked[0]) > MAX_STEPS:
+                    continue
+                run = engine.execute(Program("", load_bytes=chunked[0], pe_cycles=chunked[1][:, None],
+                                             store_bytes=chunked[2], barrier=True, counts=sram, useful_macs=0,
+                                             sram_words=sram_demand(chunked[3], buffers_of(hw))))
+                key = (run.cycles, sum(n * table.pj(*action) for action, n in run.counts.items()),
+                       run.dram_read_bytes + run.dram_write_bytes, (s_rank, m_rank, k_rank))
+                if best is None or key < best[0]:
+                    best = (key, Mapping(*(getattr(mapping, f) for f in ("rows", "cols", "rows_outer",
+                                                                           "stream_tiles", "keep_inputs",
+                                                                           "keep_weights", "spill")), step))
+        first_moves_least &= moved[0] == min(moved)
+    return best[1], first_moves_least
+
+
+@EXAMPLES
+@given(changes=small_hw("systolic"), layer=small_layer("systolic"))
+def test_search_finds_the_exhaustive_best(changes, layer):
+    """The branch and bound simulates only candidates whose lower bounds could still tie the best; the
+    reference simulates all of them. Their choices are the same mapping, and keeping operands on chip never
+    moved more DRAM bytes (the bound the search gives a structure's other memory choices)."""
+    from accelsim.accelerators.systolic import mapper
+    from accelsim.accelerators.systolic.folds import Streams
+    from accelsim.compile.gemm import lower
+    hw = hw_variant("systolic", {**changes, "mapping": "search"})
+    gemms, streams = lower(layer), Streams(hw.dataflow)
+    try:
+        engine_for(hw).check(layer)
+    except InputError:
+        reject()
+    expected, first_moves_least = exhaustive_mapping(gemms, hw, streams)
+    assert mapper.choose_mapping(gemms, hw, streams) == expected
+    assert first_moves_least
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("gemm", [(196, 64, 96, 1), (35, 200, 300, 2)])
 def test_search_bounds_never_exceed_the_simulated_cycles(gemm):

@@ -86,8 +86,10 @@ class DramChannel:
 
         With ``i = qN + m`` the slots' ``j`` run over ``i-N+1 .. i``: ``floor(j/N) = q`` for
         ``r >= N - m`` and ``q - 1`` below, so the largest slot term is a suffix or prefix maximum of
-        ``h_r + r d`` (computed once), and each of the last N full requests costs O(1). The last request, of
-        the remaining bytes, follows from the recurrence itself.
+        ``h_r + r d`` (computed once), and each of the last N full requests costs O(1). With ``g = 0`` (the
+        requests cover the latency) the q terms vanish and the slot term is the suffix maximum alone (over
+        every r once ``i >= N - 1``). The last request, of the remaining bytes, follows from the recurrence
+        itself.
         """
         n, latency, d = self.outstanding_requests, self.latency_cycles, self.request_bytes / self.bytes_per_cycle
         k = -(-n_bytes // self.request_bytes)
@@ -99,17 +101,22 @@ class DramChannel:
             return last
         gap = max(0.0, latency - (n - 1) * d)
         reach = [recent[n - r] + r * d for r in range(1, n + 1)]    # h_r + r d, r = 1 .. N
-        prefix = list(itertools.accumulate(reach, max))             # prefix[r-1] = max over 1 .. r
         suffix = list(itertools.accumulate(reversed(reach), max))[::-1]   # suffix[r-1] = max over r .. N
         start = max(t + latency, recent[-1])                        # own issue time, or the bus after h_1
-        full = []
-        for i in range(max(0, k - 1 - n), k - 1):
-            q, m = divmod(i, n)
-            slot = latency + (i - n + 1) * d
-            c = max(start + (i + 1) * d + q * gap, suffix[n - m - 1] + slot + q * gap)
-            if q:
-                c = max(c, prefix[n - m - 2] + slot + (q - 1) * gap) if m < n - 1 else c
-            full.append(c)
+        requests = range(max(0, k - 1 - n), k - 1)                  # the last N full requests
+        if gap == 0:            # no q terms, and the slot term is a suffix maximum (all of them once i >= N-1)
+            full = [max(start + (i + 1) * d, suffix[max(n - 1 - i, 0)] + (latency + (i - n + 1) * d))
+                    for i in requests]
+        else:
+            prefix = list(itertools.accumulate(reach, max))         # prefix[r-1] = max over 1 .. r
+            full = []
+            for i in requests:
+                q, m = divmod(i, n)
+                slot = latency + (i - n + 1) * d
+                c = max(start + (i + 1) * d + q * gap, suffix[n - m - 1] + slot + q * gap)
+                if q:
+                    c = max(c, prefix[n - m - 2] + slot + (q - 1) * gap) if m < n - 1 else c
+                full.append(c)
         times = recent + full                                       # c_{-N} .. c_{k-2}
         last = max(t + latency, times[-n] + latency, times[-1]) + d_last
         self._recent = (times + [last])[-n:]

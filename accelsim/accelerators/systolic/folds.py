@@ -34,6 +34,8 @@ banks and ports need to serve them (:func:`accelsim.sim.sram.sram_step_cycles`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -155,17 +157,34 @@ def operand_bytes(gemm: Gemm, hw: HardwareConfig, streams: Streams) -> tuple[flo
     return bits_to_bytes(gemm.ifmap_elements * hw.data_widths.activation_bits), bits_to_bytes(gemm.weight_elements * wb)
 
 
-def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], streams: Streams, mapping: Mapping):
-    """Per-fold cycles, DRAM load and store bytes, SRAM word counts of one GEMM (one repeat), per fold the
-    words the array reads and writes itself (``ARRAY_WORDS``, columns in that order), and whether its partial
-    sums spilled."""
+class _FoldWork(NamedTuple):
+    """What one repeat of a GEMM does per fold on one structure (rows, cols, fold order, stream tiles), the
+    same whichever operands stay on chip: cycles, elements and slice keys of each operand, words the array
+    reads, outputs written, the first and last fold of each accumulation, and the folds that run."""
+
+    cycles: np.ndarray
+    i_el: np.ndarray
+    i_key: np.ndarray
+    w_el: np.ndarray
+    w_key: np.ndarray
+    i_reads: np.ndarray
+    w_reads: np.ndarray
+    out_slice: np.ndarray
+    first: np.ndarray
+    last_row: np.ndarray
+    live: np.ndarray | None
+    accumulating: bool
+
+
+@lru_cache(maxsize=64)
+def _fold_work(gemm: Gemm, streams: Streams, rows: int, cols: int, rows_outer: bool, tiles: int) -> _FoldWork:
+    """:class:`_FoldWork` of ``gemm`` on a structure; cached, so that the memory choices a mapping search
+    tries on one structure share it (its arrays are read-only)."""
     df = streams.dataflow
-    ab, pb = hw.data_widths.activation_bits, hw.data_widths.psum_bits
-    wb = streams.weight_dram_bits or hw.data_widths.weight_bits
+    mapping = Mapping(rows, cols, rows_outer, tiles)
     used_r, used_c, row_idx, col_idx, tile_idx, tile_t, rf, cf = _fold_grid(gemm, df, mapping)
-    live = None if streams.occupancy is None else live_folds(streams.occupancy, mapping.rows, mapping.cols,
-                                                               row_idx, col_idx)
-    cycles = fold_cycles(df, mapping.rows, mapping.cols, tile_t).astype(np.int64)
+    live = None if streams.occupancy is None else live_folds(streams.occupancy, rows, cols, row_idx, col_idx)
+    cycles = fold_cycles(df, rows, cols, tile_t).astype(np.int64)
     t = fold_dims(gemm, df)[2]
     if df == "ws":      # weights stationary (K rows x M cols); inputs E x K streamed
         w_el, w_key = used_r * used_c, row_idx * cf + col_idx
@@ -182,19 +201,34 @@ def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], stre
         w_el, w_key = t * used_c, col_idx
         i_reads, w_reads = used_r * t, t * used_c
         out_slice = used_r * used_c
-    half = {name: b.size_bytes / 2 for name, b in buffers.items()}
-    in_bytes, w_bytes = operand_bytes(gemm, hw, streams)
-    i_fetch = _fetch_mask(i_key, mapping.keep_inputs and in_bytes <= half["in"], live)
-    w_fetch = _fetch_mask(w_key, mapping.keep_weights and w_bytes <= half["w"], live)
-    load = bits_to_bytes(i_fetch * i_el * ab) + bits_to_bytes(w_fetch * w_el * wb)
     # Outputs: ws/is accumulate over the rf row folds of a column fold; os finishes each fold's outputs.
-    accumulating = df != "os" and rf > 1
     first, last_row = row_idx == 0, (row_idx == rf - 1) if df != "os" else np.ones(len(row_idx), dtype=bool)
     if live is not None:    # all-zero tiles (:mod:`.tiles`): their folds only write a column's outputs once
         cycles, i_reads, w_reads = cycles * live, i_reads * live, w_reads * live
         ran, first, last_row = accumulation_ends(live, tile_idx * cf + col_idx, row_idx, rf)
         out_slice, first = out_slice * ran, first | ~live
-    spill = accumulating and (mapping.spill or held_psum_bytes(gemm, hw, df, mapping) > half["out"])
+    work = _FoldWork(cycles, i_el, i_key, w_el, w_key, i_reads, w_reads, out_slice, first, last_row, live,
+                     df != "os" and rf > 1)
+    for array in work:
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
+    return work
+
+
+def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], streams: Streams, mapping: Mapping):
+    """Per-fold cycles, DRAM load and store bytes, SRAM word counts of one GEMM (one repeat), per fold the
+    words the array reads and writes itself (``ARRAY_WORDS``, columns in that order), and whether its partial
+    sums spilled."""
+    ab, pb = hw.data_widths.activation_bits, hw.data_widths.psum_bits
+    wb = streams.weight_dram_bits or hw.data_widths.weight_bits
+    work = _fold_work(gemm, streams, mapping.rows, mapping.cols, mapping.rows_outer, mapping.stream_tiles)
+    out_slice, first, last_row, accumulating = work.out_slice, work.first, work.last_row, work.accumulating
+    half = {name: b.size_bytes / 2 for name, b in buffers.items()}
+    in_bytes, w_bytes = operand_bytes(gemm, hw, streams)
+    i_fetch = _fetch_mask(work.i_key, mapping.keep_inputs and in_bytes <= half["in"], work.live)
+    w_fetch = _fetch_mask(work.w_key, mapping.keep_weights and w_bytes <= half["w"], work.live)
+    load = bits_to_bytes(i_fetch * work.i_el * ab) + bits_to_bytes(w_fetch * work.w_el * wb)
+    spill = accumulating and (mapping.spill or held_psum_bytes(gemm, hw, streams.dataflow, mapping) > half["out"])
     store = bits_to_bytes(last_row * out_slice * ab)
     psum_reads = ~first * out_slice if accumulating else np.zeros_like(out_slice)
     reloaded = np.zeros_like(out_slice)
@@ -202,18 +236,18 @@ def _gemm_folds(gemm: Gemm, hw: HardwareConfig, buffers: dict[str, Buffer], stre
         store = store + bits_to_bytes((~last_row) * out_slice * pb)
         reloaded = ~first * out_slice
         load = load + bits_to_bytes(reloaded * pb)
-    sram = {("in", "read_words"): _words(i_reads.sum() * streams.ifmap_read_factor, ab, buffers["in"]),
-            ("in", "write_words"): _words((i_fetch * i_el).sum(), ab, buffers["in"]),
-            ("w", "read_words"): _words(w_reads.sum(), hw.data_widths.weight_bits, buffers["w"]),
-            ("w", "write_words"): _words((w_fetch * w_el).sum(), hw.data_widths.weight_bits, buffers["w"]),
+    sram = {("in", "read_words"): _words(work.i_reads.sum() * streams.ifmap_read_factor, ab, buffers["in"]),
+            ("in", "write_words"): _words((i_fetch * work.i_el).sum(), ab, buffers["in"]),
+            ("w", "read_words"): _words(work.w_reads.sum(), hw.data_widths.weight_bits, buffers["w"]),
+            ("w", "write_words"): _words((w_fetch * work.w_el).sum(), hw.data_widths.weight_bits, buffers["w"]),
             ("out", "write_words"): _words(out_slice.sum(), pb if accumulating else ab, buffers["out"])
             + _words(reloaded.sum(), pb, buffers["out"]),
             ("out", "read_words"): _words(psum_reads.sum() + (last_row * out_slice).sum(), pb, buffers["out"])}
-    array = np.stack([_words(i_reads * streams.ifmap_read_factor, ab, buffers["in"]),
-                      _words(w_reads, hw.data_widths.weight_bits, buffers["w"]),
+    array = np.stack([_words(work.i_reads * streams.ifmap_read_factor, ab, buffers["in"]),
+                      _words(work.w_reads, hw.data_widths.weight_bits, buffers["w"]),
                       _words(out_slice, pb if accumulating else ab, buffers["out"]),
                       _words(psum_reads, pb, buffers["out"])], axis=1).astype(float)
-    return cycles, np.ceil(load).astype(np.int64), np.ceil(store).astype(np.int64), sram, array, spill
+    return work.cycles, np.ceil(load).astype(np.int64), np.ceil(store).astype(np.int64), sram, array, spill
 
 
 #: The buffer words the array itself moves in a fold (the columns of ``_gemm_folds``'s array words).

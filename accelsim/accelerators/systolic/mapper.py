@@ -12,12 +12,14 @@ best over the candidates is never slower on the bigger machine; SCALE-Sim's own 
 the search is never slower than ``mapping: scalesim``.
 
 The best is found exactly, not guessed: branch and bound on lower bounds of the simulated cycles, each
-computed cheaply from the candidate (compute cycles in closed form; then its DRAM bytes over the bandwidth;
-then its first fetch and last write around its compute), refining the most promising candidate until the
-least bound left exceeds the best simulated latency (the SimPy kernel, :meth:`Engine.execute`); a program's
-bound also follows its double buffer (a step's read starts only once the step two before is computed). Ties in
-cycles go to less dynamic energy (the YAML's pJ per count; leakage is equal at equal cycles), then fewer DRAM
-bytes, then the first candidate in the order above, whatever order the bounds bring them in.
+computed cheaply from the candidate (compute cycles in closed form; then its DRAM bytes over the bandwidth,
+a structure's first memory choice's standing for the others' until they are refined, since keeping an operand
+on chip never fetches more and spilling only adds; then its first fetch and last write around its compute),
+refining the most promising candidate until the least bound left exceeds the best simulated latency (the
+SimPy kernel, :meth:`Engine.execute`); a program's bound also follows its double buffer (a step's read starts
+only once the step two before is computed). Ties in cycles go to less dynamic energy (the YAML's pJ per count;
+leakage is equal at equal cycles), then fewer DRAM bytes, then the first candidate in the order above,
+whatever order the bounds bring them in.
 """
 from __future__ import annotations
 
@@ -154,47 +156,74 @@ def _buffered_bound(steps, bw: float, latency: int) -> int:
 @lru_cache(maxsize=4096)
 def choose_mapping(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams) -> Mapping:
     """The mapping of least simulated latency (then energy, then DRAM bytes) over :func:`candidates`
-    (module doc); computed once per distinct layer shape and machine."""
+    (module doc); computed once per distinct layer shape and machine.
+
+    Best-first search over a heap of (lower bound, order, stage, rank, state). An item's stage says which
+    bound it carries: each pop refines the item by one stage (a finer, dearer bound, or its children with the
+    parent's bound) and pushes the result back, so a bound is computed only for items that reach the top
+    while their bound is at most the best latency simulated so far. The stages: ``structure`` (compute
+    cycles) -> one child per memory choice, the first at ``folds`` (its fold stream; the bound gains its DRAM
+    bytes over the bandwidth, the fewest of the structure's, which the others, at ``memory``, inherit until
+    they reach ``folds`` themselves) -> ``step`` (one child per DRAM step) -> ``chunked`` (its steps; the
+    pipeline bound) -> ``buffered`` (the double-buffer bound) -> simulated. Every candidate whose latency could
+    tie or beat the best is simulated, so the result does not depend on the order of the pops."""
     engine, bw, table, buffers = Engine(hw), hw.dram.bytes_per_cycle, EnergyTable.from_config(hw), buffers_of(hw)
     latency = hw.dram.latency_cycles
     order = itertools.count()
     heap: list = []
+
+    def push(bound: int, stage: str, rank: tuple, state) -> None:
+        heapq.heappush(heap, (bound, next(order), stage, rank, state))
+
+    def folds(mapping: Mapping) -> tuple[int, tuple]:
+        """The fold stream of ``mapping`` and the cycles its DRAM bytes take on the bus."""
+        load, cycles, store, words, sram, _ = fold_stream(gemms, hw, streams, mapping)
+        moved = int(load.sum()) + int(store.sum())
+        return (transfer_cycles(moved, bw) if moved else 0), (load, cycles, store, words, sram)
+
     for rank, (base, memory, steps) in enumerate(candidates(gemms, hw, streams)):
-        bound = _compute_cycles(gemms, streams, base.rows, base.cols, base.stream_tiles)
-        heapq.heappush(heap, (bound, next(order), "structure", ((rank,), base, memory, steps)))
+        push(_compute_cycles(gemms, streams, base.rows, base.cols, base.stream_tiles), "structure", (rank,),
+             (base, memory, steps))
     best, best_key = None, None
     while heap and (best_key is None or heap[0][0] <= best_key[0]):
-        bound, _, level, item = heapq.heappop(heap)
-        if level == "structure":
-            rank, base, memory, steps = item
-            for index, (keep_in, keep_w, spill) in enumerate(memory):
-                mapping = Mapping(base.rows, base.cols, base.rows_outer, base.stream_tiles, keep_in, keep_w, spill)
-                load, cycles, store, words, sram, _ = fold_stream(gemms, hw, streams, mapping)
-                bus = transfer_cycles(int(load.sum()) + int(store.sum()), bw) if load.sum() + store.sum() else 0
-                heapq.heappush(heap, (max(bound, bus), next(order), "memory",
-                                      ((*rank, index), mapping, steps, (load, cycles, store, words, sram))))
-        elif level == "memory":
-            rank, mapping, steps, (load, cycles, store, words, sram) = item
+        bound, _, stage, rank, state = heapq.heappop(heap)
+        if stage == "structure":
+            base, memory, steps = state
+            first, *others = (Mapping(base.rows, base.cols, base.rows_outer, base.stream_tiles, *choice)
+                              for choice in memory)
+            bus, stream = folds(first)      # the fewest DRAM bytes of the structure's memory choices
+            bound = max(bound, bus)
+            push(bound, "folds", (*rank, 0), (first, steps, stream))
+            for index, mapping in enumerate(others, 1):
+                push(bound, "memory", (*rank, index), (mapping, steps))
+        elif stage == "memory":
+            mapping, steps = state
+            bus, stream = folds(mapping)
+            push(max(bound, bus), "folds", rank, (mapping, steps, stream))
+        elif stage == "folds":
+            mapping, steps, stream = state
             for index, step in enumerate(steps):
-                chunked = chunk_steps(load, cycles, store, words, step)
-                if len(chunked[0]) > MAX_STEPS:
-                    continue
-                bound_steps = max(_pipeline_bound(chunked[:3], bw, latency),
-                                  _buffered_bound(chunked[:3], bw, latency))
-                program = Program("", load_bytes=chunked[0], pe_cycles=chunked[1][:, None],
-                                  store_bytes=chunked[2], barrier=True, counts=sram, useful_macs=0,
-                                  sram_words=sram_demand(chunked[3], buffers))
                 stepped = Mapping(mapping.rows, mapping.cols, mapping.rows_outer, mapping.stream_tiles,
                                   mapping.keep_inputs, mapping.keep_weights, mapping.spill, step)
-                heapq.heappush(heap, (max(bound, bound_steps), next(order), "program",
-                                      ((*rank, index), stepped, program)))
+                push(bound, "step", (*rank, index), (stepped, stream))
+        elif stage == "step":
+            stepped, (load, cycles, store, words, sram) = state
+            chunked = chunk_steps(load, cycles, store, words, stepped.step_bytes)
+            if len(chunked[0]) <= MAX_STEPS:
+                push(max(bound, _pipeline_bound(chunked[:3], bw, latency)), "chunked", rank,
+                     (stepped, chunked, sram))
+        elif stage == "chunked":
+            stepped, chunked, sram = state
+            push(max(bound, _buffered_bound(chunked[:3], bw, latency)), "buffered", rank, state)
         else:
-            rank, mapping, program = item
+            stepped, chunked, sram = state
+            program = Program("", load_bytes=chunked[0], pe_cycles=chunked[1][:, None], store_bytes=chunked[2],
+                              barrier=True, counts=sram, useful_macs=0, sram_words=sram_demand(chunked[3], buffers))
             run = engine.execute(program)
             dynamic_pj = sum(count * table.pj(*action) for action, count in run.counts.items())
             key = (run.cycles, dynamic_pj, run.dram_read_bytes + run.dram_write_bytes, rank)
             if best_key is None or key < best_key:
-                best, best_key = mapping, key
+                best, best_key = stepped, key
     return best if best is not None else scalesim_mapping(hw)
 
 
