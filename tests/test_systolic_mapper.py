@@ -85,13 +85,13 @@ def exhaustive_mapping(gemms, hw, streams):
     from accelsim.sim.engine import Engine
     engine, table = Engine(hw), EnergyTable.from_config(hw)
     best, first_moves_least = None, True
-    for s_rank, (base, memory, steps) in enumerate(mapper.candidates(gemms, hw, streams)):
+    for s_rank, base in enumerate(mapper.candidates(gemms, hw, streams)):
         moved = []
-        for m_rank, choice in enumerate(memory):
+        for m_rank, choice in enumerate(mapper.memory_choices(gemms, hw, streams, base)):
             mapping = Mapping(base.rows, base.cols, base.rows_outer, base.stream_tiles, *choice)
             load, cycles, store, words, sram, _ = fold_stream(gemms, hw, streams, mapping)
             moved.append(int(load.sum()) + int(store.sum()))
-            for k_rank, step in enumerate(steps):
+            for k_rank, step in enumerate(mapper.dram_steps(hw)):
                 chunked = chunk_steps(load, cycles, store, words, step)
                 if len(chunked[0]) > MAX_STEPS:
                     continue
@@ -144,11 +144,11 @@ def test_search_bounds_never_exceed_the_simulated_cycles(gemm):
     gemms, streams, engine = (Gemm(*gemm),), Streams(hw.dataflow), Engine(hw)
     bw, latency = hw.dram.bytes_per_cycle, hw.dram.latency_cycles
     checked = 0
-    for base, memory, steps in mapper.candidates(gemms, hw, streams):
-        for keep_in, keep_w, spill in memory:
+    for base in mapper.candidates(gemms, hw, streams):
+        for keep_in, keep_w, spill in mapper.memory_choices(gemms, hw, streams, base):
             mapping = Mapping(base.rows, base.cols, base.rows_outer, base.stream_tiles, keep_in, keep_w, spill)
             load, cycles, store, words, sram, _ = fold_stream(gemms, hw, streams, mapping)
-            for step in steps[::3]:
+            for step in mapper.dram_steps(hw)[::3]:
                 chunked = chunk_steps(load, cycles, store, words, step)
                 if len(chunked[0]) > MAX_STEPS:
                     continue

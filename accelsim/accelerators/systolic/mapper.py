@@ -83,32 +83,45 @@ def _compute_cycles(gemms: tuple[Gemm, ...], streams: Streams, rows: int, cols: 
 
 
 def candidates(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams):
-    """Every structural candidate (order, rows, cols, stream tiles) the machine allows, each with the memory
-    choices (keep inputs, keep weights, spill) and steps it allows: the search space of the module doc."""
+    """Every structural candidate (rows, cols, order, stream tiles) the machine allows, as a :class:`Mapping`
+    with the default memory choices; each takes the :func:`memory_choices` and :func:`dram_steps` it allows:
+    the search space of the module doc."""
     df = streams.dataflow
-    buffers = buffers_of(hw)
-    half = {k: b.size_bytes / 2 for k, b in buffers.items()}
     dims = [fold_dims(g, df) for g in gemms]
     sr, sc = max(d[0] for d in dims), max(d[1] for d in dims)
-    steps = sorted({v for h in (half["in"], half["w"]) for v in halvings(h, MIN_STEP_BYTES)
-                    if v <= half_step_bytes(hw)}, reverse=True)
-    fits_in = any(operand_bytes(g, hw, streams)[0] <= half["in"] for g in gemms)
-    fits_w = any(operand_bytes(g, hw, streams)[1] <= half["w"] for g in gemms)
+    longest = max(d[2] for d in dims)
     for rows in _array_parts(hw.pe_array.rows, sr):
         for cols in _array_parts(hw.pe_array.cols, sc):
             if not stationary_tile_fits(hw, df, rows, cols):
                 continue
             accumulates = df != "os" and any(ceil_div(d[0], rows) > 1 for d in dims)
             orders = (False, True) if accumulates and any(ceil_div(d[1], cols) > 1 for d in dims) else (False,)
-            longest = max(d[2] for d in dims)
             tiles_allowed = [n for n in STREAM_TILES if n <= longest] if accumulates else [1]
             for rows_outer, tiles in itertools.product(orders, tiles_allowed):
-                base = Mapping(rows, cols, rows_outer, tiles)
-                fits_out = any(held_psum_bytes(g, hw, df, base) <= half["out"] for g in gemms)
-                memory = [(ki, kw, sp) for ki in ((True, False) if fits_in else (False,))
-                          for kw in ((True, False) if fits_w else (False,))
-                          for sp in ((False, True) if accumulates and fits_out else (False,))]
-                yield base, memory, steps
+                yield Mapping(rows, cols, rows_outer, tiles)
+
+
+def memory_choices(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams,
+                   base: Mapping) -> list[tuple[bool, bool, bool]]:
+    """(keep inputs, keep weights, spill) choices of the structure ``base``: keeping an operand where one fits
+    half its buffer, spilling partial sums where they accumulate and could stay (they fit half the output
+    buffer). The first keeps all it can and spills nothing, so it moves the fewest DRAM bytes of them."""
+    df, half = streams.dataflow, {k: b.size_bytes / 2 for k, b in buffers_of(hw).items()}
+    fits_in = any(operand_bytes(g, hw, streams)[0] <= half["in"] for g in gemms)
+    fits_w = any(operand_bytes(g, hw, streams)[1] <= half["w"] for g in gemms)
+    accumulates = df != "os" and any(ceil_div(fold_dims(g, df)[0], base.rows) > 1 for g in gemms)
+    fits_out = accumulates and any(held_psum_bytes(g, hw, df, base) <= half["out"] for g in gemms)
+    return [(ki, kw, sp) for ki in ((True, False) if fits_in else (False,))
+            for kw in ((True, False) if fits_w else (False,))
+            for sp in ((False, True) if fits_out else (False,))]
+
+
+def dram_steps(hw: HardwareConfig) -> list[float]:
+    """The DRAM step sizes every candidate tries, in bytes, largest first: halvings of half of either operand
+    buffer down to ``MIN_STEP_BYTES`` (and one below), none above half the smaller operand buffer."""
+    half = {k: b.size_bytes / 2 for k, b in buffers_of(hw).items()}
+    return sorted({v for h in (half["in"], half["w"]) for v in halvings(h, MIN_STEP_BYTES)
+                   if v <= half_step_bytes(hw)}, reverse=True)
 
 
 def _pipeline_bound(steps, bw: float, latency: int) -> int:
@@ -181,27 +194,25 @@ def choose_mapping(gemms: tuple[Gemm, ...], hw: HardwareConfig, streams: Streams
         moved = int(load.sum()) + int(store.sum())
         return (transfer_cycles(moved, bw) if moved else 0), (load, cycles, store, words, sram)
 
-    for rank, (base, memory, steps) in enumerate(candidates(gemms, hw, streams)):
-        push(_compute_cycles(gemms, streams, base.rows, base.cols, base.stream_tiles), "structure", (rank,),
-             (base, memory, steps))
+    steps = dram_steps(hw)
+    for rank, base in enumerate(candidates(gemms, hw, streams)):
+        push(_compute_cycles(gemms, streams, base.rows, base.cols, base.stream_tiles), "structure", (rank,), base)
     best, best_key = None, None
     while heap and (best_key is None or heap[0][0] <= best_key[0]):
         bound, _, stage, rank, state = heapq.heappop(heap)
         if stage == "structure":
-            base, memory, steps = state
-            first, *others = (Mapping(base.rows, base.cols, base.rows_outer, base.stream_tiles, *choice)
-                              for choice in memory)
+            first, *others = (Mapping(state.rows, state.cols, state.rows_outer, state.stream_tiles, *choice)
+                              for choice in memory_choices(gemms, hw, streams, state))
             bus, stream = folds(first)      # the fewest DRAM bytes of the structure's memory choices
             bound = max(bound, bus)
-            push(bound, "folds", (*rank, 0), (first, steps, stream))
+            push(bound, "folds", (*rank, 0), (first, stream))
             for index, mapping in enumerate(others, 1):
-                push(bound, "memory", (*rank, index), (mapping, steps))
+                push(bound, "memory", (*rank, index), mapping)
         elif stage == "memory":
-            mapping, steps = state
-            bus, stream = folds(mapping)
-            push(max(bound, bus), "folds", rank, (mapping, steps, stream))
+            bus, stream = folds(state)
+            push(max(bound, bus), "folds", rank, (state, stream))
         elif stage == "folds":
-            mapping, steps, stream = state
+            mapping, stream = state
             for index, step in enumerate(steps):
                 stepped = Mapping(mapping.rows, mapping.cols, mapping.rows_outer, mapping.stream_tiles,
                                   mapping.keep_inputs, mapping.keep_weights, mapping.spill, step)
