@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from accelsim.errors import InputError
+from accelsim.workloads import zoo
 from accelsim.study import sweep
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -37,8 +38,10 @@ def test_workers_get_a_models_points_together():
         assert len({(p.options, p.seed) for p in group}) == 1 and len(group) == 3 * 2
         assert [points.index(p) for p in group] == sorted(points.index(p) for p in group)
     assert sorted(map(len, sweep.model_groups(points, jobs=4))) == [3] * 8        # 4 groups of 6, halved once
-    halved = sweep.model_groups(points, jobs=8)                                     # then 6 = 3 + 3 = (2 + 1) x 2
-    assert sorted(map(len, halved)) == [1] * 8 + [2] * 8 and sum(map(len, halved)) == len(points)
+    halved = sweep.model_groups(points, jobs=8)     # 16 groups (6 = 3 + 3 = (2 + 1) x 2), then the costliest halved
+    assert len(halved) >= 16 and max(map(len, halved)) <= 2 and sum(map(len, halved)) == len(points)
+    total = sum(map(sweep.estimated_cost, halved))
+    assert all(len(g) == 1 or 8 * sweep.estimated_cost(g) <= total for g in halved)
     assert [p for g in sweep.model_groups(points[:1], jobs=2) for p in g] == points[:1]
 
 
@@ -52,6 +55,25 @@ def test_machines_that_use_weight_masks_get_groups_of_their_own():
     groups = sweep.model_groups(points, jobs=1)
     assert [[points.index(p) for p in g] for g in groups] == [[0, 2, 4], [1, 3, 5]]
     assert {p.hw_file for p in groups[1]} == {scnn.name}
+
+
+def test_a_group_larger_than_a_workers_share_is_halved():
+    """PTB-large's points on SCNN (weight masks: each point compiles its own) outweigh PTB-small's on SCNN and
+    both models' on DCNN (a dense engine simulates a model once per process, whatever the sparsity): with
+    two workers it is halved, sparsities in grid order, so that one worker is not left alone with it; with
+    one worker nothing is."""
+    hw = [ROOT / "hwconfigs" / "dcnn.yaml", ROOT / "hwconfigs" / "scnn_like.yaml"]
+    points = sweep.grid("ptb_lstm", {"size": ["small", "large"]}, [0.0, 0.8, 0.9, 0.95], hw, [0])
+    large = zoo.ptb_lstm(size="large").macs
+    masked = [p for p in points if dict(p.options)["size"] == "large" and p.hw_file == hw[1].name]
+    assert sweep.estimated_cost(tuple(masked)) == 4 * large
+    dense = tuple(p for p in points if dict(p.options)["size"] == "large" and p.hw_file == hw[0].name)
+    assert sweep.estimated_cost(dense) == large                      # one machine: once, at any sparsity
+    assert [list(g) for g in sweep.model_groups(points, jobs=1)].count(masked) == 1
+    groups = sweep.model_groups(points, jobs=2)
+    assert [list(g) for g in groups if g[0] in masked] == [masked[:2], masked[2:]]
+    assert sorted(points.index(p) for g in groups for p in g) == list(range(len(points)))
+    assert sweep.largest_first(groups)[:2] == [tuple(masked[:2]), tuple(masked[2:])]
 
 
 def test_parallel_equals_serial_bit_for_bit(tmp_path):

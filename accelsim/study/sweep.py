@@ -289,15 +289,52 @@ def model_groups(points: Sequence[Point], jobs: int) -> list[tuple[Point, ...]]:
     kind reads; the layers a dense engine or an unpruned layer runs alike at every sparsity; the mapper's
     choices for equal layers: the per-process memos), and the two kinds, which share nothing, can run on
     two workers (the paper grid's MobileNet part: 12.1 -> 11.7 s wall with --jobs 2). Groups are halved
-    while there are fewer than two per worker, so that a sweep of one model still runs on every worker."""
+    while there are fewer than two per worker, so that a sweep of one model still runs on every worker; then
+    the costliest group (:func:`estimated_cost`) is halved while it alone holds more than a worker's share of
+    the sweep's, so that no worker is left alone with it at the end; each half draws the model's weights
+    again. (The paper grid's PTB-large points on SCNN and EIE took 11.4 s of CPU in one group, the rest of its
+    PTB part 6.3 s: halved, the part went 11.0-11.8 -> 9.6-10.1 s wall with --jobs 2, in turn.)"""
     by_model: dict[tuple[Point, bool], list[Point]] = {}
     for p in points:
         masks = _hardware(p.hw_text, p.hw_file).accelerator.uses_weight_masks
         by_model.setdefault((replace(p, sparsity=0.0, hw_file="", hw_text=""), masks), []).append(p)
     groups = [tuple(group) for group in by_model.values()]
     while len(groups) < 2 * jobs and any(len(g) > 1 for g in groups):
-        groups = [half for g in groups for half in (g[:(len(g) + 1) // 2], g[(len(g) + 1) // 2:]) if half]
-    return groups
+        groups = [half for g in groups for half in _halves(g)]
+    cost = estimated_cost
+    while True:
+        costliest = max((g for g in groups if len(g) > 1), key=cost, default=None)
+        if costliest is None or cost(costliest) * jobs <= sum(map(cost, groups)):
+            return groups
+        at = groups.index(costliest)
+        groups[at:at + 1] = _halves(costliest)
+
+
+def _halves(group: tuple[Point, ...]) -> list[tuple[Point, ...]]:
+    """``group`` cut in two in its order (the first half the longer), or whole if it has one point."""
+    middle = (len(group) + 1) // 2
+    return [half for half in (group[:middle], group[middle:]) if half]
+
+
+def estimated_cost(group: tuple[Point, ...]) -> int:
+    """A group's simulation time, relatively: its model's MACs times its points on machines that use weight
+    masks (each point prunes and compiles its own masks), or times its distinct machines on the others
+    (a machine that ignores masks simulates the model's layers once per process, whatever the sparsity: the
+    per-process memos). The paper grid's groups took 0.0009-0.007 s of CPU per estimated MMAC on dense
+    machines, 0.0019-0.019 on SCNN and EIE: a coarse proxy, which only orders and splits the work."""
+    first = group[0]
+    if _hardware(first.hw_text, first.hw_file).accelerator.uses_weight_masks:
+        count = len(group)
+    else:
+        count = len({(p.hw_text, p.hw_file) for p in group})
+    return _model_macs(first.family, first.options, first.workload_file, first.workload_text, first.folder) * count
+
+
+@functools.lru_cache(maxsize=64)
+def _model_macs(family: str, options: tuple, workload_file: str, workload_text: str, folder: str) -> int:
+    """MACs of one inference of a point's model (the fields of :class:`Point` that name it)."""
+    point = Point(family, options, 0.0, 0, "", "", workload_file, workload_text, folder)
+    return point.workload().model.macs
 
 
 def run_group(points: tuple[Point, ...]) -> list[tuple[pd.DataFrame, dict]]:
@@ -315,16 +352,10 @@ def _each_point(groups: Iterator[tuple[tuple[Point, ...], list]]) -> Iterator[tu
 
 
 def largest_first(groups: Sequence[tuple[Point, ...]]) -> list[tuple[Point, ...]]:
-    """``groups`` by decreasing MACs of their model times their points (stable), so that the longest
-    simulations start first and no worker is left alone with a large one at the end
-    (longest-processing-time-first scheduling). The order only changes when points finish, never what
-    they compute or how they are gathered."""
-    macs = {}
-    for group in groups:
-        model_of = (group[0].family, group[0].options, group[0].workload_text)
-        if model_of not in macs:
-            macs[model_of] = group[0].workload().model.macs
-    return sorted(groups, key=lambda g: -macs[(g[0].family, g[0].options, g[0].workload_text)] * len(g))
+    """``groups`` by decreasing :func:`estimated_cost` (stable), so that the longest simulations start first
+    and no worker is left alone with a large one at the end (longest-processing-time-first scheduling). The
+    order only changes when points finish, never what they compute or how they are gathered."""
+    return sorted(groups, key=lambda g: -estimated_cost(g))
 
 
 #: A Dask scheduler address: an optional protocol, a host and a port (``tcp://10.0.0.5:8786``, ``host:8786``).
