@@ -199,15 +199,22 @@ def _replay(program: Program, step_cycles: np.ndarray, dram_spec) -> Timeline | 
     stores = [int(b) for b in program.store_bytes]
     late = [0] + [int(b) for b in program.late_load_bytes[1:]]         # step 0 has no step before it
     arrival = [dram.completion(0, loads[s] - late[s]) for s in range(min(2, n_steps))]
-    ends = np.zeros(program.n_pes, dtype=np.int64)
+    n_pes, barrier, longest = program.n_pes, program.barrier.tolist(), step_cycles.max(axis=1).tolist()
+    together: int | None = 0        # the cycle every PE ended its last step, while they end alike (else None)
+    ends = None                     # else each PE's
     memory_wait, last_end, written = 0, 0, 0
     for step in range(n_steps):
-        starts = np.maximum(ends, arrival[step])
-        memory_wait += int((starts - ends).sum())
-        ends = starts + step_cycles[step]
-        step_end = int(ends.max())
-        if program.barrier[step]:
-            ends = np.full(program.n_pes, step_end, dtype=np.int64)
+        if together is not None:    # at the start, and after a barrier: one start for all PEs
+            start = max(together, arrival[step])
+            memory_wait += n_pes * (start - together)
+            step_end = start + longest[step]
+            ends = None if barrier[step] else start + step_cycles[step]
+        else:
+            starts = np.maximum(ends, arrival[step])
+            memory_wait += int((starts - ends).sum())
+            ends = starts + step_cycles[step]
+            step_end = int(ends.max())
+        together = step_end if barrier[step] else None
         if step_end <= last_end:
             return None
         written = max(written, dram.completion(step_end, stores[step]))
