@@ -267,13 +267,16 @@ def chunk_steps(load: np.ndarray, cycles: np.ndarray, store: np.ndarray, words: 
     """Cut the fold stream into steps of at most ``half_bytes`` of fetch (split big folds, merge small);
     ``words`` (folds, ``ARRAY_WORDS``) are split in proportion to the parts, like the cycles."""
     parts = np.maximum(1, np.ceil(load / half_bytes)).astype(np.int64)
-    idx = np.repeat(np.arange(len(load)), parts)
-    first = np.r_[0, np.cumsum(parts)[:-1]]
-    offset = np.arange(len(idx)) - np.repeat(first, parts)
-    sub_load = load[idx] // parts[idx] + (offset < load[idx] % parts[idx])
-    sub_cycles = cycles[idx] // parts[idx] + (offset < cycles[idx] % parts[idx])
-    sub_store = np.where(offset == parts[idx] - 1, store[idx], 0)
-    sub_words = words[idx] / parts[idx, None]
+    if parts.max(initial=1) == 1:       # no fold to split
+        sub_load, sub_cycles, sub_store, sub_words = load, cycles, store, words
+    else:
+        idx = np.repeat(np.arange(len(load)), parts)
+        first = np.r_[0, np.cumsum(parts)[:-1]]
+        offset = np.arange(len(idx)) - np.repeat(first, parts)
+        sub_load = load[idx] // parts[idx] + (offset < load[idx] % parts[idx])
+        sub_cycles = cycles[idx] // parts[idx] + (offset < cycles[idx] % parts[idx])
+        sub_store = np.where(offset == parts[idx] - 1, store[idx], 0)
+        sub_words = words[idx] / parts[idx, None]
     start = np.cumsum(sub_load) - sub_load
     group = np.floor(start / half_bytes).astype(np.int64)
     bounds = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
