@@ -1,4 +1,5 @@
 """The command line: output shapes, and every bad input answered by one line on stderr with exit status 2."""
+import os
 import subprocess
 import sys
 
@@ -88,3 +89,20 @@ def test_console_script_reports_without_traceback():
     assert done.returncode == 2
     assert done.stderr.startswith("accelsim: error: --model: unknown model (did you mean 'mobilenet")
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("given, expected", [({}, "1 None"), ({"OPENBLAS_NUM_THREADS": "3"}, "3 None"),
+                                             ({"OMP_NUM_THREADS": "4"}, "None 4")])
+def test_the_command_runs_openblas_on_one_thread_unless_told(given, expected):
+    """The command sets OPENBLAS_NUM_THREADS=1 before numpy loads (its idle threads cost CPU, no command gains
+    from them): numpy then starts no thread (Linux: the process's tasks). A user's OPENBLAS_NUM_THREADS or
+    OMP_NUM_THREADS stands."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    code = ("import os, accelsim.cli, numpy; tasks = '/proc/self/task'; "
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'), os.environ.get('OMP_NUM_THREADS'), "
+            "len(os.listdir(tasks)) if os.path.isdir(tasks) else 1)")
+    done = subprocess.run([sys.executable, "-c", code], env={**env, **given}, capture_output=True, text=True,
+                          timeout=60)
+    *variables, threads = done.stdout.split()
+    assert variables == expected.split(), done.stderr
+    assert threads == "1" or given
