@@ -8,8 +8,9 @@ or re-fetched (kept where it fits half its buffer); partial sums accumulated on 
 the output buffer) or spilled; DRAM steps of half of either operand buffer halved zero or more times down to
 ``MIN_STEP_BYTES`` (and one below). A candidate's program depends on the candidate and the layer only, and
 every candidate of a machine is one of a machine with twice any resource (rows, columns, a buffer), so the
-best over the candidates is never slower on the bigger machine; SCALE-Sim's own mapping is a candidate, so
-the search is never slower than ``mapping: scalesim``.
+best over the candidates is never slower on the bigger machine (but for operand buffers of under
+``MIN_STEP_BYTES``, whose ladder is their half alone: docs/DESIGN.md); SCALE-Sim's own mapping is a
+candidate, so the search is never slower than ``mapping: scalesim``.
 
 The best is found exactly, not guessed: branch and bound on lower bounds of the simulated cycles, each
 computed cheaply from the candidate (compute cycles in closed form; then its DRAM bytes over the bandwidth,
