@@ -27,7 +27,7 @@ test-slow: $(STAMP)
 DEMO_HW := hwconfigs/scnn_like.yaml hwconfigs/dcnn.yaml hwconfigs/dense_edge.yaml
 demo: $(STAMP)
 	$(BIN)/accelsim compare --family mobilenet --hw $(DEMO_HW) --out results/demo --jobs 2
-	$(BIN)/accelsim plot results/demo --format png
+	$(BIN)/accelsim plot results/demo --format png --jobs 2
 
 # Execute the notebook in place (outputs saved in it; its results into results/notebook/).
 notebook: $(STAMP)

@@ -14,11 +14,12 @@ MACHINES = [str(ROOT / "hwconfigs" / f"{name}.yaml") for name in ("scnn_like", "
 
 
 def run_demo(jobs: int) -> dict:
-    """Both commands of `make demo` into a scratch folder: wall and CPU seconds of each and in all."""
+    """Both commands of `make demo` into a scratch folder, each with ``jobs`` workers: wall and CPU seconds of
+    each and in all."""
     return time_commands(lambda scratch: {
         "compare": accelsim_cmd("compare", "--family", "mobilenet", "--hw", *MACHINES, "--out", f"{scratch}/demo",
                                 "--jobs", str(jobs)),
-        "plot": accelsim_cmd("plot", f"{scratch}/demo", "--format", "png")})
+        "plot": accelsim_cmd("plot", f"{scratch}/demo", "--format", "png", "--jobs", str(jobs))})
 
 
 def main() -> int:

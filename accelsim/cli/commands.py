@@ -98,9 +98,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from accelsim import plots   # matplotlib only for this command
-    formats = plots.FORMATS if args.format is None else args.format
-    written = plots.plot_directory(args.dir, formats=formats)
+    from accelsim.plots import FORMATS     # matplotlib only for this command
+    from accelsim.study.figures import plot_directory
+    formats = FORMATS if args.format is None else args.format
+    written = plot_directory(args.dir, formats=formats, jobs=args.jobs)
     if not args.quiet:
         stems = list(dict.fromkeys(path.stem for path in written))
         print(f"{len(stems)} figures ({', '.join(formats)}) in {written[0].parent}: {', '.join(stems)}")

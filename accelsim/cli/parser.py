@@ -140,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("dir", type=Path, metavar="DIR", help="output of simulate --out, sweep, compare or a folder "
                                                           "of simulate outputs")
     pl.add_argument("--format", type=list_of(str), help="comma-separated: png, svg, pdf (default png,svg)")
+    pl.add_argument("--jobs", type=workers, default=os.cpu_count() or 1,
+                    help="local worker processes drawing the figures")
     pl.add_argument("--quiet", action="store_true")
     pl.set_defaults(run=cmd_plot)
 

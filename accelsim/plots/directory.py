@@ -40,14 +40,30 @@ EXPECTED = "a results directory with compare.csv, totals.csv (sweep) or layers.c
 Job = tuple[str, Callable[[], Figure]]
 
 
-def plot_directory(path: str | Path, *, formats: Sequence[str] = FORMATS) -> list[Path]:
+def plot_directory(path: str | Path, *, formats: Sequence[str] = FORMATS, share: tuple[int, int] = (0, 1)) -> list[Path]:
     """Draw every figure that applies to the results in ``path`` and write each in every format (PNG and
-    SVG by default) into ``path/figures/``; returns the files written, in order.
+    SVG by default) into ``path/figures/``; returns the files written, in order. ``share`` (start, step):
+    only the figures start, start + step, ... (a worker's share: :mod:`accelsim.study.figures`).
 
     Raises :class:`~accelsim.errors.InputError` (key ``DIR``) if ``path`` does not exist, is not a
     directory, or holds no results (key ``--format`` for a format other than png, svg, pdf);
     :class:`~accelsim.errors.OutputError` if ``path/figures`` cannot be written.
     """
+    jobs, out = _plan(path, formats)
+    written: list[Path] = []
+    for stem, draw in jobs[share[0]::share[1]]:
+        written += save_figure(draw(), out / stem, formats)
+    return written
+
+
+def figure_count(path: str | Path, *, formats: Sequence[str] = FORMATS) -> int:
+    """How many figures :func:`plot_directory` draws for ``path``, checked as it checks them (the figures
+    folder made)."""
+    return len(_plan(path, formats)[0])
+
+
+def _plan(path: str | Path, formats: Sequence[str]) -> tuple[list[Job], Path]:
+    """The figures of ``path`` (:func:`figure_jobs`) and the folder they go to, every input checked."""
     root = Path(path)
     unknown = [fmt for fmt in formats if fmt not in KNOWN_FORMATS]
     if unknown or not formats:
@@ -60,11 +76,7 @@ def plot_directory(path: str | Path, *, formats: Sequence[str] = FORMATS) -> lis
     jobs = figure_jobs(root)
     if not jobs:
         raise InputError("no results to plot", file=root, key="DIR", expected=EXPECTED)
-    out = _figures_folder(root)
-    written: list[Path] = []
-    for stem, draw in jobs:
-        written += save_figure(draw(), out / stem, formats)
-    return written
+    return jobs, _figures_folder(root)
 
 
 def figure_jobs(root: Path) -> list[Job]:
