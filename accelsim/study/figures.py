@@ -14,7 +14,7 @@ from accelsim.study import pool
 def plot_directory(path: str | Path, *, formats: Sequence[str] = FORMATS, jobs: int = 1) -> list[Path]:
     """:func:`accelsim.plots.plot_directory` on up to ``jobs`` worker processes: the files written, in the
     order it writes them. Inputs are checked here, before any worker starts."""
-    workers = min(jobs, figure_count(path, formats=formats))
+    workers = min(jobs, figure_count(path, formats=formats)) if jobs > 1 else 1
     if workers <= 1:
         return plot_share(path, formats=formats)
     shares = [(path, tuple(formats), (start, workers)) for start in range(workers)]
