@@ -301,10 +301,9 @@ def model_groups(points: Sequence[Point], jobs: int) -> list[tuple[Point, ...]]:
     groups = [tuple(group) for group in by_model.values()]
     while len(groups) < 2 * jobs and any(len(g) > 1 for g in groups):
         groups = [half for g in groups for half in _halves(g)]
-    cost = estimated_cost
     while True:
-        costliest = max((g for g in groups if len(g) > 1), key=cost, default=None)
-        if costliest is None or cost(costliest) * jobs <= sum(map(cost, groups)):
+        costliest = max((g for g in groups if len(g) > 1), key=estimated_cost, default=None)
+        if costliest is None or estimated_cost(costliest) * jobs <= sum(map(estimated_cost, groups)):
             return groups
         at = groups.index(costliest)
         groups[at:at + 1] = _halves(costliest)
@@ -327,14 +326,14 @@ def estimated_cost(group: tuple[Point, ...]) -> int:
         count = len(group)
     else:
         count = len({(p.hw_text, p.hw_file) for p in group})
-    return _model_macs(first.family, first.options, first.workload_file, first.workload_text, first.folder) * count
+    return _model_macs(replace(first, sparsity=0.0, seed=0, hw_file="", hw_text="")) * count
 
 
 @functools.lru_cache(maxsize=64)
-def _model_macs(family: str, options: tuple, workload_file: str, workload_text: str, folder: str) -> int:
-    """MACs of one inference of a point's model (the fields of :class:`Point` that name it)."""
-    point = Point(family, options, 0.0, 0, "", "", workload_file, workload_text, folder)
-    return point.workload().model.macs
+def _model_macs(model_point: Point) -> int:
+    """MACs of one inference of a point's model (``model_point``: the point with its machine, sparsity and
+    seed cleared, so that the points of one model share the entry)."""
+    return model_point.workload().model.macs
 
 
 def run_group(points: tuple[Point, ...]) -> list[tuple[pd.DataFrame, dict]]:
