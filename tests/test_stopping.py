@@ -249,3 +249,34 @@ def test_an_interrupt_that_the_interrupted_code_turns_into_another_error_is_one_
               "sys.exit(cli.main(['models']))\n")
     done = subprocess.run([sys.executable, "-c", script], env=env(), capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr) == (128 + signal.SIGINT, "accelsim: interrupted\n")
+
+
+def test_a_worker_killed_while_sending_its_result_does_not_hang_the_stop():
+    """A worker killed half-way through writing its result to the pool's result pipe (SIGINT can come at
+    any moment): the pool's reader thread waits for the rest of that message, which no process will write
+    while the main process itself holds the pipe's write end; stopping the pool joined that thread and hung
+    (1 run in 10-50 of the Ctrl-C test above). Here the worker writes a message's length and 1000 of its
+    bytes and sleeps; an alarm interrupts the main process, which must then stop within the timeout."""
+    script = ("import os, signal, struct, sys, time\n"
+              "from accelsim.study import pool\n"
+              "def half_a_result(item):\n"
+              "    if item == 1:\n"
+              "        time.sleep(60)\n"
+              "    frame = sys._getframe()\n"
+              "    while 'result_queue' not in frame.f_locals:\n"
+              "        frame = frame.f_back\n"
+              "    writer = frame.f_locals['result_queue']._writer\n"
+              "    os.write(writer.fileno(), struct.pack('!i', 1 << 20) + bytes(1000))\n"
+              "    time.sleep(60)\n"
+              "class Alarm(Exception):\n"
+              "    pass\n"
+              "def alarm(signum, frame):\n"
+              "    raise Alarm\n"
+              "signal.signal(signal.SIGALRM, alarm)\n"
+              "signal.alarm(2)\n"
+              "try:\n"
+              "    list(pool.completed(half_a_result, [0, 1], jobs=2))\n"
+              "except Alarm:\n"
+              "    print('stopped')\n")
+    done = subprocess.run([sys.executable, "-c", script], env=env(), capture_output=True, text=True, timeout=30)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "stopped\n", "")

@@ -78,13 +78,21 @@ def _take(pending: dict[Future, Item], future: Future) -> tuple[Item, Result]:
 
 
 def _stop(pool: ProcessPoolExecutor, *, kill: bool) -> None:
-    """Shut ``pool`` down; with ``kill``, cancel what is queued and kill the running workers first."""
+    """Shut ``pool`` down; with ``kill``, cancel what is queued and kill the running workers first.
+
+    A worker killed half-way through writing its result leaves the pool's reader thread waiting for the
+    rest of that message, which would never come while this process holds the result pipe's write end too:
+    shutdown joins that thread and would hang. Closing this process's write end (it never writes there)
+    turns the wait into end-of-file once the killed workers are gone, which the pool reads as broken."""
     if kill:
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             try:
                 process.kill()
             except (OSError, ValueError):      # already gone
                 pass
+        results = getattr(pool, "_result_queue", None)
+        if results is not None:
+            results._writer.close()
     pool.shutdown(wait=True, cancel_futures=True)
 
 
