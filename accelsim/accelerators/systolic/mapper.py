@@ -46,7 +46,8 @@ from accelsim.units import ceil_div, transfer_cycles
 from accelsim.workloads.layers import Embedding, Layer
 
 #: Smallest DRAM step the search halves down to, in bytes (one step below it is still tried): a bound on
-#: simulation time, not hardware (1 KB made dense MobileNet on dense_edge 0.1% faster and 5x slower to simulate).
+#: simulation time, not hardware (1 KB made dense MobileNet on dense_edge 0.09% faster and its search 2.7x
+#: the CPU; docs/DESIGN.md).
 MIN_STEP_BYTES = 8192
 STREAM_TILES = (1, 2, 4, 8)
 
