@@ -123,7 +123,7 @@ def _checked(models: Sequence[Model], sparsities: Sequence[float], hw_files: Seq
     hardware, files_of = [], {}
     for path in hw_files:
         text = read_hardware_text(path)
-        hw = parse_hardware(text, str(path))
+        hw = _hardware(text, str(path))
         if hw.name in files_of:
             raise InputError(f"two hardware descriptions named {hw.name!r}: {files_of[hw.name]} and {path}",
                              key="--hw", expected="machines of different names (the name: key labels their rows)")
@@ -136,8 +136,9 @@ def _checked(models: Sequence[Model], sparsities: Sequence[float], hw_files: Seq
 
 @functools.lru_cache(maxsize=16)
 def _hardware(text: str, file: str) -> HardwareConfig:
-    """:func:`parse_hardware` of a point's hardware text, once per process for each (text, file): a worker
-    runs many points on the same few machines, and a HardwareConfig is immutable."""
+    """:func:`parse_hardware` of a hardware text, once per process for each (text, file): a worker runs many
+    points on the same few machines, a comparison checks each machine once per model family, and a
+    HardwareConfig is immutable."""
     return parse_hardware(text, file)
 
 
