@@ -331,8 +331,8 @@ def test_plot_directory_on_a_compare_dir(compare_dir):
 
 
 def test_figures_drawn_on_workers_are_the_serial_ones(compare_dir, tmp_path):
-    """``accelsim plot --jobs``: the figures dealt out to 3 worker processes (in turn: each draws two) are the
-    files one process writes, PNG and SVG byte for byte, listed in the same order."""
+    """``accelsim plot --jobs``: the figures drawn by 3 worker processes (each figure by whichever is free) are
+    the files one process writes, PNG and SVG byte for byte, listed in the same order."""
     from accelsim.study.figures import plot_directory
     serial = plots.plot_directory(shutil.copytree(compare_dir, tmp_path / "serial", ignore=_no_figures))
     parallel = plot_directory(shutil.copytree(compare_dir, tmp_path / "jobs", ignore=_no_figures), jobs=3)

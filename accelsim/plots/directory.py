@@ -40,30 +40,27 @@ EXPECTED = "a results directory with compare.csv, totals.csv (sweep) or layers.c
 Job = tuple[str, Callable[[], Figure]]
 
 
-def plot_directory(path: str | Path, *, formats: Sequence[str] = FORMATS, share: tuple[int, int] = (0, 1)) -> list[Path]:
+def plot_directory(path: str | Path, *, formats: Sequence[str] = FORMATS) -> list[Path]:
     """Draw every figure that applies to the results in ``path`` and write each in every format (PNG and
-    SVG by default) into ``path/figures/``; returns the files written, in order. ``share`` (start, step):
-    only the figures start, start + step, ... (a worker's share: :mod:`accelsim.study.figures`).
+    SVG by default) into ``path/figures/``; returns the files written, in order.
 
     Raises :class:`~accelsim.errors.InputError` (key ``DIR``) if ``path`` does not exist, is not a
     directory, or holds no results (key ``--format`` for a format other than png, svg, pdf);
     :class:`~accelsim.errors.OutputError` if ``path/figures`` cannot be written.
     """
-    jobs, out = _plan(path, formats)
-    written: list[Path] = []
-    for stem, draw in jobs[share[0]::share[1]]:
-        written += save_figure(draw(), out / stem, formats)
-    return written
+    jobs, out = plan(path, formats)
+    return [file for job in jobs for file in draw_job(job, out, formats)]
 
 
-def figure_count(path: str | Path, *, formats: Sequence[str] = FORMATS) -> int:
-    """How many figures :func:`plot_directory` draws for ``path``, checked as it checks them (the figures
-    folder made)."""
-    return len(_plan(path, formats)[0])
+def draw_job(job: Job, out: Path, formats: Sequence[str]) -> list[Path]:
+    """Draw one figure of a :func:`plan` and write it into ``out`` in every format; the files written."""
+    stem, draw = job
+    return save_figure(draw(), out / stem, formats)
 
 
-def _plan(path: str | Path, formats: Sequence[str]) -> tuple[list[Job], Path]:
-    """The figures of ``path`` (:func:`figure_jobs`) and the folder they go to, every input checked."""
+def plan(path: str | Path, formats: Sequence[str]) -> tuple[list[Job], Path]:
+    """The figures of ``path`` (:func:`figure_jobs`) and the folder they go to (made), every input checked
+    (the errors of :func:`plot_directory`)."""
     root = Path(path)
     unknown = [fmt for fmt in formats if fmt not in KNOWN_FORMATS]
     if unknown or not formats:

@@ -94,7 +94,7 @@ def accuracy_tradeoff(compare: pd.DataFrame) -> Figure:
                  f"inference{source}", fontsize=SUPTITLE_SIZE)
     for ax in axes.flat:
         ax.margins(x=0.14, y=0.14)
-    fig.canvas.draw()               # the final layout: labels go where the points will be drawn
+    fig.draw_without_rendering()    # the final layout: labels go where the points will be drawn
     for ax, x, y, texts, steps in to_label:
         place_labels(ax, x, y, texts, avoid=steps)
     return fig
